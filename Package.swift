@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+// Gatewyse — an OpenAI- and Anthropic-compatible AI gateway.
+// The target graph is the architecture: see docs/ARCHITECTURE.md.
+import PackageDescription
+
+let package = Package(
+    name: "gatewyse",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gatewyse", targets: ["gatewyse"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Unified model, errors, SSE, JSONValue, Secret. No I/O.
+        .target(name: "GatewyseCore", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // ProviderAdapter protocol, catalog data, OpenAI-compatible adapter. No I/O.
+        .target(name: "GatewyseProviders", dependencies: ["GatewyseCore"]),
+        // Store protocols per domain, in-memory stores, configuration model. No driver.
+        .target(name: "GatewyseStorage", dependencies: ["GatewyseCore"]),
+        // The SQLite backend (embedded default). Only this target imports GRDB.
+        .target(name: "GatewyseSQLite", dependencies: [
+            "GatewyseStorage",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Inference pipeline, route planning and execution. Talks to upstreams through UpstreamTransport.
+        .target(name: "GatewyseEngine", dependencies: [
+            "GatewyseCore", "GatewyseProviders", "GatewyseStorage",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // The only target that imports Hummingbird and AsyncHTTPClient.
+        .target(name: "GatewyseServer", dependencies: [
+            "GatewyseEngine", "GatewyseSQLite",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "gatewyse", dependencies: [
+            "GatewyseServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Mock upstreams (raw SwiftNIO so they can misbehave on purpose) and test helpers.
+        .target(name: "GatewyseTesting", dependencies: [
+            "GatewyseServer",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "gatewyse-mock", dependencies: ["GatewyseTesting"]),
+        .testTarget(name: "GatewyseTests", dependencies: [
+            "GatewyseTesting", "GatewyseServer",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+    ]
+)

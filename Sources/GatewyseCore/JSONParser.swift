@@ -1,0 +1,232 @@
+/// A strict RFC 8259 JSON parser over UTF-8 bytes.
+///
+/// Hand-written rather than Foundation's `JSONDecoder` because the request path parses every body:
+/// this parser allocates only the values it returns and reports the byte offset of a syntax error,
+/// which goes straight into the 400 the client sees.
+public struct JSONParser {
+    public struct SyntaxError: Error, Sendable, CustomStringConvertible {
+        public let offset: Int
+        public let reason: String
+        public var description: String { "malformed JSON at byte \(offset): \(reason)" }
+    }
+
+    /// Nesting deeper than this is refused: it protects the stack from hostile bodies.
+    public static let maximumDepth = 256
+
+    public static func parse(_ bytes: some Collection<UInt8>) throws(SyntaxError) -> JSONValue {
+        let array = Array(bytes)
+        return try array.withUnsafeBufferPointer { buffer throws(SyntaxError) in
+            var parser = Cursor(bytes: buffer)
+            parser.skipWhitespace()
+            let value = try parser.parseValue(depth: 0)
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+            return value
+        }
+    }
+
+    public static func parse(_ string: String) throws(SyntaxError) -> JSONValue {
+        try parse(Array(string.utf8))
+    }
+
+    struct Cursor {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var index = 0
+
+        func error(_ reason: String) -> SyntaxError { SyntaxError(offset: index, reason: reason) }
+
+        mutating func skipWhitespace() {
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x0A, 0x0D, 0x09: index += 1
+                default: return
+                }
+            }
+        }
+
+        mutating func parseValue(depth: Int) throws(SyntaxError) -> JSONValue {
+            guard index < bytes.count else { throw error("unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
+            case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+            case UInt8(ascii: "\""): return .string(try parseString())
+            case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+            case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+            case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+            default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
+            }
+        }
+
+        mutating func expectLiteral(_ literal: StaticString) throws(SyntaxError) {
+            let count = literal.utf8CodeUnitsCount
+            guard index + count <= bytes.count else { throw error("unexpected end of input") }
+            let start = literal.utf8Start
+            for offset in 0..<count where bytes[index + offset] != start[offset] {
+                throw error("invalid literal")
+            }
+            index += count
+        }
+
+        mutating func parseObject(depth: Int) throws(SyntaxError) -> JSONValue {
+            guard depth <= JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
+            index += 1
+            var object = JSONObject()
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+            while true {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                let key = try parseString()
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
+                index += 1
+                skipWhitespace()
+                let value = try parseValue(depth: depth)
+                // Last duplicate wins, as in most JSON implementations.
+                object[key] = value
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unexpected end of input in object") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                throw error("expected ',' or '}' in object")
+            }
+        }
+
+        mutating func parseArray(depth: Int) throws(SyntaxError) -> JSONValue {
+            guard depth <= JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
+            index += 1
+            var array: [JSONValue] = []
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+            while true {
+                skipWhitespace()
+                array.append(try parseValue(depth: depth))
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unexpected end of input in array") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+                throw error("expected ',' or ']' in array")
+            }
+        }
+
+        mutating func parseNumber() throws(SyntaxError) -> JSONValue {
+            let start = index
+            if bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < bytes.count else { throw error("unexpected end of number") }
+            if bytes[index] == UInt8(ascii: "0") {
+                index += 1
+            } else if isDigit(bytes[index]) {
+                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            } else {
+                throw error("invalid number")
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number: digit expected after '.'") }
+                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number: digit expected in exponent") }
+                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            }
+            return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+        }
+
+        @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+        mutating func parseString() throws(SyntaxError) -> String {
+            index += 1  // opening quote
+            let start = index
+            // Fast path: no escapes — decode the slice directly.
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                    index += 1
+                    return try validatedString(slice, at: start)
+                }
+                if byte == UInt8(ascii: "\\") { break }
+                if byte < 0x20 { throw error("unescaped control character in string") }
+                index += 1
+            }
+            var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            while index < bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "\""):
+                    index += 1
+                    return try scratch.withUnsafeBufferPointer { buffer throws(SyntaxError) in try validatedString(buffer, at: start) }
+                case UInt8(ascii: "\\"):
+                    index += 1
+                    guard index < bytes.count else { throw error("unexpected end of input in string") }
+                    let escape = bytes[index]
+                    index += 1
+                    switch escape {
+                    case UInt8(ascii: "\""): scratch.append(0x22)
+                    case UInt8(ascii: "\\"): scratch.append(0x5C)
+                    case UInt8(ascii: "/"): scratch.append(0x2F)
+                    case UInt8(ascii: "b"): scratch.append(0x08)
+                    case UInt8(ascii: "f"): scratch.append(0x0C)
+                    case UInt8(ascii: "n"): scratch.append(0x0A)
+                    case UInt8(ascii: "r"): scratch.append(0x0D)
+                    case UInt8(ascii: "t"): scratch.append(0x09)
+                    case UInt8(ascii: "u"):
+                        var scalar = try parseHex4()
+                        if scalar >= 0xD800, scalar <= 0xDBFF {
+                            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                                throw error("unpaired UTF-16 surrogate in string")
+                            }
+                            index += 2
+                            let low = try parseHex4()
+                            guard low >= 0xDC00, low <= 0xDFFF else { throw error("invalid UTF-16 surrogate pair in string") }
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        } else if scalar >= 0xDC00, scalar <= 0xDFFF {
+                            throw error("unpaired UTF-16 surrogate in string")
+                        }
+                        guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid unicode escape") }
+                        scratch.append(contentsOf: UTF8.encode(unicode)!)
+                    default:
+                        throw error("invalid escape sequence in string")
+                    }
+                default:
+                    if byte < 0x20 { throw error("unescaped control character in string") }
+                    scratch.append(byte)
+                    index += 1
+                }
+            }
+            throw error("unterminated string")
+        }
+
+        mutating func parseHex4() throws(SyntaxError) -> UInt32 {
+            guard index + 4 <= bytes.count else { throw error("unexpected end of input in unicode escape") }
+            var value: UInt32 = 0
+            for _ in 0..<4 {
+                let byte = bytes[index]
+                let digit: UInt32
+                switch byte {
+                case 0x30...0x39: digit = UInt32(byte - 0x30)
+                case 0x41...0x46: digit = UInt32(byte - 0x41 + 10)
+                case 0x61...0x66: digit = UInt32(byte - 0x61 + 10)
+                default: throw error("invalid hex digit in unicode escape")
+                }
+                value = value << 4 | digit
+                index += 1
+            }
+            return value
+        }
+
+        func validatedString(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int) throws(SyntaxError) -> String {
+            guard let string = String(validating: buffer, as: UTF8.self) else {
+                throw SyntaxError(offset: start, reason: "string is not valid UTF-8")
+            }
+            return string
+        }
+    }
+}
+
+extension StaticString {
+    fileprivate var utf8CodeUnitsCount: Int { utf8CodeUnitCount }
+}

@@ -1,0 +1,178 @@
+import GatewyseCore
+
+/// The adapter for every provider that speaks OpenAI Chat Completions. Provider differences come
+/// from the catalog's `OpenAICompatibleQuirks`, never from `if provider == …`.
+public struct OpenAICompatibleAdapter: ProviderAdapter {
+    public let configuration: ProviderConfiguration
+    private let chatURL: String
+    private let baseHeaders: [(String, String)]
+
+    public init(configuration: ProviderConfiguration) {
+        self.configuration = configuration
+        chatURL = configuration.baseURL + "/chat/completions"
+        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        if let key = configuration.apiKey, !key.isEmpty {
+            switch configuration.entry.auth {
+            case .bearer: headers.append(("Authorization", "Bearer \(key.revealed)"))
+            case .header(let name): headers.append((name, key.revealed))
+            }
+        }
+        headers.append(contentsOf: configuration.headers)
+        baseHeaders = headers
+    }
+
+    public var providerID: String { configuration.id }
+    public var capabilities: Set<Capability> { configuration.entry.capabilities }
+    var quirks: OpenAICompatibleQuirks { configuration.entry.quirks }
+
+    public func incompatibility(with request: ChatRequest) -> String? {
+        if !capabilities.contains(.chat) { return "does not offer chat" }
+        if !quirks.supportsTools, !(request.tools ?? []).isEmpty { return "does not support tools" }
+        if !quirks.supportsVision, request.messages.contains(where: { $0.content?.hasImages ?? false }) { return "does not accept images" }
+        if let maximum = quirks.maximumChoices, let n = request.n, n > maximum { return "accepts at most n=\(maximum)" }
+        if let allowed = quirks.supportedToolChoices, let choice = request.toolChoice, !allowed.contains(Self.toolChoiceName(choice)) {
+            return "does not support tool_choice '\(Self.toolChoiceName(choice))'"
+        }
+        return nil
+    }
+
+    static func toolChoiceName(_ choice: ToolChoice) -> String {
+        switch choice {
+        case .none: "none"
+        case .auto: "auto"
+        case .required: "required"
+        case .function: "function"
+        }
+    }
+
+    public func makeChatRequest(_ request: ChatRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
+        var outgoing = request
+        if outgoing.stream, quirks.supportsStreamUsageOption {
+            // Always ask for the usage chunk so the stream can be metered; clients that did not
+            // ask for it never see it (see `ChatStreamRelay`).
+            outgoing.includeStreamUsage = true
+        }
+        if quirks.dropsMessageName {
+            for i in outgoing.messages.indices { outgoing.messages[i].name = nil }
+        }
+        if quirks.requiresNineCharacterToolCallIDs {
+            for i in outgoing.messages.indices {
+                if let calls = outgoing.messages[i].toolCalls {
+                    outgoing.messages[i].toolCalls = calls.map { ToolCall(id: ToolCallID.nineCharacter($0.id), name: $0.name, arguments: $0.arguments) }
+                }
+                if let id = outgoing.messages[i].toolCallID { outgoing.messages[i].toolCallID = ToolCallID.nineCharacter(id) }
+            }
+        }
+        var body = OpenAIChatWire.encodeRequest(outgoing, model: upstreamModel)
+        if outgoing.stream, !quirks.supportsStreamUsageOption, !request.includeStreamUsage { body["stream_options"] = nil }
+        for field in quirks.droppedParameters { body[field] = nil }
+        for (from, to) in quirks.renamedParameters.sorted(by: { $0.key < $1.key }) {
+            if let value = body[from] {
+                body[from] = nil
+                body[to] = value
+            }
+        }
+        if case .required = request.toolChoice, quirks.requiredToolChoiceValue != "required" {
+            body["tool_choice"] = .string(quirks.requiredToolChoiceValue)
+        }
+        var headers = baseHeaders
+        if request.stream { headers.append(("Accept", "text/event-stream")) }
+        return UpstreamRequest(url: chatURL, headers: headers, body: JSONWriter.bytes(.object(body)), expectsStream: request.stream)
+    }
+
+    public func parseChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ChatResponse {
+        let json: JSONValue
+        do { json = try JSONParser.parse(body) } catch {
+            throw GatewayError.badUpstreamResponse(providerID, error.description)
+        }
+        var response: ChatResponse
+        do { response = try OpenAIChatWire.decodeResponse(json) } catch {
+            throw GatewayError.badUpstreamResponse(providerID, error.message)
+        }
+        if !quirks.finishReasonMap.isEmpty {
+            for i in response.choices.indices { response.choices[i].finishReason = mapFinishReason(response.choices[i].finishReason) }
+        }
+        return response
+    }
+
+    func mapFinishReason(_ reason: FinishReason?) -> FinishReason? {
+        guard let reason, let mapped = quirks.finishReasonMap[reason.rawValue] else { return reason }
+        return FinishReason(rawValue: mapped)
+    }
+
+    public func makeChatStreamDecoder(for request: ChatRequest) -> any ChatStreamDecoder {
+        OpenAIChatStreamDecoder(providerID: providerID, finishReasonMap: quirks.finishReasonMap)
+    }
+
+    public func parseFailure(status: Int, headers: [(String, String)], body: [UInt8]) -> UpstreamFailure {
+        UpstreamFailureClassifier.classify(providerID: providerID, status: status, headers: headers,
+                                           message: UpstreamFailureClassifier.openAIStyleMessage(body),
+                                           secret: configuration.apiKey)
+    }
+}
+
+/// Decodes an OpenAI-format SSE stream into unified chunks.
+public struct OpenAIChatStreamDecoder: ChatStreamDecoder {
+    let providerID: String
+    let finishReasonMap: [String: String]
+    var sse = SSEDecoder()
+    public private(set) var isFinished = false
+
+    public init(providerID: String, finishReasonMap: [String: String] = [:]) {
+        self.providerID = providerID
+        self.finishReasonMap = finishReasonMap
+    }
+
+    public mutating func decode(_ bytes: some Sequence<UInt8>) throws(GatewayError) -> [ChatChunk] {
+        let events: [SSEEvent]
+        do { events = try sse.feed(bytes) } catch {
+            throw GatewayError.badUpstreamResponse(providerID, "event stream line too long")
+        }
+        var chunks: [ChatChunk] = []
+        for event in events where !isFinished {
+            if event.data == "[DONE]" { isFinished = true; break }
+            let json: JSONValue
+            do { json = try JSONParser.parse(event.data) } catch {
+                throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
+            }
+            // Some providers report a failure after the 200 as an event carrying `error`.
+            if let failure = json["error"], !failure.isNull {
+                let message = failure["message"]?.stringValue ?? failure.stringValue ?? "stream failed"
+                throw GatewayError(status: 502, code: "UPSTREAM_STREAM_ERROR", type: "api_error", message: "Provider '\(providerID)' failed mid-stream: \(message)")
+            }
+            var chunk: ChatChunk
+            do { chunk = try OpenAIChatWire.decodeChunk(json) } catch {
+                throw GatewayError.badUpstreamResponse(providerID, error.message)
+            }
+            if !finishReasonMap.isEmpty {
+                for i in chunk.choices.indices {
+                    if let reason = chunk.choices[i].finishReason, let mapped = finishReasonMap[reason.rawValue] {
+                        chunk.choices[i].finishReason = FinishReason(rawValue: mapped)
+                    }
+                }
+            }
+            chunks.append(chunk)
+        }
+        return chunks
+    }
+}
+
+/// Mistral-compatible tool-call ids (providers.md §6): exactly 9 characters of [a-zA-Z0-9].
+/// Derived deterministically (FNV-1a), so the same id maps the same way in every turn.
+enum ToolCallID {
+    private static let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+
+    static func nineCharacter(_ id: String) -> String {
+        let utf8 = Array(id.utf8)
+        if utf8.count == 9, utf8.allSatisfy({ alphabet.contains($0) }) { return id }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        var out: [UInt8] = []
+        for _ in 0..<9 {
+            out.append(alphabet[Int(hash % 62)])
+            hash /= 62
+            if hash == 0 { hash = 0x9e37_79b9_7f4a_7c15 &* UInt64(out.count) }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

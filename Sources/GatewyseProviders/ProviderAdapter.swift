@@ -1,0 +1,58 @@
+import GatewyseCore
+
+/// One upstream HTTP call, built by an adapter and sent by the engine's `UpstreamTransport`.
+public struct UpstreamRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+    /// Whether the response is an event stream (decides timeouts and how the body is read).
+    public var expectsStream: Bool
+
+    public init(method: String = "POST", url: String, headers: [(String, String)], body: [UInt8], expectsStream: Bool) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.expectsStream = expectsStream
+    }
+}
+
+/// A failed upstream attempt, classified by the adapter: what the client would see and whether
+/// another attempt (same or next provider) may succeed.
+public struct UpstreamFailure: Error, Sendable {
+    public var error: GatewayError
+    public var retryable: Bool
+    /// The provider's own hint, from `Retry-After`, `retry-after-ms` or the body.
+    public var retryAfterSeconds: Double?
+
+    public init(error: GatewayError, retryable: Bool, retryAfterSeconds: Double? = nil) {
+        self.error = error
+        self.retryable = retryable
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+}
+
+/// Turns a provider's event stream into unified chunks. A state machine fed with raw bytes.
+public protocol ChatStreamDecoder: Sendable {
+    /// Decodes what `bytes` completes; keeps partial frames for the next call.
+    mutating func decode(_ bytes: some Sequence<UInt8>) throws(GatewayError) -> [ChatChunk]
+    /// True once the provider signalled the end of the stream (`[DONE]`, `message_stop`).
+    var isFinished: Bool { get }
+}
+
+/// A provider's wire format as pure functions (ARCHITECTURE rule 1): no I/O, fed recorded bytes in
+/// tests. The engine only ever sees `any ProviderAdapter`.
+public protocol ProviderAdapter: Sendable {
+    /// The configured provider id (`groq`), reported in `X-Provider`.
+    var providerID: String { get }
+    var capabilities: Set<Capability> { get }
+
+    /// Why this provider cannot serve `request` (tools to a provider without tools, …), or nil.
+    func incompatibility(with request: ChatRequest) -> String?
+    func makeChatRequest(_ request: ChatRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
+    func parseChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ChatResponse
+    func makeChatStreamDecoder(for request: ChatRequest) -> any ChatStreamDecoder
+    /// Classifies a non-2xx answer.
+    func parseFailure(status: Int, headers: [(String, String)], body: [UInt8]) -> UpstreamFailure
+}

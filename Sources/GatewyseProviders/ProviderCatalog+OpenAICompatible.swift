@@ -1,0 +1,115 @@
+import GatewyseCore
+
+/// The providers that speak the OpenAI Chat Completions format, as data. Each quirk cites
+/// `shared/reference/providers.md` (section numbers in the comments).
+extension ProviderCatalog {
+    public static let openAICompatible: [ProviderCatalogEntry] = [
+        entry("openai", "OpenAI", "https://api.openai.com/v1", key: "OPENAI_API_KEY",
+              [.chat, .completions, .embeddings, .images, .audio, .tts, .moderation]),
+
+        // §5: 400 on logprobs / logit_bias / top_logprobs / messages[].name; n must be 1.
+        entry("groq", "Groq", "https://api.groq.com/openai/v1", key: "GROQ_API_KEY", [.chat, .completions, .audio, .tts]) {
+            $0.droppedParameters = ["logprobs", "logit_bias", "top_logprobs"]
+            $0.dropsMessageName = true
+            $0.maximumChoices = 1
+        },
+
+        // §8: OpenAI format at the root (`/v1` optional); `reasoning_content` on messages and deltas
+        // passes through both ways; finish reason `insufficient_system_resource` kept as sent.
+        entry("deepseek", "DeepSeek", "https://api.deepseek.com", key: "DEEPSEEK_API_KEY", [.chat, .completions]) {
+            $0.supportsVision = false
+        },
+
+        // §9: finish reason `eos` means `stop`.
+        entry("together", "Together AI", "https://api.together.xyz/v1", key: "TOGETHER_API_KEY",
+              [.chat, .completions, .embeddings, .images, .audio, .tts, .rerank]) {
+            $0.finishReasonMap = ["eos": "stop"]
+        },
+
+        // §10: no function calling; stop / logit_bias / logprobs / seed unsupported; chat at the root.
+        entry("perplexity", "Perplexity", "https://api.perplexity.ai", key: "PERPLEXITY_API_KEY", [.chat]) {
+            $0.supportsTools = false
+            $0.droppedParameters = ["stop", "logit_bias", "logprobs", "top_logprobs", "seed"]
+            $0.supportsStreamUsageOption = false
+        },
+
+        entry("fireworks", "Fireworks AI", "https://api.fireworks.ai/inference/v1", key: "FIREWORKS_API_KEY",
+              [.chat, .completions, .embeddings]),
+
+        entry("xai", "xAI", "https://api.x.ai/v1", key: "XAI_API_KEY", [.chat, .completions, .images]),
+
+        // §16: 400 on frequency/presence penalty, logit_bias, parallel_tool_calls, service_tier;
+        // tool_choice limited to auto/none.
+        entry("cerebras", "Cerebras", "https://api.cerebras.ai/v1", key: "CEREBRAS_API_KEY", [.chat, .completions]) {
+            $0.droppedParameters = ["frequency_penalty", "presence_penalty", "logit_bias", "parallel_tool_calls", "service_tier"]
+            $0.supportedToolChoices = ["auto", "none"]
+            $0.supportsVision = false
+        },
+
+        entry("sambanova", "SambaNova", "https://api.sambanova.ai/v1", key: "SAMBANOVA_API_KEY",
+              [.chat, .completions, .embeddings, .audio]),
+
+        // §6: `random_seed` for `seed`; `tool_choice: "any"` for required; tool-call ids must be
+        // [a-zA-Z0-9]{9}; finish reason `model_length` means `length`; usage arrives unasked.
+        entry("mistral", "Mistral AI", "https://api.mistral.ai/v1", key: "MISTRAL_API_KEY",
+              [.chat, .embeddings, .audio, .moderation]) {
+            $0.renamedParameters = ["seed": "random_seed"]
+            $0.requiredToolChoiceValue = "any"
+            $0.requiresNineCharacterToolCallIDs = true
+            $0.finishReasonMap = ["model_length": "length"]
+            $0.supportsStreamUsageOption = false
+        },
+
+        // §13: OpenAI-shaped chat at /studio/v1; `documents` passes through as an extra field.
+        entry("ai21", "AI21 Labs", "https://api.ai21.com/studio/v1", key: "AI21_API_KEY", [.chat]) {
+            $0.supportsVision = false
+            $0.supportsStreamUsageOption = false
+        },
+
+        // §14: the Inference Providers router; features depend on the backing provider.
+        entry("huggingface", "Hugging Face", "https://router.huggingface.co/v1", key: "HF_TOKEN", [.chat]) {
+            $0.supportsStreamUsageOption = false
+        },
+
+        // §21: optional `--api-key`; extra sampling fields (top_k, min_p, …) pass through.
+        entry("vllm", "vLLM", "http://localhost:8000/v1", baseURL: "VLLM_BASE_URL",
+              [.chat, .completions, .embeddings, .audio, .rerank]),
+
+        entry("lmstudio", "LM Studio", "http://localhost:1234/v1", baseURL: "LMSTUDIO_BASE_URL", [.chat, .completions, .embeddings]),
+
+        entry("localai", "LocalAI", "http://localhost:8080/v1", baseURL: "LOCALAI_BASE_URL",
+              [.chat, .completions, .embeddings, .images, .audio, .tts, .rerank, .moderation]),
+
+        entry("llamacpp", "llama.cpp server", "http://localhost:8080/v1", baseURL: "LLAMACPP_BASE_URL",
+              [.chat, .completions, .embeddings, .rerank]),
+
+        // §20: the `/v1` layer has no tool_choice, logit_bias, user or n.
+        entry("ollama", "Ollama", "http://localhost:11434/v1", baseURL: "OLLAMA_BASE_URL", [.chat, .completions, .embeddings]) {
+            $0.droppedParameters = ["tool_choice", "logit_bias", "user"]
+            $0.maximumChoices = 1
+        },
+
+        // Any server speaking the OpenAI format; the operator gives the base URL.
+        ProviderCatalogEntry(type: "openai-compatible", displayName: "OpenAI-compatible", defaultBaseURL: nil,
+                             apiKeyVariable: nil, baseURLVariable: nil, auth: .bearer(optional: true),
+                             capabilities: [.chat, .completions, .embeddings], quirks: OpenAICompatibleQuirks(), isSelfHosted: true),
+    ]
+
+    /// A hosted provider: key required.
+    private static func entry(_ type: String, _ name: String, _ baseURL: String, key: String, _ capabilities: Set<Capability>,
+                              _ configure: (inout OpenAICompatibleQuirks) -> Void = { _ in }) -> ProviderCatalogEntry {
+        var quirks = OpenAICompatibleQuirks()
+        configure(&quirks)
+        return ProviderCatalogEntry(type: type, displayName: name, defaultBaseURL: baseURL, apiKeyVariable: key, baseURLVariable: nil,
+                                    auth: .bearer(optional: false), capabilities: capabilities, quirks: quirks, isSelfHosted: false)
+    }
+
+    /// A self-hosted server: key optional, registered from the environment by its base URL.
+    private static func entry(_ type: String, _ name: String, _ baseURL: String, baseURL variable: String, _ capabilities: Set<Capability>,
+                              _ configure: (inout OpenAICompatibleQuirks) -> Void = { _ in }) -> ProviderCatalogEntry {
+        var quirks = OpenAICompatibleQuirks()
+        configure(&quirks)
+        return ProviderCatalogEntry(type: type, displayName: name, defaultBaseURL: baseURL, apiKeyVariable: nil, baseURLVariable: variable,
+                                    auth: .bearer(optional: true), capabilities: capabilities, quirks: quirks, isSelfHosted: true)
+    }
+}

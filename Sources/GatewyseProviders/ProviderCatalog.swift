@@ -1,0 +1,71 @@
+import GatewyseCore
+
+/// How a provider expects its key.
+public enum AuthScheme: Sendable, Equatable {
+    /// `Authorization: Bearer <key>`; `optional` when a local server may run without a key.
+    case bearer(optional: Bool)
+    /// A named header carrying the bare key (`api-key`, `x-api-key`).
+    case header(String)
+}
+
+/// Declarative differences of an OpenAI-compatible provider from OpenAI itself, read in one place
+/// (`OpenAICompatibleAdapter`), so a new provider is data, not code (ARCHITECTURE rule 2).
+public struct OpenAICompatibleQuirks: Sendable, Equatable {
+    /// Top-level request fields the provider rejects; removed before sending.
+    public var droppedParameters: Set<String> = []
+    /// Top-level request fields the provider spells differently (`seed` → `random_seed`).
+    public var renamedParameters: [String: String] = [:]
+    /// The provider rejects `messages[].name`.
+    public var dropsMessageName = false
+    public var supportsTools = true
+    public var supportsVision = true
+    /// Largest `n` accepted; nil when the provider follows OpenAI.
+    public var maximumChoices: Int?
+    /// `tool_choice` values the provider accepts; nil means all of OpenAI's.
+    public var supportedToolChoices: Set<String>?
+    /// The provider's spelling of `tool_choice: "required"` (Mistral: `"any"`).
+    public var requiredToolChoiceValue = "required"
+    /// Tool-call ids must be exactly 9 ASCII letters or digits (Mistral).
+    public var requiresNineCharacterToolCallIDs = false
+    /// The provider honours `stream_options.include_usage`, so the gateway can always ask for the
+    /// final usage chunk (and hide it from clients that did not).
+    public var supportsStreamUsageOption = true
+    /// Provider finish reasons mapped to OpenAI's (`eos` → `stop`).
+    public var finishReasonMap: [String: String] = [:]
+
+    public init() {}
+}
+
+/// One provider type in the catalog: everything the gateway needs to talk to it.
+public struct ProviderCatalogEntry: Sendable {
+    /// Config type id (`groq`).
+    public var type: String
+    public var displayName: String
+    /// Documented base URL, version segment included where the docs write one; nil when the
+    /// operator must give one (`openai-compatible`).
+    public var defaultBaseURL: String?
+    /// Environment variable holding the key, for auto-registration without a config file.
+    public var apiKeyVariable: String?
+    /// Environment variable holding the base URL of a self-hosted server, for auto-registration.
+    public var baseURLVariable: String?
+    public var auth: AuthScheme
+    public var capabilities: Set<Capability>
+    public var quirks: OpenAICompatibleQuirks
+    /// Runs on the operator's own machine or network; such URLs may point at private addresses.
+    public var isSelfHosted: Bool
+
+    public var requiresAPIKey: Bool { if case .bearer(optional: true) = auth { false } else { true } }
+}
+
+/// The catalog: the provider types this build knows, by type id.
+public enum ProviderCatalog {
+    /// Type aliases accepted in configuration.
+    public static let aliases: [String: String] = ["llama.cpp": "llamacpp", "llama-cpp": "llamacpp", "lm-studio": "lmstudio", "hf": "huggingface", "together-ai": "together", "grok": "xai"]
+
+    public static func entry(forType type: String) -> ProviderCatalogEntry? {
+        let canonical = aliases[type] ?? type
+        return openAICompatible.first { $0.type == canonical }
+    }
+
+    public static var knownTypes: [String] { openAICompatible.map(\.type) }
+}

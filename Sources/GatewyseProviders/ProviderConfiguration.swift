@@ -1,0 +1,31 @@
+import GatewyseCore
+
+/// A validated, configured provider instance (one `providers[]` entry).
+public struct ProviderConfiguration: Sendable {
+    /// Operator-chosen id, used in `provider/model` addressing and `X-Provider`.
+    public var id: String
+    public var entry: ProviderCatalogEntry
+    /// Base URL without a trailing slash.
+    public var baseURL: String
+    public var apiKey: Secret?
+    /// Upstream models the operator declares (listed by `GET /v1/models`).
+    public var models: [String]
+    /// Extra headers sent with every request (`OpenAI-Organization`, `X-HF-Bill-To`, …).
+    public var headers: [(String, String)]
+
+    public init(id: String, entry: ProviderCatalogEntry, baseURL: String, apiKey: Secret?, models: [String] = [], headers: [(String, String)] = []) {
+        self.id = id
+        self.entry = entry
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.apiKey = apiKey
+        self.models = models
+        self.headers = headers
+    }
+}
+
+/// The one place that switches on provider identity (ARCHITECTURE rule 3).
+public enum ProviderRegistry {
+    public static func makeAdapter(for configuration: ProviderConfiguration) -> any ProviderAdapter {
+        OpenAICompatibleAdapter(configuration: configuration)
+    }
+}
