@@ -1,0 +1,99 @@
+import Yams
+
+/// A configuration document after YAML parsing and `${VAR}` expansion: scalars stay text until
+/// the validator reads them as the type each key needs, so a wrong type is one more reported
+/// problem rather than an abort.
+public indirect enum ConfigValue: Sendable, Equatable {
+    case null
+    case scalar(String)
+    case sequence([ConfigValue])
+    case mapping([(String, ConfigValue)])
+
+    public static func == (lhs: ConfigValue, rhs: ConfigValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.scalar(let a), .scalar(let b)): a == b
+        case (.sequence(let a), .sequence(let b)): a == b
+        case (.mapping(let a), .mapping(let b)): a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: false
+        }
+    }
+
+    public subscript(key: String) -> ConfigValue? {
+        guard case .mapping(let pairs) = self else { return nil }
+        return pairs.first { $0.0 == key }?.1
+    }
+}
+
+/// YAML text → `ConfigValue`, expanding `${VAR}` and `${VAR:-default}` from the environment.
+public enum ConfigurationLoader {
+    public static func parse(yaml: String, environment: [String: String], problems: inout [String]) -> ConfigValue {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: yaml)
+        } catch {
+            problems.append("the file is not valid YAML: \(error)")
+            return .null
+        }
+        guard let node else { return .null }
+        return convert(node, path: "", environment: environment, problems: &problems)
+    }
+
+    static func convert(_ node: Node, path: String, environment: [String: String], problems: inout [String]) -> ConfigValue {
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) { return .null }
+            return .scalar(expand(scalar.string, path: path, environment: environment, problems: &problems))
+        case .sequence(let sequence):
+            return .sequence(sequence.enumerated().map { i, item in
+                convert(item, path: "\(path)[\(i)]", environment: environment, problems: &problems)
+            })
+        case .mapping(let mapping):
+            var pairs: [(String, ConfigValue)] = []
+            for (key, value) in mapping {
+                let name = key.string ?? "?"
+                let childPath = path.isEmpty ? name : "\(path).\(name)"
+                pairs.append((name, convert(value, path: childPath, environment: environment, problems: &problems)))
+            }
+            return .mapping(pairs)
+        }
+    }
+
+    /// Expands `${NAME}` and `${NAME:-fallback}`; `$$` stays a literal `$`.
+    public static func expand(_ text: String, path: String, environment: [String: String], problems: inout [String]) -> String {
+        guard text.contains("$") else { return text }
+        var result = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            let next = text.index(after: index)
+            if character == "$", next < text.endIndex, text[next] == "$" {
+                result.append("$")
+                index = text.index(after: next)
+            } else if character == "$", next < text.endIndex, text[next] == "{", let close = text[next...].firstIndex(of: "}") {
+                let inner = text[text.index(after: next)..<close]
+                let name: Substring
+                let fallback: Substring?
+                if let separator = inner.firstRange(of: ":-") {
+                    name = inner[..<separator.lowerBound]
+                    fallback = inner[separator.upperBound...]
+                } else {
+                    name = inner
+                    fallback = nil
+                }
+                if let value = environment[String(name)], !value.isEmpty {
+                    result += value
+                } else if let fallback {
+                    result += fallback
+                } else {
+                    problems.append("\(path): environment variable \(name) is not set")
+                }
+                index = text.index(after: close)
+            } else {
+                result.append(character)
+                index = next
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,236 @@
+import GatewyseCore
+import GatewyseProviders
+
+/// Phase two of configuration (ARCHITECTURE rule 9): reads a parsed document into a
+/// `GatewayConfiguration`, collecting every problem with its path instead of stopping at the first.
+public enum ConfigurationValidator {
+    public static func load(yaml: String, environment: [String: String]) throws(ConfigurationError) -> GatewayConfiguration {
+        var problems: [String] = []
+        let document = ConfigurationLoader.parse(yaml: yaml, environment: environment, problems: &problems)
+        let configuration = validate(document, problems: &problems)
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        return configuration
+    }
+
+    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "providers", "models", "tenants"]
+
+    public static func validate(_ document: ConfigValue, problems: inout [String]) -> GatewayConfiguration {
+        var configuration = GatewayConfiguration()
+        var r = Reader(problems: problems)
+        defer { problems = r.problems }
+        if case .null = document { return configuration }
+        guard case .mapping = document else {
+            r.problems.append("the file must be a mapping of sections (server, providers, models, tenants)")
+            return configuration
+        }
+        r.rejectUnknownKeys(document, allowed: topLevelKeys, path: "")
+
+        if let server = r.mapping(document["server"], "server") {
+            r.rejectUnknownKeys(server, allowed: ["host", "port", "max_body_bytes"], path: "server")
+            if let host = r.string(server["host"], "server.host") { configuration.server.host = host }
+            if let port = r.int(server["port"], "server.port", in: 0...65535) { configuration.server.port = port }
+            if let limit = r.int(server["max_body_bytes"], "server.max_body_bytes", in: 1024...(1 << 30)) { configuration.server.maxBodyBytes = limit }
+        }
+        if let url = r.string(document["database"], "database") {
+            if let location = DatabaseLocation.parse(url) {
+                configuration.database = location
+            } else if url.hasPrefix("postgres") {
+                r.problems.append("database: PostgreSQL is not supported by this build yet; use sqlite:PATH")
+            } else {
+                r.problems.append("database: '\(url)' is not a database URL (expected sqlite:PATH or memory:)")
+            }
+        }
+        if let upstream = r.mapping(document["upstream"], "upstream") {
+            r.rejectUnknownKeys(upstream, allowed: ["connect_timeout_ms", "first_byte_timeout_ms", "total_timeout_ms", "connections_per_host"], path: "upstream")
+            if let ms = r.int(upstream["connect_timeout_ms"], "upstream.connect_timeout_ms", in: 1...600_000) { configuration.upstream.connectTimeout = Double(ms) / 1000 }
+            if let ms = r.int(upstream["first_byte_timeout_ms"], "upstream.first_byte_timeout_ms", in: 1...3_600_000) { configuration.upstream.firstByteTimeout = Double(ms) / 1000 }
+            if let ms = r.int(upstream["total_timeout_ms"], "upstream.total_timeout_ms", in: 1...86_400_000) { configuration.upstream.totalTimeout = Double(ms) / 1000 }
+            if let n = r.int(upstream["connections_per_host"], "upstream.connections_per_host", in: 1...10_000) { configuration.upstream.connectionsPerHost = n }
+        }
+
+        configuration.providers = providers(document["providers"], &r)
+        let providerIDs = Set(configuration.providers.map(\.id))
+        configuration.models = models(document["models"], providerIDs: providerIDs, &r)
+        configuration.tenants = tenants(document["tenants"], &r)
+        return configuration
+    }
+
+    static func providers(_ value: ConfigValue?, _ r: inout Reader) -> [ProviderConfiguration] {
+        var result: [ProviderConfiguration] = []
+        var seen: Set<String> = []
+        for (i, item) in (r.sequence(value, "providers") ?? []).enumerated() {
+            let path = "providers[\(i)]"
+            guard let entry = r.mapping(item, path) else { continue }
+            r.rejectUnknownKeys(entry, allowed: ["id", "type", "api_key", "base_url", "models", "headers", "allow_private_network"], path: path)
+            guard let type = r.requiredString(entry["type"], "\(path).type") else { continue }
+            guard let catalogEntry = ProviderCatalog.entry(forType: type) else {
+                r.problems.append("\(path).type: unknown provider type \"\(type)\" (known: \(ProviderCatalog.knownTypes.joined(separator: ", ")))")
+                continue
+            }
+            let id = r.string(entry["id"], "\(path).id") ?? catalogEntry.type
+            if !Identifier.isValid(id) {
+                r.problems.append("\(path).id: \"\(id)\" must be lowercase letters, digits, '-', '_' or '.' (no '/')")
+            } else if !seen.insert(id).inserted {
+                r.problems.append("\(path).id: duplicate provider id \"\(id)\"")
+            }
+            let apiKey = r.string(entry["api_key"], "\(path).api_key").map(Secret.init)
+            if catalogEntry.requiresAPIKey, apiKey?.isEmpty ?? true, !r.hasProblem(under: "\(path).api_key") {
+                r.problems.append("\(path).api_key: required for provider type \(catalogEntry.type)")
+            }
+            let allowPrivate = r.bool(entry["allow_private_network"], "\(path).allow_private_network") ?? catalogEntry.isSelfHosted
+            var baseURL = catalogEntry.defaultBaseURL ?? ""
+            if let url = r.string(entry["base_url"], "\(path).base_url") {
+                baseURL = url
+                if let problem = UpstreamURLPolicy.problem(with: url, allowPrivate: allowPrivate) {
+                    r.problems.append("\(path).base_url: \(problem)")
+                }
+            } else if catalogEntry.defaultBaseURL == nil {
+                r.problems.append("\(path).base_url: required for provider type \(catalogEntry.type)")
+            }
+            let models = (r.sequence(entry["models"], "\(path).models") ?? []).enumerated().compactMap { j, m in
+                r.string(m, "\(path).models[\(j)]")
+            }
+            var headers: [(String, String)] = []
+            if let headerMap = r.mapping(entry["headers"], "\(path).headers"), case .mapping(let pairs) = headerMap {
+                for (name, v) in pairs {
+                    if let text = r.string(v, "\(path).headers.\(name)") { headers.append((name, text)) }
+                }
+            }
+            result.append(ProviderConfiguration(id: id, entry: catalogEntry, baseURL: baseURL, apiKey: apiKey, models: models, headers: headers))
+        }
+        return result
+    }
+
+    static func models(_ value: ConfigValue?, providerIDs: Set<String>, _ r: inout Reader) -> [ModelAlias] {
+        var result: [ModelAlias] = []
+        var seen: Set<String> = []
+        for (i, item) in (r.sequence(value, "models") ?? []).enumerated() {
+            let path = "models[\(i)]"
+            guard let entry = r.mapping(item, path) else { continue }
+            r.rejectUnknownKeys(entry, allowed: ["name", "strategy", "targets"], path: path)
+            guard let name = r.requiredString(entry["name"], "\(path).name") else { continue }
+            if name.contains("/") { r.problems.append("\(path).name: \"\(name)\" must not contain '/', which addresses provider/model") }
+            if !seen.insert(name).inserted { r.problems.append("\(path).name: duplicate model alias \"\(name)\"") }
+            var strategy = RoutingStrategyName.failover
+            if let raw = r.string(entry["strategy"], "\(path).strategy") {
+                if let parsed = RoutingStrategyName(rawValue: raw) {
+                    strategy = parsed
+                } else {
+                    r.problems.append("\(path).strategy: unknown strategy \"\(raw)\" (this build supports: \(RoutingStrategyName.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+            }
+            var targets: [ModelTarget] = []
+            let targetItems = r.sequence(entry["targets"], "\(path).targets")
+            if targetItems?.isEmpty ?? true, !r.hasProblem(under: "\(path).targets") {
+                r.problems.append("\(path).targets: at least one target is required")
+            }
+            for (j, targetItem) in (targetItems ?? []).enumerated() {
+                let targetPath = "\(path).targets[\(j)]"
+                guard let target = r.mapping(targetItem, targetPath) else { continue }
+                r.rejectUnknownKeys(target, allowed: ["provider", "model"], path: targetPath)
+                let provider = r.requiredString(target["provider"], "\(targetPath).provider")
+                let model = r.requiredString(target["model"], "\(targetPath).model")
+                if let provider, !providerIDs.contains(provider) {
+                    r.problems.append("\(targetPath).provider: unknown provider \"\(provider)\"")
+                }
+                if let provider, let model { targets.append(ModelTarget(provider: provider, model: model)) }
+            }
+            result.append(ModelAlias(name: name, strategy: strategy, targets: targets))
+        }
+        return result
+    }
+
+    static func tenants(_ value: ConfigValue?, _ r: inout Reader) -> [TenantSeed] {
+        var result: [TenantSeed] = []
+        var seenTenants: Set<String> = []
+        for (i, item) in (r.sequence(value, "tenants") ?? []).enumerated() {
+            let path = "tenants[\(i)]"
+            guard let entry = r.mapping(item, path) else { continue }
+            r.rejectUnknownKeys(entry, allowed: ["id", "name", "api_keys"], path: path)
+            guard let id = r.requiredString(entry["id"], "\(path).id") else { continue }
+            if !Identifier.isValid(id) { r.problems.append("\(path).id: \"\(id)\" must be lowercase letters, digits, '-', '_' or '.'") }
+            if !seenTenants.insert(id).inserted { r.problems.append("\(path).id: duplicate tenant \"\(id)\"") }
+            var keys: [(name: String, key: Secret)] = []
+            var seenKeyNames: Set<String> = []
+            for (j, keyItem) in (r.sequence(entry["api_keys"], "\(path).api_keys") ?? []).enumerated() {
+                let keyPath = "\(path).api_keys[\(j)]"
+                guard let keyEntry = r.mapping(keyItem, keyPath) else { continue }
+                r.rejectUnknownKeys(keyEntry, allowed: ["name", "key"], path: keyPath)
+                let name = r.requiredString(keyEntry["name"], "\(keyPath).name")
+                let key = r.requiredString(keyEntry["key"], "\(keyPath).key")
+                if let name, !seenKeyNames.insert(name).inserted { r.problems.append("\(keyPath).name: duplicate key name \"\(name)\"") }
+                if let key, !(APIKeyMaterial.looksLikeKey(key) && key.utf8.count >= 32) {
+                    r.problems.append("\(keyPath).key: must start with \(APIKeyMaterial.scheme) and be at least 32 characters")
+                }
+                if let name, let key { keys.append((name, Secret(key))) }
+            }
+            result.append(TenantSeed(id: id, name: r.string(entry["name"], "\(path).name") ?? id, apiKeys: keys))
+        }
+        return result
+    }
+}
+
+/// Ids of providers and tenants: lowercase, URL- and path-safe.
+enum Identifier {
+    static func isValid(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 64 && id.utf8.allSatisfy { b in
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F || b == 0x2E
+        }
+    }
+}
+
+/// Typed reads from a `ConfigValue` that record a problem (with its path) instead of throwing.
+struct Reader {
+    var problems: [String]
+
+    func hasProblem(under path: String) -> Bool { problems.contains { $0.hasPrefix(path) } }
+
+    mutating func mapping(_ value: ConfigValue?, _ path: String) -> ConfigValue? {
+        guard let value, value != .null else { return nil }
+        guard case .mapping = value else { problems.append("\(path): expected a mapping"); return nil }
+        return value
+    }
+
+    mutating func sequence(_ value: ConfigValue?, _ path: String) -> [ConfigValue]? {
+        guard let value, value != .null else { return nil }
+        guard case .sequence(let items) = value else { problems.append("\(path): expected a list"); return nil }
+        return items
+    }
+
+    mutating func string(_ value: ConfigValue?, _ path: String) -> String? {
+        guard let value, value != .null else { return nil }
+        guard case .scalar(let text) = value else { problems.append("\(path): expected a string"); return nil }
+        return text
+    }
+
+    mutating func requiredString(_ value: ConfigValue?, _ path: String) -> String? {
+        guard let value, value != .null else { problems.append("\(path): required"); return nil }
+        let text = string(value, path)
+        if text?.isEmpty == true, !hasProblem(under: path) { problems.append("\(path): must not be empty"); return nil }
+        return text
+    }
+
+    mutating func int(_ value: ConfigValue?, _ path: String, in range: ClosedRange<Int>) -> Int? {
+        guard let text = string(value, path) else { return nil }
+        guard let number = Int(text) else { problems.append("\(path): expected an integer, got \"\(text)\""); return nil }
+        guard range.contains(number) else { problems.append("\(path): must be between \(range.lowerBound) and \(range.upperBound)"); return nil }
+        return number
+    }
+
+    mutating func bool(_ value: ConfigValue?, _ path: String) -> Bool? {
+        guard let text = string(value, path) else { return nil }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: problems.append("\(path): expected true or false, got \"\(text)\""); return nil
+        }
+    }
+
+    mutating func rejectUnknownKeys(_ value: ConfigValue, allowed: Set<String>, path: String) {
+        guard case .mapping(let pairs) = value else { return }
+        for (key, _) in pairs where !allowed.contains(key) {
+            let location = path.isEmpty ? key : "\(path).\(key)"
+            problems.append("\(location): unknown key (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+}

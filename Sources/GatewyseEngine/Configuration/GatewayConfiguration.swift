@@ -1,0 +1,112 @@
+import GatewyseCore
+import GatewyseProviders
+
+/// The validated configuration the gateway runs on (ARCHITECTURE rule 9, phase two). Built by
+/// `ConfigurationValidator` from a file, or by `EnvironmentConfiguration` when there is none.
+public struct GatewayConfiguration: Sendable {
+    public var server = ServerSettings()
+    public var database = DatabaseLocation.sqlite(path: "./data/gatewyse.sqlite")
+    public var upstream = UpstreamSettings()
+    public var providers: [ProviderConfiguration] = []
+    public var models: [ModelAlias] = []
+    public var tenants: [TenantSeed] = []
+
+    public init() {}
+}
+
+public struct ServerSettings: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Largest request body accepted, in bytes (default 10 MB).
+    public var maxBodyBytes = 10 * 1024 * 1024
+
+    public init() {}
+}
+
+public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    case sqlite(path: String)
+    case memory
+
+    /// Parses `sqlite:PATH`, `sqlite://PATH`, `sqlite::memory:` or `memory:`.
+    public static func parse(_ url: String) -> DatabaseLocation? {
+        if url == "memory:" || url == "sqlite::memory:" { return .memory }
+        for scheme in ["sqlite://", "sqlite:"] where url.hasPrefix(scheme) {
+            let path = String(url.dropFirst(scheme.count))
+            return path.isEmpty ? nil : .sqlite(path: path)
+        }
+        return nil
+    }
+
+    public var description: String {
+        switch self {
+        case .sqlite(let path): "sqlite:\(path)"
+        case .memory: "memory:"
+        }
+    }
+}
+
+/// Timeouts for upstream calls, in seconds.
+public struct UpstreamSettings: Sendable, Equatable {
+    /// Establishing the TCP (and TLS) connection.
+    public var connectTimeout: Double = 10
+    /// From sending the request to the first response byte, and between bytes of a stream.
+    public var firstByteTimeout: Double = 120
+    /// The whole exchange, body included.
+    public var totalTimeout: Double = 600
+    /// Pooled connections kept per upstream host.
+    public var connectionsPerHost = 256
+
+    public init() {}
+}
+
+/// A client-facing model name routed to one or more provider deployments.
+public struct ModelAlias: Sendable, Equatable {
+    public var name: String
+    public var strategy: RoutingStrategyName
+    public var targets: [ModelTarget]
+
+    public init(name: String, strategy: RoutingStrategyName, targets: [ModelTarget]) {
+        self.name = name
+        self.strategy = strategy
+        self.targets = targets
+    }
+}
+
+/// A provider deployment: which configured provider, and the model name it knows.
+public struct ModelTarget: Sendable, Equatable {
+    public var provider: String
+    public var model: String
+
+    public init(provider: String, model: String) {
+        self.provider = provider
+        self.model = model
+    }
+}
+
+/// The strategies this build plans with. `failover` tries targets in the order written and moves
+/// on when one fails; `priority` is the same order (explicit priorities arrive with the routing engine).
+public enum RoutingStrategyName: String, Sendable, CaseIterable {
+    case failover
+    case priority
+}
+
+/// A tenant declared in the config, with keys imported at startup.
+public struct TenantSeed: Sendable {
+    public var id: String
+    public var name: String
+    public var apiKeys: [(name: String, key: Secret)]
+
+    public init(id: String, name: String, apiKeys: [(name: String, key: Secret)]) {
+        self.id = id
+        self.name = name
+        self.apiKeys = apiKeys
+    }
+}
+
+/// Every problem found in a configuration, each with its path; reported together at startup.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public var problems: [String]
+    public var description: String {
+        "invalid configuration (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}

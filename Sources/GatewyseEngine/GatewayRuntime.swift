@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import GatewyseCore
+import GatewyseStorage
+import Logging
+
+/// Everything a running gateway holds: configuration, store, authenticator and pipeline.
+/// Built once at startup; the server's controllers share it.
+public final class GatewayRuntime: Sendable {
+    public let configuration: GatewayConfiguration
+    public let store: any GatewayStore
+    public let authenticator: APIKeyAuthenticator
+    public let pipeline: InferencePipeline
+    public let startedAt: Int64
+
+    public init(configuration: GatewayConfiguration, store: any GatewayStore, transport: any UpstreamTransport,
+                clock: @escaping @Sendable () -> Int64 = UnixClock.now) {
+        self.configuration = configuration
+        self.store = store
+        self.authenticator = APIKeyAuthenticator(clock: clock)
+        self.pipeline = InferencePipeline(planner: RoutePlanner(configuration: configuration),
+                                          executor: RouteExecutor(transport: transport, settings: configuration.upstream))
+        self.startedAt = clock()
+    }
+
+    /// Imports the tenants and keys declared in the configuration, then loads every key into
+    /// the authenticator.
+    public func bootstrap(logger: Logger) async throws {
+        let now = UnixClock.now()
+        for seed in configuration.tenants {
+            try await store.upsertTenant(Tenant(id: seed.id, name: seed.name, createdAt: now))
+            for (name, key) in seed.apiKeys {
+                try await store.upsertConfigKey(APIKeyRecord(
+                    id: "key_" + IDGenerator.hex(bytes: 12), tenantID: seed.id, name: name,
+                    prefix: APIKeyMaterial.displayPrefix(key.revealed), digest: APIKeyMaterial.digest(key.revealed),
+                    createdAt: now, source: .config))
+            }
+        }
+        try await reloadKeys()
+        logger.info("gateway ready", metadata: [
+            "providers": "\(configuration.providers.map(\.id).joined(separator: ","))",
+            "aliases": "\(configuration.models.count)", "tenants": "\(configuration.tenants.count)",
+        ])
+    }
+
+    /// Refreshes the authenticator from the store (after a key is created or revoked).
+    public func reloadKeys() async throws {
+        authenticator.load(try await store.allKeys())
+    }
+
+    /// Creates a key for a tenant (creating the tenant if needed) and returns it in clear, once.
+    public static func createKey(store: any GatewayStore, tenantID: String, name: String) async throws -> (record: APIKeyRecord, key: String) {
+        guard Identifier.isValid(tenantID) else { throw ConfigurationError(problems: ["tenant: \"\(tenantID)\" is not a valid tenant id"]) }
+        let now = UnixClock.now()
+        if try await store.tenant(id: tenantID) == nil {
+            try await store.upsertTenant(Tenant(id: tenantID, name: tenantID, createdAt: now))
+        }
+        let key = APIKeyMaterial.generate()
+        let record = APIKeyRecord(id: "key_" + IDGenerator.hex(bytes: 12), tenantID: tenantID, name: name,
+                                  prefix: APIKeyMaterial.displayPrefix(key), digest: APIKeyMaterial.digest(key),
+                                  createdAt: now, source: .created)
+        try await store.insertKey(record)
+        return (record, key)
+    }
+}
+
+/// Wall-clock seconds, injected where time matters so tests can fix it.
+public enum UnixClock {
+    @Sendable public static func now() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec)
+    }
+}
+
+/// Random identifiers (`chatcmpl-…`, `req_…`, key ids).
+public enum IDGenerator {
+    public static func hex(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        var out = ""
+        out.reserveCapacity(count * 2)
+        for _ in 0..<count {
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            out += String(byte >> 4, radix: 16) + String(byte & 0xF, radix: 16)
+        }
+        return out
+    }
+}

@@ -1,0 +1,71 @@
+import GatewyseCore
+import GatewyseProviders
+
+/// A started chat stream: upstream bytes in, unified chunks out, one `next()` at a time so the
+/// client's pace sets the upstream's (backpressure). Tracks usage and finish for metering.
+public final class ChatStream: @unchecked Sendable {
+    // @unchecked: owned by the single task that serves the response; never shared.
+    private let body: any UpstreamBody
+    private var decoder: any ChatStreamDecoder
+    public let providerID: String
+    /// Whether the client asked for the usage chunk (`stream_options.include_usage`).
+    let includeUsage: Bool
+    public private(set) var usage: Usage?
+    public private(set) var finishReason: FinishReason?
+    private var ended = false
+
+    init(body: any UpstreamBody, decoder: any ChatStreamDecoder, providerID: String, includeUsage: Bool) {
+        self.body = body
+        self.decoder = decoder
+        self.providerID = providerID
+        self.includeUsage = includeUsage
+    }
+
+    /// The next chunks for the client, or nil when the stream has ended. Throws a
+    /// `GatewayError` when the upstream fails mid-stream.
+    public func next() async throws -> [ChatChunk]? {
+        while !ended {
+            guard let bytes = try await readUpstream() else {
+                ended = true
+                if !decoder.isFinished, finishReason == nil {
+                    throw GatewayError(status: 502, code: "UPSTREAM_STREAM_INTERRUPTED", type: "api_error",
+                                       message: "Provider '\(providerID)' closed the stream before it was complete.")
+                }
+                return nil
+            }
+            var chunks = try decoder.decode(bytes)
+            if decoder.isFinished { ended = true }
+            chunks = meter(chunks)
+            if !chunks.isEmpty { return chunks }
+        }
+        return nil
+    }
+
+    private func readUpstream() async throws -> [UInt8]? {
+        do {
+            return try await body.next()
+        } catch let error as UpstreamTransportError {
+            throw error == .timedOut
+                ? GatewayError.upstreamTimeout(providerID)
+                : GatewayError(status: 502, code: "UPSTREAM_STREAM_INTERRUPTED", type: "api_error",
+                               message: "Provider '\(providerID)' stream was interrupted.")
+        }
+    }
+
+    /// Records usage and finish reason; hides usage from clients that did not ask for it (the
+    /// gateway asks upstreams for it regardless, to meter every stream).
+    private func meter(_ chunks: [ChatChunk]) -> [ChatChunk] {
+        var out: [ChatChunk] = []
+        out.reserveCapacity(chunks.count)
+        for var chunk in chunks {
+            if let usage = chunk.usage { self.usage = usage }
+            for choice in chunk.choices { if let reason = choice.finishReason { finishReason = reason } }
+            if !includeUsage, chunk.usage != nil {
+                chunk.usage = nil
+                if chunk.choices.isEmpty { continue }
+            }
+            out.append(chunk)
+        }
+        return out
+    }
+}
