@@ -61,7 +61,8 @@ public struct RouteExecutor: Sendable {
             do {
                 response = try await transport.send(upstreamRequest, timeouts: settings)
             } catch let error as UpstreamTransportError {
-                let gatewayError = error.gatewayError(provider: providerID)
+                var gatewayError = error.gatewayError(provider: providerID)
+                gatewayError.headers.append(("X-Provider", providerID))
                 logger.warning("upstream attempt failed", metadata: ["provider": "\(providerID)", "error": "\(gatewayError.code)"])
                 lastError = gatewayError
                 continue
@@ -72,11 +73,13 @@ public struct RouteExecutor: Sendable {
                     return Attempted(value: value, providerID: providerID, upstreamModel: candidate.upstreamModel, attempts: attempts)
                 } catch let error as UpstreamTransportError {
                     lastError = error.gatewayError(provider: providerID)
+                    lastError?.headers.append(("X-Provider", providerID))
                     continue
                 }
             }
             let errorBody = (try? await response.body.collect(upTo: maximumErrorBytes)) ?? []
-            let failure = candidate.adapter.parseFailure(status: response.status, headers: response.headers, body: errorBody)
+            var failure = candidate.adapter.parseFailure(status: response.status, headers: response.headers, body: errorBody)
+            failure.error.headers.append(("X-Provider", providerID))
             logger.warning("upstream answered an error", metadata: ["provider": "\(providerID)", "status": "\(response.status)", "retryable": "\(failure.retryable)"])
             guard failure.retryable else { throw failure.error }
             lastError = failure.error

@@ -1,0 +1,111 @@
+import GatewyseCore
+import GatewyseEngine
+import GatewyseProviders
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The OpenAI-compatible inference API: chat completions, legacy completions and the model list.
+struct OpenAIController: Sendable {
+    let runtime: GatewayRuntime
+
+    func register(on router: Router<GatewayRequestContext>) {
+        router.post("/v1/chat/completions") { request, context in try await chatCompletions(request, context) }
+        router.post("/v1/completions") { request, context in try await completions(request, context) }
+        router.get("/v1/models") { request, context in try models(request, context) }
+    }
+
+    func authenticate(_ request: Request) throws -> Principal {
+        try runtime.authenticator.authenticate(authorization: request.headers[.authorization])
+    }
+
+    // MARK: POST /v1/chat/completions
+
+    func chatCompletions(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let principal = try authenticate(request)
+        let body = try await RequestBodyReader.json(request, limit: runtime.configuration.server.maxBodyBytes)
+        let chat = try OpenAIChatWire.decodeRequest(body)
+        if chat.stream {
+            let attempted = try await runtime.pipeline.chatStream(chat, principal: principal, logger: context.logger)
+            return SSEResponse.make(attempted) { chunk, out in
+                SSEEncoder.encodeData(OpenAIChatWire.encodeChunk(chunk), into: &out)
+            }
+        }
+        let attempted = try await runtime.pipeline.chat(chat, principal: principal, logger: context.logger)
+        return JSONResponse.make(OpenAIChatWire.encodeResponse(attempted.value), provider: attempted.providerID, attempts: attempted.attempts)
+    }
+
+    // MARK: POST /v1/completions
+
+    func completions(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let principal = try authenticate(request)
+        let body = try await RequestBodyReader.json(request, limit: runtime.configuration.server.maxBodyBytes)
+        let chat = try LegacyCompletionsWire.decodeRequest(body)
+        if chat.stream {
+            let attempted = try await runtime.pipeline.chatStream(chat, principal: principal, logger: context.logger)
+            return SSEResponse.make(attempted) { chunk, out in
+                if let legacy = LegacyCompletionsWire.encodeChunk(chunk) { SSEEncoder.encodeData(legacy, into: &out) }
+            }
+        }
+        let attempted = try await runtime.pipeline.chat(chat, principal: principal, logger: context.logger)
+        return JSONResponse.make(LegacyCompletionsWire.encodeResponse(attempted.value), provider: attempted.providerID, attempts: attempted.attempts)
+    }
+
+    // MARK: GET /v1/models
+
+    func models(_ request: Request, _ context: GatewayRequestContext) throws -> Response {
+        let principal = try authenticate(request)
+        let data: [JSONValue] = runtime.pipeline.listModels(for: principal).map { listing in
+            ["id": .string(listing.id), "object": "model", "created": .int(Int(runtime.startedAt)), "owned_by": .string(listing.ownedBy)]
+        }
+        return JSONResponse.make(["object": "list", "data": .array(data)], provider: nil, attempts: nil)
+    }
+}
+
+enum JSONResponse {
+    static func make(_ body: JSONValue, provider: String?, attempts: Int?, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if let provider { headers[.xProvider] = provider }
+        if let attempts { headers[.xGatewyseAttempts] = String(attempts) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(body))))
+    }
+}
+
+/// Streams a chat as Server-Sent Events. A failure after the stream started is reported in-band
+/// as a final `data: {"error":…}` event (which the OpenAI SDKs raise as `APIError`), without
+/// `[DONE]`. A client that goes away makes the write fail, which ends the loop and releases the
+/// upstream body, cancelling the upstream call.
+enum SSEResponse {
+    static func make(_ attempted: RouteExecutor.Attempted<ChatStream>,
+                     encode: @escaping @Sendable (ChatChunk, inout [UInt8]) -> Void) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        headers[.xProvider] = attempted.providerID
+        headers[.xGatewyseAttempts] = String(attempted.attempts)
+        let stream = attempted.value
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1024)
+            while true {
+                let chunks: [ChatChunk]?
+                do {
+                    chunks = try await stream.next()
+                } catch let error as GatewayError {
+                    buffer.removeAll(keepingCapacity: true)
+                    SSEEncoder.encodeData(error.openAIBody, into: &buffer)
+                    try await writer.write(ByteBuffer(bytes: buffer))
+                    try await writer.finish(nil)
+                    return
+                }
+                guard let chunks else { break }
+                buffer.removeAll(keepingCapacity: true)
+                for chunk in chunks { encode(chunk, &buffer) }
+                if !buffer.isEmpty { try await writer.write(ByteBuffer(bytes: buffer)) }
+            }
+            try await writer.write(ByteBuffer(bytes: SSEEncoder.done))
+            try await writer.finish(nil)
+        })
+    }
+}

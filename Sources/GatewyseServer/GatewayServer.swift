@@ -1,0 +1,94 @@
+import GatewyseCore
+import GatewyseEngine
+import GatewyseSQLite
+import GatewyseStorage
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Assembles and runs the gateway: store, upstream transport, runtime, HTTP application.
+public enum GatewayServer {
+    /// Opens the store named by the configuration (SQLite by default).
+    public static func makeStore(_ location: DatabaseLocation) throws -> any GatewayStore {
+        switch location {
+        case .sqlite(let path): try SQLiteStore(path: path)
+        case .memory: InMemoryStore()
+        }
+    }
+
+    public static func makeRouter(runtime: GatewayRuntime) -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        HealthController(runtime: runtime).register(on: router)
+        OpenAIController(runtime: runtime).register(on: router)
+        return router
+    }
+
+    /// Runs until SIGINT/SIGTERM, then drains in-flight requests and shuts the client down.
+    /// `onRunning` receives the bound port (useful with port 0).
+    public static func run(configuration: GatewayConfiguration, logger: Logger,
+                           onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let store = try makeStore(configuration.database)
+        let transport = AHCTransport(settings: configuration.upstream)
+        let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport)
+        do {
+            try await runtime.bootstrap(logger: logger)
+            let app = Application(
+                router: makeRouter(runtime: runtime),
+                configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "gatewyse"),
+                onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.server.port) },
+                logger: logger)
+            let group = ServiceGroup(configuration: .init(
+                services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch {
+            try? await transport.shutdown()
+            throw error
+        }
+        try await transport.shutdown()
+    }
+}
+
+/// A gateway started in-process on an ephemeral port, for tests and the benchmark.
+public final class RunningGateway: Sendable {
+    public let port: Int
+    public let runtime: GatewayRuntime
+    private let task: Task<Void, any Error>
+    private let transport: AHCTransport
+
+    public static func start(configuration: GatewayConfiguration, store: (any GatewayStore)? = nil,
+                             logger: Logger = Logger(label: "gatewyse-test")) async throws -> RunningGateway {
+        var configuration = configuration
+        configuration.server.port = 0
+        let store = try store ?? GatewayServer.makeStore(configuration.database)
+        let transport = AHCTransport(settings: configuration.upstream)
+        let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport)
+        try await runtime.bootstrap(logger: logger)
+        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: GatewayServer.makeRouter(runtime: runtime),
+            configuration: .init(address: .hostname(configuration.server.host, port: 0), serverName: "gatewyse"),
+            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let task = Task { try await app.runService() }
+        var iterator = portStream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw GatewayError.internalError("server did not start") }
+        return RunningGateway(port: port, runtime: runtime, task: task, transport: transport)
+    }
+
+    private init(port: Int, runtime: GatewayRuntime, task: Task<Void, any Error>, transport: AHCTransport) {
+        self.port = port
+        self.runtime = runtime
+        self.task = task
+        self.transport = transport
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+        try? await transport.shutdown()
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import GatewyseCore
+import GatewyseEngine
+import GatewyseServer
+import GatewyseStorage
+import Logging
+
+@main
+struct GatewyseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gatewyse",
+        abstract: "An OpenAI- and Anthropic-compatible AI gateway.",
+        subcommands: [Serve.self, Keys.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Options shared by every command that needs the configuration.
+struct ConfigurationOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML configuration file. Without one, providers come from their usual environment variables.")
+    var config: String?
+
+    @Option(name: .long, help: "Database URL (sqlite:PATH or memory:). Overrides the file's `database`.")
+    var database: String?
+
+    func load() throws -> GatewayConfiguration {
+        let environment = ProcessInfo.processInfo.environment
+        var configuration: GatewayConfiguration
+        if let config {
+            guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
+                throw ValidationError("cannot read configuration file '\(config)'")
+            }
+            configuration = try ConfigurationValidator.load(yaml: text, environment: environment)
+        } else {
+            configuration = try EnvironmentConfiguration.make(environment: environment)
+        }
+        if let database {
+            guard let location = DatabaseLocation.parse(database) else {
+                throw ValidationError("--database: '\(database)' is not a database URL (expected sqlite:PATH or memory:)")
+            }
+            configuration.database = location
+        }
+        return configuration
+    }
+}
+
+func makeLogger() -> Logger {
+    var logger = Logger(label: "gatewyse")
+    logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    return logger
+}
+
+/// Prints a configuration error (every problem, with its path) and exits non-zero.
+func exitWithConfigurationError(_ error: ConfigurationError) -> Never {
+    FileHandle.standardError.write(Data("gatewyse: \(error.description)\n".utf8))
+    exit(2)
+}

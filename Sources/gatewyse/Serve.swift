@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import GatewyseCore
+import GatewyseEngine
+import GatewyseServer
+import GatewyseStorage
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start the gateway.")
+
+    @OptionGroup var options: ConfigurationOptions
+
+    @Option(name: .long, help: "Address to listen on (default 127.0.0.1).")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on (default 8080).")
+    var port: Int?
+
+    func run() async throws {
+        var configuration: GatewayConfiguration
+        do {
+            configuration = try options.load()
+        } catch let error as ConfigurationError {
+            exitWithConfigurationError(error)
+        }
+        if let host { configuration.server.host = host }
+        if let port { configuration.server.port = port }
+        let logger = makeLogger()
+
+        // First start with no key anywhere: mint one so the operator can make a first call.
+        let bootstrapKey = try await Self.bootstrapKeyIfNeeded(configuration)
+        let providers = configuration.providers.map(\.id)
+        let aliases = configuration.models.map(\.name)
+        let settings = configuration
+        try await GatewayServer.run(configuration: settings, logger: logger) { port in
+            let host = settings.server.host == "0.0.0.0" ? "127.0.0.1" : settings.server.host
+            let base = "http://\(host):\(port)"
+            var lines = ["", "Gatewyse is listening on \(base)", ""]
+            lines.append("  Point an SDK at it:  OPENAI_BASE_URL=\(base)/v1")
+            if let bootstrapKey {
+                lines.append("                       OPENAI_API_KEY=\(bootstrapKey)")
+                lines.append("  (a first API key for tenant 'default', shown only this once)")
+            } else {
+                lines.append("  API keys:            gatewyse keys create --tenant <tenant> --name <name>")
+            }
+            lines.append("  Database:            \(settings.database)")
+            if providers.isEmpty {
+                lines.append("  Providers:           none yet: export OPENAI_API_KEY, GROQ_API_KEY, … (or OLLAMA_BASE_URL, VLLM_BASE_URL)")
+                lines.append("                       or pass --config gatewyse.yaml; see README.md")
+            } else {
+                lines.append("  Providers:           \(providers.joined(separator: ", "))  (address models as provider/model)")
+            }
+            if !aliases.isEmpty { lines.append("  Model aliases:       \(aliases.joined(separator: ", "))") }
+            lines.append("  Dashboard:           not in this build yet; the API above is the whole surface")
+            lines.append("  Try:  curl \(base)/v1/chat/completions -H \"Authorization: Bearer $OPENAI_API_KEY\" \\")
+            lines.append("          -H 'Content-Type: application/json' -d '{\"model\":\"\(aliases.first ?? (providers.first.map { "\($0)/<model>" } ?? "openai/gpt-4o-mini"))\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'")
+            lines.append("")
+            print(lines.joined(separator: "\n"))
+            fflush(nil)
+        }
+    }
+
+    /// Creates a key for tenant `default` when the database holds no key and the configuration
+    /// declares none, so `make run` on a fresh machine ends with a working key.
+    static func bootstrapKeyIfNeeded(_ configuration: GatewayConfiguration) async throws -> String? {
+        guard configuration.tenants.allSatisfy({ $0.apiKeys.isEmpty }) else { return nil }
+        let store = try GatewayServer.makeStore(configuration.database)
+        guard try await store.allKeys().isEmpty else { return nil }
+        return try await GatewayRuntime.createKey(store: store, tenantID: "default", name: "bootstrap").key
+    }
+}
