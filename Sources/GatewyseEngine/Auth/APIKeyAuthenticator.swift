@@ -32,8 +32,9 @@ public final class APIKeyAuthenticator: Sendable {
     public func authenticate(authorization: String?) throws(GatewayError) -> Principal {
         guard let authorization, !authorization.isEmpty else { throw .authRequired }
         var token = Substring(authorization)
-        if token.count > 7, token.prefix(7).lowercased() == "bearer " { token = token.dropFirst(7) }
+        if token.prefix(6).lowercased() == "bearer" { token = token.dropFirst(6) }
         while token.first == " " { token = token.dropFirst() }
+        while token.last == " " { token = token.dropLast() }
         return try authenticate(key: String(token))
     }
 

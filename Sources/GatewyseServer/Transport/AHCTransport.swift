@@ -51,13 +51,14 @@ public final class AHCTransport: UpstreamTransport {
             case .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout: return UpstreamTransportError.connectFailed("connect timed out")
             case .remoteConnectionClosed: return UpstreamTransportError.connectionClosed
             case .cancelled: return CancellationError()
-            default: return UpstreamTransportError.other("HTTP client error")
+            default: return UpstreamTransportError.other("HTTP client error (\(error.shortDescription))")
             }
         }
         if error is NIOConnectionError || error is ChannelError || error is IOError {
             return UpstreamTransportError.connectFailed("connection refused or reset")
         }
-        return UpstreamTransportError.other("transport failure")
+        // The type name says what failed without echoing anything from the request.
+        return UpstreamTransportError.other("transport failure (\(String(describing: type(of: error))))")
     }
 }
 

@@ -1,0 +1,190 @@
+import GatewyseCore
+import NIOCore
+import NIOHTTP1
+
+/// Serves one connection of the mock upstream.
+final class MockHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
+    // @unchecked: all state is touched on the channel's event loop only.
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let recorder: MockRecorder
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+
+    init(recorder: MockRecorder) {
+        self.recorder = recorder
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body = context.channel.allocator.buffer(capacity: 0)
+        case .body(var chunk):
+            body?.writeBuffer(&chunk)
+        case .end:
+            guard let head else { return }
+            let bytes = body.map { Array(buffer: $0) } ?? []
+            self.head = nil
+            body = nil
+            respond(context: context, head: head, body: bytes)
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
+        let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
+        switch (head.method, path) {
+        case (.GET, "/__mock/health"):
+            sendJSON(context: context, status: .ok, ["status": "ok"])
+        case (.GET, "/__mock/requests"):
+            sendJSON(context: context, status: .ok, .array(recorder.requests.map(Self.encode)))
+        case (.DELETE, "/__mock/requests"):
+            recorder.reset()
+            sendJSON(context: context, status: .ok, ["cleared": true])
+        case (.POST, "/v1/chat/completions"), (.POST, "/chat/completions"):
+            let json = try? JSONParser.parse(body)
+            var headers: [String: String] = [:]
+            for (name, value) in head.headers { headers[name.lowercased()] = value }
+            recorder.record(RecordedRequest(method: "POST", path: path, headers: headers, body: json))
+            guard let object = json?.objectValue, let model = object["model"]?.stringValue else {
+                sendError(context: context, status: 400, type: "invalid_request_error", code: "invalid_json", message: "We could not parse the JSON body of your request.")
+                return
+            }
+            chat(context: context, model: model, body: object)
+        default:
+            sendError(context: context, status: 404, type: "invalid_request_error", code: "unknown_url", message: "Unknown request URL: \(head.method) \(path).")
+        }
+    }
+
+    private func chat(context: ChannelHandlerContext, model: String, body: JSONObject) {
+        let stream = body["stream"]?.boolValue ?? false
+        let includeUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
+        switch MockScenario.forModel(model) {
+        case .error(let status, let headers, let type, let code, let message):
+            sendError(context: context, status: status, type: type, code: code, message: message, headers: headers)
+        case .reset:
+            context.close(promise: nil)
+        case .slow(let milliseconds):
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
+                let context = loopBound.value
+                guard context.channel.isActive else { return }
+                self.sendJSON(context: context, status: .ok, MockResponses.completion(model: model, message: ["role": "assistant", "content": "finally"], finishReason: "stop"))
+            }
+        case .echo:
+            let text = MockResponses.echoText(body)
+            if stream {
+                sendStream(context: context, frames: textFrames(model: model, text: text, includeUsage: includeUsage))
+            } else {
+                sendJSON(context: context, status: .ok, MockResponses.completion(model: model, message: ["role": "assistant", "content": .string(text), "refusal": nil], finishReason: "stop"))
+            }
+        case .json:
+            let text = "{\"answer\": 42}"
+            if stream {
+                sendStream(context: context, frames: textFrames(model: model, text: text, includeUsage: includeUsage))
+            } else {
+                sendJSON(context: context, status: .ok, MockResponses.completion(model: model, message: ["role": "assistant", "content": .string(text)], finishReason: "stop"))
+            }
+        case .toolCall:
+            let name = MockResponses.toolName(body)
+            if stream {
+                sendStream(context: context, frames: toolFrames(model: model, name: name, includeUsage: includeUsage))
+            } else {
+                let call: JSONValue = ["id": "call_mock_1", "type": "function", "function": ["name": .string(name), "arguments": .string(MockResponses.toolArguments)]]
+                sendJSON(context: context, status: .ok, MockResponses.completion(model: model, message: ["role": "assistant", "content": nil, "tool_calls": [call]], finishReason: "tool_calls"))
+            }
+        case .slowStream:
+            let pieces = (0..<50).map { "piece\($0) " }
+            var frames = [MockResponses.chunk(model: model, delta: ["role": "assistant", "content": ""])]
+            frames += pieces.map { MockResponses.chunk(model: model, delta: ["content": .string($0)]) }
+            frames.append(MockResponses.chunk(model: model, delta: [:], finishReason: "stop"))
+            sendStream(context: context, frames: frames, interval: .milliseconds(100))
+        case .truncatedStream:
+            let frames = [MockResponses.chunk(model: model, delta: ["role": "assistant", "content": ""]),
+                          MockResponses.chunk(model: model, delta: ["content": "partial "])]
+            sendStream(context: context, frames: frames, terminate: false)
+        }
+    }
+
+    private func textFrames(model: String, text: String, includeUsage: Bool) -> [JSONValue] {
+        var frames = [MockResponses.chunk(model: model, delta: ["role": "assistant", "content": ""])]
+        frames += MockResponses.pieces(text).map { MockResponses.chunk(model: model, delta: ["content": .string($0)]) }
+        frames.append(MockResponses.chunk(model: model, delta: [:], finishReason: "stop"))
+        if includeUsage { frames.append(MockResponses.usageChunk(model: model)) }
+        return frames
+    }
+
+    private func toolFrames(model: String, name: String, includeUsage: Bool) -> [JSONValue] {
+        let opener: JSONValue = ["index": 0, "id": "call_mock_1", "type": "function", "function": ["name": .string(name), "arguments": ""]]
+        var frames = [MockResponses.chunk(model: model, delta: ["role": "assistant", "content": nil, "tool_calls": [opener]])]
+        for fragment in ["{\"ci", "ty\": ", "\"Paris\"}"] {
+            frames.append(MockResponses.chunk(model: model, delta: ["tool_calls": [["index": 0, "function": ["arguments": .string(fragment)]]]]))
+        }
+        frames.append(MockResponses.chunk(model: model, delta: [:], finishReason: "tool_calls"))
+        if includeUsage { frames.append(MockResponses.usageChunk(model: model)) }
+        return frames
+    }
+
+    // MARK: Writing
+
+    private func sendJSON(context: ChannelHandlerContext, status: HTTPResponseStatus, _ json: JSONValue, extraHeaders: [(String, String)] = []) {
+        let bytes = JSONWriter.bytes(json)
+        var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(bytes.count)), ("x-request-id", "req_mock")])
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    private func sendError(context: ChannelHandlerContext, status: Int, type: String, code: String, message: String, headers: [(String, String)] = []) {
+        let body: JSONValue = ["error": ["message": .string(message), "type": .string(type), "param": nil, "code": .string(code)]]
+        sendJSON(context: context, status: HTTPResponseStatus(statusCode: status), body, extraHeaders: headers)
+    }
+
+    private func sendStream(context: ChannelHandlerContext, frames: [JSONValue], interval: TimeAmount? = nil, terminate: Bool = true) {
+        let headers = HTTPHeaders([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"), ("x-request-id", "req_mock")])
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        var encoded: [[UInt8]] = frames.map { frame in
+            var out: [UInt8] = []
+            SSEEncoder.encodeData(frame, into: &out)
+            return out
+        }
+        if terminate { encoded.append(SSEEncoder.done) }
+        guard let interval else {
+            for bytes in encoded { context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil) }
+            if terminate {
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            } else {
+                // Drop the connection mid-stream, as a crashed upstream would.
+                context.flush()
+                context.close(promise: nil)
+            }
+            return
+        }
+        sendPaced(context: context, frames: encoded[...], interval: interval)
+    }
+
+    private func sendPaced(context: ChannelHandlerContext, frames: ArraySlice<[UInt8]>, interval: TimeAmount) {
+        guard context.channel.isActive else {
+            recorder.streamAbandoned()
+            return
+        }
+        guard let first = frames.first else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: first)))), promise: nil)
+        let rest = frames.dropFirst()
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: interval) {
+            self.sendPaced(context: loopBound.value, frames: rest, interval: interval)
+        }
+    }
+
+    static func encode(_ request: RecordedRequest) -> JSONValue {
+        var headers = JSONObject()
+        for (name, value) in request.headers.sorted(by: { $0.key < $1.key }) { headers.appendUnique(name, .string(value)) }
+        return ["method": .string(request.method), "path": .string(request.path), "headers": .object(headers), "body": request.body ?? .null]
+    }
+}

@@ -1,0 +1,85 @@
+import GatewyseCore
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A mock OpenAI-compatible upstream on loopback, faithful to the Chat Completions wire format
+/// (providers.md §1 and §5): JSON answers, SSE streams with a role opener, content pieces,
+/// tool-call deltas, a finish chunk, an optional usage chunk and `[DONE]`; OpenAI error bodies;
+/// latency; connection resets. Written on raw SwiftNIO so it can misbehave on purpose.
+///
+/// The scenario is chosen by the request's `model` (see `MockScenario`). Every request is
+/// recorded, and readable over HTTP at `GET /__mock/requests`.
+public final class MockOpenAIUpstream: Sendable {
+    public let port: Int
+    let channel: any Channel
+    let recorder: MockRecorder
+
+    /// Starts listening on 127.0.0.1 (port 0: any free port).
+    public static func start(port: Int = 0, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> MockOpenAIUpstream {
+        let recorder = MockRecorder()
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                    channel.pipeline.addHandler(MockHTTPHandler(recorder: recorder))
+                }
+            }
+            .bind(host: "127.0.0.1", port: port).get()
+        return MockOpenAIUpstream(port: channel.localAddress?.port ?? port, channel: channel, recorder: recorder)
+    }
+
+    init(port: Int, channel: any Channel, recorder: MockRecorder) {
+        self.port = port
+        self.channel = channel
+        self.recorder = recorder
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+    public var requests: [RecordedRequest] { recorder.requests }
+    /// Streams whose client went away before the mock finished sending.
+    public var abandonedStreams: Int { recorder.abandonedStreams }
+    public func reset() { recorder.reset() }
+
+    public func stop() async {
+        try? await channel.close()
+    }
+
+    /// Blocks until the server channel closes (for the standalone `gatewyse-mock`).
+    public func wait() async throws {
+        try await channel.closeFuture.get()
+    }
+}
+
+/// One request as the mock received it.
+public struct RecordedRequest: Sendable {
+    public var method: String
+    public var path: String
+    /// Lower-cased header names.
+    public var headers: [String: String]
+    public var body: JSONValue?
+}
+
+final class MockRecorder: Sendable {
+    private struct State {
+        var requests: [RecordedRequest] = []
+        var abandonedStreams = 0
+    }
+    private let state = NIOLockedValueBox(State())
+
+    var requests: [RecordedRequest] { state.withLockedValue { $0.requests } }
+    var abandonedStreams: Int { state.withLockedValue { $0.abandonedStreams } }
+    func record(_ request: RecordedRequest) {
+        state.withLockedValue {
+            // Bounded so a benchmark run cannot grow memory.
+            if $0.requests.count >= 1000 { $0.requests.removeFirst(500) }
+            $0.requests.append(request)
+        }
+    }
+    func streamAbandoned() { state.withLockedValue { $0.abandonedStreams += 1 } }
+    func reset() { state.withLockedValue { $0 = State() } }
+}

@@ -1,0 +1,55 @@
+import GatewyseCore
+import GatewyseEngine
+import GatewyseProviders
+import GatewyseServer
+import GatewyseStorage
+import Logging
+
+/// A real gateway on an ephemeral loopback port, wired to a `MockOpenAIUpstream`, with one
+/// tenant and key. Providers: `mock` (the mock), `down` (a port nobody listens on); aliases:
+/// `fast-chat` (down → mock failover) and `mock-chat` (mock only).
+public final class TestGateway: Sendable {
+    public let gateway: RunningGateway
+    public let mock: MockOpenAIUpstream
+    public let apiKey: String
+    public static let providerKey = "sk-mock-secret-123456"
+
+    public static func start(maxBodyBytes: Int = 10 * 1024 * 1024, firstByteTimeout: Double = 1.5) async throws -> TestGateway {
+        let mock = try await MockOpenAIUpstream.start()
+        let apiKey = APIKeyMaterial.generate()
+        var configuration = GatewayConfiguration()
+        configuration.database = .memory
+        configuration.server.maxBodyBytes = maxBodyBytes
+        configuration.upstream.firstByteTimeout = firstByteTimeout
+        configuration.upstream.connectTimeout = 1
+        let openAI = ProviderCatalog.entry(forType: "openai")!
+        let generic = ProviderCatalog.entry(forType: "openai-compatible")!
+        configuration.providers = [
+            ProviderConfiguration(id: "mock", entry: openAI, baseURL: mock.baseURL, apiKey: Secret(providerKey), models: ["mock-chat", "mock-tool"]),
+            // Port 9 (discard) on loopback: nothing listens there in the test environment.
+            ProviderConfiguration(id: "down", entry: generic, baseURL: "http://127.0.0.1:9/v1", apiKey: nil),
+        ]
+        configuration.models = [
+            ModelAlias(name: "fast-chat", strategy: .failover, targets: [ModelTarget(provider: "down", model: "whatever"), ModelTarget(provider: "mock", model: "mock-chat")]),
+            ModelAlias(name: "mock-chat", strategy: .failover, targets: [ModelTarget(provider: "mock", model: "mock-chat")]),
+        ]
+        configuration.tenants = [TenantSeed(id: "acme", name: "Acme", apiKeys: [("ci", Secret(apiKey))])]
+        var logger = Logger(label: "gatewyse-test")
+        logger.logLevel = .critical
+        let gateway = try await RunningGateway.start(configuration: configuration, logger: logger)
+        return TestGateway(gateway: gateway, mock: mock, apiKey: apiKey)
+    }
+
+    init(gateway: RunningGateway, mock: MockOpenAIUpstream, apiKey: String) {
+        self.gateway = gateway
+        self.mock = mock
+        self.apiKey = apiKey
+    }
+
+    public var baseURL: String { gateway.baseURL }
+
+    public func stop() async {
+        await gateway.stop()
+        await mock.stop()
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import GatewyseCore
+import GatewyseEngine
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    static let documented = """
+        server:
+          host: 127.0.0.1
+          port: 8080
+        database: sqlite:./data/gatewyse.sqlite
+        providers:
+          - id: openai
+            type: openai
+            api_key: ${OPENAI_API_KEY}
+          - id: groq
+            type: groq
+            api_key: ${GROQ_API_KEY}
+          - id: local
+            type: vllm
+            base_url: http://127.0.0.1:8000/v1
+        models:
+          - name: fast-chat
+            strategy: failover
+            targets:
+              - provider: groq
+                model: llama-3.1-8b-instant
+              - provider: openai
+                model: gpt-4o-mini
+        tenants:
+          - id: acme
+            api_keys:
+              - name: ci
+                key: ${ACME_GATEWAY_KEY}
+        """
+
+    static let environment = ["OPENAI_API_KEY": "sk-o", "GROQ_API_KEY": "gsk-g",
+                              "ACME_GATEWAY_KEY": "aigw_sk_0123456789abcdef0123456789abcdef0123456789abcdef"]
+
+    @Test("the documented file loads exactly as written")
+    func documentedFile() throws {
+        let configuration = try ConfigurationValidator.load(yaml: Self.documented, environment: Self.environment)
+        #expect(configuration.server.port == 8080)
+        #expect(configuration.database == .sqlite(path: "./data/gatewyse.sqlite"))
+        #expect(configuration.providers.map(\.id) == ["openai", "groq", "local"])
+        #expect(configuration.providers[0].apiKey?.revealed == "sk-o")
+        #expect(configuration.providers[2].baseURL == "http://127.0.0.1:8000/v1")
+        #expect(configuration.models[0].targets == [ModelTarget(provider: "groq", model: "llama-3.1-8b-instant"), ModelTarget(provider: "openai", model: "gpt-4o-mini")])
+        #expect(configuration.tenants[0].apiKeys[0].name == "ci")
+    }
+
+    @Test("every problem is reported at once, each with its path")
+    func allProblems() {
+        let yaml = """
+            server:
+              port: eighty
+            providers:
+              - id: openai
+                type: opnai
+                api_key: x
+              - id: groq
+                type: groq
+                api_key: ${MISSING_VAR}
+              - id: hosted
+                type: openai
+                api_key: k
+                base_url: http://10.0.0.5/v1
+              - id: meta
+                type: vllm
+                base_url: http://169.254.169.254/latest
+              - id: weird
+                type: openai-compatible
+                base_url: not a url
+            models:
+              - name: fast
+                strategy: telepathy
+                targets:
+                  - provider: nowhere
+                    model: m
+            tenants:
+              - id: acme
+                api_keys:
+                  - name: ci
+                    key: short
+            surprise: 1
+            """
+        do {
+            _ = try ConfigurationValidator.load(yaml: yaml, environment: [:])
+            Issue.record("accepted an invalid configuration")
+        } catch {
+            let text = error.problems.joined(separator: "\n")
+            for expected in ["server.port: expected an integer", "providers[0].type: unknown provider type \"opnai\"",
+                             "providers[1].api_key: environment variable MISSING_VAR is not set",
+                             "providers[2].base_url:", "private or loopback", "providers[3].base_url:", "link-local",
+                             "providers[4].base_url:", "models[0].strategy: unknown strategy",
+                             "models[0].targets[0].provider: unknown provider \"nowhere\"",
+                             "tenants[0].api_keys[0].key: must start with aigw_sk_", "surprise: unknown key"] {
+                #expect(text.contains(expected), "missing: \(expected)\n\(text)")
+            }
+        }
+    }
+
+    @Test("${VAR:-default} and $$ expand")
+    func expansion() {
+        var problems: [String] = []
+        #expect(ConfigurationLoader.expand("${A:-x}-${B}-$$", path: "p", environment: ["B": "b"], problems: &problems) == "x-b-$")
+        #expect(problems.isEmpty)
+    }
+
+    @Test("SSRF policy classifies addresses")
+    func ssrf() {
+        #expect(UpstreamURLPolicy.classify(host: "169.254.169.254") == .linkLocal)
+        #expect(UpstreamURLPolicy.classify(host: "127.0.0.1") == .loopback)
+        #expect(UpstreamURLPolicy.classify(host: "[::1]") == .loopback)
+        #expect(UpstreamURLPolicy.classify(host: "172.20.1.1") == .privateNetwork)
+        #expect(UpstreamURLPolicy.classify(host: "api.openai.com") == .publicAddress)
+        #expect(UpstreamURLPolicy.problem(with: "http://127.0.0.1:8000/v1", allowPrivate: true) == nil)
+        #expect(UpstreamURLPolicy.problem(with: "http://169.254.169.254/", allowPrivate: true) != nil)
+        #expect(UpstreamURLPolicy.problem(with: "https://user:pw@api.example.com/v1", allowPrivate: false) != nil)
+    }
+
+    @Test("without a file, providers come from their key variables")
+    func environmentDefaults() throws {
+        let configuration = try EnvironmentConfiguration.make(environment: ["GROQ_API_KEY": "g", "OLLAMA_BASE_URL": "http://127.0.0.1:11434/v1"])
+        #expect(configuration.providers.map(\.id).sorted() == ["groq", "ollama"])
+        #expect(configuration.database == .sqlite(path: "./data/gatewyse.sqlite"))
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import GatewyseCore
+import GatewyseEngine
+import GatewyseSQLite
+import GatewyseStorage
+import Testing
+
+/// One contract, every backend (ARCHITECTURE rule 7). PostgreSQL joins when it lands.
+@Suite("Store contract")
+struct StoreContractTests {
+    enum Backend: String, CaseIterable, CustomTestStringConvertible {
+        case memory, sqliteMemory, sqliteFile
+        var testDescription: String { rawValue }
+
+        func make() throws -> any GatewayStore {
+            switch self {
+            case .memory: InMemoryStore()
+            case .sqliteMemory: try SQLiteStore(path: ":memory:")
+            case .sqliteFile: try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString)/db.sqlite").path)
+            }
+        }
+    }
+
+    static func key(_ tenant: String, _ name: String, source: APIKeyRecord.Source = .created, key: String = APIKeyMaterial.generate()) -> APIKeyRecord {
+        APIKeyRecord(id: "key_" + IDGenerator.hex(bytes: 6), tenantID: tenant, name: name, prefix: APIKeyMaterial.displayPrefix(key),
+                     digest: APIKeyMaterial.digest(key), createdAt: 100, source: source)
+    }
+
+    @Test("tenants upsert and read back", arguments: Backend.allCases)
+    func tenants(backend: Backend) async throws {
+        let store = try backend.make()
+        try await store.upsertTenant(Tenant(id: "acme", name: "Acme", createdAt: 1))
+        try await store.upsertTenant(Tenant(id: "acme", name: "Acme Inc", createdAt: 2))
+        try await store.upsertTenant(Tenant(id: "beta", name: "Beta", createdAt: 3))
+        #expect(try await store.tenant(id: "acme") == Tenant(id: "acme", name: "Acme Inc", createdAt: 1))
+        #expect(try await store.allTenants().map(\.id) == ["acme", "beta"])
+        #expect(try await store.tenant(id: "nope") == nil)
+    }
+
+    @Test("keys belong to a tenant, are unique, and revoke per tenant", arguments: Backend.allCases)
+    func keys(backend: Backend) async throws {
+        let store = try backend.make()
+        await #expect(throws: StoreError.unknownTenant("ghost")) { try await store.insertKey(Self.key("ghost", "k")) }
+        try await store.upsertTenant(Tenant(id: "acme", name: "Acme", createdAt: 1))
+        try await store.upsertTenant(Tenant(id: "beta", name: "Beta", createdAt: 1))
+        let key = Self.key("acme", "laptop")
+        try await store.insertKey(key)
+        await #expect(throws: StoreError.duplicate("API key")) { try await store.insertKey(key) }
+        #expect(try await store.keys(tenantID: "acme") == [key])
+        #expect(try await store.keys(tenantID: "beta").isEmpty)
+        // Tenant isolation: beta cannot revoke acme's key.
+        #expect(try await store.revokeKey(id: key.id, tenantID: "beta", at: 5) == false)
+        #expect(try await store.revokeKey(id: key.id, tenantID: "acme", at: 5) == true)
+        #expect(try await store.keys(tenantID: "acme").first?.revokedAt == 5)
+    }
+
+    @Test("config keys are replaced by name, not duplicated", arguments: Backend.allCases)
+    func configKeys(backend: Backend) async throws {
+        let store = try backend.make()
+        try await store.upsertTenant(Tenant(id: "acme", name: "Acme", createdAt: 1))
+        try await store.upsertConfigKey(Self.key("acme", "ci", source: .config))
+        let rotated = Self.key("acme", "ci", source: .config)
+        try await store.upsertConfigKey(rotated)
+        let keys = try await store.keys(tenantID: "acme")
+        #expect(keys.count == 1)
+        #expect(keys.first?.digest == rotated.digest)
+    }
+
+    @Test("SQLite applies numbered migrations from zero, and reopening keeps data")
+    func migrations() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString)/db.sqlite").path
+        let store = try SQLiteStore(path: path)
+        #expect(try store.appliedMigrations() == ["0001_tenants_and_api_keys"])
+        try await store.upsertTenant(Tenant(id: "acme", name: "Acme", createdAt: 1))
+        let reopened = try SQLiteStore(path: path)
+        #expect(try await reopened.tenant(id: "acme") != nil)
+    }
+}
+
+@Suite("API key authentication")
+struct AuthenticatorTests {
+    @Test("accepts active keys, refuses unknown, malformed, revoked and expired ones")
+    func authenticate() throws {
+        let authenticator = APIKeyAuthenticator(clock: { 1000 })
+        let good = APIKeyMaterial.generate()
+        let revoked = APIKeyMaterial.generate()
+        let expired = APIKeyMaterial.generate()
+        var revokedRecord = StoreContractTests.key("acme", "r", key: revoked)
+        revokedRecord.revokedAt = 10
+        var expiredRecord = StoreContractTests.key("acme", "e", key: expired)
+        expiredRecord.expiresAt = 999
+        authenticator.load([StoreContractTests.key("acme", "good", key: good), revokedRecord, expiredRecord])
+
+        #expect(try authenticator.authenticate(authorization: "Bearer \(good)").tenantID == "acme")
+        #expect(try authenticator.authenticate(authorization: "bearer \(good)").keyName == "good")
+        #expect(throws: GatewayError.authRequired) { try authenticator.authenticate(authorization: nil) }
+        #expect(throws: GatewayError.authRequired) { try authenticator.authenticate(authorization: "Bearer ") }
+        #expect(throws: GatewayError.invalidAPIKey) { try authenticator.authenticate(authorization: "Bearer sk-openai") }
+        // Same prefix, different secret part.
+        #expect(throws: GatewayError.invalidAPIKey) { try authenticator.authenticate(authorization: "Bearer " + good.prefix(20) + String(repeating: "0", count: 36)) }
+        #expect(throws: GatewayError.invalidAPIKey) { try authenticator.authenticate(authorization: "Bearer \(revoked)") }
+        #expect(throws: GatewayError.invalidAPIKey) { try authenticator.authenticate(authorization: "Bearer \(expired)") }
+    }
+
+    @Test("generated keys have the documented shape")
+    func keyShape() {
+        let key = APIKeyMaterial.generate()
+        #expect(key.hasPrefix("aigw_sk_") && key.count == 56)
+        #expect(APIKeyMaterial.displayPrefix(key).count == 16)
+        #expect(APIKeyMaterial.generate() != key)
+    }
+}
