@@ -24,15 +24,22 @@ struct OpenAIController: Sendable {
     func chatCompletions(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let principal = try authenticate(request)
         let body = try await RequestBodyReader.json(request, limit: runtime.configuration.server.maxBodyBytes)
-        let chat = try OpenAIChatWire.decodeRequest(body)
+        return try await serve(try OpenAIChatWire.decodeRequest(body), principal: principal, context: context,
+                               encodeResponse: OpenAIChatWire.encodeResponse) { chunk, out in
+            SSEEncoder.encodeData(OpenAIChatWire.encodeChunk(chunk), into: &out)
+        }
+    }
+
+    /// Runs a unified chat through the pipeline and answers in the caller's wire shape.
+    func serve(_ chat: ChatRequest, principal: Principal, context: GatewayRequestContext,
+               encodeResponse: (ChatResponse) -> JSONValue,
+               encodeChunk: @escaping @Sendable (ChatChunk, inout [UInt8]) -> Void) async throws -> Response {
         if chat.stream {
             let attempted = try await runtime.pipeline.chatStream(chat, principal: principal, logger: context.logger)
-            return SSEResponse.make(attempted) { chunk, out in
-                SSEEncoder.encodeData(OpenAIChatWire.encodeChunk(chunk), into: &out)
-            }
+            return SSEResponse.make(attempted, encode: encodeChunk)
         }
         let attempted = try await runtime.pipeline.chat(chat, principal: principal, logger: context.logger)
-        return JSONResponse.make(OpenAIChatWire.encodeResponse(attempted.value), provider: attempted.providerID, attempts: attempted.attempts)
+        return JSONResponse.make(encodeResponse(attempted.value), provider: attempted.providerID, attempts: attempted.attempts)
     }
 
     // MARK: POST /v1/completions
@@ -40,15 +47,10 @@ struct OpenAIController: Sendable {
     func completions(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let principal = try authenticate(request)
         let body = try await RequestBodyReader.json(request, limit: runtime.configuration.server.maxBodyBytes)
-        let chat = try LegacyCompletionsWire.decodeRequest(body)
-        if chat.stream {
-            let attempted = try await runtime.pipeline.chatStream(chat, principal: principal, logger: context.logger)
-            return SSEResponse.make(attempted) { chunk, out in
-                if let legacy = LegacyCompletionsWire.encodeChunk(chunk) { SSEEncoder.encodeData(legacy, into: &out) }
-            }
+        return try await serve(try LegacyCompletionsWire.decodeRequest(body), principal: principal, context: context,
+                               encodeResponse: LegacyCompletionsWire.encodeResponse) { chunk, out in
+            if let legacy = LegacyCompletionsWire.encodeChunk(chunk) { SSEEncoder.encodeData(legacy, into: &out) }
         }
-        let attempted = try await runtime.pipeline.chat(chat, principal: principal, logger: context.logger)
-        return JSONResponse.make(LegacyCompletionsWire.encodeResponse(attempted.value), provider: attempted.providerID, attempts: attempted.attempts)
     }
 
     // MARK: GET /v1/models
