@@ -16,6 +16,9 @@ public final class AHCTransport: UpstreamTransport {
                                       read: .milliseconds(Int64(settings.firstByteTimeout * 1000)))
         configuration.connectionPool = .init(idleTimeout: .seconds(60),
                                              concurrentHTTP1ConnectionsPerHostSoftLimit: settings.connectionsPerHost)
+        // A refused connection should fail over to the next provider now, not after the connect
+        // timeout has been spent retrying the same dead address.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .disabled
         // Redirects are not followed: an upstream redirect could point anywhere (SSRF).
         configuration.redirectConfiguration = .disallow

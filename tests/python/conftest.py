@@ -1,0 +1,250 @@
+"""End-to-end fixtures: the real `gatewyse` binary in front of the `gatewyse-mock` upstream.
+
+Both processes listen on 127.0.0.1 only; nothing here talks to any other address. Binaries come
+from GATEWYSE_BIN / GATEWYSE_MOCK_BIN (default: the debug build under .build/debug).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import secrets
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+
+import openai
+import pytest
+import requests
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+MOCK_KEY = "sk-mock-secret-123456"
+START_ATTEMPTS = 5
+START_TIMEOUT = 20.0
+# Where the session's server logs are, for the failure summary.
+_LOG_DIRS: list[pathlib.Path] = []
+
+# Everything here is loopback: never let a proxy from the environment sit in between.
+for _name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+    os.environ.pop(_name, None)
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+
+
+def _binary(variable: str, default: str) -> pathlib.Path:
+    path = pathlib.Path(os.environ.get(variable) or default)
+    if not path.is_absolute():
+        path = REPO / path
+    if not os.access(path, os.X_OK):
+        pytest.exit(f"{variable}: no executable at {path} (run `make build` first)", returncode=2)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tail(path: pathlib.Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "<no log>"
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+def _wait_healthy(process: subprocess.Popen, url: str, deadline: float) -> bool:
+    """True once `url` answers 200; False if the process died or the deadline passed."""
+    session = requests.Session()
+    session.trust_env = False
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            if session.get(url, timeout=1).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def _start(name: str, make_command, health_path: str, env: dict, log_dir: pathlib.Path):
+    """Starts a server on a fresh free port, retrying with another port when it loses a race for
+    one (or fails to come up). Returns (process, port)."""
+    problems = []
+    for attempt in range(START_ATTEMPTS):
+        port = free_port()
+        log = log_dir / f"{name}-{attempt}.log"
+        with open(log, "wb") as out:
+            process = subprocess.Popen(make_command(port), stdout=out, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, env=env, cwd=log_dir)
+        if _wait_healthy(process, f"http://127.0.0.1:{port}{health_path}", time.monotonic() + START_TIMEOUT):
+            return process, port
+        _stop(process)
+        problems.append(f"attempt {attempt + 1} (port {port}, exit {process.returncode}):\n{_tail(log)}")
+    raise RuntimeError(f"{name} did not start:\n" + "\n".join(problems))
+
+
+@dataclass
+class Gateway:
+    url: str
+    mock_url: str
+    api_key: str
+    log_dir: pathlib.Path
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory) -> Gateway:
+    gateway_bin = _binary("GATEWYSE_BIN", ".build/debug/gatewyse")
+    mock_bin = _binary("GATEWYSE_MOCK_BIN", ".build/debug/gatewyse-mock")
+    work = tmp_path_factory.mktemp("gatewyse")
+    _LOG_DIRS.append(work)
+    api_key = "aigw_sk_" + secrets.token_hex(24)
+
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
+    env["LOG_LEVEL"] = "warning"
+
+    mock, mock_port = _start("mock", lambda port: [str(mock_bin), "--port", str(port)],
+                             "/__mock/health", env, work)
+    # A port that refuses connections for the whole session: bound but never listening, so no
+    # other process can take it and every connect gets a reset at once.
+    dead = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    dead.bind(("127.0.0.1", 0))
+    dead_port = dead.getsockname()[1]
+
+    config = work / "gatewyse.yaml"
+    config.write_text(f"""\
+server:
+  host: 127.0.0.1
+upstream:
+  first_byte_timeout_ms: 1500
+providers:
+  - id: mock
+    type: openai
+    api_key: ${{MOCK_KEY}}
+    base_url: http://127.0.0.1:{mock_port}/v1
+    allow_private_network: true
+  - id: down
+    type: openai-compatible
+    base_url: http://127.0.0.1:{dead_port}/v1
+models:
+  - name: fast-chat
+    strategy: failover
+    targets:
+      - provider: down
+        model: whatever
+      - provider: mock
+        model: mock-chat
+tenants:
+  - id: acme
+    api_keys:
+      - name: ci
+        key: ${{GATEWAY_KEY}}
+""")
+    gateway_env = dict(env, MOCK_KEY=MOCK_KEY, GATEWAY_KEY=api_key)
+    server = None
+    try:
+        server, port = _start(
+            "gateway",
+            lambda port: [str(gateway_bin), "serve", "--config", str(config), "--port", str(port), "--database", "memory:"],
+            "/healthz", gateway_env, work)
+        yield Gateway(url=f"http://127.0.0.1:{port}", mock_url=f"http://127.0.0.1:{mock_port}",
+                      api_key=api_key, log_dir=work)
+    finally:
+        _stop(server)
+        _stop(mock)
+        dead.close()
+
+
+@pytest.fixture(scope="session")
+def gateway_url(gateway) -> str:
+    return gateway.url
+
+
+@pytest.fixture(scope="session")
+def mock_url(gateway) -> str:
+    return gateway.mock_url
+
+
+@pytest.fixture(scope="session")
+def api_key(gateway) -> str:
+    return gateway.api_key
+
+
+@pytest.fixture(scope="session")
+def http(gateway) -> requests.Session:
+    """A plain HTTP session for what the SDK cannot send (no key, broken JSON, huge bodies)."""
+    session = requests.Session()
+    session.trust_env = False
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def client(gateway) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=gateway.api_key, max_retries=0, timeout=15)
+
+
+@pytest.fixture(scope="session")
+def make_client(gateway):
+    """An SDK client with another key (for the authentication tests)."""
+    def make(key: str) -> openai.OpenAI:
+        return openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=key, max_retries=0, timeout=15)
+    return make
+
+
+class MockRecorder:
+    """What the mock upstream received: `GET/DELETE /__mock/requests`."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.session = requests.Session()
+        self.session.trust_env = False
+
+    def requests(self) -> list[dict]:
+        response = self.session.get(f"{self.base_url}/__mock/requests", timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def clear(self) -> None:
+        self.session.delete(f"{self.base_url}/__mock/requests", timeout=5).raise_for_status()
+
+    def chat_requests(self) -> list[dict]:
+        return [r for r in self.requests() if r["path"].endswith("/chat/completions")]
+
+    def last_chat(self) -> dict:
+        received = self.chat_requests()
+        assert received, "the mock upstream received no chat request"
+        return received[-1]
+
+
+@pytest.fixture
+def mock(gateway) -> MockRecorder:
+    """The mock's request log, cleared before the test."""
+    recorder = MockRecorder(gateway.mock_url)
+    recorder.clear()
+    yield recorder
+    recorder.session.close()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus):
+    """On failure, show the end of each server's log: the gateway's warnings say which upstream
+    attempt failed and why."""
+    if exitstatus == 0:
+        return
+    for directory in _LOG_DIRS:
+        for log in sorted(directory.glob("*.log")):
+            terminalreporter.write_sep("-", f"{log.name} ({log})")
+            terminalreporter.write_line(_tail(log, 30))
