@@ -1,11 +1,13 @@
 # Gatewyse — build, run and test.
 #
 #   make deps        install missing system packages (as root; otherwise lists them)
+#   make test-deps   what the test suites need on top (PostgreSQL, python3-venv)
 #   make build       debug build, tests included (the one configuration everything uses)
 #   make run         build and start the gateway: make run CONFIG=gatewyse.yaml ARGS="--port 9090"
 #   make venv        Python venv with the official SDKs for the end-to-end suite
 #   make test        Swift Testing suites + the Python SDK suite against the real binaries
 #   make bench-deps  what the benchmark needs (nginx, wrk)
+#   make bench       release build, then bench/run.sh (see bench/README.md)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
@@ -25,7 +27,7 @@ else
 RUN_ARGS := $(ARGS)
 endif
 
-.PHONY: deps bench-deps build run venv test
+.PHONY: deps test-deps bench-deps build run venv test bench
 
 # Installs the Debian packages named in $$missing: as root, one `apt-get update` then one
 # `apt-get install -y`; otherwise only says what is missing and carries on.
@@ -39,9 +41,16 @@ APT_INSTALL = \
 		echo "deps: missing Debian packages:$$missing (not root: install them yourself; continuing)"; \
 	fi
 
+# What building and running need.
 deps:
 	@missing=""; \
 	[ -e /usr/include/sqlite3.h ] || missing="$$missing libsqlite3-dev"; \
+	$(APT_INSTALL)
+
+# What the test suites need on top: a PostgreSQL server (store contract suite, as the
+# PostgreSQL backend lands) and Python's venv for the SDK suite.
+test-deps: deps
+	@missing=""; \
 	{ command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	$(APT_INSTALL)
@@ -62,13 +71,13 @@ run: deps
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: $(REQUIREMENTS) | deps
+$(VENV)/.installed: $(REQUIREMENTS) | test-deps
 	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(REQUIREMENTS)
 	@touch $@
 
 # Both suites always run; the target fails if either failed.
-test: deps build venv
+test: test-deps build venv
 	@swift_rc=0; python_rc=0; \
 	echo "== swift test"; \
 	$(SWIFT) test --skip-build || swift_rc=$$?; \
@@ -78,3 +87,9 @@ test: deps build venv
 	word() { if [ "$$1" = 0 ]; then echo ok; else echo "FAILED (exit $$1)"; fi; }; \
 	echo "make test: swift test $$(word $$swift_rc); python SDK suite $$(word $$python_rc)"; \
 	[ $$swift_rc = 0 ] && [ $$python_rc = 0 ]
+
+# Gateway vs direct (vs LiteLLM with PEERS=litellm) on one machine, in release mode.
+# Options: DURATION=10 CONCURRENCY="1 16 64 256" SOAK=300 PEERS=litellm
+bench: bench-deps
+	$(SWIFT) build -c release --product gatewyse
+	GATEWYSE_BIN="$(CURDIR)/.build/release/gatewyse" PEERS="$(PEERS)" bash bench/run.sh
