@@ -52,6 +52,8 @@ let package = Package(
         ]),
         .executableTarget(name: "gatewyse", dependencies: [
             "GatewyseServer",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Mock upstreams (raw SwiftNIO so they can misbehave on purpose) and test helpers.

@@ -75,17 +75,3 @@ public enum UnixClock {
         return Int64(ts.tv_sec)
     }
 }
-
-/// Random identifiers (`chatcmpl-…`, `req_…`, key ids).
-public enum IDGenerator {
-    public static func hex(bytes count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        var out = ""
-        out.reserveCapacity(count * 2)
-        for _ in 0..<count {
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            out += String(byte >> 4, radix: 16) + String(byte & 0xF, radix: 16)
-        }
-        return out
-    }
-}

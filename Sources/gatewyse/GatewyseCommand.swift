@@ -6,7 +6,7 @@ import GatewyseServer
 import GatewyseStorage
 import Logging
 
-@main
+
 struct GatewyseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatewyse",

@@ -19,7 +19,9 @@ struct Keys: AsyncParsableCommand {
         @Option(help: "A name for the key, e.g. the machine or app using it.")
         var name: String
 
-        func run() async throws {
+        func run() async throws { try await start() }
+
+        func start() async throws {
             let configuration: GatewayConfiguration
             do { configuration = try options.load() } catch let error as ConfigurationError { exitWithConfigurationError(error) }
             guard !name.isEmpty, name.count <= 200 else { throw ValidationError("--name must be 1-200 characters") }
@@ -42,7 +44,9 @@ struct Keys: AsyncParsableCommand {
         @Option(help: "Only this tenant's keys.")
         var tenant: String?
 
-        func run() async throws {
+        func run() async throws { try await start() }
+
+        func start() async throws {
             let configuration: GatewayConfiguration
             do { configuration = try options.load() } catch let error as ConfigurationError { exitWithConfigurationError(error) }
             let store = try GatewayServer.makeStore(configuration.database)

@@ -16,7 +16,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on (default 8080).")
     var port: Int?
 
-    func run() async throws {
+    func run() async throws { try await start() }
+
+    /// The command itself; `main.swift` calls it by this unambiguous name.
+    func start() async throws {
         var configuration: GatewayConfiguration
         do {
             configuration = try options.load()

@@ -12,7 +12,7 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.requestID = Self.acceptedID(request.headers[.xRequestID]) ?? "req_" + IDGenerator.hex(bytes: 12)
+        context.requestID = Self.acceptedID(request.headers[.xRequestID]) ?? IDGenerator.requestID()
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         var response: Response
         do {

@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""Turns bench/run.sh's raw results (JSON lines) into bench/results/<stamp>.json and a markdown
+table on stdout. Python standard library only."""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+
+TARGET_ORDER = {"direct": 0, "gatewyse": 1, "litellm": 2}
+TARGET_NAMES = {"direct": "direct (nginx)", "gatewyse": "gatewyse", "litellm": "litellm"}
+
+
+def sh(*cmd, cwd=None):
+    try:
+        out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=30)
+        return (out.stdout or out.stderr).strip() if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def machine(args):
+    cpu_model = None
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu_model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem_kb = None
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    swift = sh("swift", "--version")
+    commit = sh("git", "rev-parse", "HEAD", cwd=args.repo)
+    dirty = sh("git", "status", "--porcelain", "--untracked-files=no", cwd=args.repo)
+    try:
+        nproc = int(sh("nproc") or os.cpu_count())
+    except ValueError:
+        nproc = os.cpu_count()
+    return {
+        "nproc": nproc,
+        "cpu_model": cpu_model,
+        "memory_mb": round(mem_kb / 1024) if mem_kb else None,
+        "kernel": platform.release(),
+        "os": sh("sh", "-c", ". /etc/os-release && echo \"$PRETTY_NAME\""),
+        "swift": swift.splitlines()[0] if swift else None,
+        "nginx": sh("sh", "-c", "nginx -v 2>&1 || /usr/sbin/nginx -v 2>&1"),
+        "wrk": (sh("sh", "-c", "wrk --version 2>&1 | head -n 1 || true") or "").split(" Copyright")[0] or None,
+        "python": platform.python_version(),
+        "loadavg_at_start": args.loadavg_start or None,
+        "gateway": {
+            "binary": args.bin,
+            "build_config": args.build_config,
+            "git_commit": commit,
+            "git_dirty": bool(dirty) if commit else None,
+        },
+    }
+
+
+def derive(rec):
+    """Adds rps, cpu_us_per_request and totals to a wrk-based record."""
+    w = rec.get("wrk") or {}
+    if w.get("failed") or "requests" not in w:
+        rec["failed"] = True
+        return rec
+    secs = w["duration_us"] / 1e6 if w.get("duration_us") else None
+    rec["requests"] = w["requests"]
+    rec["rps"] = round(w["requests"] / secs, 1) if secs else None
+    e = w["errors"]
+    rec["non2xx"] = e["status"]   # wrk counts responses with status >= 400
+    rec["socket_errors"] = {k: e[k] for k in ("connect", "read", "write", "timeout")}
+    rec["latency_us"] = w["latency_us"]
+    cpu_us = rec["cpu_ticks"] * 1e6 / rec["clk_tck"]
+    rec["cpu_s"] = round(cpu_us / 1e6, 2)
+    rec["cpu_us_per_request"] = round(cpu_us / w["requests"], 1) if w["requests"] else None
+    return rec
+
+
+def ms(us):
+    return "–" if us is None else f"{us / 1000:.3f}"
+
+
+def added(gw, base, key):
+    try:
+        return f"{(gw[key] - base[key]) / 1000:+.3f}"
+    except (TypeError, KeyError):
+        return "–"
+
+
+def errs(rec):
+    if rec.get("failed"):
+        return "wrk failed"
+    parts = [f"{k} {v}" for k, v in rec["socket_errors"].items() if v]
+    return ", ".join(parts) if parts else "0"
+
+
+def mb(kb):
+    return "–" if kb in (None, "") else f"{int(kb) / 1024:.1f}"
+
+
+def fmt_num(v, digits=0):
+    if v is None:
+        return "–"
+    return f"{v:,.{digits}f}"
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def wrk_rows(recs, kind, with_p90_p999):
+    rows = []
+    by = {(r["target"], r["concurrency"]): r for r in recs if r["kind"] == kind}
+    for (target, conc) in sorted(by, key=lambda k: (k[1], TARGET_ORDER.get(k[0], 9))):
+        r = by[(target, conc)]
+        base = by.get(("direct", conc))
+        if r.get("failed"):
+            rows.append([TARGET_NAMES.get(target, target), conc] + ["–"] * (13 if with_p90_p999 else 9) + ["wrk failed"])
+            continue
+        lat = r["latency_us"]
+        is_proxy = target != "direct" and base and not base.get("failed")
+        bl = base["latency_us"] if is_proxy else None
+        row = [TARGET_NAMES.get(target, target), conc, fmt_num(r["rps"])]
+        if with_p90_p999:
+            row += [ms(lat["p50"]), ms(lat["p90"]), ms(lat["p99"]), ms(lat["p99_9"])]
+            row += [added(lat, bl, "p50"), added(lat, bl, "p90"), added(lat, bl, "p99"), added(lat, bl, "p99_9")] if is_proxy else ["", "", "", ""]
+        else:
+            row += [ms(lat["p50"]), ms(lat["p99"])]
+            row += [added(lat, bl, "p50"), added(lat, bl, "p99")] if is_proxy else ["", ""]
+        row += [
+            f"{r['rps'] / base['rps'] * 100:.0f}%" if is_proxy and base["rps"] else "",
+            fmt_num(r["cpu_us_per_request"], 1),
+            mb(r.get("rss_peak_kb")) if target != "direct" else "",
+            r["non2xx"],
+            errs(r),
+        ]
+        rows.append(row)
+    return rows
+
+
+def probe_rows(recs):
+    rows = []
+    by = {(r["target"], r["concurrency"]): r for r in recs if r["kind"] == "probe"}
+    for (target, conc) in sorted(by, key=lambda k: (k[1], TARGET_ORDER.get(k[0], 9))):
+        p = by[(target, conc)]["probe"]
+        name = TARGET_NAMES.get(target, target)
+        if p.get("failed"):
+            rows.append([name, conc] + ["–"] * 9 + ["probe failed"])
+            continue
+        base = (by.get(("direct", conc)) or {}).get("probe") or {}
+        is_proxy = target != "direct" and base and not base.get("failed")
+        t, bt = p["ttft_us"], base.get("ttft_us") or {}
+        g, bg = p["max_gap_us"], base.get("max_gap_us") or {}
+        e = ", ".join(f"{k} {v}" for k, v in sorted(p["errors"].items())) or "0"
+        rows.append([
+            name, conc, fmt_num(p["streams_ok"]), fmt_num(p["streams_per_s"], 1),
+            ms(t["p50"]), ms(t["p99"]),
+            added(t, bt, "p50") if is_proxy else "", added(t, bt, "p99") if is_proxy else "",
+            ms(g["p99"]), ms(g["max"]), added(g, bg, "max") if is_proxy else "", e,
+        ])
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for name in ("results", "out", "started-at", "bin", "build-config", "repo", "duration", "concurrency",
+                 "stream-concurrency", "peers", "soak", "warmup", "wrk-timeout", "litellm-version", "command", "bin-given", "loadavg-start"):
+        ap.add_argument("--" + name, default="")
+    args = ap.parse_args()
+
+    recs = []
+    with open(args.results) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                recs.append(json.loads(line))
+    for r in recs:
+        if r["kind"] in ("chat", "stream", "soak"):
+            derive(r)
+
+    command = args.command or " ".join(
+        [f"GATEWYSE_BIN={args.bin_given or args.bin}",
+         f"DURATION={args.duration}", f"CONCURRENCY=\"{args.concurrency}\""]
+        + ([f"STREAM_CONCURRENCY=\"{args.stream_concurrency}\""] if args.stream_concurrency != "64 512" else [])
+        + ([f"PEERS={args.peers}"] if args.peers else [])
+        + ([f"SOAK={args.soak}"] if args.soak not in ("", "0") else [])
+        + ["bash bench/run.sh"])
+    rss = {r["target"]: r for r in recs if r["kind"] == "rss"}
+    soak = next((r for r in recs if r["kind"] == "soak"), None)
+
+    # Memory per proxy: start, warm idle, peaks, after load, soak.
+    mem_rows = []
+    for target in sorted(rss, key=lambda t: TARGET_ORDER.get(t, 9)):
+        r = rss[target]
+        peaks = {k: max((x.get("rss_peak_kb") or 0 for x in recs if x["kind"] in kinds and x["target"] == target), default=None)
+                 for k, kinds in (("chat", ("chat",)), ("stream", ("stream", "probe")))}
+        row = [TARGET_NAMES.get(target, target), mb(r["start_kb"]), mb(r["idle_kb"]), mb(peaks["chat"]),
+               mb(peaks["stream"]), mb(r["after_load_kb"])]
+        if soak and target == "gatewyse" and not soak.get("failed"):
+            s = soak.get("rss_samples_kb") or []
+            tenth = max(1, len(s) // 10)
+            first = sum(s[:tenth]) / tenth if s else None
+            last = sum(s[-tenth:]) / tenth if s else None
+            soak["rss_first_tenth_avg_kb"] = round(first) if first else None
+            soak["rss_last_tenth_avg_kb"] = round(last) if last else None
+            soak["rss_peak_kb"] = max(s) if s else None
+            row += [mb(first), mb(last), mb(soak["rss_peak_kb"]), mb(soak["rss_after_kb"])]
+        elif soak:
+            row += ["", "", "", ""]
+        mem_rows.append(row)
+
+    settings = {
+        "duration_s": int(args.duration), "concurrency": [int(c) for c in args.concurrency.split()],
+        "stream_concurrency": [int(c) for c in args.stream_concurrency.split()], "peers": args.peers.split(),
+        "soak_s": int(args.soak or 0), "warmup_s": int(args.warmup or 0), "wrk_timeout": args.wrk_timeout,
+        "litellm_version": args.litellm_version or None,
+    }
+    result = {
+        "schema": 1,
+        "started_at": args.started_at,
+        "command": command,
+        "machine": machine(args),
+        "settings": settings,
+        "chat": [r for r in recs if r["kind"] == "chat"],
+        "stream": [r for r in recs if r["kind"] == "stream"],
+        "stream_probe": [r for r in recs if r["kind"] == "probe"],
+        "rss": list(rss.values()),
+        "soak": soak,
+    }
+
+    m = result["machine"]
+    lines = [
+        f"## Gatewyse benchmark — {args.started_at}",
+        "",
+        f"`{command}`",
+        "",
+        f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_mb']} MB, Linux {m['kernel']}; "
+        f"{m['swift']}; gateway build: **{args.build_config}**"
+        + (f" @ {m['gateway']['git_commit'][:10]}{' (dirty)' if m['gateway']['git_dirty'] else ''}" if m['gateway']['git_commit'] else "")
+        + (f"; LiteLLM {args.litellm_version}" if args.litellm_version else "")
+        + f". Load generator and mock share the same CPUs; load average at start {args.loadavg_start}. "
+        f"{args.duration}s per run.",
+        "",
+        "### Chat completions (non-streaming, ~1 KB body)",
+        "",
+        "Latency in ms; `+` columns are added latency over direct at the same concurrency; "
+        "`vs direct` is RPS as a share of direct's; CPU is the measured process's CPU time ÷ requests "
+        "(nginx's for direct).",
+        "",
+        table(["target", "conns", "RPS", "p50", "p90", "p99", "p99.9", "+p50", "+p90", "+p99", "+p99.9",
+               "vs direct", "CPU µs/req", "peak RSS MB", "non-2xx", "socket errors"],
+              wrk_rows(recs, "chat", True)),
+        "",
+        "### Streaming (wrk: one request = one whole SSE stream, 24 frames)",
+        "",
+        table(["target", "streams", "streams/s", "p50", "p99", "+p50", "+p99", "vs direct", "CPU µs/stream",
+               "peak RSS MB", "non-2xx", "socket errors"],
+              wrk_rows(recs, "stream", False)),
+        "",
+        "### Streaming probe (time to first byte of the body, stalls)",
+        "",
+        "TTFT = request written → first body bytes; gap = longest pause between two body reads of one "
+        "stream (p99 over streams, and the worst); times in ms, measured by a Python client.",
+        "",
+        table(["target", "streams", "completed", "streams/s", "TTFT p50", "TTFT p99", "+TTFT p50", "+TTFT p99",
+               "gap p99", "max stall", "+max stall", "errors"],
+              probe_rows(recs)),
+        "",
+        "### Memory (RSS, MB)",
+        "",
+        table(["process", "start", "idle (warm)", "peak chat", "peak streams", "after load"]
+              + (["soak first 10%", "soak last 10%", "soak peak", "after soak"] if soak else []),
+              mem_rows),
+    ]
+    if soak and not soak.get("failed"):
+        lines += ["", f"Soak: {soak['seconds']}s, 3 chat : 1 stream at 64 connections — "
+                      f"{fmt_num(soak['rps'])} req/s, p99 {ms(soak['latency_us']['p99'])} ms, "
+                      f"{fmt_num(soak['cpu_us_per_request'], 1)} µs CPU/req, non-2xx {soak['non2xx']}, "
+                      f"socket errors {errs(soak)}."]
+    elif soak:
+        lines += ["", "Soak: wrk failed."]
+    text = "\n".join(lines)
+    result["table_markdown"] = text
+
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

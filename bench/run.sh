@@ -1,0 +1,608 @@
+#!/usr/bin/env bash
+# Gatewyse benchmark — the engine of `make bench`. See bench/README.md.
+#
+# Starts nginx as a mock upstream and the gateway (plus LiteLLM's proxy with PEERS=litellm), all on
+# loopback, drives them with wrk and bench/stream_probe.py, prints a markdown table and writes
+# bench/results/<UTC timestamp>.json.
+#
+# Environment:
+#   GATEWYSE_BIN        gateway binary (default .build/release/gatewyse)
+#   DURATION            seconds per scenario (default 10)
+#   CONCURRENCY         connections for the chat scenarios (default "1 16 64 256")
+#   STREAM_CONCURRENCY  concurrent streams for the streaming scenarios (default "64 512")
+#   PEERS               "litellm" also installs (bench/.venv-litellm) and measures LiteLLM's proxy
+#   SOAK                seconds of mixed load on the gateway to look for leaks (default 0 = off)
+#   WARMUP              seconds of unmeasured load on each proxy before measuring (default 2)
+#   WRK_TIMEOUT         wrk's per-request timeout (default 10s); timeouts are counted as errors
+#   BENCH_KEEP_TMP      1 keeps the temp dir (configs, logs, raw wrk output)
+#   BENCH_SERVE         1 only starts the mock and the proxies, prints how to reach them and waits
+#                       for Ctrl-C (for profiling: see bench/README.md)
+#   GATEWYSE_WRAPPER    command the gateway runs under, e.g. "valgrind --tool=callgrind ..."
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
+
+GATEWYSE_BIN="${GATEWYSE_BIN:-.build/release/gatewyse}"
+GATEWYSE_BIN_GIVEN="$GATEWYSE_BIN"
+DURATION="${DURATION:-10}"
+CONCURRENCY="${CONCURRENCY:-1 16 64 256}"
+STREAM_CONCURRENCY="${STREAM_CONCURRENCY:-64 512}"
+PEERS="${PEERS:-}"
+SOAK="${SOAK:-0}"
+WARMUP="${WARMUP:-2}"
+WRK_TIMEOUT="${WRK_TIMEOUT:-10s}"
+BENCH_KEEP_TMP="${BENCH_KEEP_TMP:-0}"
+BENCH_SERVE="${BENCH_SERVE:-0}"
+GATEWYSE_WRAPPER="${GATEWYSE_WRAPPER:-}"
+# A wrapped gateway (valgrind) starts and stops slowly, and must be let finish writing its profile.
+START_TIMEOUT=30 STOP_TIMEOUT=5
+[[ -n "$GATEWYSE_WRAPPER" ]] && START_TIMEOUT=300 STOP_TIMEOUT=60
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Inputs and tools
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+is_uint "$DURATION" && (( DURATION > 0 )) || die "DURATION must be a positive integer (seconds), got '$DURATION'"
+is_uint "$SOAK" || die "SOAK must be an integer (seconds), got '$SOAK'"
+is_uint "$WARMUP" || die "WARMUP must be an integer (seconds), got '$WARMUP'"
+for c in $CONCURRENCY $STREAM_CONCURRENCY; do
+    is_uint "$c" && (( c > 0 )) || die "concurrency values must be positive integers, got '$c'"
+done
+WITH_LITELLM=0
+for peer in $PEERS; do
+    case "$peer" in
+        litellm) WITH_LITELLM=1 ;;
+        *) die "unknown peer '$peer' (known: litellm)" ;;
+    esac
+done
+
+case "$GATEWYSE_BIN" in
+    /*) ;;
+    *) if [[ -e "$PWD/$GATEWYSE_BIN" ]]; then GATEWYSE_BIN="$PWD/$GATEWYSE_BIN"; else GATEWYSE_BIN="$REPO_DIR/$GATEWYSE_BIN"; fi ;;
+esac
+[[ -x "$GATEWYSE_BIN" ]] || die "gateway binary not found: $GATEWYSE_BIN (build it: swift build -c release --product gatewyse)"
+GATEWYSE_BIN="$(realpath "$GATEWYSE_BIN")"
+BUILD_CONFIG="$(basename "$(dirname "$GATEWYSE_BIN")")"   # .build/<triple>/{release,debug}/gatewyse
+case "$BUILD_CONFIG" in release|debug) ;; *) BUILD_CONFIG="unknown ($BUILD_CONFIG)" ;; esac
+
+NGINX="$(command -v nginx || true)"
+[[ -n "$NGINX" ]] || { [[ -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx; } || die "nginx not found (make bench-deps, or apt-get install nginx-light)"
+command -v wrk >/dev/null || die "wrk not found (make bench-deps, or apt-get install wrk)"
+PYTHON="$(command -v python3 || true)"
+[[ -n "$PYTHON" ]] || die "python3 not found"
+CLK_TCK="$(getconf CLK_TCK)"
+
+# More descriptors for 512 streams (+ upstream connections) per process, when the hard limit allows.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE="$(ulimit -n)"
+[[ "$NOFILE" == unlimited ]] && NOFILE=65536
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/gatewyse-bench.XXXXXX")"
+RESULTS="$TMP/results.jsonl"
+: >"$RESULTS"
+STARTED_AT="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+STARTED_S="$SECONDS"
+LOADAVG_START="$(cut -d' ' -f1-3 /proc/loadavg)"   # other work on the machine skews every figure
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+
+# ---------------------------------------------------------------------------------------------
+# Process bookkeeping and cleanup
+
+NGINX_PID="" GW_PID="" LL_PID=""
+SAMPLER_PIDS=()
+
+tree_pids() {   # a pid and all its descendants
+    local pid="$1" child
+    [[ -d /proc/$pid ]] || return 0
+    echo "$pid"
+    for child in $(pgrep -P "$pid" 2>/dev/null || true); do tree_pids "$child"; done
+}
+
+stop_tree() {   # TERM a process and its descendants, wait up to N s (default 5), then KILL what is left
+    local root="$1" secs="${2:-5}" pids pid i
+    [[ -n "$root" ]] || return 0
+    pids="$(tree_pids "$root")"
+    [[ -n "$pids" ]] || return 0
+    for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+    for ((i = 0; i < secs * 10; i++)); do
+        local alive=0
+        for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        (( alive )) || break
+        sleep 0.1
+    done
+    for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+    wait "$root" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$?
+    set +e
+    trap - EXIT INT TERM
+    for pid in "${SAMPLER_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+    stop_tree "$LL_PID"
+    stop_tree "$GW_PID" "$STOP_TIMEOUT"
+    stop_tree "$NGINX_PID"
+    if (( rc != 0 && rc != 130 && rc != 143 )); then
+        for f in gateway.log nginx-error.log litellm.log; do
+            if [[ -s "$TMP/$f" ]]; then log "last lines of $f:"; tail -n 20 "$TMP/$f" >&2; fi
+        done
+    fi
+    if [[ "$BENCH_KEEP_TMP" == 1 ]]; then
+        log "kept $TMP"
+    else
+        rm -rf "$TMP"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+died() {   # pid what: dies with how a child process ended (wait must run in this shell)
+    local rc=0 how
+    wait "$1" 2>/dev/null || rc=$?
+    if (( rc > 128 )); then how="killed by signal $(kill -l $(( rc - 128 )) 2>/dev/null || echo $(( rc - 128 )))"
+    else how="exit status $rc"; fi
+    die "$2 ($how)"
+}
+
+free_ports() {   # N distinct free loopback ports
+    "$PYTHON" - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+cpu_ticks() {   # utime+stime (clock ticks) summed over the given pids
+    local total=0 pid stat
+    local -a f
+    for pid in "$@"; do
+        stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+        read -r -a f <<<"${stat##*) }"   # f[0] is field 3 (state): utime is field 14, stime 15
+        total=$(( total + f[11] + f[12] ))
+    done
+    echo "$total"
+}
+
+rss_kb() {   # VmRSS (kB) summed over a process and its descendants
+    local total=0 pid k v rest
+    for pid in $(tree_pids "$1"); do
+        while read -r k v rest; do
+            if [[ "$k" == VmRSS: ]]; then total=$(( total + v )); break; fi
+        done <"/proc/$pid/status" 2>/dev/null || true
+    done
+    echo "$total"
+}
+
+start_rss_sampler() {   # name root_pid: appends one VmRSS sample (kB) every 0.5 s to $TMP/rss-name.log
+    local name="$1" pid="$2"
+    : >"$TMP/rss-$name.log"
+    ( while kill -0 "$pid" 2>/dev/null; do rss_kb "$pid" >>"$TMP/rss-$name.log"; sleep 0.5; done ) &
+    SAMPLER_PIDS+=("$!")
+}
+
+rss_mark() { wc -l <"$TMP/rss-$1.log"; }
+
+rss_peak_since() {   # name line_count [extra sample]: the largest sample after line_count
+    { tail -n "+$(( $2 + 1 ))" "$TMP/rss-$1.log"; if [[ -n "${3:-}" ]]; then echo "$3"; fi; } | sort -n | tail -n 1
+}
+
+rss_samples_since() {   # name line_count: the samples after line_count as a JSON array
+    tail -n "+$(( $2 + 1 ))" "$TMP/rss-$1.log" | paste -sd, | sed 's/^/[/; s/$/]/'
+}
+
+# ---------------------------------------------------------------------------------------------
+# Payloads
+
+read -r NGINX_PORT GW_PORT LL_PORT < <(free_ports 3)
+GW_KEY="aigw_sk_$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+LL_KEY="sk-bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+
+# A ~1 KB chat request: system + user message, temperature, max_tokens.
+make_body() {   # model stream(true|false) -> JSON
+    local model="$1" stream="$2" extra=""
+    [[ "$stream" == true ]] && extra=',"stream":true'
+    printf '%s' '{"model":"'"$model"'","messages":[{"role":"system","content":"You are a support assistant for Northwind Books, an online bookshop. Answer in a friendly, concise tone. Use only the order facts given in the conversation; never invent tracking numbers, prices or dates. If a customer asks for a refund, explain the 30-day return policy and offer to open a return request. Keep answers under 120 words and end with a short question that moves the conversation forward."},{"role":"user","content":"Hi! I ordered three books last Tuesday (order NW-48213): a hardcover copy of The Left Hand of Darkness, a paperback of Piranesi and the illustrated edition of The Hobbit. The tracking page has said label created for four days now and nothing has moved. I need the Hobbit as a birthday present on Saturday. Can you tell me whether the parcel has actually shipped, and if it will not arrive in time, can I pick the Hobbit up from your Leeds store instead and get the other two delivered later? Thanks a lot for your help."}],"temperature":0.2,"max_tokens":256,"top_p":1,"user":"customer-48213"'"$extra"'}'
+}
+make_body "mock/gpt-4o-mini" false >"$TMP/chat.json"
+make_body "mockstream/gpt-4o-mini" true >"$TMP/stream.json"
+make_body "bench-mock" false >"$TMP/litellm-chat.json"
+make_body "bench-mockstream" true >"$TMP/litellm-stream.json"
+# Direct requests carry the model name the gateway would send upstream.
+make_body "gpt-4o-mini" false >"$TMP/direct-chat.json"
+make_body "gpt-4o-mini" true >"$TMP/direct-stream.json"
+
+# The mock's answers. They go into nginx `return` strings: no single quotes, no '$', no backslashes
+# (the \n below are nginx's own escapes, turned into newlines when the config is read).
+CHAT_RESPONSE='{"id":"chatcmpl-bench0001","object":"chat.completion","created":1732406400,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"Thanks for the order number. Order NW-48213 is packed and waiting for the carrier, which is why tracking still shows label created. It should leave our warehouse tomorrow, so Saturday delivery is not guaranteed. I can split the order: the Hobbit held for pickup at our Leeds store from Friday, and the other two books delivered next week. Shall I set that up?","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":211,"completion_tokens":78,"total_tokens":289,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"service_tier":"default","system_fingerprint":"fp_bench01"}'
+
+sse_chunk() {   # choices-json usage-json -> one frame (nginx escapes) on one line
+    printf 'data: {"id":"chatcmpl-bench0002","object":"chat.completion.chunk","created":1732406400,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_bench01","choices":%s,"usage":%s}\\n\\n\n' "$1" "$2"
+}
+build_sse() {
+    local words=("Order" " NW-48213" " is" " packed" " and" " waiting" " for" " the" " carrier," " so" " tracking" " still" " shows" " label" " created." " It" " ships" " tomorrow." " Shall" " I?")
+    local w
+    sse_chunk '[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]' null
+    for w in "${words[@]}"; do
+        sse_chunk '[{"index":0,"delta":{"content":"'"$w"'"},"logprobs":null,"finish_reason":null}]' null
+    done
+    sse_chunk '[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]' null
+    sse_chunk '[]' '{"prompt_tokens":211,"completion_tokens":20,"total_tokens":231,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}'
+    printf 'data: [DONE]\\n\\n\n'
+}
+mapfile -t SSE_FRAMES < <(build_sse)   # one frame per line, each ending in the two-character \n\n
+
+# ---------------------------------------------------------------------------------------------
+# 1. nginx, the mock upstream
+
+mkdir -p "$TMP/nginx"
+NGINX_USER=""
+[[ "$(id -u)" == 0 ]] && NGINX_USER="user $(id -un) $(id -gn);"   # workers stay this user, not nobody
+WORKER_CONNECTIONS=$(( NOFILE > 16484 ? 16384 : NOFILE - 100 ))
+# nginx reads a config token into a 4 KB buffer, so the stream is split over several variables
+# (`set` then one `return` that joins them: a few string copies per request).
+SSE_SETS="" SSE_VARS="" group="" n=0
+for frame in "${SSE_FRAMES[@]}"; do
+    if (( ${#group} + ${#frame} > 3000 )); then
+        SSE_SETS+="            set \$sse$n '$group';"$'\n'; SSE_VARS+="\$sse$n"; group=""; n=$(( n + 1 ))
+    fi
+    group+="$frame"
+done
+SSE_SETS+="            set \$sse$n '$group';"; SSE_VARS+="\$sse$n"
+cat >"$TMP/nginx.conf" <<EOF
+$NGINX_USER
+worker_processes 1;
+daemon off;
+master_process on;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx-error.log warn;
+events {
+    worker_connections $WORKER_CONNECTIONS;
+    multi_accept on;
+}
+http {
+    access_log off;
+    server_tokens off;
+    keepalive_requests 100000;
+    keepalive_timeout 300s;
+    client_max_body_size 1m;
+    client_body_buffer_size 64k;
+    client_body_temp_path $TMP/nginx/client_body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT backlog=4096;
+        location = /v1/chat/completions {
+            default_type application/json;
+            return 200 '$CHAT_RESPONSE';
+        }
+        location = /stream/v1/chat/completions {
+            default_type text/event-stream;
+$SSE_SETS
+            return 200 '$SSE_VARS';
+        }
+        location = /healthz { default_type text/plain; return 200 'ok'; }
+        location / { return 404; }
+    }
+}
+EOF
+"$NGINX" -t -q -p "$TMP/nginx" -e "$TMP/nginx-error.log" -c "$TMP/nginx.conf" 2>>"$TMP/nginx-error.log" \
+    || die "nginx rejected $TMP/nginx.conf"
+"$NGINX" -p "$TMP/nginx" -e "$TMP/nginx-error.log" -c "$TMP/nginx.conf" 2>>"$TMP/nginx-error.log" &
+NGINX_PID=$!
+"$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$NGINX_PORT/healthz" --wait 10 \
+    || die "nginx did not come up"
+"$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$NGINX_PORT/stream/v1/chat/completions" \
+    --body-file "$TMP/direct-stream.json" --contains 'data: [DONE]' || die "nginx stream route is wrong"
+log "nginx mock upstream on 127.0.0.1:$NGINX_PORT (pid $NGINX_PID)"
+
+# ---------------------------------------------------------------------------------------------
+# 2. the gateway
+
+cat >"$TMP/gatewyse.yaml" <<EOF
+server:
+  host: 127.0.0.1
+providers:
+  - id: mock
+    type: openai
+    api_key: sk-bench
+    base_url: http://127.0.0.1:$NGINX_PORT/v1
+    allow_private_network: true
+  - id: mockstream
+    type: openai
+    api_key: sk-bench
+    base_url: http://127.0.0.1:$NGINX_PORT/stream/v1
+    allow_private_network: true
+tenants:
+  - id: bench
+    api_keys:
+      - name: bench
+        key: $GW_KEY
+EOF
+# shellcheck disable=SC2086  # the wrapper is a command line
+LOG_LEVEL=error $GATEWYSE_WRAPPER "$GATEWYSE_BIN" serve --config "$TMP/gatewyse.yaml" --port "$GW_PORT" \
+    --database "sqlite:$TMP/bench.sqlite" >"$TMP/gateway.log" 2>&1 &
+GW_PID=$!
+for ((i = 0; i < START_TIMEOUT * 10; i++)); do
+    kill -0 "$GW_PID" 2>/dev/null || died "$GW_PID" "the gateway exited during start-up"
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$GW_PORT/healthz" 2>/dev/null && break
+    sleep 0.1
+done
+"$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$GW_PORT/healthz" || die "the gateway did not come up in $START_TIMEOUT s"
+GW_RSS_START="$(rss_kb "$GW_PID")"
+"$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$GW_PORT/v1/chat/completions" \
+    --body-file "$TMP/chat.json" --auth "Bearer $GW_KEY" --contains '"chat.completion"' \
+    || die "a chat request through the gateway failed"
+"$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$GW_PORT/v1/chat/completions" \
+    --body-file "$TMP/stream.json" --auth "Bearer $GW_KEY" --contains 'data: [DONE]' \
+    || die "a streaming request through the gateway failed"
+start_rss_sampler gatewyse "$GW_PID"
+log "gateway ($BUILD_CONFIG) on 127.0.0.1:$GW_PORT (pid $GW_PID)"
+
+# ---------------------------------------------------------------------------------------------
+# 2b. LiteLLM (PEERS=litellm)
+
+LITELLM_VERSION=""
+if (( WITH_LITELLM )); then
+    VENV="$BENCH_DIR/.venv-litellm"
+    if [[ ! -f "$VENV/.installed" ]]; then
+        log "installing LiteLLM's proxy into $VENV (PyPI)"
+        "$PYTHON" -m venv "$VENV"
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check "${LITELLM_SPEC:-litellm[proxy]}"
+        # Without these two, every request retries two failing imports (~10 ms CPU each) and a bad
+        # key answers 500: see docs in /work/shared/reference/litellm-peer.md.
+        OTEL_API="$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("opentelemetry-api"))' 2>/dev/null || true)"
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check "opentelemetry-sdk${OTEL_API:+==$OTEL_API}" prisma
+        touch "$VENV/.installed"
+    fi
+    LITELLM_VERSION="$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("litellm"))')"
+    cat >"$TMP/litellm.yaml" <<EOF
+model_list:
+  - model_name: bench-mock
+    litellm_params: {model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:$NGINX_PORT/v1", api_key: sk-bench}
+  - model_name: bench-mockstream
+    litellm_params: {model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:$NGINX_PORT/stream/v1", api_key: sk-bench}
+litellm_settings:
+  num_retries: 0
+  request_timeout: 30
+  set_verbose: false
+  drop_params: true
+  callbacks: []
+  success_callback: []
+  failure_callback: []
+router_settings:
+  routing_strategy: simple-shuffle
+general_settings:
+  master_key: $LL_KEY
+  disable_spend_logs: true
+  disable_error_logs: true
+EOF
+    # Offline: the local model cost map, no proxies from the environment (loopback only).
+    env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_proxy -u ALL_PROXY \
+        NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost \
+        LITELLM_LOCAL_MODEL_COST_MAP=True LITELLM_LOG=ERROR LITELLM_MODE=PRODUCTION DISABLE_ADMIN_UI=True \
+        "$VENV/bin/litellm" --config "$TMP/litellm.yaml" --host 127.0.0.1 --port "$LL_PORT" --num_workers 1 \
+        >"$TMP/litellm.log" 2>&1 &
+    LL_PID=$!
+    for ((i = 0; i < 1200; i++)); do
+        kill -0 "$LL_PID" 2>/dev/null || died "$LL_PID" "LiteLLM exited during start-up"
+        "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$LL_PORT/health/liveliness" 2>/dev/null && break
+        sleep 0.1
+    done
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$LL_PORT/health/liveliness" \
+        || die "LiteLLM did not come up in 120 s"
+    LL_RSS_START="$(rss_kb "$LL_PID")"
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$LL_PORT/v1/chat/completions" \
+        --body-file "$TMP/litellm-chat.json" --auth "Bearer $LL_KEY" --contains '"chat.completion"' \
+        || die "a chat request through LiteLLM failed"
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$LL_PORT/v1/chat/completions" \
+        --body-file "$TMP/litellm-stream.json" --auth "Bearer $LL_KEY" --contains 'data: [DONE]' \
+        || die "a streaming request through LiteLLM failed"
+    start_rss_sampler litellm "$LL_PID"
+    log "LiteLLM $LITELLM_VERSION on 127.0.0.1:$LL_PORT (pid $LL_PID)"
+fi
+
+if [[ "$BENCH_SERVE" == 1 ]]; then
+    {
+        echo
+        echo "Serving until Ctrl-C (files in $TMP):"
+        echo "  mock (nginx): http://127.0.0.1:$NGINX_PORT/v1/chat/completions (stream: /stream/v1/chat/completions), pid $NGINX_PID"
+        echo "  gateway:      http://127.0.0.1:$GW_PORT/v1/chat/completions, pid $GW_PID"
+        echo "                Authorization: Bearer $GW_KEY"
+        echo "                bodies: $TMP/chat.json $TMP/stream.json"
+        if (( WITH_LITELLM )); then
+            echo "  litellm:      http://127.0.0.1:$LL_PORT/v1/chat/completions, pid $LL_PID"
+            echo "                Authorization: Bearer $LL_KEY"
+            echo "                bodies: $TMP/litellm-chat.json $TMP/litellm-stream.json"
+        fi
+        echo
+        echo "  2000 chat requests over 4 connections:"
+        echo "    python3 bench/stream_probe.py probe --port $GW_PORT --path /v1/chat/completions --body-file $TMP/chat.json --auth 'Bearer $GW_KEY' --concurrency 4 --duration 600 --count 2000 --expect '\"chat.completion\"'"
+        echo "  wrk:"
+        echo "    BENCH_BODY_FILE=$TMP/chat.json BENCH_AUTH='Bearer $GW_KEY' wrk -t2 -c64 -d10s --latency -s bench/wrk.lua http://127.0.0.1:$GW_PORT/v1/chat/completions"
+    } >&2
+    while kill -0 "$GW_PID" 2>/dev/null; do sleep 1; done
+    died "$GW_PID" "the gateway exited"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Targets: name -> url base, bodies, auth, pid to measure
+
+TARGETS=(direct gatewyse)
+(( WITH_LITELLM )) && TARGETS+=(litellm)
+
+target_url() {   # target kind(chat|stream)
+    case "$1/$2" in
+        direct/chat) echo "http://127.0.0.1:$NGINX_PORT/v1/chat/completions" ;;
+        direct/stream) echo "http://127.0.0.1:$NGINX_PORT/stream/v1/chat/completions" ;;
+        gatewyse/*) echo "http://127.0.0.1:$GW_PORT/v1/chat/completions" ;;
+        litellm/*) echo "http://127.0.0.1:$LL_PORT/v1/chat/completions" ;;
+    esac
+}
+target_body() {
+    case "$1" in
+        direct) echo "$TMP/direct-$2.json" ;;
+        gatewyse) echo "$TMP/$2.json" ;;
+        litellm) echo "$TMP/litellm-$2.json" ;;
+    esac
+}
+target_auth() {
+    case "$1" in
+        direct) echo "" ;;
+        gatewyse) echo "Bearer $GW_KEY" ;;
+        litellm) echo "Bearer $LL_KEY" ;;
+    esac
+}
+target_root_pid() {
+    case "$1" in
+        direct) echo "$NGINX_PID" ;;
+        gatewyse) echo "$GW_PID" ;;
+        litellm) echo "$LL_PID" ;;
+    esac
+}
+
+check_alive() {
+    kill -0 "$NGINX_PID" 2>/dev/null || died "$NGINX_PID" "nginx died during $1"
+    kill -0 "$GW_PID" 2>/dev/null || died "$GW_PID" "the gateway died during $1; its log follows"
+    if (( WITH_LITELLM )); then kill -0 "$LL_PID" 2>/dev/null || died "$LL_PID" "LiteLLM died during $1"; fi
+}
+
+settle() {   # waits (up to 5 s) until the proxies have stopped using CPU from the previous run
+    local pids t0 t1 i
+    pids="$(for t in "${TARGETS[@]}"; do tree_pids "$(target_root_pid "$t")"; done)"
+    for ((i = 0; i < 20; i++)); do
+        t0="$(cpu_ticks $pids)"; sleep 0.25; t1="$(cpu_ticks $pids)"
+        (( t1 - t0 <= 1 )) && break
+    done
+    return 0
+}
+
+run_wrk() {   # kind(chat|stream) target concurrency seconds [record(1|0)]
+    local kind="$1" target="$2" conns="$3" secs="$4" record="${5:-1}"
+    local threads=$(( conns < 2 ? conns : 2 ))
+    local url body auth root pids ticks0 ticks1 mark peak out json
+    url="$(target_url "$target" "$kind")"; body="$(target_body "$target" "$kind")"
+    auth="$(target_auth "$target")"; root="$(target_root_pid "$target")"
+    pids="$(tree_pids "$root")"
+    out="$TMP/wrk-$kind-$target-$conns.txt"
+    [[ $record == 1 ]] || out="$TMP/wrk-warmup.txt"
+    settle
+    [[ $target == direct ]] || mark="$(rss_mark "$target")"
+    ticks0="$(cpu_ticks $pids)"
+    BENCH_BODY_FILE="$body" BENCH_AUTH="$auth" \
+        wrk -t "$threads" -c "$conns" -d "${secs}s" --timeout "$WRK_TIMEOUT" --latency \
+        -s "$BENCH_DIR/wrk.lua" "$url" >"$out" 2>&1 || true
+    ticks1="$(cpu_ticks $pids)"
+    check_alive "$kind $target c=$conns"
+    [[ $record == 1 ]] || return 0
+    json="$(sed -n 's/^BENCHJSON //p' "$out" | tail -n 1)"
+    if [[ -z "$json" ]]; then
+        log "wrk produced no result for $kind $target c=$conns:"; tail -n 5 "$out" >&2
+        json='{"failed":true}'
+    fi
+    peak=null
+    [[ $target == direct ]] || peak="$(rss_peak_since "$target" "$mark" "$(rss_kb "$root")")"
+    printf '{"kind":"%s","target":"%s","concurrency":%d,"threads":%d,"wrk":%s,"cpu_ticks":%d,"clk_tck":%d,"rss_peak_kb":%s}\n' \
+        "$kind" "$target" "$conns" "$threads" "$json" "$(( ticks1 - ticks0 ))" "$CLK_TCK" "$peak" >>"$RESULTS"
+    log "  $kind $target c=$conns: $(awk '/Requests\/sec/{print $2 " req/s"}' "$out")"
+}
+
+run_probe() {   # target concurrency seconds
+    local target="$1" conns="$2" secs="$3" url port path json mark="" peak=null root
+    url="$(target_url "$target" stream)"
+    port="${url#http://127.0.0.1:}"; path="/${port#*/}"; port="${port%%/*}"
+    root="$(target_root_pid "$target")"
+    settle
+    [[ $target == direct ]] || mark="$(rss_mark "$target")"
+    json="$("$PYTHON" "$BENCH_DIR/stream_probe.py" probe --port "$port" --path "$path" \
+        --body-file "$(target_body "$target" stream)" --auth "$(target_auth "$target")" \
+        --concurrency "$conns" --duration "$secs" --timeout 15 --max-streams 2000000 --label "$target" \
+        2>"$TMP/probe-$target-$conns.err")" || json='{"failed":true}'
+    check_alive "stream probe $target c=$conns"
+    [[ $target == direct ]] || peak="$(rss_peak_since "$target" "$mark" "$(rss_kb "$root")")"
+    printf '{"kind":"probe","target":"%s","concurrency":%d,"probe":%s,"rss_peak_kb":%s}\n' "$target" "$conns" "$json" "$peak" >>"$RESULTS"
+    log "  probe $target c=$conns: $(printf '%s' "$json" | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d.get("streams_ok"), "streams ok,", d.get("streams_failed"), "failed")' 2>/dev/null || echo failed)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# 3-5. Load
+
+if (( WARMUP > 0 )); then
+    log "warm-up (${WARMUP}s per proxy and route, not measured)"
+    for t in "${TARGETS[@]}"; do
+        [[ $t == direct ]] && continue
+        run_wrk chat "$t" 16 "$WARMUP" 0
+        run_wrk stream "$t" 16 "$WARMUP" 0
+    done
+    sleep 1
+fi
+GW_RSS_IDLE="$(rss_kb "$GW_PID")"
+LL_RSS_IDLE=""
+(( WITH_LITELLM )) && LL_RSS_IDLE="$(rss_kb "$LL_PID")"
+
+log "chat completions: ${DURATION}s per run at concurrency $CONCURRENCY"
+for c in $CONCURRENCY; do
+    for t in "${TARGETS[@]}"; do run_wrk chat "$t" "$c" "$DURATION"; done
+done
+
+log "streams (wrk, whole stream): ${DURATION}s per run at $STREAM_CONCURRENCY concurrent streams"
+for c in $STREAM_CONCURRENCY; do
+    for t in "${TARGETS[@]}"; do run_wrk stream "$t" "$c" "$DURATION"; done
+done
+
+log "streams (probe, time to first byte and stalls): ${DURATION}s per run"
+for c in $STREAM_CONCURRENCY; do
+    for t in "${TARGETS[@]}"; do run_probe "$t" "$c" "$DURATION"; done
+done
+
+sleep 2
+GW_RSS_AFTER="$(rss_kb "$GW_PID")"
+LL_RSS_AFTER=""
+(( WITH_LITELLM )) && LL_RSS_AFTER="$(rss_kb "$LL_PID")"
+
+if (( SOAK > 0 )); then
+    log "soak: ${SOAK}s of 3 chat : 1 stream at 64 connections through the gateway"
+    mark="$(rss_mark gatewyse)"
+    settle
+    ticks0="$(cpu_ticks "$GW_PID")"
+    BENCH_BODY_FILE="$TMP/chat.json" BENCH_AUTH="Bearer $GW_KEY" \
+    BENCH_MIX_PATH=/v1/chat/completions BENCH_MIX_BODY_FILE="$TMP/stream.json" BENCH_MIX_EVERY=4 \
+        wrk -t 2 -c 64 -d "${SOAK}s" --timeout "$WRK_TIMEOUT" --latency -s "$BENCH_DIR/wrk.lua" \
+        "http://127.0.0.1:$GW_PORT/v1/chat/completions" >"$TMP/wrk-soak.txt" 2>&1 || true
+    ticks1="$(cpu_ticks "$GW_PID")"
+    check_alive soak
+    samples="$(rss_samples_since gatewyse "$mark")"
+    sleep 2
+    json="$(sed -n 's/^BENCHJSON //p' "$TMP/wrk-soak.txt" | tail -n 1)"
+    [[ -n "$json" ]] || json='{"failed":true}'
+    printf '{"kind":"soak","target":"gatewyse","concurrency":64,"seconds":%d,"wrk":%s,"cpu_ticks":%d,"clk_tck":%d,"rss_before_kb":%d,"rss_after_kb":%d,"rss_samples_kb":%s}\n' \
+        "$SOAK" "$json" "$(( ticks1 - ticks0 ))" "$CLK_TCK" "$GW_RSS_AFTER" "$(rss_kb "$GW_PID")" "${samples:-[]}" >>"$RESULTS"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 6. Report
+
+mkdir -p "$BENCH_DIR/results"
+OUT_JSON="$BENCH_DIR/results/$STAMP.json"
+printf '{"kind":"rss","target":"gatewyse","start_kb":%s,"idle_kb":%s,"after_load_kb":%s}\n' \
+    "$GW_RSS_START" "$GW_RSS_IDLE" "$GW_RSS_AFTER" >>"$RESULTS"
+(( WITH_LITELLM )) && printf '{"kind":"rss","target":"litellm","start_kb":%s,"idle_kb":%s,"after_load_kb":%s}\n' \
+    "$LL_RSS_START" "$LL_RSS_IDLE" "$LL_RSS_AFTER" >>"$RESULTS"
+
+"$PYTHON" "$BENCH_DIR/report.py" --results "$RESULTS" --out "$OUT_JSON" \
+    --started-at "$STARTED_AT" --bin "$GATEWYSE_BIN" --bin-given "$GATEWYSE_BIN_GIVEN" --loadavg-start "$LOADAVG_START" --build-config "$BUILD_CONFIG" --repo "$REPO_DIR" \
+    --duration "$DURATION" --concurrency "$CONCURRENCY" --stream-concurrency "$STREAM_CONCURRENCY" \
+    --peers "$PEERS" --soak "$SOAK" --warmup "$WARMUP" --wrk-timeout "$WRK_TIMEOUT" \
+    --litellm-version "$LITELLM_VERSION" --command "${BENCH_COMMAND:-}"
+log "results: ${OUT_JSON#"$REPO_DIR"/} ($(( SECONDS - STARTED_S ))s)"
