@@ -17,6 +17,11 @@ public enum GatewayServer {
         }
     }
 
+    /// The upstream client (docs/decisions/0004-nio-upstream-client.md).
+    static func makeTransport(_ settings: UpstreamSettings) throws -> any ClosableTransport {
+        try NIOUpstreamTransport(settings: settings)
+    }
+
     public static func makeRouter(runtime: GatewayRuntime) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
@@ -30,7 +35,7 @@ public enum GatewayServer {
     public static func run(configuration: GatewayConfiguration, logger: Logger,
                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let store = try makeStore(configuration.database)
-        let transport = AHCTransport(settings: configuration.upstream)
+        let transport = try makeTransport(configuration.upstream)
         let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport)
         do {
             try await runtime.bootstrap(logger: logger)
@@ -43,10 +48,10 @@ public enum GatewayServer {
                 services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         } catch {
-            try? await transport.shutdown()
+            await transport.close()
             throw error
         }
-        try await transport.shutdown()
+        await transport.close()
     }
 }
 
@@ -55,14 +60,14 @@ public final class RunningGateway: Sendable {
     public let port: Int
     public let runtime: GatewayRuntime
     private let task: Task<Void, any Error>
-    private let transport: AHCTransport
+    private let transport: any ClosableTransport
 
     public static func start(configuration: GatewayConfiguration, store: (any GatewayStore)? = nil,
                              logger: Logger = Logger(label: "gatewyse-test")) async throws -> RunningGateway {
         var configuration = configuration
         configuration.server.port = 0
         let store = try store ?? GatewayServer.makeStore(configuration.database)
-        let transport = AHCTransport(settings: configuration.upstream)
+        let transport = try GatewayServer.makeTransport(configuration.upstream)
         let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport)
         try await runtime.bootstrap(logger: logger)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
@@ -77,7 +82,7 @@ public final class RunningGateway: Sendable {
         return RunningGateway(port: port, runtime: runtime, task: task, transport: transport)
     }
 
-    private init(port: Int, runtime: GatewayRuntime, task: Task<Void, any Error>, transport: AHCTransport) {
+    private init(port: Int, runtime: GatewayRuntime, task: Task<Void, any Error>, transport: any ClosableTransport) {
         self.port = port
         self.runtime = runtime
         self.task = task
@@ -89,6 +94,15 @@ public final class RunningGateway: Sendable {
     public func stop() async {
         task.cancel()
         _ = try? await task.value
-        try? await transport.shutdown()
+        await transport.close()
     }
+}
+
+/// A transport the server owns and closes on shutdown.
+protocol ClosableTransport: UpstreamTransport {
+    func close() async
+}
+
+extension NIOUpstreamTransport: ClosableTransport {
+    func close() async { await shutdown() }
 }

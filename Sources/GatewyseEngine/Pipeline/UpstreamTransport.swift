@@ -27,6 +27,8 @@ public struct UpstreamResponse: Sendable {
 public protocol UpstreamBody: Sendable {
     /// The next chunk, or nil at the end.
     func next() async throws -> [UInt8]?
+    /// The whole body, failing past `limit` bytes (a requirement so transports can do it in one go).
+    func collect(upTo limit: Int) async throws -> [UInt8]
 }
 
 extension UpstreamBody {

@@ -1,0 +1,168 @@
+import GatewyseEngine
+import GatewyseProviders
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// `UpstreamTransport` written directly on SwiftNIO: pooled HTTP/1.1 keep-alive connections per
+/// upstream origin, TLS through NIOSSL, one event-loop round trip per request, the body streamed
+/// with backpressure. Replaces AsyncHTTPClient on the request path (docs/decisions/0004).
+public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable {
+    // @unchecked: `idle` is lock-protected; the rest is immutable.
+    struct Origin: Hashable {
+        var tls: Bool
+        var host: String
+        var port: Int
+    }
+
+    private let group: any EventLoopGroup
+    private let settings: UpstreamSettings
+    private let sslContext: NIOSSLContext
+    private let idle = NIOLockedValueBox([Origin: [any Channel]]())
+    private let maximumIdlePerOrigin: Int
+
+    public init(settings: UpstreamSettings, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+        self.group = group
+        self.settings = settings
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.applicationProtocols = ["http/1.1"]
+        sslContext = try NIOSSLContext(configuration: tls)
+        maximumIdlePerOrigin = settings.connectionsPerHost
+    }
+
+    public func shutdown() async {
+        let channels = idle.withLockedValue { pools -> [any Channel] in
+            defer { pools.removeAll() }
+            return pools.values.flatMap { $0 }
+        }
+        for channel in channels { try? await channel.close() }
+    }
+
+    public func send(_ request: UpstreamRequest, timeouts: UpstreamSettings) async throws -> UpstreamResponse {
+        let (origin, target) = try Self.parse(request.url)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(request.headers.count + 3)
+        headers.add(name: "Host", value: origin.port == (origin.tls ? 443 : 80) ? origin.host : "\(origin.host):\(origin.port)")
+        for (name, value) in request.headers { headers.add(name: name, value: value) }
+        headers.add(name: "Content-Length", value: String(request.body.count))
+        let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: target, headers: headers)
+        let deadline = NIODeadline.now() + .milliseconds(Int64(timeouts.totalTimeout * 1000))
+        let idleTimeout = TimeAmount.milliseconds(Int64(timeouts.firstByteTimeout * 1000))
+
+        // A pooled connection may have been closed by the upstream while idle; a failure before
+        // any response byte on a reused connection is retried once on a fresh one.
+        for attempt in 0..<2 {
+            let (channel, reused) = try await connection(for: origin, connectTimeout: timeouts.connectTimeout, allowReuse: attempt == 0)
+            do {
+                let (responseHead, body) = try await exchange(on: channel, head: head, body: request.body, idleTimeout: idleTimeout, deadline: deadline)
+                return UpstreamResponse(status: Int(responseHead.status.code),
+                                        headers: responseHead.headers.map { ($0.name, $0.value) }, body: UpstreamBodyHandle(body))
+            } catch is ClosedBeforeResponse {
+                if reused && attempt == 0 { continue }
+                throw UpstreamTransportError.connectionClosed
+            }
+        }
+        throw UpstreamTransportError.connectionClosed
+    }
+
+    private func exchange(on channel: any Channel, head: HTTPRequestHead, body: [UInt8], idleTimeout: TimeAmount,
+                          deadline: NIODeadline) async throws -> (HTTPResponseHead, UpstreamBodyStream) {
+        let promise = channel.eventLoop.makePromise(of: (HTTPResponseHead, UpstreamBodyStream).self)
+        let buffer = channel.allocator.buffer(bytes: body)
+        channel.eventLoop.execute {
+            do {
+                let context = try channel.pipeline.syncOperations.context(handlerType: UpstreamHTTPHandler.self)
+                let handler = context.handler as! UpstreamHTTPHandler
+                handler.start(context: context, head: head, body: buffer, idleTimeout: idleTimeout, deadline: deadline, promise: promise)
+            } catch {
+                promise.fail(UpstreamTransportError.connectionClosed)
+            }
+        }
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+    }
+
+    // MARK: Pool
+
+    private func connection(for origin: Origin, connectTimeout: Double, allowReuse: Bool) async throws -> (any Channel, reused: Bool) {
+        if allowReuse {
+            while let channel = idle.withLockedValue({ $0[origin]?.popLast() }) {
+                if channel.isActive { return (channel, true) }
+            }
+        }
+        return (try await connect(origin, timeout: connectTimeout), false)
+    }
+
+    private func release(_ channel: any Channel, to origin: Origin) {
+        let keep = idle.withLockedValue { pools -> Bool in
+            guard pools[origin, default: []].count < maximumIdlePerOrigin else { return false }
+            pools[origin, default: []].append(channel)
+            return true
+        }
+        if !keep { channel.close(promise: nil) }
+    }
+
+    private func connect(_ origin: Origin, timeout: Double) async throws -> any Channel {
+        let sslContext = self.sslContext
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.milliseconds(Int64(timeout * 1000)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.autoRead, value: false)
+            .channelInitializer { [weak self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if origin.tls {
+                        try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: origin.host.isIPAddress ? nil : origin.host))
+                    }
+                    try sync.addHTTPClientHandlers()
+                    let handler = UpstreamHTTPHandler()
+                    handler.onReusable = { channel in self?.release(channel, to: origin) }
+                    try sync.addHandler(handler)
+                }
+            }
+        do {
+            return try await bootstrap.connect(host: origin.host, port: origin.port).get()
+        } catch {
+            if error is CancellationError { throw error }
+            if case ChannelError.connectTimeout = error { throw UpstreamTransportError.connectFailed("connect timed out") }
+            throw UpstreamTransportError.connectFailed("connection refused or unreachable")
+        }
+    }
+
+    /// Splits an absolute http(s) URL into its origin and request target.
+    static func parse(_ url: String) throws -> (Origin, String) {
+        let tls: Bool
+        var rest: Substring
+        if url.hasPrefix("https://") { tls = true; rest = url.dropFirst(8) }
+        else if url.hasPrefix("http://") { tls = false; rest = url.dropFirst(7) }
+        else { throw UpstreamTransportError.other("unsupported URL scheme") }
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = rest[..<slash]
+        rest = rest[slash...]
+        var host = Substring(authority)
+        var port = tls ? 443 : 80
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { throw UpstreamTransportError.other("malformed URL") }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if after.hasPrefix(":") { port = Int(after.dropFirst()) ?? port }
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+            guard let parsed = Int(authority[authority.index(after: colon)...]) else { throw UpstreamTransportError.other("malformed URL port") }
+            port = parsed
+        }
+        guard !host.isEmpty else { throw UpstreamTransportError.other("malformed URL host") }
+        return (Origin(tls: tls, host: String(host), port: port), rest.isEmpty ? "/" : String(rest))
+    }
+}
+
+extension String {
+    var isIPAddress: Bool {
+        contains(":") || split(separator: ".").count == 4 && allSatisfy { $0.isNumber || $0 == "." }
+    }
+}

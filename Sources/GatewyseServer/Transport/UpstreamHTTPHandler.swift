@@ -1,0 +1,159 @@
+import GatewyseEngine
+import NIOCore
+import NIOHTTP1
+
+/// Runs one HTTP/1.1 exchange at a time on a pooled upstream connection. Everything happens on
+/// the channel's event loop; the caller gets the response head through a promise and the body
+/// through an `UpstreamBodyStream`.
+final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
+    // @unchecked: state is only touched on the channel's event loop.
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    /// One request in flight.
+    final class Exchange {
+        let headPromise: EventLoopPromise<(HTTPResponseHead, UpstreamBodyStream)>
+        var body: UpstreamBodyStream?
+        var receivedAnything = false
+        var keepAlive = true
+        var idleTimeout: TimeAmount
+        var lastActivity: NIODeadline
+        var timer: Scheduled<Void>?
+        var deadlineTimer: Scheduled<Void>?
+
+        init(headPromise: EventLoopPromise<(HTTPResponseHead, UpstreamBodyStream)>, idleTimeout: TimeAmount) {
+            self.headPromise = headPromise
+            self.idleTimeout = idleTimeout
+            self.lastActivity = .now()
+        }
+    }
+
+    private var exchange: Exchange?
+    private var readPending = false
+    private var paused = false
+    /// Called when an exchange ends cleanly and the connection can serve another.
+    var onReusable: ((Channel) -> Void)?
+
+    // MARK: Starting an exchange (on the event loop)
+
+    func start(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer,
+               idleTimeout: TimeAmount, deadline: NIODeadline,
+               promise: EventLoopPromise<(HTTPResponseHead, UpstreamBodyStream)>) {
+        precondition(exchange == nil, "one exchange at a time per connection")
+        let exchange = Exchange(headPromise: promise, idleTimeout: idleTimeout)
+        self.exchange = exchange
+        armIdleTimer(context: context, exchange: exchange)
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        exchange.deadlineTimer = context.eventLoop.scheduleTask(deadline: deadline) { [weak self] in
+            self?.failExchange(context: loopBound.value, error: UpstreamTransportError.timedOut)
+        }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.read()
+    }
+
+    private func armIdleTimer(context: ChannelHandlerContext, exchange: Exchange) {
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let fireAt = exchange.lastActivity + exchange.idleTimeout
+        exchange.timer = context.eventLoop.scheduleTask(deadline: fireAt) { [weak self] in
+            guard let self, let current = self.exchange, current === exchange else { return }
+            // Activity since arming: re-arm for the remainder instead of rescheduling per read.
+            if current.lastActivity + current.idleTimeout > .now() {
+                self.armIdleTimer(context: loopBound.value, exchange: current)
+            } else {
+                self.failExchange(context: loopBound.value, error: UpstreamTransportError.timedOut)
+            }
+        }
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let exchange else { return }
+        exchange.lastActivity = .now()
+        exchange.receivedAnything = true
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            exchange.keepAlive = head.isKeepAlive
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            let stream = UpstreamBodyStream { [weak self] consumerGone in
+                eventLoop.execute {
+                    guard let self else { return }
+                    if consumerGone {
+                        // The client went away mid-body: this connection cannot be reused.
+                        if self.exchange != nil { self.failExchange(context: loopBound.value, error: CancellationError()) }
+                    } else {
+                        self.resume(context: loopBound.value)
+                    }
+                }
+            }
+            exchange.body = stream
+            exchange.headPromise.succeed((head, stream))
+        case .body(let buffer):
+            if exchange.body?.append(buffer) == false { paused = true }
+        case .end:
+            exchange.body?.finish()
+            finishExchange(context: context, exchange: exchange)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if exchange != nil, !paused { context.read() }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if paused { readPending = true } else { context.read() }
+    }
+
+    private func resume(context: ChannelHandlerContext) {
+        guard paused else { return }
+        paused = false
+        if readPending { readPending = false }
+        context.read()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failExchange(context: context, error: UpstreamTransportError.connectionClosed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failExchange(context: context, error: error is UpstreamTransportError ? error : UpstreamTransportError.connectionClosed)
+        context.close(promise: nil)
+    }
+
+    // MARK: Ending
+
+    private func finishExchange(context: ChannelHandlerContext, exchange: Exchange) {
+        exchange.timer?.cancel()
+        exchange.deadlineTimer?.cancel()
+        self.exchange = nil
+        paused = false
+        if exchange.keepAlive, context.channel.isActive {
+            onReusable?(context.channel)
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    private func failExchange(context: ChannelHandlerContext, error: any Error) {
+        guard let exchange else { return }
+        self.exchange = nil
+        exchange.timer?.cancel()
+        exchange.deadlineTimer?.cancel()
+        // A connection closed before any response byte: on a reused connection the upstream
+        // most likely dropped it while idle, and the request can be sent again.
+        let transportError: any Error = (error as? UpstreamTransportError) == .connectionClosed && !exchange.receivedAnything
+            ? ClosedBeforeResponse() : error
+        exchange.headPromise.fail(transportError)
+        exchange.body?.fail(transportError)
+        context.close(promise: nil)
+    }
+
+}
+
+/// The connection closed before any byte of the response arrived.
+struct ClosedBeforeResponse: Error {}
