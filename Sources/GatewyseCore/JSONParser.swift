@@ -13,20 +13,31 @@ public struct JSONParser {
     /// Nesting deeper than this is refused: it protects the stack from hostile bodies.
     public static let maximumDepth = 256
 
+    public static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(SyntaxError) -> JSONValue {
+        var parser = Cursor(bytes: buffer)
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+        return value
+    }
+
+    public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { buffer throws(SyntaxError) in try parse(buffer: buffer) }
+    }
+
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(SyntaxError) -> JSONValue {
+        try parse(buffer: bytes.bindMemory(to: UInt8.self))
+    }
+
     public static func parse(_ bytes: some Collection<UInt8>) throws(SyntaxError) -> JSONValue {
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { buffer throws(SyntaxError) in
-            var parser = Cursor(bytes: buffer)
-            parser.skipWhitespace()
-            let value = try parser.parseValue(depth: 0)
-            parser.skipWhitespace()
-            guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
-            return value
-        }
+        try parse(Array(bytes))
     }
 
     public static func parse(_ string: String) throws(SyntaxError) -> JSONValue {
-        try parse(Array(string.utf8))
+        var copy = string
+        let result = copy.withUTF8 { buffer in Result { () throws(SyntaxError) in try parse(buffer: buffer) } }
+        return try result.get()
     }
 
     struct Cursor {

@@ -29,46 +29,86 @@ public struct SSEDecoder: Sendable {
     public init() {}
 
     public mutating func feed(_ bytes: some Sequence<UInt8>) throws -> [SSEEvent] {
+        let array = Array(bytes)
+        return try array.withUnsafeBufferPointer { try feed(buffer: $0) }
+    }
+
+    public mutating func feed(_ bytes: [UInt8]) throws -> [SSEEvent] {
+        try bytes.withUnsafeBufferPointer { try feed(buffer: $0) }
+    }
+
+    /// Scans for line ends and hands whole lines over in slices: a stream is mostly long
+    /// `data:` lines, so per-byte work is one comparison.
+    public mutating func feed(buffer: UnsafeBufferPointer<UInt8>) throws -> [SSEEvent] {
         var events: [SSEEvent] = []
-        for byte in bytes {
-            if lastWasCR {
-                lastWasCR = false
-                if byte == 0x0A { continue }
-            }
-            if byte == 0x0A || byte == 0x0D {
-                lastWasCR = byte == 0x0D
-                if let event = endLine() { events.append(event) }
-            } else {
-                line.append(byte)
+        var i = 0
+        let count = buffer.count
+        if lastWasCR {
+            lastWasCR = false
+            if count > 0, buffer[0] == 0x0A { i = 1 }
+        }
+        while i < count {
+            var j = i
+            while j < count, buffer[j] != 0x0A, buffer[j] != 0x0D { j += 1 }
+            if j == count {
+                line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i..<j]))
                 if line.count > maximumLineLength { throw LineTooLong() }
+                break
             }
+            let event: SSEEvent?
+            if line.isEmpty {
+                event = endLine(UnsafeBufferPointer(rebasing: buffer[i..<j]))
+            } else {
+                line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i..<j]))
+                if line.count > maximumLineLength { throw LineTooLong() }
+                let pending = line
+                line.removeAll(keepingCapacity: true)
+                event = pending.withUnsafeBufferPointer { endLine($0) }
+            }
+            if let event { events.append(event) }
+            if buffer[j] == 0x0D {
+                if j + 1 < count {
+                    if buffer[j + 1] == 0x0A { j += 1 }
+                } else {
+                    lastWasCR = true
+                }
+            }
+            i = j + 1
         }
         return events
     }
 
     /// Flushes an event left unterminated when the stream ends.
     public mutating func finish() -> SSEEvent? {
-        if !line.isEmpty { _ = endLine() }
+        if !line.isEmpty {
+            let pending = line
+            line.removeAll()
+            _ = pending.withUnsafeBufferPointer { endLine($0) }
+        }
         return dispatch()
     }
 
-    private mutating func endLine() -> SSEEvent? {
-        defer { line.removeAll(keepingCapacity: true) }
+    private static let dataField: [UInt8] = Array("data".utf8)
+
+    private mutating func endLine(_ line: UnsafeBufferPointer<UInt8>) -> SSEEvent? {
         if line.isEmpty { return dispatch() }
         if line[0] == UInt8(ascii: ":") { return nil }  // comment, e.g. keep-alive
-        let colon = line.firstIndex(of: UInt8(ascii: ":"))
-        let field = String(decoding: line[..<(colon ?? line.endIndex)], as: UTF8.self)
-        var valueStart = colon.map { $0 + 1 } ?? line.endIndex
-        if valueStart < line.endIndex, line[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
-        let value = line[valueStart...]
-        switch field {
-        case "data":
+        var colon = 0
+        while colon < line.count, line[colon] != UInt8(ascii: ":") { colon += 1 }
+        let field = UnsafeBufferPointer(rebasing: line[..<colon])
+        var valueStart = min(colon + 1, line.count)
+        if valueStart < line.count, line[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
+        let value = UnsafeBufferPointer(rebasing: line[valueStart...])
+        if field.elementsEqual(Self.dataField) {
             if hasData { dataLines.append(0x0A) }
             dataLines.append(contentsOf: value)
             hasData = true
-        case "event": eventName = String(decoding: value, as: UTF8.self)
-        case "id": eventID = String(decoding: value, as: UTF8.self)
-        default: break  // "retry" and unknown fields are ignored by spec
+        } else {
+            switch String(decoding: field, as: UTF8.self) {
+            case "event": eventName = String(decoding: value, as: UTF8.self)
+            case "id": eventID = String(decoding: value, as: UTF8.self)
+            default: break  // "retry" and unknown fields are ignored by spec
+            }
         }
         return nil
     }

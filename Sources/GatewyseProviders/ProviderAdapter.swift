@@ -36,7 +36,7 @@ public struct UpstreamFailure: Error, Sendable {
 /// Turns a provider's event stream into unified chunks. A state machine fed with raw bytes.
 public protocol ChatStreamDecoder: Sendable {
     /// Decodes what `bytes` completes; keeps partial frames for the next call.
-    mutating func decode(_ bytes: some Sequence<UInt8>) throws(GatewayError) -> [ChatChunk]
+    mutating func decode(_ bytes: [UInt8]) throws(GatewayError) -> [ChatChunk]
     /// True once the provider signalled the end of the stream (`[DONE]`, `message_stop`).
     var isFinished: Bool { get }
 }

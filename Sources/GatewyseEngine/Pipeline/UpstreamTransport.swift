@@ -1,7 +1,7 @@
 import GatewyseCore
 import GatewyseProviders
 
-/// How the engine reaches upstreams; the server provides the AsyncHTTPClient implementation, so
+/// How the engine reaches upstreams; the server provides the SwiftNIO implementation, so
 /// the engine has no HTTP client dependency and tests can substitute their own.
 public protocol UpstreamTransport: Sendable {
     /// Sends the request and returns once the response head has arrived. Throws

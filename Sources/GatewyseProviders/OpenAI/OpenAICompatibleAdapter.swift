@@ -123,7 +123,7 @@ public struct OpenAIChatStreamDecoder: ChatStreamDecoder {
         self.finishReasonMap = finishReasonMap
     }
 
-    public mutating func decode(_ bytes: some Sequence<UInt8>) throws(GatewayError) -> [ChatChunk] {
+    public mutating func decode(_ bytes: [UInt8]) throws(GatewayError) -> [ChatChunk] {
         let events: [SSEEvent]
         do { events = try sse.feed(bytes) } catch {
             throw GatewayError.badUpstreamResponse(providerID, "event stream line too long")
