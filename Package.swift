@@ -29,6 +29,8 @@ let package = Package(
         ]),
         // ProviderAdapter protocol, catalog data, OpenAI-compatible adapter. No I/O.
         .target(name: "GatewyseProviders", dependencies: ["GatewyseCore"]),
+        // RoutingStrategy (10), health, circuit breaker, retry policy, free tier, price book. No I/O.
+        .target(name: "GatewyseRouting", dependencies: ["GatewyseCore"]),
         // Store protocols per domain, in-memory stores, configuration model. No driver.
         .target(name: "GatewyseStorage", dependencies: ["GatewyseCore"]),
         // The SQLite backend (embedded default). Only this target imports GRDB.
@@ -67,6 +69,7 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .executableTarget(name: "gatewyse-mock", dependencies: ["GatewyseTesting"]),
+        .testTarget(name: "GatewyseRoutingTests", dependencies: ["GatewyseRouting"]),
         .testTarget(name: "GatewyseTests", dependencies: [
             "GatewyseTesting", "GatewyseServer",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
