@@ -40,7 +40,7 @@ let package = Package(
         ]),
         // Inference pipeline, route planning and execution. Talks to upstreams through UpstreamTransport.
         .target(name: "GatewyseEngine", dependencies: [
-            "GatewyseCore", "GatewyseProviders", "GatewyseStorage",
+            "GatewyseCore", "GatewyseProviders", "GatewyseRouting", "GatewyseStorage",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),

@@ -14,6 +14,7 @@ public final class GatewayRuntime: Sendable {
     public let store: any GatewayStore
     public let authenticator: APIKeyAuthenticator
     public let pipeline: InferencePipeline
+    public let routing: RoutingRuntime
     public let startedAt: Int64
 
     public init(configuration: GatewayConfiguration, store: any GatewayStore, transport: any UpstreamTransport,
@@ -21,8 +22,9 @@ public final class GatewayRuntime: Sendable {
         self.configuration = configuration
         self.store = store
         self.authenticator = APIKeyAuthenticator(clock: clock)
-        self.pipeline = InferencePipeline(planner: RoutePlanner(configuration: configuration),
-                                          executor: RouteExecutor(transport: transport, settings: configuration.upstream))
+        self.routing = RoutingRuntime(configuration: configuration)
+        self.pipeline = InferencePipeline(resolver: RouteResolver(configuration: configuration),
+                                          executor: RouteExecutor(transport: transport, settings: configuration.upstream, routing: routing))
         self.startedAt = clock()
     }
 

@@ -14,7 +14,8 @@ public final class TestGateway: Sendable {
     public let apiKey: String
     public static let providerKey = "sk-mock-secret-123456"
 
-    public static func start(maxBodyBytes: Int = 10 * 1024 * 1024, firstByteTimeout: Double = 1.5) async throws -> TestGateway {
+    public static func start(maxBodyBytes: Int = 10 * 1024 * 1024, firstByteTimeout: Double = 1.5, breakerFailures: Int = 10_000,
+                             extraProviders: [ProviderConfiguration] = [], extraModels: [ModelAlias] = []) async throws -> TestGateway {
         let mock = try await MockOpenAIUpstream.start()
         let apiKey = APIKeyMaterial.generate()
         var configuration = GatewayConfiguration()
@@ -22,6 +23,10 @@ public final class TestGateway: Sendable {
         configuration.server.maxBodyBytes = maxBodyBytes
         configuration.upstream.firstByteTimeout = firstByteTimeout
         configuration.upstream.connectTimeout = 1
+        // Tests that show failover must see it every time: the breaker has its own tests.
+        configuration.routing.health.breaker.failureThreshold = breakerFailures
+        configuration.routing.retry.baseDelay = 0.01
+        configuration.routing.retry.maxDelay = 0.05
         let openAI = ProviderCatalog.entry(forType: "openai")!
         let generic = ProviderCatalog.entry(forType: "openai-compatible")!
         configuration.providers = [
@@ -30,9 +35,12 @@ public final class TestGateway: Sendable {
             ProviderConfiguration(id: "down", entry: generic, baseURL: "http://127.0.0.1:9/v1", apiKey: nil),
         ]
         configuration.models = [
-            ModelAlias(name: "fast-chat", strategy: .failover, targets: [ModelTarget(provider: "down", model: "whatever"), ModelTarget(provider: "mock", model: "mock-chat")]),
+            ModelAlias(name: "fast-chat", strategy: .failover, targets: [ModelTarget(provider: "down", model: "whatever", priority: 1),
+                                                                         ModelTarget(provider: "mock", model: "mock-chat", priority: 2)]),
             ModelAlias(name: "mock-chat", strategy: .failover, targets: [ModelTarget(provider: "mock", model: "mock-chat")]),
         ]
+        configuration.providers += extraProviders
+        configuration.models += extraModels
         configuration.tenants = [TenantSeed(id: "acme", name: "Acme", apiKeys: [("ci", Secret(apiKey))])]
         var logger = Logger(label: "gatewyse-test")
         logger.logLevel = .critical

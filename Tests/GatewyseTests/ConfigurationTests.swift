@@ -46,7 +46,7 @@ struct ConfigurationTests {
         #expect(configuration.providers.map(\.id) == ["openai", "groq", "local"])
         #expect(configuration.providers[0].apiKey?.revealed == "sk-o")
         #expect(configuration.providers[2].baseURL == "http://127.0.0.1:8000/v1")
-        #expect(configuration.models[0].targets == [ModelTarget(provider: "groq", model: "llama-3.1-8b-instant"), ModelTarget(provider: "openai", model: "gpt-4o-mini")])
+        #expect(configuration.models[0].targets == [ModelTarget(provider: "groq", model: "llama-3.1-8b-instant"), ModelTarget(provider: "openai", model: "gpt-4o-mini", priority: 2)])
         #expect(configuration.tenants[0].apiKeys[0].name == "ci")
     }
 

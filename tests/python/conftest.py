@@ -130,6 +130,11 @@ server:
   host: 127.0.0.1
 upstream:
   first_byte_timeout_ms: 1500
+routing:
+  # Failover must be visible on every request here; the breaker has its own Swift tests.
+  breaker_failures: 1000
+  retry_base_delay_ms: 10
+  retry_max_delay_ms: 50
 providers:
   - id: mock
     type: openai

@@ -1,5 +1,6 @@
 import GatewyseCore
 import GatewyseProviders
+import GatewyseRouting
 
 /// Phase two of configuration (ARCHITECTURE rule 9): reads a parsed document into a
 /// `GatewayConfiguration`, collecting every problem with its path instead of stopping at the first.
@@ -12,7 +13,7 @@ public enum ConfigurationValidator {
         return configuration
     }
 
-    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "providers", "models", "tenants"]
+    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "providers", "models", "tenants"]
 
     public static func validate(_ document: ConfigValue, problems: inout [String]) -> GatewayConfiguration {
         var configuration = GatewayConfiguration()
@@ -48,9 +49,10 @@ public enum ConfigurationValidator {
             if let n = r.int(upstream["connections_per_host"], "upstream.connections_per_host", in: 1...10_000) { configuration.upstream.connectionsPerHost = n }
         }
 
+        configuration.routing = routing(document["routing"], &r)
         configuration.providers = providers(document["providers"], &r)
         let providerIDs = Set(configuration.providers.map(\.id))
-        configuration.models = models(document["models"], providerIDs: providerIDs, &r)
+        configuration.models = models(document["models"], providerIDs: providerIDs, defaultStrategy: configuration.routing.defaultStrategy, &r)
         configuration.tenants = tenants(document["tenants"], &r)
         return configuration
     }
@@ -101,7 +103,28 @@ public enum ConfigurationValidator {
         return result
     }
 
-    static func models(_ value: ConfigValue?, providerIDs: Set<String>, _ r: inout Reader) -> [ModelAlias] {
+    static let strategyNames = RoutingStrategyKind.allCases.map(\.rawValue).joined(separator: ", ")
+
+    static func routing(_ value: ConfigValue?, _ r: inout Reader) -> RoutingSettings {
+        var settings = RoutingSettings()
+        guard let routing = r.mapping(value, "routing") else { return settings }
+        r.rejectUnknownKeys(routing, allowed: ["default_strategy", "max_attempts", "max_attempts_per_target", "retry_base_delay_ms",
+                                               "retry_max_delay_ms", "breaker_failures", "breaker_open_seconds", "free_tiers"], path: "routing")
+        if let raw = r.string(routing["default_strategy"], "routing.default_strategy") {
+            if let kind = RoutingStrategyKind(rawValue: raw) { settings.defaultStrategy = kind }
+            else { r.problems.append("routing.default_strategy: unknown strategy \"\(raw)\" (known: \(strategyNames))") }
+        }
+        if let n = r.int(routing["max_attempts"], "routing.max_attempts", in: 1...50) { settings.retry.maxTotalAttempts = n }
+        if let n = r.int(routing["max_attempts_per_target"], "routing.max_attempts_per_target", in: 1...10) { settings.retry.maxAttemptsPerCandidate = n }
+        if let ms = r.int(routing["retry_base_delay_ms"], "routing.retry_base_delay_ms", in: 0...60_000) { settings.retry.baseDelay = Double(ms) / 1000 }
+        if let ms = r.int(routing["retry_max_delay_ms"], "routing.retry_max_delay_ms", in: 0...600_000) { settings.retry.maxDelay = Double(ms) / 1000 }
+        if let n = r.int(routing["breaker_failures"], "routing.breaker_failures", in: 1...1000) { settings.health.breaker.failureThreshold = n }
+        if let s = r.int(routing["breaker_open_seconds"], "routing.breaker_open_seconds", in: 1...86_400) { settings.health.breaker.openDuration = Double(s) }
+        if let b = r.bool(routing["free_tiers"], "routing.free_tiers") { settings.trackFreeTiers = b }
+        return settings
+    }
+
+    static func models(_ value: ConfigValue?, providerIDs: Set<String>, defaultStrategy: RoutingStrategyKind, _ r: inout Reader) -> [ModelAlias] {
         var result: [ModelAlias] = []
         var seen: Set<String> = []
         for (i, item) in (r.sequence(value, "models") ?? []).enumerated() {
@@ -111,12 +134,12 @@ public enum ConfigurationValidator {
             guard let name = r.requiredString(entry["name"], "\(path).name") else { continue }
             if name.contains("/") { r.problems.append("\(path).name: \"\(name)\" must not contain '/', which addresses provider/model") }
             if !seen.insert(name).inserted { r.problems.append("\(path).name: duplicate model alias \"\(name)\"") }
-            var strategy = RoutingStrategyName.failover
+            var strategy = defaultStrategy
             if let raw = r.string(entry["strategy"], "\(path).strategy") {
-                if let parsed = RoutingStrategyName(rawValue: raw) {
+                if let parsed = RoutingStrategyKind(rawValue: raw) {
                     strategy = parsed
                 } else {
-                    r.problems.append("\(path).strategy: unknown strategy \"\(raw)\" (this build supports: \(RoutingStrategyName.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    r.problems.append("\(path).strategy: unknown strategy \"\(raw)\" (known: \(strategyNames))")
                 }
             }
             var targets: [ModelTarget] = []
@@ -127,13 +150,20 @@ public enum ConfigurationValidator {
             for (j, targetItem) in (targetItems ?? []).enumerated() {
                 let targetPath = "\(path).targets[\(j)]"
                 guard let target = r.mapping(targetItem, targetPath) else { continue }
-                r.rejectUnknownKeys(target, allowed: ["provider", "model"], path: targetPath)
+                r.rejectUnknownKeys(target, allowed: ["provider", "model", "priority", "weight"], path: targetPath)
                 let provider = r.requiredString(target["provider"], "\(targetPath).provider")
                 let model = r.requiredString(target["model"], "\(targetPath).model")
                 if let provider, !providerIDs.contains(provider) {
                     r.problems.append("\(targetPath).provider: unknown provider \"\(provider)\"")
                 }
-                if let provider, let model { targets.append(ModelTarget(provider: provider, model: model)) }
+                // Without an explicit priority, the order written is the order preferred.
+                let priority = r.int(target["priority"], "\(targetPath).priority", in: 0...1_000_000) ?? j + 1
+                var weight = 1.0
+                if let text = r.string(target["weight"], "\(targetPath).weight") {
+                    if let value = Double(text), value > 0, value.isFinite { weight = value }
+                    else { r.problems.append("\(targetPath).weight: must be a positive number, got \"\(text)\"") }
+                }
+                if let provider, let model { targets.append(ModelTarget(provider: provider, model: model, priority: priority, weight: weight)) }
             }
             result.append(ModelAlias(name: name, strategy: strategy, targets: targets))
         }

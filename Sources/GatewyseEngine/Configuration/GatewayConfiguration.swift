@@ -1,5 +1,6 @@
 import GatewyseCore
 import GatewyseProviders
+import GatewyseRouting
 
 /// The validated configuration the gateway runs on (ARCHITECTURE rule 9, phase two). Built by
 /// `ConfigurationValidator` from a file, or by `EnvironmentConfiguration` when there is none.
@@ -7,6 +8,7 @@ public struct GatewayConfiguration: Sendable {
     public var server = ServerSettings()
     public var database = DatabaseLocation.sqlite(path: "./data/gatewyse.sqlite")
     public var upstream = UpstreamSettings()
+    public var routing = RoutingSettings()
     public var providers: [ProviderConfiguration] = []
     public var models: [ModelAlias] = []
     public var tenants: [TenantSeed] = []
@@ -59,13 +61,25 @@ public struct UpstreamSettings: Sendable, Equatable {
     public init() {}
 }
 
+/// How requests are planned and retried across deployments (`routing:` in the file).
+public struct RoutingSettings: Sendable, Equatable {
+    /// Strategy for aliases that name none.
+    public var defaultStrategy: RoutingStrategyKind = .failover
+    public var retry = RetryPolicy()
+    public var health = HealthConfiguration()
+    /// Whether the declared free-tier quotas of providers that have one are tracked.
+    public var trackFreeTiers = true
+
+    public init() {}
+}
+
 /// A client-facing model name routed to one or more provider deployments.
 public struct ModelAlias: Sendable, Equatable {
     public var name: String
-    public var strategy: RoutingStrategyName
+    public var strategy: RoutingStrategyKind
     public var targets: [ModelTarget]
 
-    public init(name: String, strategy: RoutingStrategyName, targets: [ModelTarget]) {
+    public init(name: String, strategy: RoutingStrategyKind, targets: [ModelTarget]) {
         self.name = name
         self.strategy = strategy
         self.targets = targets
@@ -76,18 +90,17 @@ public struct ModelAlias: Sendable, Equatable {
 public struct ModelTarget: Sendable, Equatable {
     public var provider: String
     public var model: String
+    /// Lower is preferred; defaults to the position in the list.
+    public var priority: Int
+    /// Share for the weighted strategy.
+    public var weight: Double
 
-    public init(provider: String, model: String) {
+    public init(provider: String, model: String, priority: Int = 1, weight: Double = 1) {
         self.provider = provider
         self.model = model
+        self.priority = priority
+        self.weight = weight
     }
-}
-
-/// The strategies this build plans with. `failover` tries targets in the order written and moves
-/// on when one fails; `priority` is the same order (explicit priorities arrive with the routing engine).
-public enum RoutingStrategyName: String, Sendable, CaseIterable {
-    case failover
-    case priority
 }
 
 /// A tenant declared in the config, with keys imported at startup.

@@ -3,25 +3,25 @@ import GatewyseProviders
 import Logging
 
 /// The request pipeline after authentication (ARCHITECTURE §4 step 6), as straight-line code.
-/// Today: route plan → `RouteExecutor`. Guards, cache, budgets, usage and audit slot in here, in
+/// Today: resolve the route → plan and execute it (`RouteExecutor`). Guards, cache, budgets, usage and audit slot in here, in
 /// that documented order, as they land.
 public struct InferencePipeline: Sendable {
-    public let planner: RoutePlanner
+    public let resolver: RouteResolver
     public let executor: RouteExecutor
 
-    public init(planner: RoutePlanner, executor: RouteExecutor) {
-        self.planner = planner
+    public init(resolver: RouteResolver, executor: RouteExecutor) {
+        self.resolver = resolver
         self.executor = executor
     }
 
     public func chat(_ request: ChatRequest, principal: Principal, logger: Logger) async throws -> RouteExecutor.Attempted<ChatResponse> {
-        let candidates = try planner.plan(model: request.model)
-        return try await executor.chat(request, candidates: candidates, logger: logger)
+        let route = try resolver.resolve(model: request.model)
+        return try await executor.chat(request, route: route, tenantID: principal.tenantID, logger: logger)
     }
 
     public func chatStream(_ request: ChatRequest, principal: Principal, logger: Logger) async throws -> RouteExecutor.Attempted<ChatStream> {
-        let candidates = try planner.plan(model: request.model)
-        return try await executor.chatStream(request, candidates: candidates, logger: logger)
+        let route = try resolver.resolve(model: request.model)
+        return try await executor.chatStream(request, route: route, tenantID: principal.tenantID, logger: logger)
     }
 
     /// The models a principal may address, for `GET /v1/models`: every alias, then every
@@ -29,16 +29,16 @@ public struct InferencePipeline: Sendable {
     public func listModels(for principal: Principal) -> [ModelListing] {
         var listings: [ModelListing] = []
         var seen: Set<String> = []
-        for alias in planner.aliases.values.sorted(by: { $0.name < $1.name }) where seen.insert(alias.name).inserted {
+        for alias in resolver.aliases.values.sorted(by: { $0.name < $1.name }) where seen.insert(alias.name).inserted {
             listings.append(ModelListing(id: alias.name, ownedBy: "gatewyse"))
         }
         var addressed: [(String, String)] = []
-        for adapter in planner.adapters.values {
+        for adapter in resolver.adapters.values {
             if let adapter = adapter as? OpenAICompatibleAdapter {
                 addressed += adapter.configuration.models.map { (adapter.providerID, $0) }
             }
         }
-        for alias in planner.aliases.values { addressed += alias.targets.map { ($0.provider, $0.model) } }
+        for alias in resolver.aliases.values { addressed += alias.targets.map { ($0.provider, $0.model) } }
         for (provider, model) in addressed.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
             let id = "\(provider)/\(model)"
             if seen.insert(id).inserted { listings.append(ModelListing(id: id, ownedBy: provider)) }

@@ -1,21 +1,27 @@
 import GatewyseCore
 import GatewyseProviders
+import GatewyseRouting
 import Logging
 
-/// Runs a request against its candidates in order (ARCHITECTURE rule 4: failover lives here
-/// once). A retryable failure (connect error, timeout, 429, 5xx) moves on to the next candidate;
-/// a non-retryable one (the request itself is wrong) is returned at once. When every candidate
-/// failed, the last failure is what the client sees.
+/// Runs a request along its route plan (ARCHITECTURE rule 4: retry, failover and circuit feedback
+/// live here, once). For each deployment in the order the strategy chose: the circuit breaker
+/// may refuse it; an attempt's outcome feeds health and free-tier counters; a retryable failure
+/// (connect error, timeout, 429, 5xx) is retried with backoff — honouring `Retry-After` — or
+/// moves on to the next deployment, as `RetryPolicy` decides; a non-retryable one (the request
+/// itself is wrong) is returned at once. When every deployment failed, the last failure is what
+/// the client sees.
 public struct RouteExecutor: Sendable {
     let transport: any UpstreamTransport
     let settings: UpstreamSettings
+    let routing: RoutingRuntime
     /// Largest upstream response body read into memory (non-streaming).
     let maximumResponseBytes = 64 * 1024 * 1024
     let maximumErrorBytes = 256 * 1024
 
-    public init(transport: any UpstreamTransport, settings: UpstreamSettings) {
+    public init(transport: any UpstreamTransport, settings: UpstreamSettings, routing: RoutingRuntime) {
         self.transport = transport
         self.settings = settings
+        self.routing = routing
     }
 
     /// The outcome of a successful attempt, and how many attempts it took.
@@ -26,68 +32,114 @@ public struct RouteExecutor: Sendable {
         public var attempts: Int
     }
 
-    public func chat(_ request: ChatRequest, candidates: [RouteCandidate], logger: Logger) async throws -> Attempted<ChatResponse> {
-        try await run(request, candidates: candidates, logger: logger) { candidate, response in
+    public func chat(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<ChatResponse> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
             let body = try await response.body.collect(upTo: maximumResponseBytes)
-            return try candidate.adapter.parseChatResponse(status: response.status, headers: response.headers, body: body)
+            let parsed = try candidate.adapter.parseChatResponse(status: response.status, headers: response.headers, body: body)
+            return (parsed, parsed.usage?.totalTokens ?? 0)
         }
     }
 
     /// Opens a stream. Failover happens only until an upstream answers 2xx: from then on bytes may
     /// have reached the client, and a retry would duplicate them.
-    public func chatStream(_ request: ChatRequest, candidates: [RouteCandidate], logger: Logger) async throws -> Attempted<ChatStream> {
-        try await run(request, candidates: candidates, logger: logger) { candidate, response in
-            ChatStream(body: response.body, decoder: candidate.adapter.makeChatStreamDecoder(for: request),
-                       providerID: candidate.adapter.providerID, includeUsage: request.includeStreamUsage)
+    public func chatStream(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<ChatStream> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+            let stream = ChatStream(body: response.body, decoder: candidate.adapter.makeChatStreamDecoder(for: request),
+                                    providerID: candidate.adapter.providerID, includeUsage: request.includeStreamUsage)
+            return (stream, 0)
         }
     }
 
     private func run<Value: Sendable>(
-        _ request: ChatRequest, candidates: [RouteCandidate], logger: Logger,
-        onSuccess: (RouteCandidate, UpstreamResponse) async throws -> Value
+        _ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger,
+        onSuccess: (RouteCandidate, UpstreamResponse) async throws -> (Value, tokens: Int)
     ) async throws -> Attempted<Value> {
+        var rng = RoutingRandom()
+        let plan = routing.plan(route, request: request, tenantID: tenantID, rng: &rng)
+        let deadline = routing.clock() + settings.totalTimeout
         var lastError: GatewayError?
         var skipped: [String] = []
-        var attempts = 0
-        for candidate in candidates {
+        var total = 0
+        for (index, candidate) in plan.enumerated() {
             if let reason = candidate.adapter.incompatibility(with: request) {
                 skipped.append("\(candidate.adapter.providerID) \(reason)")
                 continue
             }
-            attempts += 1
             let providerID = candidate.adapter.providerID
+            let deploymentID = candidate.deployment.id
             let upstreamRequest = try candidate.adapter.makeChatRequest(request, upstreamModel: candidate.upstreamModel)
-            let response: UpstreamResponse
-            do {
-                response = try await transport.send(upstreamRequest, timeouts: settings)
-            } catch let error as UpstreamTransportError {
-                var gatewayError = error.gatewayError(provider: providerID)
-                gatewayError.headers.append(("X-Provider", providerID))
-                logger.warning("upstream attempt failed", metadata: ["provider": "\(providerID)", "error": "\(gatewayError.code)"])
-                lastError = gatewayError
-                continue
-            }
-            if (200..<300).contains(response.status) {
+            var attemptsHere = 0
+            attempts: while true {
+                guard routing.health.acquire(deploymentID, at: routing.clock()).allowsRequest else {
+                    logger.debug("circuit open, skipping", metadata: ["deployment": "\(deploymentID)"])
+                    lastError = lastError ?? GatewayError.noProviderAvailable("Every provider for '\(request.model)' is temporarily unavailable (circuit open).")
+                    break attempts
+                }
+                attemptsHere += 1
+                total += 1
+                let started = routing.clock()
+                let failure: UpstreamFailure
                 do {
-                    let value = try await onSuccess(candidate, response)
-                    return Attempted(value: value, providerID: providerID, upstreamModel: candidate.upstreamModel, attempts: attempts)
+                    let response = try await transport.send(upstreamRequest, timeouts: settings)
+                    if (200..<300).contains(response.status) {
+                        let (value, tokens) = try await onSuccess(candidate, response)
+                        let now = routing.clock()
+                        _ = routing.health.record(deploymentID, .success(latency: now - started, timeToFirstToken: request.stream ? now - started : nil), at: now)
+                        recordFreeTier(candidate, tokens: tokens, headers: response.headers, at: now)
+                        return Attempted(value: value, providerID: providerID, upstreamModel: candidate.upstreamModel, attempts: total)
+                    }
+                    let errorBody = (try? await response.body.collect(upTo: maximumErrorBytes)) ?? []
+                    failure = candidate.adapter.parseFailure(status: response.status, headers: response.headers, body: errorBody)
+                    if response.status == 429 { recordFreeTier(candidate, tokens: 0, headers: response.headers, at: routing.clock()) }
+                    logger.warning("upstream answered an error", metadata: ["provider": "\(providerID)", "status": "\(response.status)", "retryable": "\(failure.retryable)"])
                 } catch let error as UpstreamTransportError {
-                    lastError = error.gatewayError(provider: providerID)
-                    lastError?.headers.append(("X-Provider", providerID))
-                    continue
+                    failure = UpstreamFailure(error: error.gatewayError(provider: providerID), retryable: true)
+                    logger.warning("upstream attempt failed", metadata: ["provider": "\(providerID)", "error": "\(failure.error.code)"])
+                }
+                var error = failure.error
+                error.headers.append(("X-Provider", providerID))
+                // A request the provider rejected as malformed says nothing about its health.
+                _ = routing.health.record(deploymentID, failure.retryable ? .failure : .ignored, at: routing.clock())
+                lastError = error
+                let hasMore = index < plan.count - 1
+                var decision = routing.retry.decide(
+                    retryable: failure.retryable, retryAfter: failure.retryAfterSeconds, attemptsOnCandidate: attemptsHere,
+                    totalAttempts: total, hasMoreCandidates: hasMore, now: routing.clock(), deadline: deadline, using: &rng)
+                // An unreachable deployment is skipped at once when another one can serve.
+                if case .retry = decision, hasMore, failure.error.code == "UPSTREAM_UNAVAILABLE" { decision = .nextCandidate }
+                if case .retry(let delay) = decision {
+                    // Not on the same deployment: a timeout already cost the client the whole
+                    // first-byte wait, and a provider asking for a long pause is better answered
+                    // with its 429 and Retry-After, so the client decides whether to wait.
+                    if failure.error.code == "UPSTREAM_TIMEOUT" || delay > routing.retry.preferNextCandidateAfter {
+                        decision = hasMore ? .nextCandidate : .giveUp
+                    }
+                }
+                switch decision {
+                case .retry(let delay):
+                    if delay > 0 { try await Task.sleep(for: .milliseconds(Int(delay * 1000))) }
+                case .nextCandidate:
+                    break attempts
+                case .giveUp:
+                    error.headers.append(("X-Gatewyse-Attempts", String(total)))
+                    throw error
                 }
             }
-            let errorBody = (try? await response.body.collect(upTo: maximumErrorBytes)) ?? []
-            var failure = candidate.adapter.parseFailure(status: response.status, headers: response.headers, body: errorBody)
-            failure.error.headers.append(("X-Provider", providerID))
-            logger.warning("upstream answered an error", metadata: ["provider": "\(providerID)", "status": "\(response.status)", "retryable": "\(failure.retryable)"])
-            guard failure.retryable else { throw failure.error }
-            lastError = failure.error
         }
-        if let lastError { throw lastError }
+        if var lastError {
+            lastError.headers.append(("X-Gatewyse-Attempts", String(total)))
+            throw lastError
+        }
         if !skipped.isEmpty {
             throw GatewayError.unsupportedCapability("No provider for model '\(request.model)' can serve this request: \(skipped.joined(separator: "; ")).")
         }
         throw GatewayError.noProviderAvailable("Model '\(request.model)' has no configured provider.")
+    }
+
+    private func recordFreeTier(_ candidate: RouteCandidate, tokens: Int, headers: [(String, String)], at now: Double) {
+        guard let adapter = candidate.adapter as? OpenAICompatibleAdapter else { return }
+        let key = RoutingRuntime.freeTierKey(type: adapter.configuration.entry.type, providerID: candidate.deployment.providerID, model: candidate.upstreamModel)
+        routing.freeTier.record(key, requests: 1, tokens: tokens, at: now)
+        routing.freeTier.correct(key, with: RateLimitHeaders(headers), at: now)
     }
 }

@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import GatewyseCore
+import GatewyseProviders
+import GatewyseRouting
+import Synchronization
+
+/// The routing state one gateway process keeps: deployment health and circuit breakers, free-tier
+/// counters, round-robin counters, prices and the retry policy. Shared by every request.
+public final class RoutingRuntime: Sendable {
+    public let health: HealthTracker
+    public let freeTier: FreeTierTracker
+    public let counters: RoundRobinCounters
+    public let prices: PriceBook
+    public let retry: RetryPolicy
+    let clock: @Sendable () -> Double
+
+    public init(configuration: GatewayConfiguration, clock: @escaping @Sendable () -> Double = WallClock.now) {
+        health = HealthTracker(configuration: configuration.routing.health)
+        freeTier = FreeTierTracker()
+        counters = RoundRobinCounters()
+        prices = .defaults
+        retry = configuration.routing.retry
+        self.clock = clock
+        guard configuration.routing.trackFreeTiers else { return }
+        // Declare the catalog's free-tier quotas for every deployment the configuration names,
+        // under the configured provider id (the defaults are keyed by provider type).
+        let typeByID = Dictionary(configuration.providers.map { ($0.id, $0.entry.type) }, uniquingKeysWith: { a, _ in a })
+        for alias in configuration.models {
+            for target in alias.targets {
+                guard let type = typeByID[target.provider], let quota = FreeTierDefaults.quota(providerID: type, model: target.model) else { continue }
+                freeTier.declare(Self.freeTierKey(type: type, providerID: target.provider, model: target.model), quota: quota)
+            }
+        }
+    }
+
+    static func freeTierKey(type: String, providerID: String, model: String) -> String {
+        FreeTierDefaults.perModelProviders.contains(type) ? "\(providerID)/\(model)" : providerID
+    }
+
+    /// Orders a route's candidates for one request.
+    func plan(_ route: ResolvedRoute, request: ChatRequest, tenantID: String, rng: inout some RandomNumberGenerator) -> [RouteCandidate] {
+        guard route.candidates.count > 1 else { return route.candidates }
+        let now = clock()
+        let inputs = RoutingInputs(
+            health: health.snapshot(at: now), prices: prices, freeTier: freeTier.snapshot(at: now),
+            roundRobinCounter: route.strategy == .roundRobin ? counters.next(for: "\(tenantID)|chat|\(request.model)", at: now) : 0,
+            profile: RequestProfile(request: request))
+        let order = RoutePlanner.plan(candidates: route.candidates.map(\.deployment), strategy: route.strategy, inputs: inputs, using: &rng)
+        var byID: [String: RouteCandidate] = [:]
+        for candidate in route.candidates { byID[candidate.deployment.id] = candidate }
+        return order.compactMap { byID[$0.id] }
+    }
+}
+
+/// Wall-clock seconds with sub-second precision, for health and quota windows.
+public enum WallClock {
+    @Sendable public static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+/// A fast, non-cryptographic generator for routing draws (SplitMix64), seeded per request from a
+/// process-wide counter: the system generator makes a syscall per draw.
+public struct RoutingRandom: RandomNumberGenerator {
+    private var state: UInt64
+    private static let seed: UInt64 = { var generator = SystemRandomNumberGenerator(); return generator.next() }()
+    private static let sequence = Atomic<UInt64>(0)
+
+    public init() {
+        state = Self.seed &+ Self.sequence.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
+    }
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
