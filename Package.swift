@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(name: "gatewyse-mock", dependencies: ["GatewyseTesting"]),
         .testTarget(name: "GatewyseRoutingTests", dependencies: ["GatewyseRouting"]),
         .testTarget(name: "GatewyseTests", dependencies: [
-            "GatewyseTesting", "GatewyseServer",
+            "GatewyseTesting", "GatewyseServer", "GatewyseRouting",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ]

@@ -24,7 +24,8 @@ public final class MockOpenAIUpstream: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                recorder.track(channel)
+                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
                     channel.pipeline.addHandler(MockHTTPHandler(recorder: recorder))
                 }
             }
@@ -45,8 +46,10 @@ public final class MockOpenAIUpstream: Sendable {
     public var abandonedStreams: Int { recorder.abandonedStreams }
     public func reset() { recorder.reset() }
 
+    /// Stops listening and drops every open connection, as a crashed upstream would.
     public func stop() async {
         try? await channel.close()
+        for child in recorder.openChannels() { try? await child.close() }
     }
 
     /// Blocks until the server channel closes (for the standalone `gatewyse-mock`).
@@ -68,6 +71,7 @@ final class MockRecorder: Sendable {
     private struct State {
         var requests: [RecordedRequest] = []
         var abandonedStreams = 0
+        var channels: [ObjectIdentifier: any Channel] = [:]
     }
     private let state = NIOLockedValueBox(State())
 
@@ -81,5 +85,13 @@ final class MockRecorder: Sendable {
         }
     }
     func streamAbandoned() { state.withLockedValue { $0.abandonedStreams += 1 } }
-    func reset() { state.withLockedValue { $0 = State() } }
+    func reset() { state.withLockedValue { $0.requests = []; $0.abandonedStreams = 0 } }
+
+    func track(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        state.withLockedValue { $0.channels[id] = channel }
+        channel.closeFuture.whenComplete { _ in _ = self.state.withLockedValue { $0.channels.removeValue(forKey: id) } }
+    }
+
+    func openChannels() -> [any Channel] { state.withLockedValue { Array($0.channels.values) } }
 }
