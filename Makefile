@@ -27,7 +27,7 @@ else
 RUN_ARGS := $(ARGS)
 endif
 
-.PHONY: deps test-deps bench-deps build run venv test bench
+.PHONY: deps test-deps bench-deps build run venv test bench bench-routing
 
 # Installs the Debian packages named in $$missing: as root, one `apt-get update` then one
 # `apt-get install -y`; otherwise only says what is missing and carries on.
@@ -96,3 +96,8 @@ bench: bench-deps
 		$(if $(DURATION),DURATION="$(DURATION)") $(if $(CONCURRENCY),CONCURRENCY="$(CONCURRENCY)") \
 		$(if $(STREAM_CONCURRENCY),STREAM_CONCURRENCY="$(STREAM_CONCURRENCY)") $(if $(SOAK),SOAK="$(SOAK)") \
 		bash bench/run.sh
+
+# Route planning per strategy, in release mode (nanoseconds per plan).
+bench-routing: deps
+	$(SWIFT) build -c release --product gatewyse-bench-routing
+	.build/release/gatewyse-bench-routing

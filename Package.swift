@@ -69,6 +69,8 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .executableTarget(name: "gatewyse-mock", dependencies: ["GatewyseTesting"]),
+        // Route-planning microbenchmark (make bench-routing).
+        .executableTarget(name: "gatewyse-bench-routing", dependencies: ["GatewyseEngine", "GatewyseRouting"]),
         .testTarget(name: "GatewyseRoutingTests", dependencies: ["GatewyseRouting"]),
         .testTarget(name: "GatewyseTests", dependencies: [
             "GatewyseTesting", "GatewyseServer", "GatewyseRouting",

@@ -40,7 +40,7 @@ public final class RoutingRuntime: Sendable {
     }
 
     /// Orders a route's candidates for one request.
-    func plan(_ route: ResolvedRoute, request: ChatRequest, tenantID: String, rng: inout some RandomNumberGenerator) -> [RouteCandidate] {
+    public func plan(_ route: ResolvedRoute, request: ChatRequest, tenantID: String, rng: inout some RandomNumberGenerator) -> [RouteCandidate] {
         guard route.candidates.count > 1 else { return route.candidates }
         let now = clock()
         let inputs = RoutingInputs(
@@ -48,9 +48,8 @@ public final class RoutingRuntime: Sendable {
             roundRobinCounter: route.strategy == .roundRobin ? counters.next(for: "\(tenantID)|chat|\(request.model)", at: now) : 0,
             profile: RequestProfile(request: request))
         let order = RoutePlanner.plan(candidates: route.candidates.map(\.deployment), strategy: route.strategy, inputs: inputs, using: &rng)
-        var byID: [String: RouteCandidate] = [:]
-        for candidate in route.candidates { byID[candidate.deployment.id] = candidate }
-        return order.compactMap { byID[$0.id] }
+        // Routes are short: a scan beats building a dictionary per request.
+        return order.compactMap { deployment in route.candidates.first { $0.deployment.id == deployment.id } }
     }
 }
 
