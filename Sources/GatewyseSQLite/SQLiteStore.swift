@@ -77,11 +77,10 @@ public final class SQLiteStore: GatewayStore {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE id = ?", arguments: [key.tenantID]) != nil else {
                 throw StoreError.unknownTenant(key.tenantID)
             }
-            let updated = try db.execute(sql: """
+            try db.execute(sql: """
                 UPDATE api_keys SET digest = ?, prefix = ?, revoked_at = NULL
                 WHERE tenant_id = ? AND name = ? AND source = 'config'
                 """, arguments: [key.digest.hexString, key.prefix, key.tenantID, key.name])
-            _ = updated
             if db.changesCount == 0 {
                 try db.execute(sql: "INSERT INTO api_keys (\(Self.keyColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", arguments: Self.arguments(key))
             }

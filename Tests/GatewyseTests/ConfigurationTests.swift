@@ -1,6 +1,7 @@
 import Foundation
 import GatewyseCore
 import GatewyseEngine
+import GatewyseRouting
 import Testing
 
 @Suite("Configuration")
@@ -125,5 +126,113 @@ struct ConfigurationTests {
         let configuration = try EnvironmentConfiguration.make(environment: ["GROQ_API_KEY": "g", "OLLAMA_BASE_URL": "http://127.0.0.1:11434/v1"])
         #expect(configuration.providers.map(\.id).sorted() == ["groq", "ollama"])
         #expect(configuration.database == .sqlite(path: "./data/gatewyse.sqlite"))
+    }
+}
+
+@Suite("Routing configuration")
+struct RoutingConfigurationTests {
+    static let yaml = """
+        routing:
+          default_strategy: least-latency
+          max_attempts: 4
+          breaker_failures: 3
+          breaker_open_seconds: 30
+        prices:
+          - provider: groq
+            model: llama-3.1-8b-instant
+            input: 0.05
+            output: 0.08
+            cached_input: 0.01
+        providers:
+          - id: groq
+            type: groq
+            api_key: g
+            free_tier:
+              requests_per_day: 100
+          - id: openai
+            type: openai
+            api_key: o
+            free_tier: false
+        models:
+          - name: chat
+            targets:
+              - provider: groq
+                model: llama-3.1-8b-instant
+                weight: 3
+              - provider: openai
+                model: gpt-4o-mini
+                priority: 9
+        tenants:
+          - id: acme
+            models:
+              - name: chat
+                strategy: weighted
+                targets:
+                  - provider: openai
+                    model: gpt-4o-mini
+        """
+
+    @Test("strategies, retry, breaker, prices, free tiers and tenant aliases load")
+    func loads() throws {
+        let configuration = try ConfigurationValidator.load(yaml: Self.yaml, environment: [:])
+        #expect(configuration.routing.defaultStrategy == .leastLatency)
+        #expect(configuration.models[0].strategy == .leastLatency)
+        #expect(configuration.models[0].targets.map(\.priority) == [1, 9])
+        #expect(configuration.models[0].targets[0].weight == 3)
+        #expect(configuration.routing.retry.maxTotalAttempts == 4)
+        #expect(configuration.routing.health.breaker.failureThreshold == 3)
+        #expect(configuration.routing.health.breaker.openDuration == 30)
+        #expect(configuration.prices["groq/llama-3.1-8b-instant"] == ModelPrice(input: 0.05, output: 0.08, cachedInput: 0.01))
+        #expect(configuration.freeTierOverrides["groq"] != nil)
+        #expect(configuration.freeTierOverrides["openai"] == .some(nil))
+        #expect(configuration.tenants[0].models[0].strategy == .weighted)
+
+        let resolver = RouteResolver(configuration: configuration)
+        #expect(try resolver.resolve(model: "chat").candidates.count == 2)
+        #expect(try resolver.resolve(model: "chat", tenantID: "acme").candidates.map(\.deployment.id) == ["openai/gpt-4o-mini"])
+        #expect(try resolver.resolve(model: "chat", tenantID: "other").strategy == .leastLatency)
+
+        let runtime = RoutingRuntime(configuration: configuration, clock: { 1_000 })
+        #expect(runtime.prices.price(providerID: "groq", model: "llama-3.1-8b-instant")?.inputPerMillion == 0.05)
+        for _ in 0..<100 { runtime.freeTier.record("groq/llama-3.1-8b-instant", at: 1_000) }
+        #expect(runtime.freeTier.isExhausted("groq/llama-3.1-8b-instant", at: 1_000))
+    }
+
+    @Test("routing problems are reported with their paths")
+    func problems() {
+        let yaml = """
+            routing:
+              default_strategy: fastest
+              max_attempts: 0
+            prices:
+              - provider: nowhere
+                model: m
+                input: -1
+            providers:
+              - id: groq
+                type: groq
+                api_key: g
+                free_tier:
+                  requests_per_fortnight: 3
+            models:
+              - name: chat
+                strategy: cheapest
+                targets:
+                  - provider: groq
+                    model: m
+                    weight: -2
+            """
+        do {
+            _ = try ConfigurationValidator.load(yaml: yaml, environment: [:])
+            Issue.record("accepted an invalid configuration")
+        } catch {
+            let text = error.problems.joined(separator: "\n")
+            for expected in ["routing.default_strategy: unknown strategy \"fastest\"", "routing.max_attempts: must be between",
+                             "prices[0].provider: unknown provider \"nowhere\"", "prices[0].input: expected a non-negative number",
+                             "prices[0].output: required", "providers[0].free_tier.requests_per_fortnight: unknown key",
+                             "models[0].strategy: unknown strategy \"cheapest\"", "models[0].targets[0].weight: must be a positive number"] {
+                #expect(text.contains(expected), "missing: \(expected)\n\(text)")
+            }
+        }
     }
 }

@@ -13,7 +13,7 @@ public enum ConfigurationValidator {
         return configuration
     }
 
-    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "providers", "models", "tenants"]
+    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "prices", "providers", "models", "tenants"]
 
     public static func validate(_ document: ConfigValue, problems: inout [String]) -> GatewayConfiguration {
         var configuration = GatewayConfiguration()
@@ -50,20 +50,22 @@ public enum ConfigurationValidator {
         }
 
         configuration.routing = routing(document["routing"], &r)
-        configuration.providers = providers(document["providers"], &r)
+        (configuration.providers, configuration.freeTierOverrides) = providers(document["providers"], &r)
         let providerIDs = Set(configuration.providers.map(\.id))
-        configuration.models = models(document["models"], providerIDs: providerIDs, defaultStrategy: configuration.routing.defaultStrategy, &r)
-        configuration.tenants = tenants(document["tenants"], &r)
+        configuration.models = models(document["models"], path: "models", providerIDs: providerIDs, defaultStrategy: configuration.routing.defaultStrategy, &r)
+        configuration.tenants = tenants(document["tenants"], providerIDs: providerIDs, defaultStrategy: configuration.routing.defaultStrategy, &r)
+        configuration.prices = prices(document["prices"], providerIDs: providerIDs, &r)
         return configuration
     }
 
-    static func providers(_ value: ConfigValue?, _ r: inout Reader) -> [ProviderConfiguration] {
+    static func providers(_ value: ConfigValue?, _ r: inout Reader) -> ([ProviderConfiguration], [String: FreeTierQuota?]) {
         var result: [ProviderConfiguration] = []
+        var freeTiers: [String: FreeTierQuota?] = [:]
         var seen: Set<String> = []
         for (i, item) in (r.sequence(value, "providers") ?? []).enumerated() {
             let path = "providers[\(i)]"
             guard let entry = r.mapping(item, path) else { continue }
-            r.rejectUnknownKeys(entry, allowed: ["id", "type", "api_key", "base_url", "models", "headers", "allow_private_network"], path: path)
+            r.rejectUnknownKeys(entry, allowed: ["id", "type", "api_key", "base_url", "models", "headers", "allow_private_network", "free_tier"], path: path)
             guard let type = r.requiredString(entry["type"], "\(path).type") else { continue }
             guard let catalogEntry = ProviderCatalog.entry(forType: type) else {
                 r.problems.append("\(path).type: unknown provider type \"\(type)\" (known: \(ProviderCatalog.knownTypes.joined(separator: ", ")))")
@@ -98,7 +100,48 @@ public enum ConfigurationValidator {
                     if let text = r.string(v, "\(path).headers.\(name)") { headers.append((name, text)) }
                 }
             }
+            if let freeTier = entry["free_tier"], freeTier != .null {
+                freeTiers[id] = self.freeTier(freeTier, path: "\(path).free_tier", &r)
+            }
             result.append(ProviderConfiguration(id: id, entry: catalogEntry, baseURL: baseURL, apiKey: apiKey, models: models, headers: headers))
+        }
+        return (result, freeTiers)
+    }
+
+    static let quotaKeys = ["requests_per_minute", "requests_per_hour", "requests_per_day", "requests_per_month",
+                            "tokens_per_minute", "tokens_per_hour", "tokens_per_day", "tokens_per_month"]
+
+    /// `free_tier: false` (no free tier) or a mapping of declared limits.
+    static func freeTier(_ value: ConfigValue, path: String, _ r: inout Reader) -> FreeTierQuota? {
+        if case .scalar = value {
+            if r.bool(value, path) == true { r.problems.append("\(path): use false, or a mapping of limits (\(quotaKeys.joined(separator: ", ")))") }
+            return nil
+        }
+        guard let mapping = r.mapping(value, path) else { return nil }
+        r.rejectUnknownKeys(mapping, allowed: Set(quotaKeys), path: path)
+        var limits: [Int?] = []
+        for key in quotaKeys { limits.append(r.int(mapping[key], "\(path).\(key)", in: 1...Int(Int32.max))) }
+        if limits.allSatisfy({ $0 == nil }) { r.problems.append("\(path): name at least one limit (\(quotaKeys.joined(separator: ", ")))") }
+        return FreeTierQuota(requestsPerMinute: limits[0], requestsPerHour: limits[1], requestsPerDay: limits[2], requestsPerMonth: limits[3],
+                             tokensPerMinute: limits[4], tokensPerHour: limits[5], tokensPerDay: limits[6], tokensPerMonth: limits[7])
+    }
+
+    /// `prices:` entries, USD per 1M tokens.
+    static func prices(_ value: ConfigValue?, providerIDs: Set<String>, _ r: inout Reader) -> [String: ModelPrice] {
+        var result: [String: ModelPrice] = [:]
+        for (i, item) in (r.sequence(value, "prices") ?? []).enumerated() {
+            let path = "prices[\(i)]"
+            guard let entry = r.mapping(item, path) else { continue }
+            r.rejectUnknownKeys(entry, allowed: ["provider", "model", "input", "output", "cached_input"], path: path)
+            let provider = r.requiredString(entry["provider"], "\(path).provider")
+            let model = r.requiredString(entry["model"], "\(path).model")
+            if let provider, !providerIDs.contains(provider) { r.problems.append("\(path).provider: unknown provider \"\(provider)\"") }
+            let input = r.price(entry["input"], "\(path).input", required: true)
+            let output = r.price(entry["output"], "\(path).output", required: true)
+            let cached = r.price(entry["cached_input"], "\(path).cached_input", required: false)
+            if let provider, let model, let input, let output {
+                result["\(provider)/\(model)"] = ModelPrice(input: input, output: output, cachedInput: cached)
+            }
         }
         return result
     }
@@ -124,11 +167,11 @@ public enum ConfigurationValidator {
         return settings
     }
 
-    static func models(_ value: ConfigValue?, providerIDs: Set<String>, defaultStrategy: RoutingStrategyKind, _ r: inout Reader) -> [ModelAlias] {
+    static func models(_ value: ConfigValue?, path base: String, providerIDs: Set<String>, defaultStrategy: RoutingStrategyKind, _ r: inout Reader) -> [ModelAlias] {
         var result: [ModelAlias] = []
         var seen: Set<String> = []
-        for (i, item) in (r.sequence(value, "models") ?? []).enumerated() {
-            let path = "models[\(i)]"
+        for (i, item) in (r.sequence(value, base) ?? []).enumerated() {
+            let path = "\(base)[\(i)]"
             guard let entry = r.mapping(item, path) else { continue }
             r.rejectUnknownKeys(entry, allowed: ["name", "strategy", "targets"], path: path)
             guard let name = r.requiredString(entry["name"], "\(path).name") else { continue }
@@ -170,13 +213,13 @@ public enum ConfigurationValidator {
         return result
     }
 
-    static func tenants(_ value: ConfigValue?, _ r: inout Reader) -> [TenantSeed] {
+    static func tenants(_ value: ConfigValue?, providerIDs: Set<String>, defaultStrategy: RoutingStrategyKind, _ r: inout Reader) -> [TenantSeed] {
         var result: [TenantSeed] = []
         var seenTenants: Set<String> = []
         for (i, item) in (r.sequence(value, "tenants") ?? []).enumerated() {
             let path = "tenants[\(i)]"
             guard let entry = r.mapping(item, path) else { continue }
-            r.rejectUnknownKeys(entry, allowed: ["id", "name", "api_keys"], path: path)
+            r.rejectUnknownKeys(entry, allowed: ["id", "name", "api_keys", "models"], path: path)
             guard let id = r.requiredString(entry["id"], "\(path).id") else { continue }
             if !Identifier.isValid(id) { r.problems.append("\(path).id: \"\(id)\" must be lowercase letters, digits, '-', '_' or '.'") }
             if !seenTenants.insert(id).inserted { r.problems.append("\(path).id: duplicate tenant \"\(id)\"") }
@@ -194,7 +237,8 @@ public enum ConfigurationValidator {
                 }
                 if let name, let key { keys.append((name, Secret(key))) }
             }
-            result.append(TenantSeed(id: id, name: r.string(entry["name"], "\(path).name") ?? id, apiKeys: keys))
+            let tenantModels = Self.models(entry["models"], path: "\(path).models", providerIDs: providerIDs, defaultStrategy: defaultStrategy, &r)
+            result.append(TenantSeed(id: id, name: r.string(entry["name"], "\(path).name") ?? id, apiKeys: keys, models: tenantModels))
         }
         return result
     }
@@ -244,6 +288,16 @@ struct Reader {
         guard let text = string(value, path) else { return nil }
         guard let number = Int(text) else { problems.append("\(path): expected an integer, got \"\(text)\""); return nil }
         guard range.contains(number) else { problems.append("\(path): must be between \(range.lowerBound) and \(range.upperBound)"); return nil }
+        return number
+    }
+
+    /// A non-negative USD amount.
+    mutating func price(_ value: ConfigValue?, _ path: String, required: Bool) -> Double? {
+        guard let text = string(value, path) else {
+            if required, !hasProblem(under: path) { problems.append("\(path): required") }
+            return nil
+        }
+        guard let number = Double(text), number >= 0, number.isFinite else { problems.append("\(path): expected a non-negative number, got \"\(text)\""); return nil }
         return number
     }
 

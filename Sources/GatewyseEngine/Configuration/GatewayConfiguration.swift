@@ -12,6 +12,11 @@ public struct GatewayConfiguration: Sendable {
     public var providers: [ProviderConfiguration] = []
     public var models: [ModelAlias] = []
     public var tenants: [TenantSeed] = []
+    /// Price overrides (`prices:`), keyed `provider-id/model`, over the built-in price book.
+    public var prices: [String: ModelPrice] = [:]
+    /// Per provider id: a declared free-tier quota replacing the catalog default, or nil to turn
+    /// free-tier tracking off for that provider (`providers[].free_tier`).
+    public var freeTierOverrides: [String: FreeTierQuota?] = [:]
 
     public init() {}
 }
@@ -108,11 +113,14 @@ public struct TenantSeed: Sendable {
     public var id: String
     public var name: String
     public var apiKeys: [(name: String, key: Secret)]
+    /// The tenant's own aliases; one with a global alias's name replaces it for this tenant.
+    public var models: [ModelAlias]
 
-    public init(id: String, name: String, apiKeys: [(name: String, key: Secret)]) {
+    public init(id: String, name: String, apiKeys: [(name: String, key: Secret)], models: [ModelAlias] = []) {
         self.id = id
         self.name = name
         self.apiKeys = apiKeys
+        self.models = models
     }
 }
 

@@ -15,12 +15,12 @@ public struct InferencePipeline: Sendable {
     }
 
     public func chat(_ request: ChatRequest, principal: Principal, logger: Logger) async throws -> RouteExecutor.Attempted<ChatResponse> {
-        let route = try resolver.resolve(model: request.model)
+        let route = try resolver.resolve(model: request.model, tenantID: principal.tenantID)
         return try await executor.chat(request, route: route, tenantID: principal.tenantID, logger: logger)
     }
 
     public func chatStream(_ request: ChatRequest, principal: Principal, logger: Logger) async throws -> RouteExecutor.Attempted<ChatStream> {
-        let route = try resolver.resolve(model: request.model)
+        let route = try resolver.resolve(model: request.model, tenantID: principal.tenantID)
         return try await executor.chatStream(request, route: route, tenantID: principal.tenantID, logger: logger)
     }
 
@@ -29,7 +29,8 @@ public struct InferencePipeline: Sendable {
     public func listModels(for principal: Principal) -> [ModelListing] {
         var listings: [ModelListing] = []
         var seen: Set<String> = []
-        for alias in resolver.aliases.values.sorted(by: { $0.name < $1.name }) where seen.insert(alias.name).inserted {
+        let aliases = resolver.aliases(for: principal.tenantID)
+        for alias in aliases.values.sorted(by: { $0.name < $1.name }) where seen.insert(alias.name).inserted {
             listings.append(ModelListing(id: alias.name, ownedBy: "gatewyse"))
         }
         var addressed: [(String, String)] = []
@@ -38,7 +39,7 @@ public struct InferencePipeline: Sendable {
                 addressed += adapter.configuration.models.map { (adapter.providerID, $0) }
             }
         }
-        for alias in resolver.aliases.values { addressed += alias.targets.map { ($0.provider, $0.model) } }
+        for alias in aliases.values { addressed += alias.targets.map { ($0.provider, $0.model) } }
         for (provider, model) in addressed.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
             let id = "\(provider)/\(model)"
             if seen.insert(id).inserted { listings.append(ModelListing(id: id, ownedBy: provider)) }

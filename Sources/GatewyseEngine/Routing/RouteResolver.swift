@@ -29,29 +29,41 @@ public struct ResolvedRoute: Sendable {
 public struct RouteResolver: Sendable {
     public let adapters: [String: any ProviderAdapter]
     public let aliases: [String: ModelAlias]
+    /// Tenant-specific aliases, by tenant id; they shadow global aliases of the same name.
+    public let tenantAliases: [String: [String: ModelAlias]]
+    // Built once: the request path only looks routes up.
     private let routes: [String: ResolvedRoute]
+    private let tenantRoutes: [String: [String: ResolvedRoute]]
 
     public init(configuration: GatewayConfiguration) {
         var adapters: [String: any ProviderAdapter] = [:]
         for provider in configuration.providers { adapters[provider.id] = ProviderRegistry.makeAdapter(for: provider) }
         self.adapters = adapters
-        var aliases: [String: ModelAlias] = [:]
-        var routes: [String: ResolvedRoute] = [:]
-        for alias in configuration.models {
-            aliases[alias.name] = alias
-            // Built once: the request path only looks the route up.
-            routes[alias.name] = ResolvedRoute(strategy: alias.strategy, candidates: alias.targets.compactMap { target in
+        func route(_ alias: ModelAlias) -> ResolvedRoute {
+            ResolvedRoute(strategy: alias.strategy, candidates: alias.targets.compactMap { target in
                 adapters[target.provider].map {
                     RouteCandidate(adapter: $0, upstreamModel: target.model,
                                    deployment: Deployment(providerID: target.provider, model: target.model, priority: target.priority, weight: target.weight))
                 }
             })
         }
-        self.aliases = aliases
-        self.routes = routes
+        aliases = Dictionary(configuration.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        routes = aliases.mapValues(route)
+        var tenantAliases: [String: [String: ModelAlias]] = [:]
+        for tenant in configuration.tenants where !tenant.models.isEmpty {
+            tenantAliases[tenant.id] = Dictionary(tenant.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        self.tenantAliases = tenantAliases
+        tenantRoutes = tenantAliases.mapValues { $0.mapValues(route) }
     }
 
-    public func resolve(model: String) throws(GatewayError) -> ResolvedRoute {
+    /// The aliases a tenant sees: the global ones, with its own replacing same-named ones.
+    public func aliases(for tenantID: String) -> [String: ModelAlias] {
+        aliases.merging(tenantAliases[tenantID] ?? [:]) { _, own in own }
+    }
+
+    public func resolve(model: String, tenantID: String? = nil) throws(GatewayError) -> ResolvedRoute {
+        if let tenantID, let route = tenantRoutes[tenantID]?[model] { return route }
         if let route = routes[model] { return route }
         if let slash = model.firstIndex(of: "/") {
             let providerID = String(model[..<slash])

@@ -20,19 +20,25 @@ public final class RoutingRuntime: Sendable {
         health = HealthTracker(configuration: configuration.routing.health)
         freeTier = FreeTierTracker()
         counters = RoundRobinCounters()
-        prices = .defaults
         retry = configuration.routing.retry
         self.clock = clock
-        guard configuration.routing.trackFreeTiers else { return }
-        // Declare the catalog's free-tier quotas for every deployment the configuration names,
-        // under the configured provider id (the defaults are keyed by provider type).
+        // The built-in price book and free-tier defaults are keyed by provider type; deployments
+        // are keyed by the configured provider id. Map every deployment the configuration names.
         let typeByID = Dictionary(configuration.providers.map { ($0.id, $0.entry.type) }, uniquingKeysWith: { a, _ in a })
-        for alias in configuration.models {
-            for target in alias.targets {
-                guard let type = typeByID[target.provider], let quota = FreeTierDefaults.quota(providerID: type, model: target.model) else { continue }
-                freeTier.declare(Self.freeTierKey(type: type, providerID: target.provider, model: target.model), quota: quota)
+        let targets = (configuration.models + configuration.tenants.flatMap(\.models)).flatMap(\.targets)
+        var book = PriceBook.defaults
+        for target in targets {
+            guard let type = typeByID[target.provider] else { continue }
+            if let price = PriceBook.defaults.price(providerID: type, model: target.model) {
+                book.setPrice(price, for: "\(target.provider)/\(target.model)")
             }
+            guard configuration.routing.trackFreeTiers else { continue }
+            let quota: FreeTierQuota?
+            if let override = configuration.freeTierOverrides[target.provider] { quota = override }
+            else { quota = FreeTierDefaults.quota(providerID: type, model: target.model) }
+            if let quota { freeTier.declare(Self.freeTierKey(type: type, providerID: target.provider, model: target.model), quota: quota) }
         }
+        prices = book.merging(configuration.prices)
     }
 
     static func freeTierKey(type: String, providerID: String, model: String) -> String {

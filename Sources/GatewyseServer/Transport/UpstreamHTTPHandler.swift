@@ -11,8 +11,8 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
-    /// One request in flight.
-    final class Exchange {
+    /// One request in flight. Confined to the channel's event loop like the handler.
+    final class Exchange: @unchecked Sendable {
         let headPromise: EventLoopPromise<(HTTPResponseHead, UpstreamBodyStream)>
         var body: UpstreamBodyStream?
         var receivedAnything = false
@@ -79,9 +79,10 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
             exchange.keepAlive = head.isKeepAlive
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
-            let stream = UpstreamBodyStream { [weak self] consumerGone in
+            // Strong on purpose: the handler lives as long as its channel, and the stream is
+            // released with the exchange.
+            let stream = UpstreamBodyStream { consumerGone in
                 eventLoop.execute {
-                    guard let self else { return }
                     if consumerGone {
                         // The client went away mid-body: this connection cannot be reused.
                         if self.exchange != nil { self.failExchange(context: loopBound.value, error: CancellationError()) }
