@@ -46,7 +46,7 @@ let package = Package(
         ]),
         // The only target that imports Hummingbird and does network I/O (NIO upstream client).
         .target(name: "GatewyseServer", dependencies: [
-            "GatewyseEngine", "GatewyseSQLite",
+            "GatewyseEngine", "GatewyseRouting", "GatewyseSQLite",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

@@ -18,7 +18,7 @@ enum ErrorRenderer {
         let body: JSONValue
         switch envelope {
         case .openAI: body = gatewayError.openAIBody
-        case .anthropic: body = ["type": "error", "error": ["type": .string(gatewayError.type), "message": .string(gatewayError.message)]]
+        case .anthropic: body = ["type": "error", "error": ["type": .string(AnthropicErrorType.name(for: gatewayError)), "message": .string(gatewayError.message)]]
         }
         return Response(status: .init(code: gatewayError.status), headers: headers,
                         body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(body))))

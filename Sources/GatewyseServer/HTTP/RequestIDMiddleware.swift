@@ -14,6 +14,8 @@ struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         context.requestID = Self.acceptedID(request.headers[.xRequestID]) ?? IDGenerator.requestID()
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        // Anthropic-format routes answer errors in Anthropic's envelope.
+        if request.uri.path.hasPrefix("/v1/messages") { context.errorEnvelope = .anthropic }
         var response: Response
         do {
             response = try await next(request, context)
