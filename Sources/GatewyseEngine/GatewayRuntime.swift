@@ -6,6 +6,7 @@ import Darwin
 import GatewyseCore
 import GatewyseStorage
 import Logging
+import Synchronization
 
 /// Everything a running gateway holds: configuration, store, authenticator and pipeline.
 /// Built once at startup; the server's controllers share it.
@@ -13,7 +14,10 @@ public final class GatewayRuntime: Sendable {
     public let configuration: GatewayConfiguration
     public let store: any GatewayStore
     public let authenticator: APIKeyAuthenticator
-    public let pipeline: InferencePipeline
+    /// Rebuilt when stored routes change (`reloadRoutes`); read once per request.
+    public var pipeline: InferencePipeline { pipelineBox.withLock { $0 } }
+    private let pipelineBox: Mutex<InferencePipeline>
+    private let executor: RouteExecutor
     public let routing: RoutingRuntime
     public let startedAt: Int64
 
@@ -23,8 +27,8 @@ public final class GatewayRuntime: Sendable {
         self.store = store
         self.authenticator = APIKeyAuthenticator(clock: clock)
         self.routing = RoutingRuntime(configuration: configuration)
-        self.pipeline = InferencePipeline(resolver: RouteResolver(configuration: configuration),
-                                          executor: RouteExecutor(transport: transport, settings: configuration.upstream, routing: routing))
+        self.executor = RouteExecutor(transport: transport, settings: configuration.upstream, routing: routing)
+        self.pipelineBox = Mutex(InferencePipeline(resolver: RouteResolver(configuration: configuration), executor: executor))
         self.startedAt = clock()
     }
 
@@ -42,10 +46,18 @@ public final class GatewayRuntime: Sendable {
             }
         }
         try await reloadKeys()
+        try await reloadRoutes()
         logger.info("gateway ready", metadata: [
             "providers": "\(configuration.providers.map(\.id).joined(separator: ","))",
             "aliases": "\(configuration.models.count)", "tenants": "\(configuration.tenants.count)",
         ])
+    }
+
+    /// Rebuilds the route table from the configuration and the stored routes.
+    public func reloadRoutes() async throws {
+        let resolver = RouteResolver(configuration: configuration, storedRoutes: try await store.allRoutes())
+        let executor = self.executor
+        pipelineBox.withLock { $0 = InferencePipeline(resolver: resolver, executor: executor) }
     }
 
     /// Refreshes the authenticator from the store (after a key is created or revoked).

@@ -27,6 +27,23 @@ enum SQLiteMigrations {
                 CREATE UNIQUE INDEX api_keys_config_name ON api_keys(tenant_id, name) WHERE source = 'config';
                 """)
         }
+        migrator.registerMigration("0002_routes") { db in
+            // tenant_id '' is the deployment-wide scope: SQLite treats NULLs as distinct in a
+            // primary key, which would allow duplicate global routes.
+            try db.execute(sql: """
+                CREATE TABLE routes (
+                    tenant_id TEXT NOT NULL DEFAULT '',
+                    capability TEXT NOT NULL,
+                    alias TEXT NOT NULL,
+                    strategy TEXT NOT NULL,
+                    targets TEXT NOT NULL,
+                    fallbacks TEXT NOT NULL DEFAULT '',
+                    enabled INTEGER NOT NULL DEFAULT 1,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (tenant_id, capability, alias)
+                );
+                """)
+        }
         return migrator
     }
 }

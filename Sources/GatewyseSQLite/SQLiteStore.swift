@@ -3,7 +3,7 @@ import GRDB
 import GatewyseCore
 import GatewyseStorage
 
-/// The embedded default backend: one SQLite file in WAL mode through GRDB's `DatabasePool`
+/// The embedded default backend (routes: `SQLiteStore+Routes.swift`): one SQLite file in WAL mode through GRDB's `DatabasePool`
 /// (concurrent readers, one writer). SQL sits next to the method that runs it.
 public final class SQLiteStore: GatewayStore {
     let database: any DatabaseWriter

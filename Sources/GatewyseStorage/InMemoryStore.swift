@@ -7,6 +7,7 @@ public final class InMemoryStore: GatewayStore {
     private struct State {
         var tenants: [String: Tenant] = [:]
         var keys: [APIKeyRecord] = []
+        var routes: [RouteRecord] = []
     }
     private let state = Mutex(State())
 
@@ -56,6 +57,30 @@ public final class InMemoryStore: GatewayStore {
             guard let i = $0.keys.firstIndex(where: { $0.id == id && $0.tenantID == tenantID }) else { return false }
             $0.keys[i].revokedAt = time
             return true
+        }
+    }
+
+    public func upsertRoute(_ route: RouteRecord) async throws {
+        try state.withLock {
+            if let tenant = route.tenantID, $0.tenants[tenant] == nil { throw StoreError.unknownTenant(tenant) }
+            $0.routes.removeAll { $0.tenantID == route.tenantID && $0.capability == route.capability && $0.alias == route.alias }
+            $0.routes.append(route)
+        }
+    }
+
+    public func routes(tenantID: String?) async throws -> [RouteRecord] {
+        state.withLock { $0.routes.filter { $0.tenantID == tenantID }.sorted { ($0.capability.rawValue, $0.alias) < ($1.capability.rawValue, $1.alias) } }
+    }
+
+    public func allRoutes() async throws -> [RouteRecord] {
+        state.withLock { $0.routes }
+    }
+
+    public func deleteRoute(tenantID: String?, capability: Capability, alias: String) async throws -> Bool {
+        state.withLock {
+            let before = $0.routes.count
+            $0.routes.removeAll { $0.tenantID == tenantID && $0.capability == capability && $0.alias == alias }
+            return $0.routes.count < before
         }
     }
 }

@@ -20,7 +20,7 @@ public protocol APIKeyStore: Sendable {
 }
 
 /// Everything one backend provides.
-public typealias GatewayStore = TenantStore & APIKeyStore
+public typealias GatewayStore = TenantStore & APIKeyStore & RouteStore
 
 /// Errors a store reports for conditions the caller can act on.
 public enum StoreError: Error, Equatable, CustomStringConvertible {

@@ -1,7 +1,9 @@
 import Foundation
 import GatewyseCore
 import GatewyseEngine
+import GatewyseProviders
 import GatewyseRouting
+import GatewyseStorage
 import Testing
 
 @Suite("Configuration")
@@ -234,5 +236,80 @@ struct RoutingConfigurationTests {
                 #expect(text.contains(expected), "missing: \(expected)\n\(text)")
             }
         }
+    }
+}
+
+@Suite("Route fallbacks and stored routes")
+struct RouteFallbackTests {
+    @Test("a fallback chain plans the alias's targets, then the fallback's, without repeats")
+    func fallbackChain() throws {
+        let configuration = try ConfigurationValidator.load(yaml: """
+            providers:
+              - id: groq
+                type: groq
+                api_key: g
+              - id: openai
+                type: openai
+                api_key: o
+            models:
+              - name: primary
+                targets:
+                  - provider: groq
+                    model: a
+                fallbacks: [backup]
+              - name: backup
+                strategy: priority
+                targets:
+                  - provider: groq
+                    model: a
+                  - provider: openai
+                    model: b
+            """, environment: [:])
+        let resolver = RouteResolver(configuration: configuration)
+        let runtime = RoutingRuntime(configuration: configuration, clock: { 1 })
+        var rng = RoutingRandom(seed: 1)
+        let plan = runtime.plan(try resolver.resolve(model: "primary"), request: ChatRequest(model: "primary", messages: [.user("x")]),
+                                tenantID: "t", rng: &rng)
+        #expect(plan.map(\.deployment.id) == ["groq/a", "openai/b"])
+    }
+
+    @Test("unknown and self fallbacks are reported")
+    func badFallbacks() {
+        do {
+            _ = try ConfigurationValidator.load(yaml: """
+                providers:
+                  - id: groq
+                    type: groq
+                    api_key: g
+                models:
+                  - name: a
+                    targets: [{provider: groq, model: m}]
+                    fallbacks: [a, ghost]
+                """, environment: [:])
+            Issue.record("accepted")
+        } catch {
+            #expect(error.problems.contains("models[0].fallbacks[0]: an alias cannot fall back to itself"))
+            #expect(error.problems.contains("models[0].fallbacks[1]: unknown alias \"ghost\""))
+        }
+    }
+
+    @Test("stored routes replace configured aliases in their scope")
+    func storedRoutes() throws {
+        var configuration = GatewayConfiguration()
+        let entry = ProviderCatalog.entry(forType: "groq")!
+        configuration.providers = [ProviderConfiguration(id: "groq", entry: entry, baseURL: entry.defaultBaseURL!, apiKey: Secret("g"))]
+        configuration.models = [ModelAlias(name: "fast", strategy: .failover, targets: [ModelTarget(provider: "groq", model: "old")])]
+        let resolver = RouteResolver(configuration: configuration, storedRoutes: [
+            RouteRecord(tenantID: nil, alias: "fast", strategy: "least-cost", targets: [.init(provider: "groq", model: "new")], updatedAt: 1),
+            RouteRecord(tenantID: "acme", alias: "mine", strategy: "random", targets: [.init(provider: "groq", model: "t")], updatedAt: 1),
+            RouteRecord(tenantID: nil, alias: "off", strategy: "random", targets: [.init(provider: "groq", model: "t")], enabled: false, updatedAt: 1),
+            RouteRecord(tenantID: nil, alias: "bad", strategy: "telepathy", targets: [.init(provider: "groq", model: "t")], updatedAt: 1),
+        ])
+        let fast = try resolver.resolve(model: "fast")
+        #expect(fast.strategy == .leastCost && fast.candidates.map(\.upstreamModel) == ["new"])
+        #expect(try resolver.resolve(model: "mine", tenantID: "acme").strategy == .random)
+        #expect(throws: GatewayError.self) { try resolver.resolve(model: "mine", tenantID: "beta") }
+        #expect(throws: GatewayError.self) { try resolver.resolve(model: "off") }
+        #expect(throws: GatewayError.self) { try resolver.resolve(model: "bad") }
     }
 }

@@ -66,11 +66,37 @@ struct StoreContractTests {
         #expect(keys.first?.digest == rotated.digest)
     }
 
+    @Test("routes are scoped by tenant and replaced by alias", arguments: Backend.allCases)
+    func routes(backend: Backend) async throws {
+        let store = try backend.make()
+        try await store.upsertTenant(Tenant(id: "acme", name: "Acme", createdAt: 1))
+        try await store.upsertTenant(Tenant(id: "beta", name: "Beta", createdAt: 1))
+        let global = RouteRecord(tenantID: nil, alias: "fast", strategy: "failover",
+                                 targets: [.init(provider: "groq", model: "m", priority: 1, weight: 2.5)], fallbacks: ["slow"], updatedAt: 1)
+        var acme = RouteRecord(tenantID: "acme", alias: "fast", strategy: "weighted", targets: [.init(provider: "openai", model: "x")], updatedAt: 2)
+        try await store.upsertRoute(global)
+        try await store.upsertRoute(global)
+        try await store.upsertRoute(acme)
+        acme.strategy = "random"
+        try await store.upsertRoute(acme)
+        await #expect(throws: StoreError.unknownTenant("ghost")) {
+            try await store.upsertRoute(RouteRecord(tenantID: "ghost", alias: "a", strategy: "priority", targets: [], updatedAt: 1))
+        }
+        #expect(try await store.routes(tenantID: nil) == [global])
+        #expect(try await store.routes(tenantID: "acme") == [acme])
+        #expect(try await store.routes(tenantID: "beta").isEmpty)
+        #expect(try await store.allRoutes().count == 2)
+        // Tenant isolation: beta cannot delete acme's route.
+        #expect(try await store.deleteRoute(tenantID: "beta", capability: .chat, alias: "fast") == false)
+        #expect(try await store.deleteRoute(tenantID: "acme", capability: .chat, alias: "fast") == true)
+        #expect(try await store.routes(tenantID: "acme").isEmpty)
+    }
+
     @Test("SQLite applies numbered migrations from zero, and reopening keeps data")
     func migrations() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString)/db.sqlite").path
         let store = try SQLiteStore(path: path)
-        #expect(try store.appliedMigrations() == ["0001_tenants_and_api_keys"])
+        #expect(try store.appliedMigrations() == ["0001_tenants_and_api_keys", "0002_routes"])
         try await store.upsertTenant(Tenant(id: "acme", name: "Acme", createdAt: 1))
         let reopened = try SQLiteStore(path: path)
         #expect(try await reopened.tenant(id: "acme") != nil)

@@ -146,7 +146,9 @@ providers:
     base_url: http://127.0.0.1:{dead_port}/v1
 models:
   - name: fast-chat
-    strategy: failover
+    # priority, not failover: failover demotes `down` once it is degraded, and these tests
+    # want to see the failover attempt on every request.
+    strategy: priority
     targets:
       - provider: down
         model: whatever

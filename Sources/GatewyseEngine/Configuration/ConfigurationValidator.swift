@@ -53,7 +53,8 @@ public enum ConfigurationValidator {
         (configuration.providers, configuration.freeTierOverrides) = providers(document["providers"], &r)
         let providerIDs = Set(configuration.providers.map(\.id))
         configuration.models = models(document["models"], path: "models", providerIDs: providerIDs, defaultStrategy: configuration.routing.defaultStrategy, &r)
-        configuration.tenants = tenants(document["tenants"], providerIDs: providerIDs, defaultStrategy: configuration.routing.defaultStrategy, &r)
+        configuration.tenants = tenants(document["tenants"], providerIDs: providerIDs, defaultStrategy: configuration.routing.defaultStrategy,
+                                        globalAliases: Set(configuration.models.map(\.name)), &r)
         configuration.prices = prices(document["prices"], providerIDs: providerIDs, &r)
         return configuration
     }
@@ -167,13 +168,14 @@ public enum ConfigurationValidator {
         return settings
     }
 
-    static func models(_ value: ConfigValue?, path base: String, providerIDs: Set<String>, defaultStrategy: RoutingStrategyKind, _ r: inout Reader) -> [ModelAlias] {
+    static func models(_ value: ConfigValue?, path base: String, providerIDs: Set<String>, defaultStrategy: RoutingStrategyKind,
+                       knownAliases: Set<String> = [], _ r: inout Reader) -> [ModelAlias] {
         var result: [ModelAlias] = []
         var seen: Set<String> = []
         for (i, item) in (r.sequence(value, base) ?? []).enumerated() {
             let path = "\(base)[\(i)]"
             guard let entry = r.mapping(item, path) else { continue }
-            r.rejectUnknownKeys(entry, allowed: ["name", "strategy", "targets"], path: path)
+            r.rejectUnknownKeys(entry, allowed: ["name", "strategy", "targets", "fallbacks"], path: path)
             guard let name = r.requiredString(entry["name"], "\(path).name") else { continue }
             if name.contains("/") { r.problems.append("\(path).name: \"\(name)\" must not contain '/', which addresses provider/model") }
             if !seen.insert(name).inserted { r.problems.append("\(path).name: duplicate model alias \"\(name)\"") }
@@ -208,12 +210,23 @@ public enum ConfigurationValidator {
                 }
                 if let provider, let model { targets.append(ModelTarget(provider: provider, model: model, priority: priority, weight: weight)) }
             }
-            result.append(ModelAlias(name: name, strategy: strategy, targets: targets))
+            let fallbacks = (r.sequence(entry["fallbacks"], "\(path).fallbacks") ?? []).enumerated().compactMap { j, item in
+                r.string(item, "\(path).fallbacks[\(j)]")
+            }
+            result.append(ModelAlias(name: name, strategy: strategy, targets: targets, fallbacks: fallbacks))
+        }
+        // Fallbacks name aliases of the same list (or, for a tenant, global ones).
+        let known = Set(result.map(\.name)).union(knownAliases)
+        for (i, alias) in result.enumerated() {
+            for (j, fallback) in alias.fallbacks.enumerated() where fallback == alias.name || !known.contains(fallback) {
+                r.problems.append("\(base)[\(i)].fallbacks[\(j)]: \(fallback == alias.name ? "an alias cannot fall back to itself" : "unknown alias \"\(fallback)\"")")
+            }
         }
         return result
     }
 
-    static func tenants(_ value: ConfigValue?, providerIDs: Set<String>, defaultStrategy: RoutingStrategyKind, _ r: inout Reader) -> [TenantSeed] {
+    static func tenants(_ value: ConfigValue?, providerIDs: Set<String>, defaultStrategy: RoutingStrategyKind,
+                        globalAliases: Set<String>, _ r: inout Reader) -> [TenantSeed] {
         var result: [TenantSeed] = []
         var seenTenants: Set<String> = []
         for (i, item) in (r.sequence(value, "tenants") ?? []).enumerated() {
@@ -237,7 +250,8 @@ public enum ConfigurationValidator {
                 }
                 if let name, let key { keys.append((name, Secret(key))) }
             }
-            let tenantModels = Self.models(entry["models"], path: "\(path).models", providerIDs: providerIDs, defaultStrategy: defaultStrategy, &r)
+            let tenantModels = Self.models(entry["models"], path: "\(path).models", providerIDs: providerIDs, defaultStrategy: defaultStrategy,
+                                           knownAliases: globalAliases, &r)
             result.append(TenantSeed(id: id, name: r.string(entry["name"], "\(path).name") ?? id, apiKeys: keys, models: tenantModels))
         }
         return result

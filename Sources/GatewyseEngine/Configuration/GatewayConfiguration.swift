@@ -83,8 +83,11 @@ public struct ModelAlias: Sendable, Equatable {
     public var name: String
     public var strategy: RoutingStrategyKind
     public var targets: [ModelTarget]
+    /// Aliases tried, in order, after every target of this one failed.
+    public var fallbacks: [String] = []
 
-    public init(name: String, strategy: RoutingStrategyKind, targets: [ModelTarget]) {
+    public init(name: String, strategy: RoutingStrategyKind, targets: [ModelTarget], fallbacks: [String] = []) {
+        self.fallbacks = fallbacks
         self.name = name
         self.strategy = strategy
         self.targets = targets

@@ -1,6 +1,7 @@
 import GatewyseCore
 import GatewyseProviders
 import GatewyseRouting
+import GatewyseStorage
 
 /// One way to serve a request: a provider adapter and the model name it knows.
 public struct RouteCandidate: Sendable {
@@ -16,10 +17,14 @@ public struct RouteCandidate: Sendable {
     }
 }
 
-/// What a request's `model` resolves to: the deployments that may serve it and how to order them.
+/// What a request's `model` resolves to: the deployments that may serve it, how to order them,
+/// and the routes to fall back to once they all failed.
 public struct ResolvedRoute: Sendable {
     public var strategy: RoutingStrategyKind
     public var candidates: [RouteCandidate]
+    /// Fallback aliases' routes, in order (one level: their own fallbacks are not followed, so a
+    /// chain cannot loop).
+    public var fallbacks: [ResolvedRoute] = []
 }
 
 /// Resolves a request's `model` to its route: an alias from `models`, or
@@ -35,26 +40,48 @@ public struct RouteResolver: Sendable {
     private let routes: [String: ResolvedRoute]
     private let tenantRoutes: [String: [String: ResolvedRoute]]
 
-    public init(configuration: GatewayConfiguration) {
+    /// - Parameter storedRoutes: routes from the store (admin API); an enabled stored route
+    ///   replaces the configured alias of the same name in its scope (global or tenant).
+    public init(configuration: GatewayConfiguration, storedRoutes: [RouteRecord] = []) {
         var adapters: [String: any ProviderAdapter] = [:]
         for provider in configuration.providers { adapters[provider.id] = ProviderRegistry.makeAdapter(for: provider) }
         self.adapters = adapters
-        func route(_ alias: ModelAlias) -> ResolvedRoute {
-            ResolvedRoute(strategy: alias.strategy, candidates: alias.targets.compactMap { target in
+
+        var global = Dictionary(configuration.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var perTenant: [String: [String: ModelAlias]] = [:]
+        for tenant in configuration.tenants where !tenant.models.isEmpty {
+            perTenant[tenant.id] = Dictionary(tenant.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        for record in storedRoutes where record.enabled && record.capability == .chat {
+            guard let alias = Self.alias(from: record) else { continue }
+            if let tenant = record.tenantID { perTenant[tenant, default: [:]][alias.name] = alias } else { global[alias.name] = alias }
+        }
+        aliases = global
+        tenantAliases = perTenant
+
+        func candidates(_ alias: ModelAlias) -> [RouteCandidate] {
+            alias.targets.compactMap { target in
                 adapters[target.provider].map {
                     RouteCandidate(adapter: $0, upstreamModel: target.model,
                                    deployment: Deployment(providerID: target.provider, model: target.model, priority: target.priority, weight: target.weight))
                 }
+            }
+        }
+        func route(_ alias: ModelAlias, scope: [String: ModelAlias]) -> ResolvedRoute {
+            ResolvedRoute(strategy: alias.strategy, candidates: candidates(alias), fallbacks: alias.fallbacks.compactMap { name in
+                (scope[name] ?? global[name]).map { ResolvedRoute(strategy: $0.strategy, candidates: candidates($0)) }
             })
         }
-        aliases = Dictionary(configuration.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        routes = aliases.mapValues(route)
-        var tenantAliases: [String: [String: ModelAlias]] = [:]
-        for tenant in configuration.tenants where !tenant.models.isEmpty {
-            tenantAliases[tenant.id] = Dictionary(tenant.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        }
-        self.tenantAliases = tenantAliases
-        tenantRoutes = tenantAliases.mapValues { $0.mapValues(route) }
+        routes = global.mapValues { route($0, scope: global) }
+        tenantRoutes = perTenant.mapValues { own in own.mapValues { route($0, scope: own) } }
+    }
+
+    /// A stored route as an alias, or nil when its strategy is unknown to this build.
+    static func alias(from record: RouteRecord) -> ModelAlias? {
+        guard let strategy = RoutingStrategyKind(rawValue: record.strategy) else { return nil }
+        return ModelAlias(name: record.alias, strategy: strategy,
+                          targets: record.targets.map { ModelTarget(provider: $0.provider, model: $0.model, priority: $0.priority, weight: $0.weight) },
+                          fallbacks: record.fallbacks)
     }
 
     /// The aliases a tenant sees: the global ones, with its own replacing same-named ones.

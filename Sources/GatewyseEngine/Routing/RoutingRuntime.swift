@@ -47,6 +47,18 @@ public final class RoutingRuntime: Sendable {
 
     /// Orders a route's candidates for one request.
     public func plan(_ route: ResolvedRoute, request: ChatRequest, tenantID: String, rng: inout some RandomNumberGenerator) -> [RouteCandidate] {
+        var plan = planOwn(route, request: request, tenantID: tenantID, rng: &rng)
+        // The fallback chain: each fallback alias's own plan, after this one's, without repeats.
+        for fallback in route.fallbacks {
+            for candidate in planOwn(fallback, request: request, tenantID: tenantID, rng: &rng)
+            where !plan.contains(where: { $0.deployment.id == candidate.deployment.id }) {
+                plan.append(candidate)
+            }
+        }
+        return plan
+    }
+
+    private func planOwn(_ route: ResolvedRoute, request: ChatRequest, tenantID: String, rng: inout some RandomNumberGenerator) -> [RouteCandidate] {
         guard route.candidates.count > 1 else { return route.candidates }
         let now = clock()
         let inputs = RoutingInputs(
