@@ -64,8 +64,8 @@ public enum ProviderCatalog {
 
     public static func entry(forType type: String) -> ProviderCatalogEntry? {
         let canonical = aliases[type] ?? type
-        return openAICompatible.first { $0.type == canonical }
+        return openAICompatible.first { $0.type == canonical } ?? native.first { $0.type == canonical }
     }
 
-    public static var knownTypes: [String] { openAICompatible.map(\.type) }
+    public static var knownTypes: [String] { openAICompatible.map(\.type) + native.map(\.type) }
 }

@@ -26,6 +26,9 @@ public struct ProviderConfiguration: Sendable {
 /// The one place that switches on provider identity (ARCHITECTURE rule 3).
 public enum ProviderRegistry {
     public static func makeAdapter(for configuration: ProviderConfiguration) -> any ProviderAdapter {
-        OpenAICompatibleAdapter(configuration: configuration)
+        switch configuration.entry.type {
+        case "anthropic": AnthropicAdapter(configuration: configuration)
+        default: OpenAICompatibleAdapter(configuration: configuration)
+        }
     }
 }
