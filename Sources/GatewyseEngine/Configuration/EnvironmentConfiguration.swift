@@ -8,7 +8,7 @@ public enum EnvironmentConfiguration {
     public static func make(environment: [String: String]) throws(ConfigurationError) -> GatewayConfiguration {
         var configuration = GatewayConfiguration()
         var problems: [String] = []
-        for entry in ProviderCatalog.openAICompatible {
+        for entry in ProviderCatalog.openAICompatible + ProviderCatalog.native {
             if let variable = entry.apiKeyVariable, let key = environment[variable], !key.isEmpty, let baseURL = entry.defaultBaseURL {
                 configuration.providers.append(ProviderConfiguration(id: entry.type, entry: entry, baseURL: baseURL, apiKey: Secret(key)))
             } else if let variable = entry.baseURLVariable, let url = environment[variable], !url.isEmpty {

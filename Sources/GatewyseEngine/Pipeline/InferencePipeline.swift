@@ -34,11 +34,7 @@ public struct InferencePipeline: Sendable {
             listings.append(ModelListing(id: alias.name, ownedBy: "gatewyse"))
         }
         var addressed: [(String, String)] = []
-        for adapter in resolver.adapters.values {
-            if let adapter = adapter as? OpenAICompatibleAdapter {
-                addressed += adapter.configuration.models.map { (adapter.providerID, $0) }
-            }
-        }
+        for (providerID, models) in resolver.declaredModels { addressed += models.map { (providerID, $0) } }
         for alias in aliases.values { addressed += alias.targets.map { ($0.provider, $0.model) } }
         for (provider, model) in addressed.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
             let id = "\(provider)/\(model)"

@@ -33,6 +33,8 @@ public struct ResolvedRoute: Sendable {
 /// order is decided afterwards by the alias's strategy (`GatewyseRouting.RoutePlanner`).
 public struct RouteResolver: Sendable {
     public let adapters: [String: any ProviderAdapter]
+    /// Upstream models each provider declares (`providers[].models`), for `GET /v1/models`.
+    public let declaredModels: [(providerID: String, models: [String])]
     public let aliases: [String: ModelAlias]
     /// Tenant-specific aliases, by tenant id; they shadow global aliases of the same name.
     public let tenantAliases: [String: [String: ModelAlias]]
@@ -46,6 +48,7 @@ public struct RouteResolver: Sendable {
         var adapters: [String: any ProviderAdapter] = [:]
         for provider in configuration.providers { adapters[provider.id] = ProviderRegistry.makeAdapter(for: provider) }
         self.adapters = adapters
+        declaredModels = configuration.providers.map { ($0.id, $0.models) }
 
         var global = Dictionary(configuration.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var perTenant: [String: [String: ModelAlias]] = [:]

@@ -1,0 +1,15 @@
+import GatewyseCore
+
+/// Providers with their own wire format, as data. Each has an adapter folder (`Anthropic/`, …)
+/// and is chosen by `ProviderRegistry.makeAdapter`; their `quirks` are unused (they apply to
+/// OpenAI-compatible providers only).
+extension ProviderCatalog {
+    /// The native-format provider types, looked up after the OpenAI-compatible ones.
+    public static let native: [ProviderCatalogEntry] = [
+        // providers.md §2: base without a version segment (the adapter appends `/v1/messages`);
+        // the key goes in `x-api-key`; chat only (no embeddings, images or audio).
+        ProviderCatalogEntry(type: "anthropic", displayName: "Anthropic", defaultBaseURL: "https://api.anthropic.com",
+                             apiKeyVariable: "ANTHROPIC_API_KEY", baseURLVariable: nil, auth: .header("x-api-key"),
+                             capabilities: [.chat], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
+    ]
+}
