@@ -1,24 +1,33 @@
 import Foundation
 import GatewyseTesting
 
-/// `gatewyse-mock --port N`: the mock OpenAI-compatible upstream as a process, for the Python
-/// SDK suite and manual experiments.
+/// `gatewyse-mock --port N [--anthropic-port M]`: the mock upstreams as a process, for the
+/// Python SDK suites and manual experiments. The OpenAI-compatible mock always runs; the
+/// Anthropic Messages mock runs when its port is given.
 var port = 0
+var anthropicPort: Int?
 var arguments = CommandLine.arguments.dropFirst()
+func number(_ value: Substring.SubSequence?, after flag: String) -> Int {
+    guard let value = value.flatMap({ Int($0) }) else {
+        FileHandle.standardError.write(Data("gatewyse-mock: \(flag) needs a number\n".utf8))
+        exit(2)
+    }
+    return value
+}
 while let argument = arguments.popFirst() {
     switch argument {
-    case "--port":
-        guard let value = arguments.popFirst().flatMap(Int.init) else {
-            FileHandle.standardError.write(Data("gatewyse-mock: --port needs a number\n".utf8))
-            exit(2)
-        }
-        port = value
+    case "--port": port = number(arguments.popFirst().map { Substring($0) }, after: "--port")
+    case "--anthropic-port": anthropicPort = number(arguments.popFirst().map { Substring($0) }, after: "--anthropic-port")
     default:
-        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N]\n".utf8))
+        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M]\n".utf8))
         exit(2)
     }
 }
 let mock = try await MockOpenAIUpstream.start(port: port)
-print("gatewyse-mock listening on \(mock.baseURL)")
+print("gatewyse-mock (OpenAI) listening on \(mock.baseURL)")
+if let anthropicPort {
+    let anthropic = try await MockAnthropicUpstream.start(port: anthropicPort)
+    print("gatewyse-mock (Anthropic) listening on \(anthropic.baseURL)")
+}
 fflush(nil)
 try await mock.wait()

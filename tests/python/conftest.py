@@ -101,6 +101,7 @@ def _start(name: str, make_command, health_path: str, env: dict, log_dir: pathli
 class Gateway:
     url: str
     mock_url: str
+    anthropic_mock_url: str
     api_key: str
     log_dir: pathlib.Path
 
@@ -116,8 +117,19 @@ def gateway(tmp_path_factory) -> Gateway:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
     env["LOG_LEVEL"] = "warning"
 
-    mock, mock_port = _start("mock", lambda port: [str(mock_bin), "--port", str(port)],
+    anthropic_port = free_port()
+    mock, mock_port = _start("mock", lambda port: [str(mock_bin), "--port", str(port), "--anthropic-port", str(anthropic_port)],
                              "/__mock/health", env, work)
+    anthropic_ready = time.monotonic() + 10
+    while True:
+        try:
+            if requests.get(f"http://127.0.0.1:{anthropic_port}/__mock/health", timeout=1).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        if time.monotonic() > anthropic_ready:
+            raise RuntimeError("the Anthropic mock did not start")
+        time.sleep(0.05)
     # A port that refuses connections for the whole session: bound but never listening, so no
     # other process can take it and every connect gets a reset at once.
     dead = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -144,6 +156,11 @@ providers:
   - id: down
     type: openai-compatible
     base_url: http://127.0.0.1:{dead_port}/v1
+  - id: claude
+    type: anthropic
+    api_key: ${{MOCK_KEY}}
+    base_url: http://127.0.0.1:{anthropic_port}
+    allow_private_network: true
 models:
   - name: fast-chat
     # priority, not failover: failover demotes `down` once it is degraded, and these tests
@@ -168,7 +185,7 @@ tenants:
             lambda port: [str(gateway_bin), "serve", "--config", str(config), "--port", str(port), "--database", "memory:"],
             "/healthz", gateway_env, work)
         yield Gateway(url=f"http://127.0.0.1:{port}", mock_url=f"http://127.0.0.1:{mock_port}",
-                      api_key=api_key, log_dir=work)
+                      anthropic_mock_url=f"http://127.0.0.1:{anthropic_port}", api_key=api_key, log_dir=work)
     finally:
         _stop(server)
         _stop(mock)
@@ -235,6 +252,15 @@ class MockRecorder:
         received = self.chat_requests()
         assert received, "the mock upstream received no chat request"
         return received[-1]
+
+
+@pytest.fixture
+def anthropic_mock(gateway) -> MockRecorder:
+    """The Anthropic mock's request log, cleared before the test."""
+    recorder = MockRecorder(gateway.anthropic_mock_url)
+    recorder.clear()
+    yield recorder
+    recorder.session.close()
 
 
 @pytest.fixture
