@@ -89,6 +89,13 @@ extension ProviderCatalog {
             $0.maximumChoices = 1
         },
 
+        // §4: api-key header; deployment URLs with api-version, or the /openai/v1 form. The base
+        // URL names the resource, so the operator always gives it.
+        ProviderCatalogEntry(type: "azure", displayName: "Azure OpenAI", defaultBaseURL: nil,
+                             apiKeyVariable: nil, baseURLVariable: nil, auth: .header("api-key"),
+                             capabilities: [.chat, .completions, .embeddings, .images, .audio, .tts],
+                             quirks: { var q = OpenAICompatibleQuirks(); q.azureDeploymentURLs = true; return q }(), isSelfHosted: false),
+
         // Any server speaking the OpenAI format; the operator gives the base URL.
         ProviderCatalogEntry(type: "openai-compatible", displayName: "OpenAI-compatible", defaultBaseURL: nil,
                              apiKeyVariable: nil, baseURLVariable: nil, auth: .bearer(optional: true),

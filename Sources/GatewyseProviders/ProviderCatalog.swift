@@ -32,6 +32,10 @@ public struct OpenAICompatibleQuirks: Sendable, Equatable {
     public var supportsStreamUsageOption = true
     /// Provider finish reasons mapped to OpenAI's (`eos` → `stop`).
     public var finishReasonMap: [String: String] = [:]
+    /// Azure OpenAI's deployment URLs (providers.md §4): with a base ending in `/openai`, the
+    /// model names a deployment — `/deployments/{model}/chat/completions?api-version=…`; a base
+    /// ending in `/openai/v1` takes the plain OpenAI path.
+    public var azureDeploymentURLs = false
 
     public init() {}
 }
@@ -60,7 +64,7 @@ public struct ProviderCatalogEntry: Sendable {
 /// The catalog: the provider types this build knows, by type id.
 public enum ProviderCatalog {
     /// Type aliases accepted in configuration.
-    public static let aliases: [String: String] = ["llama.cpp": "llamacpp", "llama-cpp": "llamacpp", "lm-studio": "lmstudio", "hf": "huggingface", "together-ai": "together", "grok": "xai"]
+    public static let aliases: [String: String] = ["azure-openai": "azure", "llama.cpp": "llamacpp", "llama-cpp": "llamacpp", "lm-studio": "lmstudio", "hf": "huggingface", "together-ai": "together", "grok": "xai"]
 
     public static func entry(forType type: String) -> ProviderCatalogEntry? {
         let canonical = aliases[type] ?? type

@@ -12,8 +12,12 @@ public struct ProviderConfiguration: Sendable {
     public var models: [String]
     /// Extra headers sent with every request (`OpenAI-Organization`, `X-HF-Bill-To`, …).
     public var headers: [(String, String)]
+    /// Azure OpenAI's `api-version` for deployment URLs (`providers[].api_version`).
+    public var apiVersion: String?
 
-    public init(id: String, entry: ProviderCatalogEntry, baseURL: String, apiKey: Secret?, models: [String] = [], headers: [(String, String)] = []) {
+    public init(id: String, entry: ProviderCatalogEntry, baseURL: String, apiKey: Secret?, models: [String] = [], headers: [(String, String)] = [],
+                apiVersion: String? = nil) {
+        self.apiVersion = apiVersion
         self.id = id
         self.entry = entry
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL

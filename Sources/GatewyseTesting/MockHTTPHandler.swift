@@ -42,11 +42,11 @@ final class MockHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         case (.DELETE, "/__mock/requests"):
             recorder.reset()
             sendJSON(context: context, status: .ok, ["cleared": true])
-        case (.POST, "/v1/chat/completions"), (.POST, "/chat/completions"):
+        case (.POST, _) where path.hasSuffix("/chat/completions"):
             let json = try? JSONParser.parse(body)
             var headers: [String: String] = [:]
             for (name, value) in head.headers { headers[name.lowercased()] = value }
-            recorder.record(RecordedRequest(method: "POST", path: path, headers: headers, body: json))
+            recorder.record(RecordedRequest(method: "POST", path: head.uri, headers: headers, body: json))
             guard let object = json?.objectValue, let model = object["model"]?.stringValue else {
                 sendError(context: context, status: 400, type: "invalid_request_error", code: "invalid_json", message: "We could not parse the JSON body of your request.")
                 return

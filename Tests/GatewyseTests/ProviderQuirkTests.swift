@@ -129,3 +129,57 @@ struct ProviderQuirkTests {
         #expect(throws: GatewayError.self) { try decoder.decode(Array("data: {\"error\":{\"message\":\"overloaded\"}}\n\n".utf8)) }
     }
 }
+
+@Suite("Azure OpenAI")
+struct AzureOpenAITests {
+    func adapter(_ baseURL: String, apiVersion: String? = nil) -> OpenAICompatibleAdapter {
+        OpenAICompatibleAdapter(configuration: ProviderConfiguration(
+            id: "azure", entry: ProviderCatalog.entry(forType: "azure-openai")!, baseURL: baseURL, apiKey: Secret("azure-key-123456"), apiVersion: apiVersion))
+    }
+
+    @Test("deployment URLs carry the deployment and api-version; the key goes in api-key")
+    func deploymentURL() throws {
+        let chat = try OpenAIChatWire.decodeRequest(try JSONParser.parse(#"{"model":"a","messages":[{"role":"user","content":"x"}]}"#))
+        let upstream = try adapter("https://res.openai.azure.com/openai", apiVersion: "2025-01-01-preview").makeChatRequest(chat, upstreamModel: "gpt 4o")
+        #expect(upstream.url == "https://res.openai.azure.com/openai/deployments/gpt%204o/chat/completions?api-version=2025-01-01-preview")
+        #expect(upstream.headers.contains { $0 == ("api-key", "azure-key-123456") })
+        #expect(!upstream.headers.contains { $0.0 == "Authorization" })
+        let defaulted = try adapter("https://res.openai.azure.com/openai").makeChatRequest(chat, upstreamModel: "gpt-4o")
+        #expect(defaulted.url.hasSuffix("?api-version=\(OpenAICompatibleAdapter.defaultAzureAPIVersion)"))
+    }
+
+    @Test("the /openai/v1 form uses the plain OpenAI path")
+    func v1URL() throws {
+        let chat = try OpenAIChatWire.decodeRequest(try JSONParser.parse(#"{"model":"a","messages":[{"role":"user","content":"x"}]}"#))
+        let upstream = try adapter("https://res.openai.azure.com/openai/v1").makeChatRequest(chat, upstreamModel: "gpt-4o")
+        #expect(upstream.url == "https://res.openai.azure.com/openai/v1/chat/completions")
+    }
+
+    @Test("a content-filtered completion and retry-after-ms are understood")
+    func filtersAndRetry() throws {
+        let azure = adapter("https://res.openai.azure.com/openai")
+        let response = try azure.parseChatResponse(status: 200, headers: [], body: Array(#"{"id":"x","created":1,"model":"m","prompt_filter_results":[],"choices":[{"index":0,"message":{"role":"assistant","content":""},"finish_reason":"content_filter","content_filter_results":{"hate":{"filtered":true,"severity":"high"}}}]}"#.utf8))
+        #expect(response.choices[0].finishReason == .contentFilter)
+        #expect(response.extra["prompt_filter_results"] == [])
+        let failure = azure.parseFailure(status: 429, headers: [("retry-after-ms", "1500")], body: Array(#"{"error":{"code":"429","message":"Rate limit"}}"#.utf8))
+        #expect(failure.retryAfterSeconds == 1.5)
+        #expect(failure.error.headers.contains { $0 == ("Retry-After", "2") })
+    }
+
+    @Test("an Azure stream that opens with prompt_filter_results and no choices decodes")
+    func streamPreamble() throws {
+        var decoder = adapter("https://res.openai.azure.com/openai").makeChatStreamDecoder(for: ChatRequest(model: "m", messages: [.user("x")]))
+        let chunks = try decoder.decode(Array("""
+            data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{}}]}
+
+            data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}
+
+            data: [DONE]
+
+
+            """.utf8))
+        #expect(chunks.count == 2)
+        #expect(chunks[1].choices.first?.delta.content == "hi")
+        #expect(decoder.isFinished)
+    }
+}

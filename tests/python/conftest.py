@@ -156,6 +156,12 @@ providers:
   - id: down
     type: openai-compatible
     base_url: http://127.0.0.1:{dead_port}/v1
+  - id: azure
+    type: azure-openai
+    api_key: ${{MOCK_KEY}}
+    base_url: http://127.0.0.1:{mock_port}/openai
+    api_version: 2024-10-21
+    allow_private_network: true
   - id: claude
     type: anthropic
     api_key: ${{MOCK_KEY}}
@@ -246,7 +252,7 @@ class MockRecorder:
         self.session.delete(f"{self.base_url}/__mock/requests", timeout=5).raise_for_status()
 
     def chat_requests(self) -> list[dict]:
-        return [r for r in self.requests() if r["path"].endswith("/chat/completions")]
+        return [r for r in self.requests() if r["path"].split("?")[0].endswith("/chat/completions")]
 
     def last_chat(self) -> dict:
         received = self.chat_requests()

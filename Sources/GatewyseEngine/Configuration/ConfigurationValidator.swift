@@ -66,7 +66,7 @@ public enum ConfigurationValidator {
         for (i, item) in (r.sequence(value, "providers") ?? []).enumerated() {
             let path = "providers[\(i)]"
             guard let entry = r.mapping(item, path) else { continue }
-            r.rejectUnknownKeys(entry, allowed: ["id", "type", "api_key", "base_url", "models", "headers", "allow_private_network", "free_tier"], path: path)
+            r.rejectUnknownKeys(entry, allowed: ["id", "type", "api_key", "base_url", "models", "headers", "allow_private_network", "free_tier", "api_version"], path: path)
             guard let type = r.requiredString(entry["type"], "\(path).type") else { continue }
             guard let catalogEntry = ProviderCatalog.entry(forType: type) else {
                 r.problems.append("\(path).type: unknown provider type \"\(type)\" (known: \(ProviderCatalog.knownTypes.joined(separator: ", ")))")
@@ -104,7 +104,9 @@ public enum ConfigurationValidator {
             if let freeTier = entry["free_tier"], freeTier != .null {
                 freeTiers[id] = self.freeTier(freeTier, path: "\(path).free_tier", &r)
             }
-            result.append(ProviderConfiguration(id: id, entry: catalogEntry, baseURL: baseURL, apiKey: apiKey, models: models, headers: headers))
+            let apiVersion = r.string(entry["api_version"], "\(path).api_version")
+            result.append(ProviderConfiguration(id: id, entry: catalogEntry, baseURL: baseURL, apiKey: apiKey, models: models, headers: headers,
+                                                apiVersion: apiVersion))
         }
         return (result, freeTiers)
     }

@@ -77,8 +77,18 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
         }
         var headers = baseHeaders
         if request.stream { headers.append(("Accept", "text/event-stream")) }
-        return UpstreamRequest(url: chatURL, headers: headers, body: JSONWriter.bytes(.object(body)), expectsStream: request.stream)
+        return UpstreamRequest(url: chatURL(model: upstreamModel), headers: headers, body: JSONWriter.bytes(.object(body)), expectsStream: request.stream)
     }
+
+    /// Azure's deployment form puts the model in the path; every other provider has one URL.
+    func chatURL(model: String) -> String {
+        guard quirks.azureDeploymentURLs, !configuration.baseURL.hasSuffix("/v1") else { return chatURL }
+        let deployment = model.addingPathComponentEscapes
+        return "\(configuration.baseURL)/deployments/\(deployment)/chat/completions?api-version=\(configuration.apiVersion ?? Self.defaultAzureAPIVersion)"
+    }
+
+    /// The GA `api-version` the reference documents (providers.md §4).
+    public static let defaultAzureAPIVersion = "2024-10-21"
 
     public func parseChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ChatResponse {
         let json: JSONValue
@@ -174,5 +184,23 @@ enum ToolCallID {
             if hash == 0 { hash = 0x9e37_79b9_7f4a_7c15 &* UInt64(out.count) }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension String {
+    /// Percent-escapes everything but unreserved URL characters, for one path segment.
+    var addingPathComponentEscapes: String {
+        var out = ""
+        for byte in utf8 {
+            switch byte {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E: out.unicodeScalars.append(Unicode.Scalar(byte))
+            default: out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return out
+    }
+
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
