@@ -3,36 +3,10 @@ import NIOCore
 import NIOHTTP1
 
 /// Serves one connection of `MockAnthropicUpstream`: routes, validates, answers.
-final class MockAnthropicHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
+final class MockAnthropicHTTPHandler: MockHTTPConnection, @unchecked Sendable {
     // @unchecked: all state is touched on the channel's event loop only.
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
 
-    let recorder: MockRecorder
-    private var head: HTTPRequestHead?
-    private var body: ByteBuffer?
-
-    init(recorder: MockRecorder) {
-        self.recorder = recorder
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let requestHead):
-            head = requestHead
-            body = context.channel.allocator.buffer(capacity: 0)
-        case .body(var chunk):
-            body?.writeBuffer(&chunk)
-        case .end:
-            guard let head else { return }
-            let bytes = body.map { Array(buffer: $0) } ?? []
-            self.head = nil
-            body = nil
-            respond(context: context, head: head, body: bytes)
-        }
-    }
-
-    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
+    override func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
         let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
         switch (head.method, path) {
         case (.GET, "/__mock/health"):

@@ -19,17 +19,7 @@ public final class MockOpenAIUpstream: Sendable {
     /// Starts listening on 127.0.0.1 (port 0: any free port).
     public static func start(port: Int = 0, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> MockOpenAIUpstream {
         let recorder = MockRecorder()
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                recorder.track(channel)
-                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                    channel.pipeline.addHandler(MockHTTPHandler(recorder: recorder))
-                }
-            }
-            .bind(host: "127.0.0.1", port: port).get()
+        let channel = try await MockServer.bind(port: port, group: group, recorder: recorder) { MockHTTPHandler(recorder: recorder) }
         return MockOpenAIUpstream(port: channel.localAddress?.port ?? port, channel: channel, recorder: recorder)
     }
 

@@ -1,0 +1,59 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// What every mock upstream shares: a loopback HTTP/1.1 listener whose connections are tracked
+/// (so `stop()` can drop them like a crashed upstream), and request aggregation into one
+/// head + body before a format-specific `respond`.
+enum MockServer {
+    static func bind(port: Int, group: any EventLoopGroup, recorder: MockRecorder,
+                     handler: @escaping @Sendable () -> any ChannelHandler & Sendable) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                recorder.track(channel)
+                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                    channel.pipeline.addHandler(handler())
+                }
+            }
+            .bind(host: "127.0.0.1", port: port).get()
+    }
+}
+
+/// Collects one request's head and body, then hands them to `respond`. Subclasses answer.
+class MockHTTPConnection: ChannelInboundHandler, @unchecked Sendable {
+    // @unchecked: all state is touched on the channel's event loop only.
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let recorder: MockRecorder
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+
+    init(recorder: MockRecorder) {
+        self.recorder = recorder
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body = context.channel.allocator.buffer(capacity: 0)
+        case .body(var chunk):
+            body?.writeBuffer(&chunk)
+        case .end:
+            guard let head else { return }
+            let bytes = body.map { Array(buffer: $0) } ?? []
+            self.head = nil
+            body = nil
+            respond(context: context, head: head, body: bytes)
+        }
+    }
+
+    /// Answers one complete request.
+    func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
+        preconditionFailure("subclasses answer requests")
+    }
+}
