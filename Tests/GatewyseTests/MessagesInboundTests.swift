@@ -1,4 +1,5 @@
 import GatewyseCore
+import GatewyseProviders
 @testable import GatewyseServer
 import Testing
 
@@ -72,5 +73,32 @@ struct MessagesInboundTests {
         #expect(json[8]["delta"]?["stop_reason"] == "tool_use")
         #expect(json[8]["usage"]?["output_tokens"] == 7)
         #expect(events.allSatisfy { (try? JSONParser.parse($0.data))?["type"]?.stringValue == $0.event })
+    }
+}
+
+@Suite("Anthropic thinking signatures through /v1/messages")
+struct MessagesThinkingTests {
+    @Test("signed thinking blocks are kept on the way in, and only Anthropic upstreams receive them")
+    func signaturesIn() throws {
+        let chat = try AnthropicInboundWire.decodeRequest(try JSONParser.parse("""
+            {"model":"m","max_tokens":5,"messages":[{"role":"user","content":"q"},
+             {"role":"assistant","content":[{"type":"thinking","thinking":"hmm","signature":"sig1"},{"type":"tool_use","id":"t","name":"f","input":{}}]},
+             {"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"ok"}]}]}
+            """))
+        #expect(chat.messages[1].extra["thinking_blocks"] == [["type": "thinking", "thinking": "hmm", "signature": "sig1"]])
+        let openAI = OpenAICompatibleAdapter(configuration: ProviderConfiguration(
+            id: "o", entry: ProviderCatalog.entry(forType: "openai")!, baseURL: "https://api.openai.com/v1", apiKey: Secret("k")))
+        let body = try JSONParser.parse(try openAI.makeChatRequest(chat, upstreamModel: "gpt").body)
+        #expect(body["messages"]?.arrayValue?[1]["thinking_blocks"] == nil)
+    }
+
+    @Test("signed thinking from the upstream goes back to the client with its signature")
+    func signaturesOut() {
+        var message = ChatMessage(role: .assistant, content: .text("hi"))
+        message.reasoningContent = "hmm"
+        message.extra["thinking_blocks"] = [["type": "thinking", "thinking": "hmm", "signature": "sig1"]]
+        let json = AnthropicInboundWire.encodeResponse(ChatResponse(id: "msg_1", created: 0, model: "m",
+                                                                    choices: [ChatChoice(index: 0, message: message, finishReason: .stop)], usage: nil))
+        #expect(json["content"]?.arrayValue?.first == ["type": "thinking", "thinking": "hmm", "signature": "sig1"])
     }
 }

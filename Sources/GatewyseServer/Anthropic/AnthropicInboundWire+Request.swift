@@ -84,6 +84,9 @@ extension AnthropicInboundWire {
         var parts: [ContentPart] = []
         var toolCalls: [ToolCall] = []
         var thinking: String?
+        // Signed thinking blocks travel in `extra["thinking_blocks"]`, the carrier the Anthropic
+        // adapter reads: Anthropic refuses a tool loop whose thinking lost its signature.
+        var signedThinking: [JSONValue] = []
         for block in blocks {
             let type = try block.requiredString("type")
             switch type {
@@ -109,9 +112,13 @@ extension AnthropicInboundWire {
                 message.toolCallID = try block.requiredString("tool_use_id")
                 toolResults.append(message)
             case "thinking":
-                thinking = (thinking ?? "") + (try block.string("thinking") ?? "")
+                let text = try block.string("thinking") ?? ""
+                thinking = (thinking ?? "") + text
+                if let signature = try block.string("signature"), !signature.isEmpty {
+                    signedThinking.append(["type": "thinking", "thinking": .string(text), "signature": .string(signature)])
+                }
             case "redacted_thinking":
-                continue
+                if let data = try block.string("data") { signedThinking.append(["type": "redacted_thinking", "data": .string(data)]) }
             default:
                 throw block.invalid("type", "content block type '\(type)' is not supported by this gateway.")
             }
@@ -122,6 +129,7 @@ extension AnthropicInboundWire {
             if parts.count == 1, case .text(let text) = parts[0] { message.content = .text(text) }
             message.toolCalls = toolCalls.isEmpty ? nil : toolCalls
             message.reasoningContent = thinking
+            if !signedThinking.isEmpty { message.extra["thinking_blocks"] = .array(signedThinking) }
             out.append(message)
         } else if !parts.isEmpty {
             if parts.count == 1, case .text(let text) = parts[0] { out.append(.user(text)) } else { out.append(ChatMessage(role: .user, content: .parts(parts))) }

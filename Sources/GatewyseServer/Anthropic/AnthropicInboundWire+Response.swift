@@ -32,7 +32,11 @@ extension AnthropicInboundWire {
     static func encodeResponse(_ response: ChatResponse) -> JSONValue {
         let choice = response.choices.first
         var content: [JSONValue] = []
-        if let thinking = choice?.message.reasoningContent, !thinking.isEmpty {
+        if let signed = choice?.message.extra["thinking_blocks"]?.arrayValue, !signed.isEmpty {
+            // Signed blocks (from an Anthropic upstream) go back as they came, so the client can
+            // continue a tool loop with them.
+            content += signed
+        } else if let thinking = choice?.message.reasoningContent, !thinking.isEmpty {
             content.append(["type": "thinking", "thinking": .string(thinking), "signature": ""])
         }
         if let text = choice?.message.content?.plainText, !text.isEmpty {
