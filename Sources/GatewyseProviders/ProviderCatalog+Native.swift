@@ -11,5 +11,9 @@ extension ProviderCatalog {
         ProviderCatalogEntry(type: "anthropic", displayName: "Anthropic", defaultBaseURL: "https://api.anthropic.com",
                              apiKeyVariable: "ANTHROPIC_API_KEY", baseURLVariable: nil, auth: .header("x-api-key"),
                              capabilities: [.chat], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
+        // providers.md §3: the documented base includes `/v1beta`; the key goes in `x-goog-api-key`.
+        ProviderCatalogEntry(type: "gemini", displayName: "Google Gemini", defaultBaseURL: "https://generativelanguage.googleapis.com/v1beta",
+                             apiKeyVariable: "GEMINI_API_KEY", baseURLVariable: nil, auth: .header("x-goog-api-key"),
+                             capabilities: [.chat, .embeddings], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
     ]
 }

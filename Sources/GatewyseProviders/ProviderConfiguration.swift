@@ -32,6 +32,7 @@ public enum ProviderRegistry {
     public static func makeAdapter(for configuration: ProviderConfiguration) -> any ProviderAdapter {
         switch configuration.entry.type {
         case "anthropic": AnthropicAdapter(configuration: configuration)
+        case "gemini": GeminiAdapter(configuration: configuration)
         default: OpenAICompatibleAdapter(configuration: configuration)
         }
     }

@@ -1,0 +1,167 @@
+import GatewyseCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A mock Gemini Developer API upstream on loopback, faithful to providers.md §3 and the §5
+/// checklist: `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent`
+/// (`?alt=sse`: data-only SSE frames, no `[DONE]`; without it one JSON array), validated as the
+/// real API does (`MockGeminiValidator`), Google RPC error bodies with a body-only
+/// `RetryInfo.retryDelay` on 429. The scenario is chosen by the model in the URL
+/// (`MockGeminiScenario`). Every request is recorded, readable at `GET /__mock/requests`.
+public final class MockGeminiUpstream: Sendable {
+    public let port: Int
+    let channel: any Channel
+    let recorder: MockRecorder
+
+    /// Starts listening on 127.0.0.1 (port 0: any free port).
+    public static func start(port: Int = 0, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> MockGeminiUpstream {
+        let recorder = MockRecorder()
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                recorder.track(channel)
+                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                    channel.pipeline.addHandler(MockGeminiHTTPHandler(recorder: recorder))
+                }
+            }
+            .bind(host: "127.0.0.1", port: port).get()
+        return MockGeminiUpstream(port: channel.localAddress?.port ?? port, channel: channel, recorder: recorder)
+    }
+
+    init(port: Int, channel: any Channel, recorder: MockRecorder) {
+        self.port = port
+        self.channel = channel
+        self.recorder = recorder
+    }
+
+    /// The base URL to configure, as Google documents it: with the `/v1beta` segment.
+    public var baseURL: String { "http://127.0.0.1:\(port)/v1beta" }
+
+    /// The message the mock would refuse this body with (header names lower-cased), or nil when
+    /// it is valid: lets adapter tests check their bodies without a socket.
+    public static func validationError(headers: [String: String], query: String = "", body: JSONValue?) -> String? {
+        MockGeminiValidator.validate(headers: headers, query: query, body: body)?.message
+    }
+
+    public var requests: [RecordedRequest] { recorder.requests }
+    public func reset() { recorder.reset() }
+
+    public func stop() async {
+        try? await channel.close()
+        for child in recorder.openChannels() { try? await child.close() }
+    }
+}
+
+/// Serves one connection of `MockGeminiUpstream`.
+final class MockGeminiHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
+    // @unchecked: all state is touched on the channel's event loop only.
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let recorder: MockRecorder
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+
+    init(recorder: MockRecorder) {
+        self.recorder = recorder
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body = context.channel.allocator.buffer(capacity: 0)
+        case .body(var chunk):
+            body?.writeBuffer(&chunk)
+        case .end:
+            guard let head else { return }
+            let bytes = body.map { Array(buffer: $0) } ?? []
+            self.head = nil
+            body = nil
+            respond(context: context, head: head, body: bytes)
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
+        let split = head.uri.split(separator: "?", maxSplits: 1)
+        let path = split.first.map(String.init) ?? head.uri
+        let query = split.count > 1 ? String(split[1]) : ""
+        let prefix = "/v1beta/models/"
+        switch (head.method, path) {
+        case (.GET, "/__mock/requests"):
+            sendJSON(context: context, status: 200, .array(recorder.requests.map(MockHTTPHandler.encode)))
+        case (.DELETE, "/__mock/requests"):
+            recorder.reset()
+            sendJSON(context: context, status: 200, ["cleared": true])
+        case (.POST, _) where path.hasPrefix(prefix) && path.contains(":"):
+            let rest = path.dropFirst(prefix.count)
+            let colon = rest.lastIndex(of: ":")!
+            let model = String(rest[..<colon])
+            let method = String(rest[rest.index(after: colon)...])
+            guard method == "generateContent" || method == "streamGenerateContent" else {
+                sendError(context: context, status: 404, rpcStatus: "NOT_FOUND", message: "Method not found.")
+                return
+            }
+            var headers: [String: String] = [:]
+            for (name, value) in head.headers { headers[name.lowercased()] = value }
+            let json = try? JSONParser.parse(body)
+            recorder.record(RecordedRequest(method: "POST", path: String(head.uri), headers: headers, body: json))
+            if let rejection = MockGeminiValidator.validate(headers: headers, query: query, body: json) {
+                sendError(context: context, status: rejection.status, rpcStatus: rejection.rpcStatus, message: rejection.message)
+                return
+            }
+            let sse = query.split(separator: "&").contains("alt=sse")
+            generate(context: context, model: model, body: json?.objectValue ?? JSONObject(),
+                     stream: method == "streamGenerateContent" ? (sse ? .sse : .jsonArray) : nil)
+        default:
+            sendError(context: context, status: 404, rpcStatus: "NOT_FOUND", message: "Not found: \(head.method) \(path)")
+        }
+    }
+
+    enum StreamForm { case sse, jsonArray }
+
+    private func generate(context: ChannelHandlerContext, model: String, body: JSONObject, stream: StreamForm?) {
+        switch MockGeminiScenario.forRequest(model: model, body: body) {
+        case .error(let status, let rpcStatus, let message, let details):
+            sendError(context: context, status: status, rpcStatus: rpcStatus, message: message, details: details)
+        case .reply(let parts, let finishReason, let thoughts):
+            switch stream {
+            case nil:
+                sendJSON(context: context, status: 200, MockGeminiResponses.response(parts: parts, finishReason: finishReason, thoughts: thoughts, model: model))
+            case .jsonArray?:
+                sendJSON(context: context, status: 200, .array(MockGeminiResponses.streamFrames(parts: parts, finishReason: finishReason, thoughts: thoughts, model: model)))
+            case .sse?:
+                sendStream(context: context, frames: MockGeminiResponses.streamFrames(parts: parts, finishReason: finishReason, thoughts: thoughts, model: model))
+            }
+        }
+    }
+
+    private func sendJSON(context: ChannelHandlerContext, status: Int, _ json: JSONValue) {
+        let bytes = JSONWriter.bytes(json)
+        let headers = HTTPHeaders([("content-type", "application/json; charset=UTF-8"), ("content-length", String(bytes.count))])
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// Google RPC error envelope (providers.md §3 "Errors"); the retry hint is in the body only.
+    private func sendError(context: ChannelHandlerContext, status: Int, rpcStatus: String, message: String, details: [JSONValue] = []) {
+        var error = JSONObject([("code", .int(status)), ("message", .string(message)), ("status", .string(rpcStatus))])
+        if !details.isEmpty { error["details"] = .array(details) }
+        sendJSON(context: context, status: status, ["error": .object(error)])
+    }
+
+    /// `data: <json>` frames separated by blank lines (Gemini uses CRLF), no `[DONE]`.
+    private func sendStream(context: ChannelHandlerContext, frames: [JSONValue]) {
+        let headers = HTTPHeaders([("content-type", "text/event-stream"), ("cache-control", "no-cache")])
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        for frame in frames {
+            let out = Array("data: ".utf8) + JSONWriter.bytes(frame) + Array("\r\n\r\n".utf8)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: out)))), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
