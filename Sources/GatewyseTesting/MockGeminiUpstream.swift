@@ -91,6 +91,8 @@ final class MockGeminiHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         let query = split.count > 1 ? String(split[1]) : ""
         let prefix = "/v1beta/models/"
         switch (head.method, path) {
+        case (.GET, "/__mock/health"):
+            sendJSON(context: context, status: 200, ["status": "ok"])
         case (.GET, "/__mock/requests"):
             sendJSON(context: context, status: 200, .array(recorder.requests.map(MockHTTPHandler.encode)))
         case (.DELETE, "/__mock/requests"):

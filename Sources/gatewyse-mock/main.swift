@@ -1,11 +1,12 @@
 import Foundation
 import GatewyseTesting
 
-/// `gatewyse-mock --port N [--anthropic-port M]`: the mock upstreams as a process, for the
-/// Python SDK suites and manual experiments. The OpenAI-compatible mock always runs; the
-/// Anthropic Messages mock runs when its port is given.
+/// `gatewyse-mock --port N [--anthropic-port M] [--gemini-port G]`: the mock upstreams as a
+/// process, for the Python SDK suites and manual experiments. The OpenAI-compatible mock always
+/// runs; the Anthropic and Gemini mocks run when their ports are given.
 var port = 0
 var anthropicPort: Int?
+var geminiPort: Int?
 var arguments = CommandLine.arguments.dropFirst()
 func number(_ value: Substring.SubSequence?, after flag: String) -> Int {
     guard let value = value.flatMap({ Int($0) }) else {
@@ -18,8 +19,9 @@ while let argument = arguments.popFirst() {
     switch argument {
     case "--port": port = number(arguments.popFirst().map { Substring($0) }, after: "--port")
     case "--anthropic-port": anthropicPort = number(arguments.popFirst().map { Substring($0) }, after: "--anthropic-port")
+    case "--gemini-port": geminiPort = number(arguments.popFirst().map { Substring($0) }, after: "--gemini-port")
     default:
-        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M]\n".utf8))
+        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M] [--gemini-port G]\n".utf8))
         exit(2)
     }
 }
@@ -28,6 +30,10 @@ print("gatewyse-mock (OpenAI) listening on \(mock.baseURL)")
 if let anthropicPort {
     let anthropic = try await MockAnthropicUpstream.start(port: anthropicPort)
     print("gatewyse-mock (Anthropic) listening on \(anthropic.baseURL)")
+}
+if let geminiPort {
+    let gemini = try await MockGeminiUpstream.start(port: geminiPort)
+    print("gatewyse-mock (Gemini) listening on \(gemini.baseURL)")
 }
 fflush(nil)
 try await mock.wait()

@@ -102,6 +102,7 @@ class Gateway:
     url: str
     mock_url: str
     anthropic_mock_url: str
+    gemini_mock_url: str
     api_key: str
     log_dir: pathlib.Path
 
@@ -117,19 +118,21 @@ def gateway(tmp_path_factory) -> Gateway:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
     env["LOG_LEVEL"] = "warning"
 
-    anthropic_port = free_port()
-    mock, mock_port = _start("mock", lambda port: [str(mock_bin), "--port", str(port), "--anthropic-port", str(anthropic_port)],
+    anthropic_port, gemini_port = free_port(), free_port()
+    mock, mock_port = _start("mock", lambda port: [str(mock_bin), "--port", str(port), "--anthropic-port", str(anthropic_port),
+                                                   "--gemini-port", str(gemini_port)],
                              "/__mock/health", env, work)
-    anthropic_ready = time.monotonic() + 10
-    while True:
-        try:
-            if requests.get(f"http://127.0.0.1:{anthropic_port}/__mock/health", timeout=1).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > anthropic_ready:
-            raise RuntimeError("the Anthropic mock did not start")
-        time.sleep(0.05)
+    for name, extra_port in (("Anthropic", anthropic_port), ("Gemini", gemini_port)):
+        ready_by = time.monotonic() + 10
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{extra_port}/__mock/health", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > ready_by:
+                raise RuntimeError(f"the {name} mock did not start")
+            time.sleep(0.05)
     # A port that refuses connections for the whole session: bound but never listening, so no
     # other process can take it and every connect gets a reset at once.
     dead = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -162,6 +165,11 @@ providers:
     base_url: http://127.0.0.1:{mock_port}/openai
     api_version: 2024-10-21
     allow_private_network: true
+  - id: gemini
+    type: google
+    api_key: ${{MOCK_KEY}}
+    base_url: http://127.0.0.1:{gemini_port}/v1beta
+    allow_private_network: true
   - id: claude
     type: anthropic
     api_key: ${{MOCK_KEY}}
@@ -191,7 +199,8 @@ tenants:
             lambda port: [str(gateway_bin), "serve", "--config", str(config), "--port", str(port), "--database", "memory:"],
             "/healthz", gateway_env, work)
         yield Gateway(url=f"http://127.0.0.1:{port}", mock_url=f"http://127.0.0.1:{mock_port}",
-                      anthropic_mock_url=f"http://127.0.0.1:{anthropic_port}", api_key=api_key, log_dir=work)
+                      anthropic_mock_url=f"http://127.0.0.1:{anthropic_port}",
+                      gemini_mock_url=f"http://127.0.0.1:{gemini_port}", api_key=api_key, log_dir=work)
     finally:
         _stop(server)
         _stop(mock)
@@ -258,6 +267,15 @@ class MockRecorder:
         received = self.chat_requests()
         assert received, "the mock upstream received no chat request"
         return received[-1]
+
+
+@pytest.fixture
+def gemini_mock(gateway) -> MockRecorder:
+    """The Gemini mock's request log, cleared before the test."""
+    recorder = MockRecorder(gateway.gemini_mock_url)
+    recorder.clear()
+    yield recorder
+    recorder.session.close()
 
 
 @pytest.fixture
