@@ -17,17 +17,7 @@ public final class MockGeminiUpstream: Sendable {
     /// Starts listening on 127.0.0.1 (port 0: any free port).
     public static func start(port: Int = 0, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> MockGeminiUpstream {
         let recorder = MockRecorder()
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                recorder.track(channel)
-                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                    channel.pipeline.addHandler(MockGeminiHTTPHandler(recorder: recorder))
-                }
-            }
-            .bind(host: "127.0.0.1", port: port).get()
+        let channel = try await MockServer.bind(port: port, group: group, recorder: recorder) { MockGeminiHTTPHandler(recorder: recorder) }
         return MockGeminiUpstream(port: channel.localAddress?.port ?? port, channel: channel, recorder: recorder)
     }
 
@@ -56,36 +46,10 @@ public final class MockGeminiUpstream: Sendable {
 }
 
 /// Serves one connection of `MockGeminiUpstream`.
-final class MockGeminiHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
+final class MockGeminiHTTPHandler: MockHTTPConnection, @unchecked Sendable {
     // @unchecked: all state is touched on the channel's event loop only.
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
 
-    let recorder: MockRecorder
-    private var head: HTTPRequestHead?
-    private var body: ByteBuffer?
-
-    init(recorder: MockRecorder) {
-        self.recorder = recorder
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let requestHead):
-            head = requestHead
-            body = context.channel.allocator.buffer(capacity: 0)
-        case .body(var chunk):
-            body?.writeBuffer(&chunk)
-        case .end:
-            guard let head else { return }
-            let bytes = body.map { Array(buffer: $0) } ?? []
-            self.head = nil
-            body = nil
-            respond(context: context, head: head, body: bytes)
-        }
-    }
-
-    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
+    override func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
         let split = head.uri.split(separator: "?", maxSplits: 1)
         let path = split.first.map(String.init) ?? head.uri
         let query = split.count > 1 ? String(split[1]) : ""
