@@ -21,12 +21,7 @@ public struct AnthropicAdapter: ProviderAdapter {
         self.now = now
         messagesURL = configuration.baseURL + "/v1/messages"
         var headers: [(String, String)] = [("content-type", "application/json")]
-        if let key = configuration.apiKey, !key.isEmpty {
-            switch configuration.entry.auth {
-            case .header(let name): headers.append((name, key.revealed))
-            case .bearer: headers.append(("authorization", "Bearer \(key.revealed)"))
-            }
-        }
+        headers.append(contentsOf: configuration.credentialHeaders)
         // An operator may pin another version (or add `anthropic-beta`) through `headers`.
         if !configuration.headers.contains(where: { $0.0.lowercased() == "anthropic-version" }) {
             headers.append(("anthropic-version", AnthropicMessagesWire.apiVersion))

@@ -74,26 +74,10 @@ extension AnthropicMessagesWire {
         var blocks = thinkingBlocks(message)
         blocks += try contentBlocks(message.content, path: "\(path).content")
         for (j, call) in (message.toolCalls ?? []).enumerated() {
-            let input = try toolInput(call.arguments, path: "\(path).tool_calls[\(j)].function.arguments")
+            let input = try ToolArguments.object(call.arguments, path: "\(path).tool_calls[\(j)].function.arguments", provider: "Anthropic")
             blocks.append(["type": "tool_use", "id": .string(toolUseID(call.id)), "name": .string(call.name), "input": input])
         }
         return blocks
-    }
-
-    /// Tool-call arguments are a JSON string in OpenAI and an object in Anthropic. Empty
-    /// arguments mean `{}`; anything that does not parse to an object is the client's error.
-    static func toolInput(_ arguments: String, path: String) throws(GatewayError) -> JSONValue {
-        if arguments.allSatisfy(\.isWhitespace) { return .object(JSONObject()) }
-        let value: JSONValue
-        do { value = try JSONParser.parse(arguments) } catch {
-            throw .invalidRequest("Field '\(path)' is not valid JSON (\(error.description)); Anthropic needs tool-call arguments as a JSON object.",
-                                  param: path, code: "INVALID_FIELD")
-        }
-        guard case .object = value else {
-            throw .invalidRequest("Field '\(path)' must encode a JSON object, got \(value.typeName); Anthropic needs tool-call arguments as a JSON object.",
-                                  param: path, code: "INVALID_FIELD")
-        }
-        return value
     }
 
     /// Thinking blocks from an earlier assistant turn must go back unchanged, signature included,

@@ -15,12 +15,7 @@ public struct GeminiAdapter: ProviderAdapter {
         self.configuration = configuration
         self.now = now
         var headers: [(String, String)] = [("content-type", "application/json")]
-        if let key = configuration.apiKey, !key.isEmpty {
-            switch configuration.entry.auth {
-            case .header(let name): headers.append((name, key.revealed))
-            case .bearer: headers.append(("authorization", "Bearer \(key.revealed)"))
-            }
-        }
+        headers.append(contentsOf: configuration.credentialHeaders)
         headers.append(contentsOf: configuration.headers)
         baseHeaders = headers
     }

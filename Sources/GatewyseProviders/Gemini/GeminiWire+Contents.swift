@@ -38,7 +38,7 @@ extension GeminiWire {
                 var out = try parts(message.content, path: "\(path).content")
                 let signatures = message.extra[thoughtSignaturesKey]?.objectValue
                 for (j, call) in (message.toolCalls ?? []).enumerated() {
-                    let args = try functionArguments(call.arguments, path: "\(path).tool_calls[\(j)].function.arguments")
+                    let args = try ToolArguments.object(call.arguments, path: "\(path).tool_calls[\(j)].function.arguments", provider: "Gemini")
                     var part = JSONObject()
                     part.appendUnique("functionCall", ["name": .string(call.name), "args": args])
                     if let signature = signatures?[call.id]?.stringValue { part.appendUnique("thoughtSignature", .string(signature)) }
@@ -57,21 +57,6 @@ extension GeminiWire {
         }
         return Conversation(system: system.isEmpty ? nil : system.joined(separator: "\n\n"),
                             contents: turns.map { ["role": .string($0.role), "parts": .array($0.parts)] })
-    }
-
-    /// OpenAI arguments are a JSON string, Gemini `args` an object. Empty means `{}`.
-    static func functionArguments(_ arguments: String, path: String) throws(GatewayError) -> JSONValue {
-        if arguments.allSatisfy(\.isWhitespace) { return .object(JSONObject()) }
-        let value: JSONValue
-        do { value = try JSONParser.parse(arguments) } catch {
-            throw .invalidRequest("Field '\(path)' is not valid JSON (\(error.description)); Gemini needs tool-call arguments as a JSON object.",
-                                  param: path, code: "INVALID_FIELD")
-        }
-        guard case .object = value else {
-            throw .invalidRequest("Field '\(path)' must encode a JSON object, got \(value.typeName); Gemini needs tool-call arguments as a JSON object.",
-                                  param: path, code: "INVALID_FIELD")
-        }
-        return value
     }
 
     /// `functionResponse.response` must be an object: a tool result that is a JSON object goes as

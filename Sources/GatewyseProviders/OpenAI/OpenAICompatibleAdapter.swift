@@ -11,12 +11,7 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
         self.configuration = configuration
         chatURL = configuration.baseURL + "/chat/completions"
         var headers: [(String, String)] = [("Content-Type", "application/json")]
-        if let key = configuration.apiKey, !key.isEmpty {
-            switch configuration.entry.auth {
-            case .bearer: headers.append(("Authorization", "Bearer \(key.revealed)"))
-            case .header(let name): headers.append((name, key.revealed))
-            }
-        }
+        headers.append(contentsOf: configuration.credentialHeaders)
         headers.append(contentsOf: configuration.headers)
         baseHeaders = headers
     }
