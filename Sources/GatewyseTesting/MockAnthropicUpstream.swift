@@ -13,22 +13,12 @@ import NIOPosix
 ///
 /// The scenario is chosen by the request's `model` (see `MockAnthropicScenario`). Every request is
 /// recorded, and readable over HTTP at `GET /__mock/requests`.
-public final class MockAnthropicUpstream: Sendable {
-    public let port: Int
-    let channel: any Channel
-    let recorder: MockRecorder
-
+public final class MockAnthropicUpstream: MockUpstream, @unchecked Sendable {
     /// Starts listening on 127.0.0.1 (port 0: any free port).
     public static func start(port: Int = 0, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> MockAnthropicUpstream {
         let recorder = MockRecorder()
         let channel = try await MockServer.bind(port: port, group: group, recorder: recorder) { MockAnthropicHTTPHandler(recorder: recorder) }
         return MockAnthropicUpstream(port: channel.localAddress?.port ?? port, channel: channel, recorder: recorder)
-    }
-
-    init(port: Int, channel: any Channel, recorder: MockRecorder) {
-        self.port = port
-        self.channel = channel
-        self.recorder = recorder
     }
 
     /// The base URL to configure, as Anthropic documents its own: no version segment (the
@@ -41,19 +31,5 @@ public final class MockAnthropicUpstream: Sendable {
     /// when it is valid: lets adapter tests check their bodies without a socket.
     public static func validationError(headers: [String: String], body: JSONValue?) -> String? {
         MockAnthropicValidator.validate(headers: headers, body: body)?.message
-    }
-
-    public var requests: [RecordedRequest] { recorder.requests }
-    public func reset() { recorder.reset() }
-
-    /// Stops listening and drops every open connection, as a crashed upstream would.
-    public func stop() async {
-        try? await channel.close()
-        for child in recorder.openChannels() { try? await child.close() }
-    }
-
-    /// Blocks until the server channel closes.
-    public func wait() async throws {
-        try await channel.closeFuture.get()
     }
 }

@@ -9,22 +9,12 @@ import NIOPosix
 /// real API does (`MockGeminiValidator`), Google RPC error bodies with a body-only
 /// `RetryInfo.retryDelay` on 429. The scenario is chosen by the model in the URL
 /// (`MockGeminiScenario`). Every request is recorded, readable at `GET /__mock/requests`.
-public final class MockGeminiUpstream: Sendable {
-    public let port: Int
-    let channel: any Channel
-    let recorder: MockRecorder
-
+public final class MockGeminiUpstream: MockUpstream, @unchecked Sendable {
     /// Starts listening on 127.0.0.1 (port 0: any free port).
     public static func start(port: Int = 0, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> MockGeminiUpstream {
         let recorder = MockRecorder()
         let channel = try await MockServer.bind(port: port, group: group, recorder: recorder) { MockGeminiHTTPHandler(recorder: recorder) }
         return MockGeminiUpstream(port: channel.localAddress?.port ?? port, channel: channel, recorder: recorder)
-    }
-
-    init(port: Int, channel: any Channel, recorder: MockRecorder) {
-        self.port = port
-        self.channel = channel
-        self.recorder = recorder
     }
 
     /// The base URL to configure, as Google documents it: with the `/v1beta` segment.
@@ -34,14 +24,6 @@ public final class MockGeminiUpstream: Sendable {
     /// it is valid: lets adapter tests check their bodies without a socket.
     public static func validationError(headers: [String: String], query: String = "", body: JSONValue?) -> String? {
         MockGeminiValidator.validate(headers: headers, query: query, body: body)?.message
-    }
-
-    public var requests: [RecordedRequest] { recorder.requests }
-    public func reset() { recorder.reset() }
-
-    public func stop() async {
-        try? await channel.close()
-        for child in recorder.openChannels() { try? await child.close() }
     }
 }
 

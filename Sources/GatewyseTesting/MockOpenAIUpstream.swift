@@ -11,11 +11,7 @@ import NIOPosix
 ///
 /// The scenario is chosen by the request's `model` (see `MockScenario`). Every request is
 /// recorded, and readable over HTTP at `GET /__mock/requests`.
-public final class MockOpenAIUpstream: Sendable {
-    public let port: Int
-    let channel: any Channel
-    let recorder: MockRecorder
-
+public final class MockOpenAIUpstream: MockUpstream, @unchecked Sendable {
     /// Starts listening on 127.0.0.1 (port 0: any free port).
     public static func start(port: Int = 0, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> MockOpenAIUpstream {
         let recorder = MockRecorder()
@@ -23,29 +19,10 @@ public final class MockOpenAIUpstream: Sendable {
         return MockOpenAIUpstream(port: channel.localAddress?.port ?? port, channel: channel, recorder: recorder)
     }
 
-    init(port: Int, channel: any Channel, recorder: MockRecorder) {
-        self.port = port
-        self.channel = channel
-        self.recorder = recorder
-    }
-
     public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
 
-    public var requests: [RecordedRequest] { recorder.requests }
     /// Streams whose client went away before the mock finished sending.
     public var abandonedStreams: Int { recorder.abandonedStreams }
-    public func reset() { recorder.reset() }
-
-    /// Stops listening and drops every open connection, as a crashed upstream would.
-    public func stop() async {
-        try? await channel.close()
-        for child in recorder.openChannels() { try? await child.close() }
-    }
-
-    /// Blocks until the server channel closes (for the standalone `gatewyse-mock`).
-    public func wait() async throws {
-        try await channel.closeFuture.get()
-    }
 }
 
 /// One request as the mock received it.

@@ -57,3 +57,31 @@ class MockHTTPConnection: ChannelInboundHandler, @unchecked Sendable {
         preconditionFailure("subclasses answer requests")
     }
 }
+
+/// What every mock upstream exposes: its port, what it received, and stop/wait.
+public class MockUpstream: @unchecked Sendable {
+    // @unchecked: immutable after init; the recorder guards its own state.
+    public let port: Int
+    let channel: any Channel
+    let recorder: MockRecorder
+
+    init(port: Int, channel: any Channel, recorder: MockRecorder) {
+        self.port = port
+        self.channel = channel
+        self.recorder = recorder
+    }
+
+    public var requests: [RecordedRequest] { recorder.requests }
+    public func reset() { recorder.reset() }
+
+    /// Stops listening and drops every open connection, as a crashed upstream would.
+    public func stop() async {
+        try? await channel.close()
+        for child in recorder.openChannels() { try? await child.close() }
+    }
+
+    /// Blocks until the server channel closes (for the standalone `gatewyse-mock`).
+    public func wait() async throws {
+        try await channel.closeFuture.get()
+    }
+}
