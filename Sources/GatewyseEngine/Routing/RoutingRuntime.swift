@@ -61,10 +61,14 @@ public final class RoutingRuntime: Sendable {
     private func planOwn(_ route: ResolvedRoute, request: ChatRequest, tenantID: String, rng: inout some RandomNumberGenerator) -> [RouteCandidate] {
         guard route.candidates.count > 1 else { return route.candidates }
         let now = clock()
+        // Only what the strategy reads is gathered: classifying the request and copying the
+        // free-tier state are wasted work for priority or failover.
+        let strategy = route.strategy
         let inputs = RoutingInputs(
-            health: health.snapshot(at: now), prices: prices, freeTier: freeTier.snapshot(at: now),
-            roundRobinCounter: route.strategy == .roundRobin ? counters.next(for: "\(tenantID)|chat|\(request.model)", at: now) : 0,
-            profile: RequestProfile(request: request))
+            health: health.snapshot(at: now), prices: prices,
+            freeTier: strategy == .freeTierFirst ? freeTier.snapshot(at: now) : FreeTierSnapshot(),
+            roundRobinCounter: strategy == .roundRobin ? counters.next(for: "\(tenantID)|chat|\(request.model)", at: now) : 0,
+            profile: [.leastCost, .taskOptimized, .costOptimized].contains(strategy) ? RequestProfile(request: request) : RequestProfile(isStream: request.stream))
         let order = RoutePlanner.plan(candidates: route.candidates.map(\.deployment), strategy: route.strategy, inputs: inputs, using: &rng)
         // Routes are short: a scan beats building a dictionary per request.
         return order.compactMap { deployment in route.candidates.first { $0.deployment.id == deployment.id } }
