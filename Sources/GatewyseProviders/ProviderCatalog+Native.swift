@@ -15,5 +15,10 @@ extension ProviderCatalog {
         ProviderCatalogEntry(type: "gemini", displayName: "Google Gemini", defaultBaseURL: "https://generativelanguage.googleapis.com/v1beta",
                              apiKeyVariable: "GEMINI_API_KEY", baseURLVariable: nil, auth: .header("x-goog-api-key"),
                              capabilities: [.chat, .embeddings], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
+        // providers.md §7: base without a version segment (the adapter appends `/v2/chat`); the
+        // key is a Bearer token. Chat only until the gateway serves embeddings and rerank.
+        ProviderCatalogEntry(type: "cohere", displayName: "Cohere", defaultBaseURL: "https://api.cohere.com",
+                             apiKeyVariable: "COHERE_API_KEY", baseURLVariable: nil, auth: .bearer(optional: false),
+                             capabilities: [.chat], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
     ]
 }

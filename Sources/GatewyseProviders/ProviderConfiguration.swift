@@ -33,6 +33,7 @@ public enum ProviderRegistry {
         switch configuration.entry.type {
         case "anthropic": AnthropicAdapter(configuration: configuration)
         case "gemini": GeminiAdapter(configuration: configuration)
+        case "cohere": CohereAdapter(configuration: configuration)
         default: OpenAICompatibleAdapter(configuration: configuration)
         }
     }

@@ -1,12 +1,14 @@
 import Foundation
 import GatewyseTesting
 
-/// `gatewyse-mock --port N [--anthropic-port M] [--gemini-port G]`: the mock upstreams as a
-/// process, for the Python SDK suites and manual experiments. The OpenAI-compatible mock always
-/// runs; the Anthropic and Gemini mocks run when their ports are given.
+/// `gatewyse-mock --port N [--anthropic-port M] [--gemini-port G] [--cohere-port C]`: the mock
+/// upstreams as a process, for the Python SDK suites and manual experiments. The
+/// OpenAI-compatible mock always runs; the Anthropic, Gemini and Cohere mocks run when their
+/// ports are given.
 var port = 0
 var anthropicPort: Int?
 var geminiPort: Int?
+var coherePort: Int?
 var arguments = CommandLine.arguments.dropFirst()
 func number(_ value: Substring.SubSequence?, after flag: String) -> Int {
     guard let value = value.flatMap({ Int($0) }) else {
@@ -20,8 +22,9 @@ while let argument = arguments.popFirst() {
     case "--port": port = number(arguments.popFirst().map { Substring($0) }, after: "--port")
     case "--anthropic-port": anthropicPort = number(arguments.popFirst().map { Substring($0) }, after: "--anthropic-port")
     case "--gemini-port": geminiPort = number(arguments.popFirst().map { Substring($0) }, after: "--gemini-port")
+    case "--cohere-port": coherePort = number(arguments.popFirst().map { Substring($0) }, after: "--cohere-port")
     default:
-        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M] [--gemini-port G]\n".utf8))
+        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M] [--gemini-port G] [--cohere-port C]\n".utf8))
         exit(2)
     }
 }
@@ -34,6 +37,10 @@ if let anthropicPort {
 if let geminiPort {
     let gemini = try await MockGeminiUpstream.start(port: geminiPort)
     print("gatewyse-mock (Gemini) listening on \(gemini.baseURL)")
+}
+if let coherePort {
+    let cohere = try await MockCohereUpstream.start(port: coherePort)
+    print("gatewyse-mock (Cohere) listening on \(cohere.baseURL)")
 }
 fflush(nil)
 try await mock.wait()

@@ -103,6 +103,7 @@ class Gateway:
     mock_url: str
     anthropic_mock_url: str
     gemini_mock_url: str
+    cohere_mock_url: str
     api_key: str
     log_dir: pathlib.Path
 
@@ -118,11 +119,11 @@ def gateway(tmp_path_factory) -> Gateway:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
     env["LOG_LEVEL"] = "warning"
 
-    anthropic_port, gemini_port = free_port(), free_port()
+    anthropic_port, gemini_port, cohere_port = free_port(), free_port(), free_port()
     mock, mock_port = _start("mock", lambda port: [str(mock_bin), "--port", str(port), "--anthropic-port", str(anthropic_port),
-                                                   "--gemini-port", str(gemini_port)],
+                                                   "--gemini-port", str(gemini_port), "--cohere-port", str(cohere_port)],
                              "/__mock/health", env, work)
-    for name, extra_port in (("Anthropic", anthropic_port), ("Gemini", gemini_port)):
+    for name, extra_port in (("Anthropic", anthropic_port), ("Gemini", gemini_port), ("Cohere", cohere_port)):
         ready_by = time.monotonic() + 10
         while True:
             try:
@@ -170,6 +171,11 @@ providers:
     api_key: ${{MOCK_KEY}}
     base_url: http://127.0.0.1:{gemini_port}/v1beta
     allow_private_network: true
+  - id: cohere
+    type: cohere
+    api_key: ${{MOCK_KEY}}
+    base_url: http://127.0.0.1:{cohere_port}
+    allow_private_network: true
   - id: claude
     type: anthropic
     api_key: ${{MOCK_KEY}}
@@ -200,7 +206,8 @@ tenants:
             "/healthz", gateway_env, work)
         yield Gateway(url=f"http://127.0.0.1:{port}", mock_url=f"http://127.0.0.1:{mock_port}",
                       anthropic_mock_url=f"http://127.0.0.1:{anthropic_port}",
-                      gemini_mock_url=f"http://127.0.0.1:{gemini_port}", api_key=api_key, log_dir=work)
+                      gemini_mock_url=f"http://127.0.0.1:{gemini_port}",
+                      cohere_mock_url=f"http://127.0.0.1:{cohere_port}", api_key=api_key, log_dir=work)
     finally:
         _stop(server)
         _stop(mock)
@@ -267,6 +274,15 @@ class MockRecorder:
         received = self.chat_requests()
         assert received, "the mock upstream received no chat request"
         return received[-1]
+
+
+@pytest.fixture
+def cohere_mock(gateway) -> MockRecorder:
+    """The Cohere mock's request log, cleared before the test."""
+    recorder = MockRecorder(gateway.cohere_mock_url)
+    recorder.clear()
+    yield recorder
+    recorder.session.close()
 
 
 @pytest.fixture
