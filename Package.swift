@@ -28,7 +28,11 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // ProviderAdapter protocol, catalog data, OpenAI-compatible adapter. No I/O.
-        .target(name: "GatewyseProviders", dependencies: ["GatewyseCore"]),
+        // swift-crypto for AWS SigV4 (Bedrock).
+        .target(name: "GatewyseProviders", dependencies: [
+            "GatewyseCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // RoutingStrategy (10), health, circuit breaker, retry policy, free tier, price book. No I/O.
         .target(name: "GatewyseRouting", dependencies: ["GatewyseCore"]),
         // Store protocols per domain, in-memory stores, configuration model. No driver.

@@ -15,6 +15,12 @@ extension ProviderCatalog {
         ProviderCatalogEntry(type: "gemini", displayName: "Google Gemini", defaultBaseURL: "https://generativelanguage.googleapis.com/v1beta",
                              apiKeyVariable: "GEMINI_API_KEY", baseURLVariable: nil, auth: .header("x-goog-api-key"),
                              capabilities: [.chat, .embeddings], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
+        // Amazon Bedrock's Converse API: the base is per region (`region` fills `{region}`);
+        // requests are signed with SigV4 (`aws_access_key_id` / `aws_secret_access_key`), or
+        // carry a Bedrock API key (`api_key`, `AWS_BEARER_TOKEN_BEDROCK`) as a bearer token.
+        ProviderCatalogEntry(type: "bedrock", displayName: "Amazon Bedrock", defaultBaseURL: "https://bedrock-runtime.{region}.amazonaws.com",
+                             apiKeyVariable: "AWS_BEARER_TOKEN_BEDROCK", baseURLVariable: nil, auth: .awsSigV4,
+                             capabilities: [.chat], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
         // providers.md §7: base without a version segment (the adapter appends `/v2/chat`); the
         // key is a Bearer token. Chat only until the gateway serves embeddings and rerank.
         ProviderCatalogEntry(type: "cohere", displayName: "Cohere", defaultBaseURL: "https://api.cohere.com",

@@ -6,6 +6,9 @@ public enum AuthScheme: Sendable, Equatable {
     case bearer(optional: Bool)
     /// A named header carrying the bare key (`api-key`, `x-api-key`).
     case header(String)
+    /// AWS Signature Version 4 with access keys, or a service API key as a bearer token
+    /// (Bedrock API keys); the signing happens in the adapter.
+    case awsSigV4
 }
 
 /// Declarative differences of an OpenAI-compatible provider from OpenAI itself, read in one place
@@ -58,7 +61,14 @@ public struct ProviderCatalogEntry: Sendable {
     /// Runs on the operator's own machine or network; such URLs may point at private addresses.
     public var isSelfHosted: Bool
 
-    public var requiresAPIKey: Bool { if case .bearer(optional: true) = auth { false } else { true } }
+    /// Whether `api_key` is mandatory. Keyless self-hosted servers do without; AWS providers may
+    /// use access keys instead (checked by the configuration validator).
+    public var requiresAPIKey: Bool {
+        switch auth {
+        case .bearer(optional: true), .awsSigV4: false
+        case .bearer, .header: true
+        }
+    }
 }
 
 /// The catalog: the provider types this build knows, by type id.

@@ -7,7 +7,7 @@ extension ProviderConfiguration {
     public var credentialHeaders: [(String, String)] {
         guard let key = apiKey, !key.isEmpty else { return [] }
         switch entry.auth {
-        case .bearer: return [("Authorization", "Bearer \(key.revealed)")]
+        case .bearer, .awsSigV4: return [("Authorization", "Bearer \(key.revealed)")]
         case .header(let name): return [(name, key.revealed)]
         }
     }

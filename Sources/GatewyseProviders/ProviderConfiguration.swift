@@ -14,6 +14,11 @@ public struct ProviderConfiguration: Sendable {
     public var headers: [(String, String)]
     /// Azure OpenAI's `api-version` for deployment URLs (`providers[].api_version`).
     public var apiVersion: String?
+    /// The AWS region (Bedrock): in the default base URL and the SigV4 scope.
+    public var region: String?
+    /// AWS access keys for SigV4 signing (Bedrock); without them a Bedrock `apiKey` is sent as
+    /// a bearer token.
+    public var awsCredentials: AWSCredentials?
 
     public init(id: String, entry: ProviderCatalogEntry, baseURL: String, apiKey: Secret?, models: [String] = [], headers: [(String, String)] = [],
                 apiVersion: String? = nil) {
@@ -33,6 +38,7 @@ public enum ProviderRegistry {
         switch configuration.entry.type {
         case "anthropic": AnthropicAdapter(configuration: configuration)
         case "gemini": GeminiAdapter(configuration: configuration)
+        case "bedrock": BedrockAdapter(configuration: configuration)
         case "cohere": CohereAdapter(configuration: configuration)
         default: OpenAICompatibleAdapter(configuration: configuration)
         }

@@ -1,14 +1,16 @@
 import Foundation
 import GatewyseTesting
 
-/// `gatewyse-mock --port N [--anthropic-port M] [--gemini-port G] [--cohere-port C]`: the mock
+/// `gatewyse-mock --port N [--anthropic-port M] [--gemini-port G] [--cohere-port C]
+/// [--bedrock-port B]`: the mock
 /// upstreams as a process, for the Python SDK suites and manual experiments. The
-/// OpenAI-compatible mock always runs; the Anthropic, Gemini and Cohere mocks run when their
-/// ports are given.
+/// OpenAI-compatible mock always runs; the Anthropic, Gemini, Cohere and Bedrock mocks run when
+/// their ports are given.
 var port = 0
 var anthropicPort: Int?
 var geminiPort: Int?
 var coherePort: Int?
+var bedrockPort: Int?
 var arguments = CommandLine.arguments.dropFirst()
 func number(_ value: Substring.SubSequence?, after flag: String) -> Int {
     guard let value = value.flatMap({ Int($0) }) else {
@@ -23,8 +25,9 @@ while let argument = arguments.popFirst() {
     case "--anthropic-port": anthropicPort = number(arguments.popFirst().map { Substring($0) }, after: "--anthropic-port")
     case "--gemini-port": geminiPort = number(arguments.popFirst().map { Substring($0) }, after: "--gemini-port")
     case "--cohere-port": coherePort = number(arguments.popFirst().map { Substring($0) }, after: "--cohere-port")
+    case "--bedrock-port": bedrockPort = number(arguments.popFirst().map { Substring($0) }, after: "--bedrock-port")
     default:
-        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M] [--gemini-port G] [--cohere-port C]\n".utf8))
+        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M] [--gemini-port G] [--cohere-port C] [--bedrock-port B]\n".utf8))
         exit(2)
     }
 }
@@ -41,6 +44,10 @@ if let geminiPort {
 if let coherePort {
     let cohere = try await MockCohereUpstream.start(port: coherePort)
     print("gatewyse-mock (Cohere) listening on \(cohere.baseURL)")
+}
+if let bedrockPort {
+    let bedrock = try await MockBedrockUpstream.start(port: bedrockPort)
+    print("gatewyse-mock (Bedrock) listening on \(bedrock.baseURL)")
 }
 fflush(nil)
 try await mock.wait()

@@ -20,6 +20,9 @@ import requests
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 MOCK_KEY = "sk-mock-secret-123456"
+# What the Bedrock mock accepts (MockBedrockUpstream.credentials / .apiKey).
+BEDROCK_SECRET = "mock/bedrock+secret-key-0123456789"
+BEDROCK_API_KEY = "bedrock-api-key-mock-0123456789"
 START_ATTEMPTS = 5
 START_TIMEOUT = 20.0
 # Where the session's server logs are, for the failure summary.
@@ -104,6 +107,7 @@ class Gateway:
     anthropic_mock_url: str
     gemini_mock_url: str
     cohere_mock_url: str
+    bedrock_mock_url: str
     api_key: str
     log_dir: pathlib.Path
 
@@ -119,11 +123,12 @@ def gateway(tmp_path_factory) -> Gateway:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
     env["LOG_LEVEL"] = "warning"
 
-    anthropic_port, gemini_port, cohere_port = free_port(), free_port(), free_port()
+    anthropic_port, gemini_port, cohere_port, bedrock_port = free_port(), free_port(), free_port(), free_port()
     mock, mock_port = _start("mock", lambda port: [str(mock_bin), "--port", str(port), "--anthropic-port", str(anthropic_port),
-                                                   "--gemini-port", str(gemini_port), "--cohere-port", str(cohere_port)],
+                                                   "--gemini-port", str(gemini_port), "--cohere-port", str(cohere_port),
+                                                   "--bedrock-port", str(bedrock_port)],
                              "/__mock/health", env, work)
-    for name, extra_port in (("Anthropic", anthropic_port), ("Gemini", gemini_port), ("Cohere", cohere_port)):
+    for name, extra_port in (("Anthropic", anthropic_port), ("Gemini", gemini_port), ("Cohere", cohere_port), ("Bedrock", bedrock_port)):
         ready_by = time.monotonic() + 10
         while True:
             try:
@@ -176,6 +181,20 @@ providers:
     api_key: ${{MOCK_KEY}}
     base_url: http://127.0.0.1:{cohere_port}
     allow_private_network: true
+  # The Bedrock mock checks SigV4 with these access keys, or takes the API key as a bearer token.
+  - id: bedrock
+    type: bedrock
+    region: us-east-1
+    aws_access_key_id: AKIAMOCKBEDROCK0001
+    aws_secret_access_key: ${{BEDROCK_SECRET}}
+    base_url: http://127.0.0.1:{bedrock_port}
+    allow_private_network: true
+  - id: bedrock-key
+    type: bedrock
+    region: us-east-1
+    api_key: ${{BEDROCK_API_KEY}}
+    base_url: http://127.0.0.1:{bedrock_port}
+    allow_private_network: true
   - id: claude
     type: anthropic
     api_key: ${{MOCK_KEY}}
@@ -197,7 +216,7 @@ tenants:
       - name: ci
         key: ${{GATEWAY_KEY}}
 """)
-    gateway_env = dict(env, MOCK_KEY=MOCK_KEY, GATEWAY_KEY=api_key)
+    gateway_env = dict(env, MOCK_KEY=MOCK_KEY, GATEWAY_KEY=api_key, BEDROCK_SECRET=BEDROCK_SECRET, BEDROCK_API_KEY=BEDROCK_API_KEY)
     server = None
     try:
         server, port = _start(
@@ -207,7 +226,8 @@ tenants:
         yield Gateway(url=f"http://127.0.0.1:{port}", mock_url=f"http://127.0.0.1:{mock_port}",
                       anthropic_mock_url=f"http://127.0.0.1:{anthropic_port}",
                       gemini_mock_url=f"http://127.0.0.1:{gemini_port}",
-                      cohere_mock_url=f"http://127.0.0.1:{cohere_port}", api_key=api_key, log_dir=work)
+                      cohere_mock_url=f"http://127.0.0.1:{cohere_port}",
+                      bedrock_mock_url=f"http://127.0.0.1:{bedrock_port}", api_key=api_key, log_dir=work)
     finally:
         _stop(server)
         _stop(mock)
@@ -274,6 +294,15 @@ class MockRecorder:
         received = self.chat_requests()
         assert received, "the mock upstream received no chat request"
         return received[-1]
+
+
+@pytest.fixture
+def bedrock_mock(gateway) -> MockRecorder:
+    """The Bedrock mock's request log, cleared before the test."""
+    recorder = MockRecorder(gateway.bedrock_mock_url)
+    recorder.clear()
+    yield recorder
+    recorder.session.close()
 
 
 @pytest.fixture

@@ -66,7 +66,8 @@ public enum ConfigurationValidator {
         for (i, item) in (r.sequence(value, "providers") ?? []).enumerated() {
             let path = "providers[\(i)]"
             guard let entry = r.mapping(item, path) else { continue }
-            r.rejectUnknownKeys(entry, allowed: ["id", "type", "api_key", "base_url", "models", "headers", "allow_private_network", "free_tier", "api_version"], path: path)
+            r.rejectUnknownKeys(entry, allowed: ["id", "type", "api_key", "base_url", "models", "headers", "allow_private_network", "free_tier", "api_version",
+                                              "region", "aws_access_key_id", "aws_secret_access_key", "aws_session_token"], path: path)
             guard let type = r.requiredString(entry["type"], "\(path).type") else { continue }
             guard let catalogEntry = ProviderCatalog.entry(forType: type) else {
                 r.problems.append("\(path).type: unknown provider type \"\(type)\" (known: \(ProviderCatalog.knownTypes.joined(separator: ", ")))")
@@ -83,7 +84,8 @@ public enum ConfigurationValidator {
                 r.problems.append("\(path).api_key: required for provider type \(catalogEntry.type)")
             }
             let allowPrivate = r.bool(entry["allow_private_network"], "\(path).allow_private_network") ?? catalogEntry.isSelfHosted
-            var baseURL = catalogEntry.defaultBaseURL ?? ""
+            let aws = awsSettings(entry, path: path, catalogEntry: catalogEntry, apiKey: apiKey, &r)
+            var baseURL = catalogEntry.defaultBaseURL.map { $0.replacing("{region}", with: aws.region ?? "") } ?? ""
             if let url = r.string(entry["base_url"], "\(path).base_url") {
                 baseURL = url
                 if let problem = UpstreamURLPolicy.problem(with: url, allowPrivate: allowPrivate) {
@@ -105,8 +107,11 @@ public enum ConfigurationValidator {
                 freeTiers[id] = self.freeTier(freeTier, path: "\(path).free_tier", &r)
             }
             let apiVersion = r.string(entry["api_version"], "\(path).api_version")
-            result.append(ProviderConfiguration(id: id, entry: catalogEntry, baseURL: baseURL, apiKey: apiKey, models: models, headers: headers,
-                                                apiVersion: apiVersion))
+            var provider = ProviderConfiguration(id: id, entry: catalogEntry, baseURL: baseURL, apiKey: apiKey, models: models, headers: headers,
+                                                 apiVersion: apiVersion)
+            provider.region = aws.region
+            provider.awsCredentials = aws.credentials
+            result.append(provider)
         }
         return (result, freeTiers)
     }
