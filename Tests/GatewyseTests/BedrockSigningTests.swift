@@ -96,6 +96,20 @@ struct BedrockSigningTests {
         #expect(throws: GatewayError.self) { try other.feed(prelude) }
     }
 
+    @Test("without a config file, Bedrock registers from the AWS SDK variables, and only with a region and credentials")
+    func environment() throws {
+        let keys = try EnvironmentConfiguration.make(environment: ["AWS_REGION": "eu-central-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s",
+                                                                   "AWS_SESSION_TOKEN": "t"])
+        let bedrock = try #require(keys.providers.first { $0.id == "bedrock" })
+        #expect(bedrock.baseURL == "https://bedrock-runtime.eu-central-1.amazonaws.com")
+        #expect(bedrock.region == "eu-central-1")
+        #expect(bedrock.awsCredentials?.sessionToken?.revealed == "t")
+        let bearer = try EnvironmentConfiguration.make(environment: ["AWS_DEFAULT_REGION": "us-west-2", "AWS_BEARER_TOKEN_BEDROCK": "br"])
+        #expect(bearer.providers.first { $0.id == "bedrock" }?.apiKey?.revealed == "br")
+        #expect(try EnvironmentConfiguration.make(environment: ["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s"]).providers.isEmpty)
+        #expect(try EnvironmentConfiguration.make(environment: ["AWS_REGION": "us-east-1"]).providers.isEmpty)
+    }
+
     @Test("configuration: region fills the base URL; access keys or an API key are required, both halves of a key pair")
     func configuration() throws {
         let yaml = """
