@@ -55,4 +55,33 @@ public protocol ProviderAdapter: Sendable {
     func makeChatStreamDecoder(for request: ChatRequest) -> any ChatStreamDecoder
     /// Classifies a non-2xx answer.
     func parseFailure(status: Int, headers: [(String, String)], body: [UInt8]) -> UpstreamFailure
+
+    // Embeddings (`POST /v1/embeddings`). Defaults below refuse them, so an adapter without
+    // embeddings needs no code; one that has them implements all three.
+
+    /// Why this provider cannot serve `request` (no embeddings, token-id input, too many inputs…),
+    /// or nil. Routing skips the candidate with this reason.
+    func embeddingIncompatibility(with request: EmbeddingRequest) -> String?
+    func makeEmbeddingRequest(_ request: EmbeddingRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
+    /// Reads a 2xx answer. `request` and `upstreamModel` are given because some providers echo
+    /// neither the model nor the usage (Gemini).
+    func parseEmbeddingResponse(status: Int, headers: [(String, String)], body: [UInt8],
+                                for request: EmbeddingRequest, upstreamModel: String) throws(GatewayError) -> EmbeddingResponse
+}
+
+extension ProviderAdapter {
+    /// Skips the provider: either its catalog entry lists no embeddings, or it does but its
+    /// adapter does not implement them yet (the reason says which).
+    public func embeddingIncompatibility(with request: EmbeddingRequest) -> String? {
+        capabilities.contains(.embeddings) ? "offers embeddings, but the gateway does not implement them for it yet" : "does not offer embeddings"
+    }
+
+    public func makeEmbeddingRequest(_ request: EmbeddingRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
+        throw GatewayError.unsupportedCapability("Provider '\(providerID)' cannot serve embeddings through this gateway.", param: "model")
+    }
+
+    public func parseEmbeddingResponse(status: Int, headers: [(String, String)], body: [UInt8],
+                                       for request: EmbeddingRequest, upstreamModel: String) throws(GatewayError) -> EmbeddingResponse {
+        throw GatewayError.unsupportedCapability("Provider '\(providerID)' cannot serve embeddings through this gateway.", param: "model")
+    }
 }

@@ -27,6 +27,7 @@ public enum GatewayServer {
         router.add(middleware: RequestIDMiddleware())
         HealthController(runtime: runtime).register(on: router)
         OpenAIController(runtime: runtime).register(on: router)
+        EmbeddingsController(runtime: runtime).register(on: router)
         AnthropicMessagesController(runtime: runtime).register(on: router)
         return router
     }

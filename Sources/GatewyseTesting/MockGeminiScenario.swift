@@ -12,6 +12,12 @@ enum MockGeminiScenario {
     case reply(parts: [JSONValue]?, finishReason: String, thoughts: Int)
 
     static func forRequest(model: String, body: JSONObject) -> MockGeminiScenario {
+        if let failure = failure(model: model) { return failure }
+        return reply(model: model, body: body)
+    }
+
+    /// The error models, shared by every method (generateContent, embedContent…).
+    static func failure(model: String) -> MockGeminiScenario? {
         switch model {
         case "error-429":
             return .error(status: 429, rpcStatus: "RESOURCE_EXHAUSTED",
@@ -25,9 +31,12 @@ enum MockGeminiScenario {
         case "error-500": return .error(status: 500, rpcStatus: "INTERNAL", message: "An internal error has occurred.", details: [])
         case "error-503": return .error(status: 503, rpcStatus: "UNAVAILABLE", message: "The model is overloaded. Please try again later.", details: [])
         case "error-400": return .error(status: 400, rpcStatus: "INVALID_ARGUMENT", message: "mock rejected the request", details: [])
-        case "gemini-blocked": return .reply(parts: nil, finishReason: "", thoughts: 0)
-        default: break
+        default: return nil
         }
+    }
+
+    static func reply(model: String, body: JSONObject) -> MockGeminiScenario {
+        if model == "gemini-blocked" { return .reply(parts: nil, finishReason: "", thoughts: 0) }
         let functions = (body["tools"]?.arrayValue ?? []).flatMap { $0["functionDeclarations"]?.arrayValue ?? [] }
             .compactMap { $0["name"]?.stringValue }
         let thinking = model == "gemini-thinking"

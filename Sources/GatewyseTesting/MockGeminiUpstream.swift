@@ -5,7 +5,8 @@ import NIOPosix
 
 /// A mock Gemini Developer API upstream on loopback, faithful to providers.md §3 and the §5
 /// checklist: `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent`
-/// (`?alt=sse`: data-only SSE frames, no `[DONE]`; without it one JSON array), validated as the
+/// (`?alt=sse`: data-only SSE frames, no `[DONE]`; without it one JSON array), `:embedContent`
+/// and `:batchEmbedContents` (`MockGeminiEmbeddings`), validated as the
 /// real API does (`MockGeminiValidator`), Google RPC error bodies with a body-only
 /// `RetryInfo.retryDelay` on 429. The scenario is chosen by the model in the URL
 /// (`MockGeminiScenario`). Every request is recorded, readable at `GET /__mock/requests`.
@@ -24,6 +25,16 @@ public final class MockGeminiUpstream: MockUpstream, @unchecked Sendable {
     /// it is valid: lets adapter tests check their bodies without a socket.
     public static func validationError(headers: [String: String], query: String = "", body: JSONValue?) -> String? {
         MockGeminiValidator.validate(headers: headers, query: query, body: body)?.message
+    }
+
+    /// The same for `:embedContent` / `:batchEmbedContents` bodies on `model`.
+    public static func embeddingValidationError(model: String, method: String, body: JSONValue?) -> String? {
+        do throws(MockGeminiValidator.Rejection) {
+            _ = try MockGeminiEmbeddings.answer(model: model, method: method, body: body)
+            return nil
+        } catch {
+            return error.message
+        }
     }
 }
 
@@ -49,7 +60,7 @@ final class MockGeminiHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             let colon = rest.lastIndex(of: ":")!
             let model = String(rest[..<colon])
             let method = String(rest[rest.index(after: colon)...])
-            guard method == "generateContent" || method == "streamGenerateContent" else {
+            guard ["generateContent", "streamGenerateContent", "embedContent", "batchEmbedContents"].contains(method) else {
                 sendError(context: context, status: 404, rpcStatus: "NOT_FOUND", message: "Method not found.")
                 return
             }
@@ -57,6 +68,10 @@ final class MockGeminiHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             for (name, value) in head.headers { headers[name.lowercased()] = value }
             let json = try? JSONParser.parse(body)
             recorder.record(RecordedRequest(method: "POST", path: String(head.uri), headers: headers, body: json))
+            if method == "embedContent" || method == "batchEmbedContents" {
+                embed(context: context, model: model, method: method, headers: headers, query: query, body: json)
+                return
+            }
             if let rejection = MockGeminiValidator.validate(headers: headers, query: query, body: json) {
                 sendError(context: context, status: rejection.status, rpcStatus: rejection.rpcStatus, message: rejection.message)
                 return
@@ -84,6 +99,22 @@ final class MockGeminiHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             case .sse?:
                 sendStream(context: context, frames: MockGeminiResponses.streamFrames(parts: parts, finishReason: finishReason, thoughts: thoughts, model: model))
             }
+        }
+    }
+
+    /// `:embedContent` / `:batchEmbedContents` (`MockGeminiEmbeddings`): key first, then the
+    /// error models, then the body.
+    private func embed(context: ChannelHandlerContext, model: String, method: String, headers: [String: String], query: String, body: JSONValue?) {
+        if let rejection = MockGeminiValidator.keyRejection(headers: headers, query: query) {
+            return sendError(context: context, status: rejection.status, rpcStatus: rejection.rpcStatus, message: rejection.message)
+        }
+        if case .error(let status, let rpcStatus, let message, let details)? = MockGeminiScenario.failure(model: model) {
+            return sendError(context: context, status: status, rpcStatus: rpcStatus, message: message, details: details)
+        }
+        do throws(MockGeminiValidator.Rejection) {
+            sendJSON(context: context, status: 200, try MockGeminiEmbeddings.answer(model: model, method: method, body: body))
+        } catch {
+            sendError(context: context, status: error.status, rpcStatus: error.rpcStatus, message: error.message)
         }
     }
 

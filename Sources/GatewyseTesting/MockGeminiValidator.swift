@@ -24,11 +24,7 @@ enum MockGeminiValidator {
     ]
 
     static func validate(headers: [String: String], query: String, body: JSONValue?) -> Rejection? {
-        let hasKey = !(headers["x-goog-api-key"] ?? "").isEmpty || query.split(separator: "&").contains { $0.hasPrefix("key=") && $0.count > 4 }
-        guard hasKey else {
-            return Rejection(status: 403, rpcStatus: "PERMISSION_DENIED",
-                             message: "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.")
-        }
+        if let rejection = keyRejection(headers: headers, query: query) { return rejection }
         guard let body = body?.objectValue else { return Rejection(message: "Invalid JSON payload received. Expected an object.") }
         do throws(Rejection) {
             for key in body.keys where !topLevelFields.contains(key) {
@@ -47,6 +43,16 @@ enum MockGeminiValidator {
             try validateTools(body["tools"])
         } catch {
             return error
+        }
+        return nil
+    }
+
+    /// Every method refuses a call without a key, before looking at the body.
+    static func keyRejection(headers: [String: String], query: String) -> Rejection? {
+        let hasKey = !(headers["x-goog-api-key"] ?? "").isEmpty || query.split(separator: "&").contains { $0.hasPrefix("key=") && $0.count > 4 }
+        guard hasKey else {
+            return Rejection(status: 403, rpcStatus: "PERMISSION_DENIED",
+                             message: "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.")
         }
         return nil
     }

@@ -26,6 +26,12 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
                 return
             }
             chat(context: context, model: model, body: object)
+        case (.POST, _) where path.hasSuffix("/embeddings"):
+            var headers: [String: String] = [:]
+            for (name, value) in head.headers { headers[name.lowercased()] = value }
+            let json = try? JSONParser.parse(body)
+            recorder.record(RecordedRequest(method: "POST", path: head.uri, headers: headers, body: json))
+            embeddings(context: context, uri: head.uri, path: path, headers: headers, body: json)
         default:
             sendError(context: context, status: 404, type: "invalid_request_error", code: "unknown_url", message: "Unknown request URL: \(head.method) \(path).")
         }
@@ -102,7 +108,7 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
 
     // MARK: Writing
 
-    private func sendJSON(context: ChannelHandlerContext, status: HTTPResponseStatus, _ json: JSONValue, extraHeaders: [(String, String)] = []) {
+    func sendJSON(context: ChannelHandlerContext, status: HTTPResponseStatus, _ json: JSONValue, extraHeaders: [(String, String)] = []) {
         let bytes = JSONWriter.bytes(json)
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(bytes.count)), ("x-request-id", "req_mock")])
         for (name, value) in extraHeaders { headers.add(name: name, value: value) }
@@ -111,8 +117,10 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
-    private func sendError(context: ChannelHandlerContext, status: Int, type: String, code: String, message: String, headers: [(String, String)] = []) {
-        let body: JSONValue = ["error": ["message": .string(message), "type": .string(type), "param": nil, "code": .string(code)]]
+    func sendError(context: ChannelHandlerContext, status: Int, type: String, code: String?, message: String, param: String? = nil,
+                           headers: [(String, String)] = []) {
+        let body: JSONValue = ["error": ["message": .string(message), "type": .string(type), "param": param.map(JSONValue.string) ?? .null,
+                                         "code": code.map(JSONValue.string) ?? .null]]
         sendJSON(context: context, status: HTTPResponseStatus(statusCode: status), body, extraHeaders: headers)
     }
 

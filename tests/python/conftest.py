@@ -210,6 +210,14 @@ models:
         model: whatever
       - provider: mock
         model: mock-chat
+  - name: embed-failover
+    # Embeddings: the unreachable provider first, then the OpenAI mock.
+    strategy: priority
+    targets:
+      - provider: down
+        model: whatever
+      - provider: mock
+        model: text-embedding-3-small
 tenants:
   - id: acme
     api_keys:

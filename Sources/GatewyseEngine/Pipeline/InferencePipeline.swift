@@ -24,6 +24,13 @@ public struct InferencePipeline: Sendable {
         return try await executor.chatStream(request, route: route, tenantID: principal.tenantID, logger: logger)
     }
 
+    /// `POST /v1/embeddings`: the same route lookup as chat (aliases and `provider/model`), then
+    /// the attempt loop with embeddings-capable candidates only.
+    public func embeddings(_ request: EmbeddingRequest, principal: Principal, logger: Logger) async throws -> RouteExecutor.Attempted<EmbeddingResponse> {
+        let route = try resolver.resolve(model: request.model, tenantID: principal.tenantID)
+        return try await executor.embeddings(request, route: route, tenantID: principal.tenantID, logger: logger)
+    }
+
     /// The models a principal may address, for `GET /v1/models`: every alias, then every
     /// `provider/model` the configuration names (declared provider models and alias targets).
     public func listModels(for principal: Principal) -> [ModelListing] {

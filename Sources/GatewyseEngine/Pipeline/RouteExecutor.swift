@@ -50,24 +50,38 @@ public struct RouteExecutor: Sendable {
         }
     }
 
-    private func run<Value: Sendable>(
-        _ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger,
+    /// Embeddings take the same path as a non-streaming chat: plan, attempts, failover, health.
+    /// Candidates whose adapter has no embeddings (or not for this input) are skipped with the
+    /// reason, which the client sees when no candidate is left.
+    public func embeddings(_ request: EmbeddingRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<EmbeddingResponse> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+            let body = try await response.body.collect(upTo: maximumResponseBytes)
+            let parsed = try candidate.adapter.parseEmbeddingResponse(status: response.status, headers: response.headers, body: body,
+                                                                      for: request, upstreamModel: candidate.upstreamModel)
+            return (parsed, parsed.usage.totalTokens)
+        }
+    }
+
+    /// The attempt loop, generic over the kind of request (specialized per kind; see
+    /// `RoutedRequest`).
+    private func run<Request: RoutedRequest, Value: Sendable>(
+        _ request: Request, route: ResolvedRoute, tenantID: String, logger: Logger,
         onSuccess: (RouteCandidate, UpstreamResponse) async throws -> (Value, tokens: Int)
     ) async throws -> Attempted<Value> {
         var rng = RoutingRandom()
-        let plan = routing.plan(route, request: request, tenantID: tenantID, rng: &rng)
+        let plan = routing.planRoute(route, for: request, tenantID: tenantID, rng: &rng)
         let deadline = routing.clock() + settings.totalTimeout
         var lastError: GatewayError?
         var skipped: [String] = []
         var total = 0
         for (index, candidate) in plan.enumerated() {
-            if let reason = candidate.adapter.incompatibility(with: request) {
+            if let reason = request.incompatibility(with: candidate.adapter) {
                 skipped.append("\(candidate.adapter.providerID) \(reason)")
                 continue
             }
             let providerID = candidate.adapter.providerID
             let deploymentID = candidate.deployment.id
-            let upstreamRequest = try candidate.adapter.makeChatRequest(request, upstreamModel: candidate.upstreamModel)
+            let upstreamRequest = try request.upstreamRequest(for: candidate)
             var attemptsHere = 0
             attempts: while true {
                 guard routing.health.acquire(deploymentID, at: routing.clock()).allowsRequest else {
@@ -84,7 +98,7 @@ public struct RouteExecutor: Sendable {
                     if (200..<300).contains(response.status) {
                         let (value, tokens) = try await onSuccess(candidate, response)
                         let now = routing.clock()
-                        _ = routing.health.record(deploymentID, .success(latency: now - started, timeToFirstToken: request.stream ? now - started : nil), at: now)
+                        _ = routing.health.record(deploymentID, .success(latency: now - started, timeToFirstToken: request.isStream ? now - started : nil), at: now)
                         recordFreeTier(candidate, tokens: tokens, headers: response.headers, at: now)
                         return Attempted(value: value, providerID: providerID, upstreamModel: candidate.upstreamModel, attempts: total)
                     }

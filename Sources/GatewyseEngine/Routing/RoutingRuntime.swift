@@ -45,8 +45,15 @@ public final class RoutingRuntime: Sendable {
         FreeTierDefaults.perModelProviders.contains(type) ? "\(providerID)/\(model)" : providerID
     }
 
-    /// Orders a route's candidates for one request.
+    /// Orders a route's candidates for one chat request.
     public func plan(_ route: ResolvedRoute, request: ChatRequest, tenantID: String, rng: inout some RandomNumberGenerator) -> [RouteCandidate] {
+        planRoute(route, for: request, tenantID: tenantID, rng: &rng)
+    }
+
+    /// Orders a route's candidates for one request of any kind (chat, embeddings): generic, not
+    /// `any`, so each kind gets its own specialized copy and chat pays nothing for the others.
+    func planRoute<Request: RoutedRequest>(_ route: ResolvedRoute, for request: Request, tenantID: String,
+                                           rng: inout some RandomNumberGenerator) -> [RouteCandidate] {
         var plan = planOwn(route, request: request, tenantID: tenantID, rng: &rng)
         // The fallback chain: each fallback alias's own plan, after this one's, without repeats.
         for fallback in route.fallbacks {
@@ -58,7 +65,8 @@ public final class RoutingRuntime: Sendable {
         return plan
     }
 
-    private func planOwn(_ route: ResolvedRoute, request: ChatRequest, tenantID: String, rng: inout some RandomNumberGenerator) -> [RouteCandidate] {
+    private func planOwn<Request: RoutedRequest>(_ route: ResolvedRoute, request: Request, tenantID: String,
+                                                 rng: inout some RandomNumberGenerator) -> [RouteCandidate] {
         guard route.candidates.count > 1 else { return route.candidates }
         let now = clock()
         // Only what the strategy reads is gathered: classifying the request and copying the
@@ -67,8 +75,8 @@ public final class RoutingRuntime: Sendable {
         let inputs = RoutingInputs(
             health: health.snapshot(at: now), prices: prices,
             freeTier: strategy == .freeTierFirst ? freeTier.snapshot(at: now) : FreeTierSnapshot(),
-            roundRobinCounter: strategy == .roundRobin ? counters.next(for: "\(tenantID)|chat|\(request.model)", at: now) : 0,
-            profile: [.leastCost, .taskOptimized, .costOptimized].contains(strategy) ? RequestProfile(request: request) : RequestProfile(isStream: request.stream))
+            roundRobinCounter: strategy == .roundRobin ? counters.next(for: "\(tenantID)|\(Request.capability.rawValue)|\(request.model)", at: now) : 0,
+            profile: request.routingProfile(full: [.leastCost, .taskOptimized, .costOptimized].contains(strategy)))
         let order = RoutePlanner.plan(candidates: route.candidates.map(\.deployment), strategy: route.strategy, inputs: inputs, using: &rng)
         // Routes are short: a scan beats building a dictionary per request.
         return order.compactMap { deployment in route.candidates.first { $0.deployment.id == deployment.id } }

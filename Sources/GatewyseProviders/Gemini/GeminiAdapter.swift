@@ -7,7 +7,7 @@ import GatewyseCore
 /// injected because Gemini sends no `created` timestamp.
 public struct GeminiAdapter: ProviderAdapter {
     public let configuration: ProviderConfiguration
-    private let baseHeaders: [(String, String)]
+    let baseHeaders: [(String, String)]
     /// Wall-clock seconds since 1970.
     let now: @Sendable () -> Double
 

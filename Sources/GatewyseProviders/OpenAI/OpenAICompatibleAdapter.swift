@@ -5,11 +5,13 @@ import GatewyseCore
 public struct OpenAICompatibleAdapter: ProviderAdapter {
     public let configuration: ProviderConfiguration
     private let chatURL: String
-    private let baseHeaders: [(String, String)]
+    let embeddingsURL: String
+    let baseHeaders: [(String, String)]
 
     public init(configuration: ProviderConfiguration) {
         self.configuration = configuration
         chatURL = configuration.baseURL + "/chat/completions"
+        embeddingsURL = configuration.baseURL + "/embeddings"
         var headers: [(String, String)] = [("Content-Type", "application/json")]
         headers.append(contentsOf: configuration.credentialHeaders)
         headers.append(contentsOf: configuration.headers)
@@ -81,9 +83,16 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
 
     /// Azure's deployment form puts the model in the path; every other provider has one URL.
     func chatURL(model: String) -> String {
-        guard quirks.azureDeploymentURLs, !configuration.baseURL.hasSuffix("/v1") else { return chatURL }
+        usesAzureDeploymentURLs ? azureDeploymentURL(model: model, operation: "chat/completions") : chatURL
+    }
+
+    /// Azure with a base ending in `/openai` (not the `/openai/v1` form).
+    var usesAzureDeploymentURLs: Bool { quirks.azureDeploymentURLs && !configuration.baseURL.hasSuffix("/v1") }
+
+    /// `<base>/deployments/<model>/<operation>?api-version=…` (providers.md §4, URL style 1).
+    func azureDeploymentURL(model: String, operation: String) -> String {
         let deployment = model.addingPathComponentEscapes
-        return "\(configuration.baseURL)/deployments/\(deployment)/chat/completions?api-version=\(configuration.apiVersion ?? Self.defaultAzureAPIVersion)"
+        return "\(configuration.baseURL)/deployments/\(deployment)/\(operation)?api-version=\(configuration.apiVersion ?? Self.defaultAzureAPIVersion)"
     }
 
     /// The GA `api-version` the reference documents (providers.md §4).
