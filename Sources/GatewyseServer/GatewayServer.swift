@@ -1,8 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import GatewyseCore
 import GatewyseEngine
 import GatewyseSQLite
 import GatewyseStorage
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -32,6 +36,14 @@ public enum GatewayServer {
         return router
     }
 
+    /// HTTP/1.1 with the data plane's channel handler in front of Hummingbird on every
+    /// connection (docs/decisions/0005-data-plane-channel-handler.md).
+    /// `GATEWYSE_DATA_PLANE=hummingbird` leaves it out, for comparison runs.
+    static func httpServer(runtime: GatewayRuntime, logger: Logger) -> HTTPServerBuilder {
+        if getenv("GATEWYSE_DATA_PLANE").map({ String(cString: $0) }) == "hummingbird" { return .http1() }
+        return .http1(configuration: .init(additionalChannelHandlers: [DataPlaneChannelHandler(runtime: runtime, logger: logger)]))
+    }
+
     /// Runs until SIGINT/SIGTERM, then drains in-flight requests and shuts the client down.
     /// `onRunning` receives the bound port (useful with port 0).
     public static func run(configuration: GatewayConfiguration, logger: Logger,
@@ -43,6 +55,7 @@ public enum GatewayServer {
             try await runtime.bootstrap(logger: logger)
             let app = Application(
                 router: makeRouter(runtime: runtime),
+                server: httpServer(runtime: runtime, logger: logger),
                 configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "gatewyse"),
                 onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.server.port) },
                 logger: logger)
@@ -75,6 +88,7 @@ public final class RunningGateway: Sendable {
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
             router: GatewayServer.makeRouter(runtime: runtime),
+            server: GatewayServer.httpServer(runtime: runtime, logger: logger),
             configuration: .init(address: .hostname(configuration.server.host, port: 0), serverName: "gatewyse"),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)

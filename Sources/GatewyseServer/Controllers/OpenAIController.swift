@@ -21,12 +21,27 @@ struct OpenAIController: Sendable {
 
     // MARK: POST /v1/chat/completions
 
+    /// Reached only with the data plane's channel handler switched off
+    /// (`GATEWYSE_DATA_PLANE=hummingbird`, for comparison runs): the same responder, behind
+    /// Hummingbird's request and response bodies.
     func chatCompletions(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        let principal = try authenticate(request)
-        let body = try await RequestBodyReader.json(request, limit: runtime.configuration.server.maxBodyBytes)
-        return try await serve(try OpenAIChatWire.decodeRequest(body), principal: principal, context: context,
-                               encodeResponse: OpenAIChatWire.encodeResponse) { chunk, out in
-            SSEEncoder.encodeData(OpenAIChatWire.encodeChunk(chunk), into: &out)
+        let limit = runtime.configuration.server.maxBodyBytes
+        var body = ByteBuffer()
+        var tooLarge = request.headers[.contentLength].flatMap(Int.init).map { $0 > limit } ?? false
+        if !tooLarge {
+            do { body = try await request.body.collect(upTo: limit) } catch is NIOTooManyBytesError { tooLarge = true }
+        }
+        let reply = await ChatCompletionsResponder(runtime: runtime).respond(
+            to: .init(authorization: request.headers[.authorization], body: body, bodyTooLarge: tooLarge), logger: context.logger)
+        switch reply {
+        case .complete(let status, let headers, let bytes):
+            var fields = HTTPFields()
+            for (name, value) in headers { if let field = HTTPField.Name(name) { fields[field] = value } }
+            return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .stream(let headers, let stream):
+            return SSEResponse.make(headers: headers, stream: stream) { chunk, out in
+                SSEEncoder.encodeData(OpenAIChatWire.encodeChunk(chunk), into: &out)
+            }
         }
     }
 
@@ -81,12 +96,15 @@ enum JSONResponse {
 enum SSEResponse {
     static func make(_ attempted: RouteExecutor.Attempted<ChatStream>,
                      encode: @escaping @Sendable (ChatChunk, inout [UInt8]) -> Void) -> Response {
+        make(headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"), ("X-Provider", attempted.providerID),
+                       ("X-Gatewyse-Attempts", String(attempted.attempts))],
+             stream: attempted.value, encode: encode)
+    }
+
+    static func make(headers pairs: [(String, String)], stream: ChatStream,
+                     encode: @escaping @Sendable (ChatChunk, inout [UInt8]) -> Void) -> Response {
         var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream"
-        headers[.cacheControl] = "no-cache"
-        headers[.xProvider] = attempted.providerID
-        headers[.xGatewyseAttempts] = String(attempted.attempts)
-        let stream = attempted.value
+        for (name, value) in pairs { if let field = HTTPField.Name(name) { headers[field] = value } }
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var buffer: [UInt8] = []
             buffer.reserveCapacity(1024)

@@ -9,19 +9,24 @@ import NIOCore
 /// message reveals nothing internal; the detail goes to the log.
 enum ErrorRenderer {
     static func response(for error: any Error, envelope: GatewayRequestContext.ErrorEnvelope, logger: Logger) -> Response {
-        let gatewayError = gatewayError(for: error, logger: logger)
+        let rendered = render(error, envelope: envelope, logger: logger)
         var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        for (name, value) in gatewayError.headers {
+        for (name, value) in rendered.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
+        return Response(status: .init(code: rendered.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: rendered.body)))
+    }
+
+    /// An error as status, headers (content type first) and body bytes, for the data plane's
+    /// channel handler as well as Hummingbird responses.
+    static func render(_ error: any Error, envelope: GatewayRequestContext.ErrorEnvelope, logger: Logger) -> (status: Int, headers: [(String, String)], body: [UInt8]) {
+        let gatewayError = gatewayError(for: error, logger: logger)
         let body: JSONValue
         switch envelope {
         case .openAI: body = gatewayError.openAIBody
         case .anthropic: body = ["type": "error", "error": ["type": .string(AnthropicErrorType.name(for: gatewayError)), "message": .string(gatewayError.message)]]
         }
-        return Response(status: .init(code: gatewayError.status), headers: headers,
-                        body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(body))))
+        return (gatewayError.status, [("Content-Type", "application/json")] + gatewayError.headers, JSONWriter.bytes(body))
     }
 
     static func gatewayError(for error: any Error, logger: Logger) -> GatewayError {
