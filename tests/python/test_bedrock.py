@@ -35,6 +35,7 @@ def test_text_with_sigv4(client, bedrock_mock):
     assert reply.choices[0].finish_reason == "stop"
     assert reply.usage.prompt_tokens > 0 and reply.usage.completion_tokens > 0
     assert reply.id.startswith("chatcmpl-")
+    assert reply.model == CLAUDE  # Converse names no model: the one called is reported
     sent = last_converse(bedrock_mock)
     # The model id's colon is percent-encoded in the path, and the request is SigV4-signed.
     assert sent["path"] == "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse"
@@ -56,6 +57,7 @@ def test_streamed_text(client, bedrock_mock):
                                             stream=True, stream_options={"include_usage": True})
     text, finish, usage, roles = "", None, None, []
     for chunk in stream:
+        assert chunk.model == CLAUDE
         usage = chunk.usage or usage
         for choice in chunk.choices:
             roles.append(choice.delta.role)

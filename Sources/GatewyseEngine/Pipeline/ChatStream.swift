@@ -8,16 +8,19 @@ public final class ChatStream: @unchecked Sendable {
     private let body: any UpstreamBody
     private var decoder: any ChatStreamDecoder
     public let providerID: String
+    /// Put in chunks whose provider does not name the model (Bedrock, Cohere).
+    let upstreamModel: String
     /// Whether the client asked for the usage chunk (`stream_options.include_usage`).
     let includeUsage: Bool
     public private(set) var usage: Usage?
     public private(set) var finishReason: FinishReason?
     private var ended = false
 
-    init(body: any UpstreamBody, decoder: any ChatStreamDecoder, providerID: String, includeUsage: Bool) {
+    init(body: any UpstreamBody, decoder: any ChatStreamDecoder, providerID: String, upstreamModel: String, includeUsage: Bool) {
         self.body = body
         self.decoder = decoder
         self.providerID = providerID
+        self.upstreamModel = upstreamModel
         self.includeUsage = includeUsage
     }
 
@@ -58,6 +61,7 @@ public final class ChatStream: @unchecked Sendable {
         var out: [ChatChunk] = []
         out.reserveCapacity(chunks.count)
         for var chunk in chunks {
+            if chunk.model.isEmpty { chunk.model = upstreamModel }
             if let usage = chunk.usage { self.usage = usage }
             for choice in chunk.choices { if let reason = choice.finishReason { finishReason = reason } }
             if !includeUsage, chunk.usage != nil {

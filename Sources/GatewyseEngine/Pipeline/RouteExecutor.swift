@@ -35,7 +35,9 @@ public struct RouteExecutor: Sendable {
     public func chat(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<ChatResponse> {
         try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
             let body = try await response.body.collect(upTo: maximumResponseBytes)
-            let parsed = try candidate.adapter.parseChatResponse(status: response.status, headers: response.headers, body: body)
+            var parsed = try candidate.adapter.parseChatResponse(status: response.status, headers: response.headers, body: body)
+            // Converse and Cohere answers do not name the model: report the one that was called.
+            if parsed.model.isEmpty { parsed.model = candidate.upstreamModel }
             return (parsed, parsed.usage?.totalTokens ?? 0)
         }
     }
@@ -45,7 +47,8 @@ public struct RouteExecutor: Sendable {
     public func chatStream(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<ChatStream> {
         try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
             let stream = ChatStream(body: response.body, decoder: candidate.adapter.makeChatStreamDecoder(for: request),
-                                    providerID: candidate.adapter.providerID, includeUsage: request.includeStreamUsage)
+                                    providerID: candidate.adapter.providerID, upstreamModel: candidate.upstreamModel,
+                                    includeUsage: request.includeStreamUsage)
             return (stream, 0)
         }
     }
