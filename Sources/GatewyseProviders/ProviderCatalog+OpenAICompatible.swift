@@ -51,9 +51,14 @@ extension ProviderCatalog {
 
         // §6: `random_seed` for `seed`; `tool_choice: "any"` for required; tool-call ids must be
         // [a-zA-Z0-9]{9}; finish reason `model_length` means `length`; usage arrives unasked.
+        // Mistral refuses fields it does not know with 422 `extra_forbidden` (seen in public bug
+        // reports for `max_completion_tokens`, `stream_options.include_usage` and
+        // `messages[].name`), so those are renamed or dropped even when the client sent them.
         entry("mistral", "Mistral AI", "https://api.mistral.ai/v1", key: "MISTRAL_API_KEY",
               [.chat, .embeddings, .audio, .moderation]) {
-            $0.renamedParameters = ["seed": "random_seed"]
+            $0.renamedParameters = ["seed": "random_seed", "max_completion_tokens": "max_tokens"]
+            $0.droppedParameters = ["stream_options"]
+            $0.dropsMessageName = true
             $0.requiredToolChoiceValue = "any"
             $0.requiresNineCharacterToolCallIDs = true
             $0.finishReasonMap = ["model_length": "length"]

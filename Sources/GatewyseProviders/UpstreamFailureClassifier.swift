@@ -52,7 +52,9 @@ public enum UpstreamFailureClassifier {
     }
 
     /// The human message of an OpenAI-style error body, tolerant of the variants providers send:
-    /// `{"error":{"message"}}`, `{"error":"…"}`, `{"message"}`, `{"detail"}` (FastAPI).
+    /// `{"error":{"message"}}`, `{"error":"…"}`, `{"message"}`, `{"detail"}` (FastAPI), and
+    /// Mistral's 422 whose `message` is an object (`{"detail":[…]}`, providers.md §6), written
+    /// out as JSON so the field it names reaches the client.
     public static func openAIStyleMessage(_ body: [UInt8]) -> String? {
         guard let json = try? JSONParser.parse(body) else {
             let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingSpaces
@@ -60,7 +62,10 @@ public enum UpstreamFailureClassifier {
         }
         if let message = json["error"]?["message"]?.stringValue { return message }
         if let message = json["error"]?.stringValue { return message }
-        if let message = json["message"]?.stringValue { return message }
+        if let message = json["message"] {
+            if let text = message.stringValue { return text }
+            if message.objectValue != nil || message.arrayValue != nil { return JSONWriter.string(message) }
+        }
         if let detail = json["detail"] {
             return detail.stringValue ?? JSONWriter.string(detail)
         }

@@ -6,21 +6,21 @@ extension AnthropicMessagesWire {
     /// Image formats Anthropic reads (providers.md §2 "Capabilities": jpeg/png/gif/webp).
     static let imageMediaTypes: Set<String> = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 
-    /// Text, image and document blocks for OpenAI content. Empty text is left out: Anthropic
-    /// refuses empty text blocks.
+    /// Text, image and document blocks for OpenAI content. Blank text is left out: Anthropic
+    /// refuses empty and whitespace-only text blocks (`isBlank`).
     static func contentBlocks(_ content: MessageContent?, path: String) throws(GatewayError) -> [JSONValue] {
         switch content {
         case nil:
             return []
         case .text(let text)?:
-            return text.isEmpty ? [] : [textBlock(text)]
+            return isBlank(text) ? [] : [textBlock(text)]
         case .parts(let parts)?:
             var blocks: [JSONValue] = []
             for (j, part) in parts.enumerated() {
                 let partPath = "\(path)[\(j)]"
                 switch part {
                 case .text(let text):
-                    if !text.isEmpty { blocks.append(textBlock(text)) }
+                    if !isBlank(text) { blocks.append(textBlock(text)) }
                 case .imageURL(let url, _):
                     blocks.append(try imageBlock(url, path: "\(partPath).image_url.url"))
                 case .inputAudio:

@@ -41,7 +41,7 @@ extension AnthropicMessagesWire {
             let path = "messages[\(i)]"
             switch message.role {
             case .system, .developer:
-                if let text = message.content?.plainText, !text.isEmpty { system.append(text) }
+                if let text = message.content?.plainText, !isBlank(text) { system.append(text) }
             case .user:
                 append("user", blocks: try contentBlocks(message.content, path: "\(path).content"))
             case .tool:
@@ -109,7 +109,7 @@ extension AnthropicMessagesWire {
         block.appendUnique("tool_use_id", .string(toolUseID(message.toolCallID ?? "")))
         switch message.content {
         case .text(let text)?:
-            if !text.isEmpty { block.appendUnique("content", .string(text)) }
+            if !isBlank(text) { block.appendUnique("content", .string(text)) }
         case .parts?:
             let blocks = try contentBlocks(message.content, path: "\(path).content")
             if !blocks.isEmpty { block.appendUnique("content", .array(blocks)) }

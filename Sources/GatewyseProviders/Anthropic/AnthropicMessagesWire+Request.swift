@@ -36,7 +36,11 @@ extension AnthropicMessagesWire {
         if let system = conversation.system { body.appendUnique("system", .string(system)) }
         body.appendUnique("messages", .array(conversation.messages))
         if request.stream { body.appendUnique("stream", true) }
-        if let stop = request.stop, !stop.isEmpty { body.appendUnique("stop_sequences", .array(stop.map(JSONValue.string))) }
+        // Anthropic refuses a stop sequence that is empty or only whitespace (400 "stop_sequences:
+        // each stop sequence must contain non-whitespace"), which OpenAI clients often send
+        // ("\n"): such sequences are left out rather than failing the whole request.
+        let stops = (request.stop ?? []).filter { !isBlank($0) }
+        if !stops.isEmpty { body.appendUnique("stop_sequences", .array(stops.map(JSONValue.string))) }
         if let thinking {
             // With extended thinking Anthropic refuses temperature ≠ 1, top_p < 0.95 and top_k
             // (providers.md §4.1 "Reasoning": "temperature must then be 1"): leave them out.

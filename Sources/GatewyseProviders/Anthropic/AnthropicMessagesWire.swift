@@ -47,6 +47,12 @@ public enum AnthropicMessagesWire {
         return usage
     }
 
+    /// Text that is empty or only whitespace. Anthropic refuses such text blocks ("text content
+    /// blocks must contain non-whitespace text"), and so does Bedrock's Converse ("The text field
+    /// in the ContentBlock object … is blank"): an assistant turn of "\n\n", common in stored
+    /// histories, would otherwise fail the whole request. Such text is left out.
+    static func isBlank(_ text: String) -> Bool { text.allSatisfy(\.isWhitespace) }
+
     /// Anthropic tool-use ids must match `^[a-zA-Z0-9_-]+$`; ids minted by other providers may not.
     /// Other characters become `_`, the same way in `tool_use` and `tool_result`, so pairs still match.
     static func toolUseID(_ id: String) -> String {

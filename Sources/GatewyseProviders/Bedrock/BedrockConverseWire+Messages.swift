@@ -24,8 +24,9 @@ extension BedrockConverseWire {
 
     /// Folds the OpenAI message list into Converse's alternating turns: system and developer
     /// messages → `system`; `role: tool` → `toolResult` blocks in a user turn (the results of
-    /// one assistant turn share one message); consecutive messages of a role merge; empty text
-    /// is left out (Converse refuses blank text blocks).
+    /// one assistant turn share one message); consecutive messages of a role merge; empty or
+    /// whitespace-only text is left out (Converse refuses blank text blocks), so a blank assistant
+    /// turn disappears and the user turns around it merge.
     static func encodeConversation(_ messages: [ChatMessage]) throws(GatewayError) -> Conversation {
         var conversation = Conversation()
         var turns: [Turn] = []
@@ -39,7 +40,7 @@ extension BedrockConverseWire {
             let path = "messages[\(i)]"
             switch message.role {
             case .system, .developer:
-                if let text = message.content?.plainText, !text.isEmpty { conversation.system.append(text) }
+                if let text = message.content?.plainText, !AnthropicMessagesWire.isBlank(text) { conversation.system.append(text) }
             case .user:
                 append("user", blocks: try contentBlocks(message.content, path: "\(path).content"))
             case .tool:
@@ -69,7 +70,7 @@ extension BedrockConverseWire {
         case nil:
             return []
         case .text(let text)?:
-            return text.isEmpty ? [] : [["text": .string(text)]]
+            return AnthropicMessagesWire.isBlank(text) ? [] : [["text": .string(text)]]
         case .parts(let parts)?:
             var blocks: [JSONValue] = []
             var documents = 0
@@ -77,7 +78,7 @@ extension BedrockConverseWire {
                 let partPath = "\(path)[\(j)]"
                 switch part {
                 case .text(let text):
-                    if !text.isEmpty { blocks.append(["text": .string(text)]) }
+                    if !AnthropicMessagesWire.isBlank(text) { blocks.append(["text": .string(text)]) }
                 case .imageURL(let url, _):
                     blocks.append(try mediaBlock(url, path: "\(partPath).image_url.url", documentNumber: &documents))
                 case .other(let object) where object["type"] == "file":
@@ -109,11 +110,11 @@ extension BedrockConverseWire {
         throw .invalidRequest("Field '\(path)' has media type '\(mediaType)', which Bedrock Converse does not read.", param: path, code: "INVALID_FIELD")
     }
 
-    /// `{toolResult:{toolUseId, content:[{text}]}}`; an empty result is an empty JSON object,
-    /// since Converse refuses blank text.
+    /// `{toolResult:{toolUseId, content:[{text}]}}`; an empty or whitespace-only result is an
+    /// empty JSON object, since Converse refuses blank text.
     static func toolResultBlock(_ message: ChatMessage) -> JSONValue {
         let text = message.content?.plainText ?? ""
-        let content: JSONValue = text.isEmpty ? [["json": [:]]] : [["text": .string(text)]]
+        let content: JSONValue = AnthropicMessagesWire.isBlank(text) ? [["json": [:]]] : [["text": .string(text)]]
         return ["toolResult": ["toolUseId": .string(toolUseID(message.toolCallID ?? "")), "content": content]]
     }
 
