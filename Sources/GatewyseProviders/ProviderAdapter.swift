@@ -52,6 +52,10 @@ public protocol ProviderAdapter: Sendable {
     func incompatibility(with request: ChatRequest) -> String?
     func makeChatRequest(_ request: ChatRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
     func parseChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ChatResponse
+    /// The 2xx answer as the client may receive it unchanged — an OpenAI-format upstream whose
+    /// answers need no rewriting — with its usage; nil when it must be parsed and re-encoded.
+    /// Defaults to nil (`ProviderAdapter+Verbatim.swift`).
+    func verbatimChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> VerbatimChatResponse?
     func makeChatStreamDecoder(for request: ChatRequest) -> any ChatStreamDecoder
     /// Classifies a non-2xx answer.
     func parseFailure(status: Int, headers: [(String, String)], body: [UInt8]) -> UpstreamFailure

@@ -19,6 +19,13 @@ public struct InferencePipeline: Sendable {
         return try await executor.chat(request, route: route, tenantID: principal.tenantID, logger: logger)
     }
 
+    /// `chat` for OpenAI-format clients, which may receive an OpenAI-format upstream's answer
+    /// unchanged (`RouteExecutor.chatForOpenAIClient`).
+    public func chatForOpenAIClient(_ request: ChatRequest, principal: Principal, logger: Logger) async throws -> RouteExecutor.Attempted<OpenAIChatAnswer> {
+        let route = try resolver.resolve(model: request.model, tenantID: principal.tenantID)
+        return try await executor.chatForOpenAIClient(request, route: route, tenantID: principal.tenantID, logger: logger)
+    }
+
     public func chatStream(_ request: ChatRequest, principal: Principal, logger: Logger) async throws -> RouteExecutor.Attempted<ChatStream> {
         let route = try resolver.resolve(model: request.model, tenantID: principal.tenantID)
         return try await executor.chatStream(request, route: route, tenantID: principal.tenantID, logger: logger)

@@ -34,12 +34,30 @@ public struct RouteExecutor: Sendable {
 
     public func chat(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<ChatResponse> {
         try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
-            let body = try await response.body.collect(upTo: maximumResponseBytes)
-            var parsed = try candidate.adapter.parseChatResponse(status: response.status, headers: response.headers, body: body)
-            // Converse and Cohere answers do not name the model: report the one that was called.
-            if parsed.model.isEmpty { parsed.model = candidate.upstreamModel }
+            let parsed = try Self.translated(candidate, status: response.status, headers: response.headers,
+                                             body: try await response.body.collect(upTo: maximumResponseBytes))
             return (parsed, parsed.usage?.totalTokens ?? 0)
         }
+    }
+
+    /// A chat for an OpenAI-format client: an answer the adapter can hand on unchanged is
+    /// forwarded as it came (only its usage is read), anything else is translated.
+    public func chatForOpenAIClient(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<OpenAIChatAnswer> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+            let body = try await response.body.collect(upTo: maximumResponseBytes)
+            if let verbatim = try candidate.adapter.verbatimChatResponse(status: response.status, headers: response.headers, body: body) {
+                return (.verbatim(verbatim), verbatim.usage?.totalTokens ?? 0)
+            }
+            let parsed = try Self.translated(candidate, status: response.status, headers: response.headers, body: body)
+            return (.translated(parsed), parsed.usage?.totalTokens ?? 0)
+        }
+    }
+
+    private static func translated(_ candidate: RouteCandidate, status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ChatResponse {
+        var parsed = try candidate.adapter.parseChatResponse(status: status, headers: headers, body: body)
+        // Converse and Cohere answers do not name the model: report the one that was called.
+        if parsed.model.isEmpty { parsed.model = candidate.upstreamModel }
+        return parsed
     }
 
     /// Opens a stream. Failover happens only until an upstream answers 2xx: from then on bytes may

@@ -44,10 +44,15 @@ struct ChatCompletionsResponder: Sendable {
                                          ("X-Provider", attempted.providerID), ("X-Gatewyse-Attempts", String(attempted.attempts))],
                                attempted.value)
             }
-            let attempted = try await runtime.pipeline.chat(chat, principal: principal, logger: logger)
+            let attempted = try await runtime.pipeline.chatForOpenAIClient(chat, principal: principal, logger: logger)
+            let body: [UInt8]
+            switch attempted.value {
+            case .verbatim(let answer): body = answer.body
+            case .translated(let response): body = JSONWriter.bytes(OpenAIChatWire.encodeResponse(response))
+            }
             return .complete(status: 200, headers: [("Content-Type", "application/json"), ("X-Provider", attempted.providerID),
                                                     ("X-Gatewyse-Attempts", String(attempted.attempts))],
-                             body: JSONWriter.bytes(OpenAIChatWire.encodeResponse(attempted.value)))
+                             body: body)
         } catch {
             let rendered = ErrorRenderer.render(error, envelope: .openAI, logger: logger)
             return .complete(status: rendered.status, headers: rendered.headers, body: rendered.body)

@@ -1,0 +1,111 @@
+/// Checks that bytes are one JSON object and finds where some of its top-level members' values
+/// are, without building values: the data plane forwards an OpenAI-format upstream's answer as
+/// it came and only needs its `usage`. Syntax is checked as strictly as `JSONParser` does
+/// (structure, escapes, control characters, numbers, depth), except that the UTF-8 of strings
+/// that are skipped is not validated (the client's JSON parser does that).
+public enum JSONSkimmer {
+    /// The byte ranges of the values of `keys` among the top-level members (the last one wins
+    /// for a repeated key, as in `JSONParser`). Throws unless `buffer` is one JSON object.
+    public static func topLevelValues(in buffer: UnsafeBufferPointer<UInt8>, keys: Set<String>) throws(JSONParser.SyntaxError) -> [String: Range<Int>] {
+        var cursor = JSONParser.Cursor(bytes: buffer)
+        var found: [String: Range<Int>] = [:]
+        cursor.skipWhitespace()
+        guard cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: "{") else { throw cursor.error("expected a JSON object") }
+        cursor.index += 1
+        cursor.skipWhitespace()
+        if cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: "}") {
+            cursor.index += 1
+        } else {
+            while true {
+                cursor.skipWhitespace()
+                guard cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: "\"") else { throw cursor.error("expected a string key") }
+                let key = try cursor.parseString()
+                cursor.skipWhitespace()
+                guard cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: ":") else { throw cursor.error("expected ':' after key") }
+                cursor.index += 1
+                cursor.skipWhitespace()
+                let start = cursor.index
+                try cursor.skipValue(depth: 1)
+                if keys.contains(key) { found[key] = start..<cursor.index }
+                cursor.skipWhitespace()
+                guard cursor.index < buffer.count else { throw cursor.error("unexpected end of input in object") }
+                if buffer[cursor.index] == UInt8(ascii: ",") { cursor.index += 1; continue }
+                if buffer[cursor.index] == UInt8(ascii: "}") { cursor.index += 1; break }
+                throw cursor.error("expected ',' or '}' in object")
+            }
+        }
+        cursor.skipWhitespace()
+        guard cursor.index == buffer.count else { throw cursor.error("unexpected data after the JSON value") }
+        return found
+    }
+}
+
+extension JSONParser.Cursor {
+    /// Moves past one value, checking its syntax, allocating nothing.
+    mutating func skipValue(depth: Int) throws(JSONParser.SyntaxError) {
+        guard index < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            try skipContainer(depth: depth + 1)
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try parseNumber()
+        default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
+        }
+    }
+
+    private mutating func skipContainer(depth: Int) throws(JSONParser.SyntaxError) {
+        guard depth <= JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
+        let isObject = bytes[index] == UInt8(ascii: "{")
+        let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == close { index += 1; return }
+        while true {
+            skipWhitespace()
+            if isObject {
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                try skipString()
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
+                index += 1
+                skipWhitespace()
+            }
+            try skipValue(depth: depth)
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == close { index += 1; return }
+            throw error(isObject ? "expected ',' or '}' in object" : "expected ',' or ']' in array")
+        }
+    }
+
+    /// Past a string: escapes must be valid, control characters escaped.
+    private mutating func skipString() throws(JSONParser.SyntaxError) {
+        index += 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { index += 1; return }
+            if byte < 0x20 { throw error("unescaped control character in string") }
+            if byte == UInt8(ascii: "\\") {
+                index += 1
+                guard index < bytes.count else { throw error("unexpected end of input in string") }
+                switch bytes[index] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+                     UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    index += 1
+                case UInt8(ascii: "u"):
+                    index += 1
+                    _ = try parseHex4()
+                default:
+                    throw error("invalid escape sequence in string")
+                }
+                continue
+            }
+            index += 1
+        }
+        throw error("unterminated string")
+    }
+}

@@ -1,0 +1,50 @@
+import GatewyseCore
+
+/// An OpenAI-format answer forwarded to an OpenAI-format client byte for byte: the data plane
+/// skips parsing it into the unified model and encoding it again (docs/PERFORMANCE.md), and
+/// reads only its usage, for metering.
+public struct VerbatimChatResponse: Sendable {
+    public var body: [UInt8]
+    public var usage: Usage?
+
+    public init(body: [UInt8], usage: Usage?) {
+        self.body = body
+        self.usage = usage
+    }
+}
+
+extension ProviderAdapter {
+    /// Native formats are always translated.
+    public func verbatimChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> VerbatimChatResponse? { nil }
+}
+
+extension OpenAICompatibleAdapter {
+    /// Verbatim unless a quirk rewrites answers (a finish-reason map). The body is still checked
+    /// to be a JSON object with a `choices` array — a broken answer is the provider's 502, not
+    /// something to hand on — and `usage`, when present, must read as OpenAI usage.
+    public func verbatimChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> VerbatimChatResponse? {
+        guard quirks.finishReasonMap.isEmpty else { return nil }
+        let members: [String: Range<Int>]
+        do {
+            members = try body.withUnsafeBufferPointer { buffer throws(JSONParser.SyntaxError) in
+                try JSONSkimmer.topLevelValues(in: buffer, keys: ["choices", "usage"])
+            }
+        } catch {
+            throw GatewayError.badUpstreamResponse(providerID, error.description)
+        }
+        guard let choices = members["choices"], body[choices.lowerBound] == UInt8(ascii: "[") else {
+            throw GatewayError.badUpstreamResponse(providerID, "the answer has no 'choices' array")
+        }
+        guard let usageRange = members["usage"], body[usageRange.lowerBound] == UInt8(ascii: "{") else {
+            return VerbatimChatResponse(body: body, usage: nil)
+        }
+        do {
+            let usage = try OpenAIChatWire.decodeUsage(JSONFieldReader(body: JSONParser.parse(body[usageRange])))
+            return VerbatimChatResponse(body: body, usage: usage)
+        } catch let error as GatewayError {
+            throw GatewayError.badUpstreamResponse(providerID, "usage: \(error.message)")
+        } catch {
+            throw GatewayError.badUpstreamResponse(providerID, "usage: \(error)")
+        }
+    }
+}

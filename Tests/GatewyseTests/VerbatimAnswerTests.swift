@@ -1,0 +1,55 @@
+import GatewyseCore
+import GatewyseProviders
+import Testing
+
+@Suite("Verbatim answers: the skimmer and OpenAI-format pass-through")
+struct VerbatimAnswerTests {
+    static func skim(_ text: String, keys: Set<String> = ["usage", "choices"]) throws -> [String: String] {
+        let bytes = Array(text.utf8)
+        let ranges = try bytes.withUnsafeBufferPointer { try JSONSkimmer.topLevelValues(in: $0, keys: keys) }
+        return ranges.mapValues { String(decoding: bytes[$0], as: UTF8.self) }
+    }
+
+    @Test("finds top-level values only, skipping nested look-alikes, strings with escapes and every value type")
+    func ranges() throws {
+        let found = try Self.skim(#"{"id":"a\"usage\"","x":{"usage":1},"choices":[{"m":[1,2.5e-3,true,null,"\u00e9"]}],"usage":{"total_tokens":3}}"#)
+        #expect(found == ["choices": #"[{"m":[1,2.5e-3,true,null,"\u00e9"]}]"#, "usage": #"{"total_tokens":3}"#])
+        #expect(try Self.skim("  {}  ").isEmpty)
+        #expect(throws: JSONParser.SyntaxError.self) { try Self.skim("[1]") }
+    }
+
+    @Test("refuses what JSONParser refuses", arguments: [
+        #"{"a":1} x"#, #"{"a":"\q"}"#, "{\"a\":\"\u{01}\"}", #"{"a":01}"#, #"{"a":[1,]}"#, #"{"a":tru}"#, #"{"a":"x"#,
+        String(repeating: "[", count: 300) + String(repeating: "]", count: 300),
+    ])
+    func malformed(_ text: String) {
+        #expect(throws: JSONParser.SyntaxError.self) { try Self.skim(#"{"k":"# + text + "}") }
+        #expect(throws: JSONParser.SyntaxError.self) { try Self.skim(text) }
+    }
+
+    static func adapter(_ type: String) -> any ProviderAdapter {
+        let entry = ProviderCatalog.entry(forType: type)!
+        return ProviderRegistry.makeAdapter(for: ProviderConfiguration(id: type, entry: entry, baseURL: "https://example.com/v1", apiKey: Secret("k")))
+    }
+
+    @Test("an OpenAI-format answer goes on byte for byte with its usage read; quirks that rewrite answers and native formats opt out")
+    func passThrough() throws {
+        let body = Array(#"{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":1}}}"#.utf8)
+        let verbatim = try #require(try Self.adapter("openai").verbatimChatResponse(status: 200, headers: [], body: body))
+        #expect(verbatim.body == body)
+        #expect(verbatim.usage?.totalTokens == 7)
+        #expect(verbatim.usage?.cachedPromptTokens == 1)
+        // Together maps its `eos` finish reason: the answer must be rewritten.
+        #expect(try Self.adapter("together").verbatimChatResponse(status: 200, headers: [], body: body) == nil)
+        #expect(try Self.adapter("anthropic").verbatimChatResponse(status: 200, headers: [], body: body) == nil)
+        let noUsage = Array(#"{"choices":[]}"#.utf8)
+        #expect(try Self.adapter("groq").verbatimChatResponse(status: 200, headers: [], body: noUsage)?.usage == nil)
+    }
+
+    @Test("a broken answer is the provider's 502, not something to hand on")
+    func broken() {
+        for text in [#"{"choices":{}}"#, #"{"id":"x"}"#, #"{"choices":[]"#, #"{"choices":[],"usage":{"prompt_tokens":"many"}}"#] {
+            #expect(throws: GatewayError.self, "\(text)") { try Self.adapter("openai").verbatimChatResponse(status: 200, headers: [], body: Array(text.utf8)) }
+        }
+    }
+}
