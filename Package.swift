@@ -82,6 +82,6 @@ let package = Package(
         .testTarget(name: "GatewyseTests", dependencies: [
             "GatewyseTesting", "GatewyseServer", "GatewyseRouting",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ]),
+        ], exclude: ["Fixtures"]),
     ]
 )
