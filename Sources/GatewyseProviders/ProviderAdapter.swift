@@ -71,6 +71,15 @@ public protocol ProviderAdapter: Sendable {
     /// neither the model nor the usage (Gemini).
     func parseEmbeddingResponse(status: Int, headers: [(String, String)], body: [UInt8],
                                 for request: EmbeddingRequest, upstreamModel: String) throws(GatewayError) -> EmbeddingResponse
+
+    // Rerank (`POST /v1/rerank`), refused by default like embeddings.
+
+    /// Why this provider cannot serve `request` (no rerank…), or nil.
+    func rerankIncompatibility(with request: RerankRequest) -> String?
+    func makeRerankRequest(_ request: RerankRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
+    /// Reads a 2xx answer; `request` gives the document count to check indices against.
+    func parseRerankResponse(status: Int, headers: [(String, String)], body: [UInt8],
+                             for request: RerankRequest, upstreamModel: String) throws(GatewayError) -> RerankResponse
 }
 
 extension ProviderAdapter {
@@ -87,5 +96,21 @@ extension ProviderAdapter {
     public func parseEmbeddingResponse(status: Int, headers: [(String, String)], body: [UInt8],
                                        for request: EmbeddingRequest, upstreamModel: String) throws(GatewayError) -> EmbeddingResponse {
         throw GatewayError.unsupportedCapability("Provider '\(providerID)' cannot serve embeddings through this gateway.", param: "model")
+    }
+}
+
+extension ProviderAdapter {
+    /// Skips the provider: its catalog entry lists no rerank, or its adapter does not implement it.
+    public func rerankIncompatibility(with request: RerankRequest) -> String? {
+        capabilities.contains(.rerank) ? "offers rerank, but the gateway does not implement it for it yet" : "does not offer rerank"
+    }
+
+    public func makeRerankRequest(_ request: RerankRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
+        throw GatewayError.unsupportedCapability("Provider '\(providerID)' cannot serve rerank through this gateway.", param: "model")
+    }
+
+    public func parseRerankResponse(status: Int, headers: [(String, String)], body: [UInt8],
+                                    for request: RerankRequest, upstreamModel: String) throws(GatewayError) -> RerankResponse {
+        throw GatewayError.unsupportedCapability("Provider '\(providerID)' cannot serve rerank through this gateway.", param: "model")
     }
 }

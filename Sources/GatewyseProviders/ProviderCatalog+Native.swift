@@ -22,9 +22,9 @@ extension ProviderCatalog {
                              apiKeyVariable: "AWS_BEARER_TOKEN_BEDROCK", baseURLVariable: nil, auth: .awsSigV4,
                              capabilities: [.chat], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
         // providers.md §7: base without a version segment (the adapter appends `/v2/chat`); the
-        // key is a Bearer token. Chat only until the gateway serves embeddings and rerank.
+        // key is a Bearer token. Chat (`/v2/chat`), embeddings (`/v2/embed`), rerank (`/v2/rerank`).
         ProviderCatalogEntry(type: "cohere", displayName: "Cohere", defaultBaseURL: "https://api.cohere.com",
                              apiKeyVariable: "COHERE_API_KEY", baseURLVariable: nil, auth: .bearer(optional: false),
-                             capabilities: [.chat], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
+                             capabilities: [.chat, .embeddings, .rerank], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
     ]
 }

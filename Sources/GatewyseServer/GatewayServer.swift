@@ -32,6 +32,7 @@ public enum GatewayServer {
         HealthController(runtime: runtime).register(on: router)
         OpenAIController(runtime: runtime).register(on: router)
         EmbeddingsController(runtime: runtime).register(on: router)
+        RerankController(runtime: runtime).register(on: router)
         AnthropicMessagesController(runtime: runtime).register(on: router)
         return router
     }

@@ -1,7 +1,7 @@
 import GatewyseCore
 
 /// What `MockCohereUpstream` does, chosen by the request's `model`: `error-429` (a trial key's
-/// rate limit), `error-500`, `error-400`, `error-402`; `cohere-tool` calls the request's first
+/// rate limit), `error-500`, `error-400`, `error-402` (on every endpoint); `cohere-tool` calls the request's first
 /// tool with `{"city":"Paris"}` (so does any request with `tool_choice: REQUIRED`),
 /// `cohere-parallel-tools` calls the first two; `cohere-thinking` answers with a thinking block
 /// before the text; `cohere-stream-error` ends with `finish_reason: ERROR` and `delta.error`;
@@ -11,14 +11,22 @@ enum MockCohereScenario {
     /// Content items (`text` / `thinking`), tool calls and the finish reason.
     case reply(content: [JSONValue], toolPlan: String?, toolCalls: [JSONValue], finishReason: String, error: String?)
 
-    static func forRequest(_ body: JSONObject) -> MockCohereScenario {
-        let model = body["model"]?.stringValue ?? ""
+    /// The error models, shared by `/v2/chat`, `/v2/embed` and `/v2/rerank`.
+    static func failure(model: String) -> (status: Int, message: String)? {
         switch model {
         case "error-429":
-            return .error(status: 429, message: "You are using a Trial key, which is limited to 20 API calls / minute. You can continue to use the Trial key for free or upgrade to a Production key with higher rate limits at 'https://dashboard.cohere.com/api-keys'.")
-        case "error-500": return .error(status: 500, message: "internal server error, this has been reported to our developers")
-        case "error-400": return .error(status: 400, message: "invalid request: mock rejected the request")
-        case "error-402": return .error(status: 402, message: "Please add or update your payment method at https://dashboard.cohere.com/billing")
+            (429, "You are using a Trial key, which is limited to 20 API calls / minute. You can continue to use the Trial key for free or upgrade to a Production key with higher rate limits at 'https://dashboard.cohere.com/api-keys'.")
+        case "error-500": (500, "internal server error, this has been reported to our developers")
+        case "error-400": (400, "invalid request: mock rejected the request")
+        case "error-402": (402, "Please add or update your payment method at https://dashboard.cohere.com/billing")
+        default: nil
+        }
+    }
+
+    static func forRequest(_ body: JSONObject) -> MockCohereScenario {
+        let model = body["model"]?.stringValue ?? ""
+        if let failure = failure(model: model) { return .error(status: failure.status, message: failure.message) }
+        switch model {
         case "cohere-stream-error":
             return .reply(content: [["type": "text", "text": "Partial "]], toolPlan: nil, toolCalls: [], finishReason: "ERROR",
                           error: "internal error while generating")

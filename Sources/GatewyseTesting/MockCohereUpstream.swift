@@ -6,7 +6,8 @@ import NIOPosix
 /// A mock Cohere API v2 upstream on loopback, faithful to providers.md §7 and the §5 checklist:
 /// `POST /v2/chat`, JSON or (with `stream: true`) SSE events with `event: <type>` and
 /// `data: {"type": <type>, …}` in the documented order, validated as the real API does
-/// (`MockCohereValidator`), Cohere error bodies `{"id", "message"}`. The scenario is chosen by
+/// (`MockCohereValidator`), Cohere error bodies `{"id", "message"}`; `POST /v2/embed`
+/// (`MockCohereEmbed`) and `POST /v2/rerank` (`MockCohereRerank`). The scenario is chosen by
 /// the request's model (`MockCohereScenario`). Every request is recorded, readable at
 /// `GET /__mock/requests`.
 public final class MockCohereUpstream: MockUpstream, @unchecked Sendable {
@@ -24,6 +25,18 @@ public final class MockCohereUpstream: MockUpstream, @unchecked Sendable {
     /// it is valid: lets adapter tests check their bodies without a socket.
     public static func validationError(headers: [String: String], body: JSONValue?) -> String? {
         MockCohereValidator.validate(headers: headers, body: body)?.message
+    }
+
+    /// The message the mock's `/v2/embed` would refuse this body with, or nil when it is valid.
+    public static func embedValidationError(body: JSONValue?) -> String? {
+        do throws(MockCohereValidator.Rejection) { _ = try MockCohereEmbed.answer(body: body) } catch { return error.message }
+        return nil
+    }
+
+    /// The message the mock's `/v2/rerank` would refuse this body with, or nil when it is valid.
+    public static func rerankValidationError(body: JSONValue?) -> String? {
+        do throws(MockCohereValidator.Rejection) { _ = try MockCohereRerank.answer(body: body) } catch { return error.message }
+        return nil
     }
 }
 
@@ -51,6 +64,22 @@ final class MockCohereHTTPHandler: MockHTTPConnection, @unchecked Sendable {
                 return
             }
             chat(context: context, body: json?.objectValue ?? JSONObject())
+        case (.POST, "/v2/embed"), (.POST, "/v2/rerank"):
+            var headers: [String: String] = [:]
+            for (name, value) in head.headers { headers[name.lowercased()] = value }
+            let json = try? JSONParser.parse(body)
+            recorder.record(RecordedRequest(method: "POST", path: head.uri, headers: headers, body: json))
+            guard headers["authorization"].map({ $0.hasPrefix("Bearer ") && $0.count > 7 }) == true else {
+                return sendError(context: context, status: 401, message: "no api key supplied")
+            }
+            if let failure = MockCohereScenario.failure(model: json?["model"]?.stringValue ?? "") {
+                return sendError(context: context, status: failure.status, message: failure.message)
+            }
+            do throws(MockCohereValidator.Rejection) {
+                sendJSON(context: context, status: 200, path == "/v2/embed" ? try MockCohereEmbed.answer(body: json) : try MockCohereRerank.answer(body: json))
+            } catch {
+                sendError(context: context, status: error.status, message: error.message)
+            }
         default:
             sendError(context: context, status: 404, message: "Not Found: \(head.method) \(path)")
         }

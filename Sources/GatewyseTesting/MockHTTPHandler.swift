@@ -26,6 +26,12 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
                 return
             }
             chat(context: context, model: model, body: object)
+        case (.POST, _) where path.hasSuffix("/rerank"):
+            var headers: [String: String] = [:]
+            for (name, value) in head.headers { headers[name.lowercased()] = value }
+            let json = try? JSONParser.parse(body)
+            recorder.record(RecordedRequest(method: "POST", path: head.uri, headers: headers, body: json))
+            rerank(context: context, headers: headers, body: json)
         case (.POST, _) where path.hasSuffix("/embeddings"):
             var headers: [String: String] = [:]
             for (name, value) in head.headers { headers[name.lowercased()] = value }

@@ -158,11 +158,11 @@ struct CohereRequestMappingTests {
         #expect(adapter.incompatibility(with: try F.request(#"{"model":"m","n":1,"logprobs":true,"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/cat.png"}}]}]}"#)) == nil)
     }
 
-    @Test("the registry builds a CohereAdapter for type cohere; the catalog entry is chat-only with a Bearer key from COHERE_API_KEY")
+    @Test("the registry builds a CohereAdapter for type cohere; the catalog entry offers chat, embeddings and rerank with a Bearer key from COHERE_API_KEY")
     func registration() {
         let configuration = ProviderConfiguration(id: "co", entry: F.entry, baseURL: F.entry.defaultBaseURL!, apiKey: F.key)
         #expect(ProviderRegistry.makeAdapter(for: configuration) is CohereAdapter)
-        #expect(F.entry.capabilities == [.chat])
+        #expect(F.entry.capabilities == [.chat, .embeddings, .rerank])
         #expect(F.entry.apiKeyVariable == "COHERE_API_KEY")
         #expect(F.entry.auth == .bearer(optional: false))
         #expect(F.entry.defaultBaseURL == "https://api.cohere.com")

@@ -195,6 +195,14 @@ providers:
     api_key: ${{BEDROCK_API_KEY}}
     base_url: http://127.0.0.1:{bedrock_port}
     allow_private_network: true
+  # The OpenAI mock also plays a vLLM server's `/v1/rerank`.
+  - id: vllm
+    type: vllm
+    api_key: ${{MOCK_KEY}}
+    base_url: http://127.0.0.1:{mock_port}/v1
+  - id: vllm-down
+    type: vllm
+    base_url: http://127.0.0.1:{dead_port}/v1
   - id: claude
     type: anthropic
     api_key: ${{MOCK_KEY}}
@@ -218,6 +226,14 @@ models:
         model: whatever
       - provider: mock
         model: text-embedding-3-small
+  - name: rerank-failover
+    # Rerank: the unreachable vLLM first, then Cohere.
+    strategy: priority
+    targets:
+      - provider: vllm-down
+        model: bge-reranker
+      - provider: cohere
+        model: rerank-v3.5
 tenants:
   - id: acme
     api_keys:

@@ -38,6 +38,13 @@ public struct InferencePipeline: Sendable {
         return try await executor.embeddings(request, route: route, tenantID: principal.tenantID, logger: logger)
     }
 
+    /// `POST /v1/rerank`: the same route lookup, then the attempt loop with rerank-capable
+    /// candidates only.
+    public func rerank(_ request: RerankRequest, principal: Principal, logger: Logger) async throws -> RouteExecutor.Attempted<RerankResponse> {
+        let route = try resolver.resolve(model: request.model, tenantID: principal.tenantID)
+        return try await executor.rerank(request, route: route, tenantID: principal.tenantID, logger: logger)
+    }
+
     /// The models a principal may address, for `GET /v1/models`: every alias, then every
     /// `provider/model` the configuration names (declared provider models and alias targets).
     public func listModels(for principal: Principal) -> [ModelListing] {

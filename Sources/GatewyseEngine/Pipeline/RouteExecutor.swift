@@ -83,6 +83,16 @@ public struct RouteExecutor: Sendable {
         }
     }
 
+    /// Rerank, like embeddings: candidates without rerank are skipped with the reason.
+    public func rerank(_ request: RerankRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<RerankResponse> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+            let body = try await response.body.collect(upTo: maximumResponseBytes)
+            let parsed = try candidate.adapter.parseRerankResponse(status: response.status, headers: response.headers, body: body,
+                                                                   for: request, upstreamModel: candidate.upstreamModel)
+            return (parsed, parsed.usage.totalTokens ?? 0)
+        }
+    }
+
     /// The attempt loop, generic over the kind of request (specialized per kind; see
     /// `RoutedRequest`).
     private func run<Request: RoutedRequest, Value: Sendable>(

@@ -4,12 +4,12 @@ import GatewyseCore
 /// OpenAI-shaped unified requests go out as `POST <base>/v2/chat` with the key as a Bearer
 /// token; answers and streams come back unified. Pure functions over recorded bytes
 /// (ARCHITECTURE rule 1); the clock is injected because Cohere sends no `created` timestamp.
-/// Chat only for now: embed (`/v2/embed`) and rerank (`/v2/rerank`) belong here too once the
-/// gateway has those endpoints.
+/// Embeddings (`/v2/embed`, `CohereAdapter+Embeddings`) and rerank (`/v2/rerank`,
+/// `CohereAdapter+Rerank`) share the key and headers.
 public struct CohereAdapter: ProviderAdapter {
     public let configuration: ProviderConfiguration
     private let chatURL: String
-    private let baseHeaders: [(String, String)]
+    let baseHeaders: [(String, String)]
     /// Wall-clock seconds since 1970.
     let now: @Sendable () -> Double
 

@@ -2,8 +2,8 @@ import GatewyseCore
 
 /// The Cohere v2 chat wire format (providers.md §7 and §4.3) as the gateway speaks it to
 /// `POST /v2/chat`: building request bodies from the unified model and reading answers back.
-/// Pure functions only. Cohere's embed and rerank endpoints, when they arrive, get their own
-/// `CohereEmbedWire` / `CohereRerankWire` next to this one and share `CohereAdapter`.
+/// Pure functions only. Cohere's embed and rerank endpoints have their own `CohereEmbedWire` /
+/// `CohereRerankWire` next to this one and share `CohereAdapter`.
 public enum CohereChatWire {
     /// The chat path appended to the base URL (which carries no version segment).
     public static let path = "/v2/chat"
