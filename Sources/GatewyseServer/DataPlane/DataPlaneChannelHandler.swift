@@ -43,6 +43,8 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var forwardedInFlight = 0
     private var queued = CircularBuffer<HTTPRequestPart>()
     private var isActive = true
+    /// The connection's event loop as the preferred executor of its requests' tasks.
+    private var executor: EventLoopTaskExecutor?
 
     init(runtime: GatewayRuntime, logger: Logger) {
         responder = ChatCompletionsResponder(runtime: runtime)
@@ -140,7 +142,8 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let responder = self.responder
-        Task {
+        if executor == nil { executor = EventLoopTaskExecutor(loop: eventLoop) }
+        Task(executorPreference: executor) {
             switch await responder.respond(to: request, logger: logger) {
             case .complete(let status, let headers, let bytes):
                 eventLoop.execute {

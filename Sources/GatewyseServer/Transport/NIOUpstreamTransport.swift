@@ -9,6 +9,10 @@ import NIOSSL
 /// `UpstreamTransport` written directly on SwiftNIO: pooled HTTP/1.1 keep-alive connections per
 /// upstream origin, TLS through NIOSSL, one event-loop round trip per request, the body streamed
 /// with backpressure. Replaces AsyncHTTPClient on the request path (docs/decisions/0004).
+///
+/// Connections are pooled per origin *and event loop*: a request running on a loop (the data
+/// plane runs each request on its client connection's loop) gets an upstream connection owned by
+/// the same loop, so the exchange needs no thread hop (docs/decisions/0005).
 public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable {
     // @unchecked: `idle` is lock-protected; the rest is immutable.
     struct Origin: Hashable {
@@ -17,10 +21,16 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
         var port: Int
     }
 
+    /// Idle connections are kept per origin and per owning event loop.
+    struct PoolKey: Hashable {
+        var origin: Origin
+        var loop: ObjectIdentifier
+    }
+
     private let group: any EventLoopGroup
     private let settings: UpstreamSettings
     private let sslContext: NIOSSLContext
-    private let idle = NIOLockedValueBox([Origin: [any Channel]]())
+    private let idle = NIOLockedValueBox([PoolKey: [any Channel]]())
     private let maximumIdlePerOrigin: Int
 
     public init(settings: UpstreamSettings, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
@@ -89,27 +99,32 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
 
     // MARK: Pool
 
+    /// An idle connection owned by the calling thread's event loop, else a new one on that loop
+    /// (any loop of the group when the caller is not on one).
     private func connection(for origin: Origin, connectTimeout: Double, allowReuse: Bool) async throws -> (any Channel, reused: Bool) {
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
         if allowReuse {
-            while let channel = idle.withLockedValue({ $0[origin]?.popLast() }) {
+            let key = PoolKey(origin: origin, loop: ObjectIdentifier(loop))
+            while let channel = idle.withLockedValue({ $0[key]?.popLast() }) {
                 if channel.isActive { return (channel, true) }
             }
         }
-        return (try await connect(origin, timeout: connectTimeout), false)
+        return (try await connect(origin, on: loop, timeout: connectTimeout), false)
     }
 
     private func release(_ channel: any Channel, to origin: Origin) {
+        let key = PoolKey(origin: origin, loop: ObjectIdentifier(channel.eventLoop))
         let keep = idle.withLockedValue { pools -> Bool in
-            guard pools[origin, default: []].count < maximumIdlePerOrigin else { return false }
-            pools[origin, default: []].append(channel)
+            guard pools[key, default: []].count < maximumIdlePerOrigin else { return false }
+            pools[key, default: []].append(channel)
             return true
         }
         if !keep { channel.close(promise: nil) }
     }
 
-    private func connect(_ origin: Origin, timeout: Double) async throws -> any Channel {
+    private func connect(_ origin: Origin, on loop: any EventLoop, timeout: Double) async throws -> any Channel {
         let sslContext = self.sslContext
-        let bootstrap = ClientBootstrap(group: group)
+        let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(timeout * 1000)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.autoRead, value: false)
