@@ -13,12 +13,29 @@ public struct VerbatimChatResponse: Sendable {
     }
 }
 
+/// A stream handed to an OpenAI-format client as the upstream framed it, with what the gateway
+/// needs read on the way (`OpenAIVerbatimStreamFilter`). Fed raw bytes split anywhere.
+public protocol VerbatimStreamFilter: Sendable {
+    /// The SSE bytes to forward for what `bytes` completes (whole `data:` events).
+    mutating func filter(_ bytes: [UInt8]) throws(GatewayError) -> [UInt8]
+    var isFinished: Bool { get }
+    var usage: Usage? { get }
+    var finishReason: FinishReason? { get }
+}
+
 extension ProviderAdapter {
     /// Native formats are always translated.
     public func verbatimChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> VerbatimChatResponse? { nil }
+    public func makeVerbatimStreamFilter(for request: ChatRequest) -> (any VerbatimStreamFilter)? { nil }
 }
 
 extension OpenAICompatibleAdapter {
+    /// Verbatim unless a quirk rewrites answers (a finish-reason map).
+    public func makeVerbatimStreamFilter(for request: ChatRequest) -> (any VerbatimStreamFilter)? {
+        guard quirks.finishReasonMap.isEmpty else { return nil }
+        return OpenAIVerbatimStreamFilter(providerID: providerID, includeUsage: request.includeStreamUsage)
+    }
+
     /// Verbatim unless a quirk rewrites answers (a finish-reason map). The body is still checked
     /// to be a JSON object with a `choices` array — a broken answer is the provider's 502, not
     /// something to hand on — and `usage`, when present, must read as OpenAI usage.

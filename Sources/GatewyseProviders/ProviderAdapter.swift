@@ -56,6 +56,8 @@ public protocol ProviderAdapter: Sendable {
     /// answers need no rewriting — with its usage; nil when it must be parsed and re-encoded.
     /// Defaults to nil (`ProviderAdapter+Verbatim.swift`).
     func verbatimChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> VerbatimChatResponse?
+    /// The stream counterpart: nil when frames must be decoded and re-encoded.
+    func makeVerbatimStreamFilter(for request: ChatRequest) -> (any VerbatimStreamFilter)?
     func makeChatStreamDecoder(for request: ChatRequest) -> any ChatStreamDecoder
     /// Classifies a non-2xx answer.
     func parseFailure(status: Int, headers: [(String, String)], body: [UInt8]) -> UpstreamFailure

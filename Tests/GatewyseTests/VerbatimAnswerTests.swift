@@ -52,4 +52,42 @@ struct VerbatimAnswerTests {
             #expect(throws: GatewayError.self, "\(text)") { try Self.adapter("openai").verbatimChatResponse(status: 200, headers: [], body: Array(text.utf8)) }
         }
     }
+
+    static let stream = ": keep-alive\n\n"
+        + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":null}],\"usage\":null}\n\n"
+        + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\" : \"stop\"}],\"usage\":null}\r\n\r\n"
+        + "data: {\"id\":\"c\",\"choices\":[ ],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}\n\n"
+        + "data: [DONE]\n\n"
+
+    static func run(_ filter: inout OpenAIVerbatimStreamFilter, _ bytes: [UInt8], cut: Int) throws -> String {
+        let first = try filter.filter(Array(bytes[..<cut]))
+        let second = try filter.filter(Array(bytes[cut...]))
+        return String(decoding: first + second, as: UTF8.self)
+    }
+
+    @Test("stream frames go on as sent, split anywhere; usage and finish are read; the usage chunk only when asked for")
+    func verbatimStream() throws {
+        let bytes = Array(Self.stream.utf8)
+        for cut in 0...bytes.count {
+            var hidden = OpenAIVerbatimStreamFilter(providerID: "p", includeUsage: false)
+            let out = try Self.run(&hidden, bytes, cut: cut)
+            #expect(out == "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":null}],\"usage\":null}\n\n"
+                + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\" : \"stop\"}],\"usage\":null}\n\n", "cut \(cut)")
+            #expect(hidden.isFinished)
+            #expect(hidden.finishReason == .stop)
+            #expect(hidden.usage?.totalTokens == 4)
+        }
+        var shown = OpenAIVerbatimStreamFilter(providerID: "p", includeUsage: true)
+        #expect(try Self.run(&shown, bytes, cut: 0).contains("\"total_tokens\":4"))
+    }
+
+    @Test("an error frame after the 200 is a 502; a frame that is not a JSON object is a bad upstream answer")
+    func verbatimStreamFailures() {
+        var failing = OpenAIVerbatimStreamFilter(providerID: "p", includeUsage: false)
+        #expect(throws: GatewayError.self) { try failing.filter(Array("data: {\"error\":{\"message\":\"overloaded\"}}\n\n".utf8)) }
+        var broken = OpenAIVerbatimStreamFilter(providerID: "p", includeUsage: false)
+        #expect(throws: GatewayError.self) { try broken.filter(Array("data: {\"choices\":[}\n\n".utf8)) }
+        var nullError = OpenAIVerbatimStreamFilter(providerID: "p", includeUsage: false)
+        #expect(throws: Never.self) { try nullError.filter(Array("data: {\"choices\":[],\"error\":null}\n\n".utf8)) }
+    }
 }

@@ -3,10 +3,15 @@ import GatewyseProviders
 
 /// A started chat stream: upstream bytes in, unified chunks out, one `next()` at a time so the
 /// client's pace sets the upstream's (backpressure). Tracks usage and finish for metering.
+///
+/// A stream opened for an OpenAI-format client from an OpenAI-format upstream may instead be
+/// *verbatim* (`isVerbatim`): `nextVerbatim()` hands on the upstream's own SSE frames, read by a
+/// `VerbatimStreamFilter` for usage and finish, instead of chunks.
 public final class ChatStream: @unchecked Sendable {
     // @unchecked: owned by the single task that serves the response; never shared.
     private let body: any UpstreamBody
     private var decoder: any ChatStreamDecoder
+    private var verbatim: (any VerbatimStreamFilter)?
     public let providerID: String
     /// Put in chunks whose provider does not name the model (Bedrock, Cohere).
     let upstreamModel: String
@@ -16,12 +21,41 @@ public final class ChatStream: @unchecked Sendable {
     public private(set) var finishReason: FinishReason?
     private var ended = false
 
-    init(body: any UpstreamBody, decoder: any ChatStreamDecoder, providerID: String, upstreamModel: String, includeUsage: Bool) {
+    init(body: any UpstreamBody, decoder: any ChatStreamDecoder, verbatim: (any VerbatimStreamFilter)? = nil,
+         providerID: String, upstreamModel: String, includeUsage: Bool) {
         self.body = body
         self.decoder = decoder
+        self.verbatim = verbatim
         self.providerID = providerID
         self.upstreamModel = upstreamModel
         self.includeUsage = includeUsage
+    }
+
+    public var isVerbatim: Bool { verbatim != nil }
+
+    /// The next SSE bytes for the client, as the upstream framed them (without `[DONE]`), or nil
+    /// when the stream has ended. Only for a verbatim stream. Throws like `next()`.
+    public func nextVerbatim() async throws -> [UInt8]? {
+        guard var filter = verbatim else { return nil }
+        while !ended {
+            guard let bytes = try await readUpstream() else {
+                ended = true
+                if !filter.isFinished, filter.finishReason == nil { throw interrupted }
+                return nil
+            }
+            let out = try filter.filter(bytes)
+            usage = filter.usage ?? usage
+            finishReason = filter.finishReason ?? finishReason
+            verbatim = filter
+            if filter.isFinished { ended = true }
+            if !out.isEmpty { return out }
+        }
+        return nil
+    }
+
+    private var interrupted: GatewayError {
+        GatewayError(status: 502, code: "UPSTREAM_STREAM_INTERRUPTED", type: "api_error",
+                     message: "Provider '\(providerID)' closed the stream before it was complete.")
     }
 
     /// The next chunks for the client, or nil when the stream has ended. Throws a
@@ -30,10 +64,7 @@ public final class ChatStream: @unchecked Sendable {
         while !ended {
             guard let bytes = try await readUpstream() else {
                 ended = true
-                if !decoder.isFinished, finishReason == nil {
-                    throw GatewayError(status: 502, code: "UPSTREAM_STREAM_INTERRUPTED", type: "api_error",
-                                       message: "Provider '\(providerID)' closed the stream before it was complete.")
-                }
+                if !decoder.isFinished, finishReason == nil { throw interrupted }
                 return nil
             }
             var chunks = try decoder.decode(bytes)

@@ -26,9 +26,10 @@ public struct InferencePipeline: Sendable {
         return try await executor.chatForOpenAIClient(request, route: route, tenantID: principal.tenantID, logger: logger)
     }
 
-    public func chatStream(_ request: ChatRequest, principal: Principal, logger: Logger) async throws -> RouteExecutor.Attempted<ChatStream> {
+    public func chatStream(_ request: ChatRequest, principal: Principal, logger: Logger,
+                           forOpenAIClient: Bool = false) async throws -> RouteExecutor.Attempted<ChatStream> {
         let route = try resolver.resolve(model: request.model, tenantID: principal.tenantID)
-        return try await executor.chatStream(request, route: route, tenantID: principal.tenantID, logger: logger)
+        return try await executor.chatStream(request, route: route, tenantID: principal.tenantID, logger: logger, forOpenAIClient: forOpenAIClient)
     }
 
     /// `POST /v1/embeddings`: the same route lookup as chat (aliases and `provider/model`), then

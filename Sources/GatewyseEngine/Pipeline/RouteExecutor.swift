@@ -62,9 +62,13 @@ public struct RouteExecutor: Sendable {
 
     /// Opens a stream. Failover happens only until an upstream answers 2xx: from then on bytes may
     /// have reached the client, and a retry would duplicate them.
-    public func chatStream(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<ChatStream> {
+    /// `forOpenAIClient`: the client reads OpenAI's format, so an OpenAI-format upstream's frames
+    /// may go to it unchanged (`ChatStream.isVerbatim`).
+    public func chatStream(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger,
+                           forOpenAIClient: Bool = false) async throws -> Attempted<ChatStream> {
         try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
             let stream = ChatStream(body: response.body, decoder: candidate.adapter.makeChatStreamDecoder(for: request),
+                                    verbatim: forOpenAIClient ? candidate.adapter.makeVerbatimStreamFilter(for: request) : nil,
                                     providerID: candidate.adapter.providerID, upstreamModel: candidate.upstreamModel,
                                     includeUsage: request.includeStreamUsage)
             return (stream, 0)

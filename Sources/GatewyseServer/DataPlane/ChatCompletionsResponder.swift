@@ -39,7 +39,7 @@ struct ChatCompletionsResponder: Sendable {
             }
             let chat = try OpenAIChatWire.decodeRequest(json)
             if chat.stream {
-                let attempted = try await runtime.pipeline.chatStream(chat, principal: principal, logger: logger)
+                let attempted = try await runtime.pipeline.chatStream(chat, principal: principal, logger: logger, forOpenAIClient: true)
                 return .stream(headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"),
                                          ("X-Provider", attempted.providerID), ("X-Gatewyse-Attempts", String(attempted.attempts))],
                                attempted.value)

@@ -196,7 +196,20 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             try await send([.head(responseHead(status: 200, headers: headers, requestID: requestID, contentLength: nil))])
             var buffer: [UInt8] = []
             buffer.reserveCapacity(1024)
-            while true {
+            while stream.isVerbatim {
+                let frames: [UInt8]?
+                do {
+                    frames = try await stream.nextVerbatim()
+                } catch let error as GatewayError {
+                    buffer.removeAll(keepingCapacity: true)
+                    SSEEncoder.encodeData(error.openAIBody, into: &buffer)
+                    try await send([.body(allocator.buffer(bytes: buffer)), .end(nil)])
+                    return
+                }
+                guard let frames else { break }
+                try await send([.body(allocator.buffer(bytes: frames))])
+            }
+            while !stream.isVerbatim {
                 let chunks: [ChatChunk]?
                 do {
                     chunks = try await stream.next()

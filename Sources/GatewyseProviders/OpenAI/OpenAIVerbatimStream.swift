@@ -1,0 +1,90 @@
+import GatewyseCore
+
+/// Hands an OpenAI-format upstream's stream to an OpenAI-format client frame by frame, as the
+/// upstream wrote each `data:` payload, without decoding chunks into the unified model and
+/// encoding them again (docs/PERFORMANCE.md). Each payload is still checked to be one JSON
+/// object (`JSONSkimmer`); what the gateway needs from it is read in place:
+/// - `usage` (a non-null object) is recorded for metering; the usage-only chunk (`choices: []`)
+///   is dropped when the client did not ask for it (the gateway always asks upstream);
+/// - a `finish_reason` string is recorded;
+/// - an `error` member (a failure after the 200) is thrown as a 502, as the decoding path does;
+/// - `[DONE]` ends the stream; the caller writes its own. Comments and keep-alives are dropped.
+public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
+    let providerID: String
+    let includeUsage: Bool
+    private var sse = SSEDecoder()
+    public private(set) var isFinished = false
+    public private(set) var usage: Usage?
+    public private(set) var finishReason: FinishReason?
+
+    public init(providerID: String, includeUsage: Bool) {
+        self.providerID = providerID
+        self.includeUsage = includeUsage
+    }
+
+    public mutating func filter(_ bytes: [UInt8]) throws(GatewayError) -> [UInt8] {
+        let events: [SSEEvent]
+        do { events = try sse.feed(bytes) } catch {
+            throw GatewayError.badUpstreamResponse(providerID, "event stream line too long")
+        }
+        var out: [UInt8] = []
+        for event in events where !isFinished {
+            if event.data == "[DONE]" { isFinished = true; break }
+            var data = event.data
+            let forward = try data.withUTF8 { buffer in Result { () throws(GatewayError) in try inspect(buffer) } }.get()
+            guard forward else { continue }
+            out.append(contentsOf: "data: ".utf8)
+            out.append(contentsOf: data.utf8)
+            out.append(contentsOf: "\n\n".utf8)
+        }
+        return out
+    }
+
+    /// Records usage and finish reason; false for a frame the client must not see.
+    private mutating func inspect(_ frame: UnsafeBufferPointer<UInt8>) throws(GatewayError) -> Bool {
+        let members: [String: Range<Int>]
+        do { members = try JSONSkimmer.topLevelValues(in: frame, keys: ["choices", "usage", "error"]) } catch {
+            throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
+        }
+        if let range = members["error"], frame[range.lowerBound] != UInt8(ascii: "n") {
+            let failure = try? JSONParser.parse(buffer: UnsafeBufferPointer(rebasing: frame[range]))
+            let message = failure?["message"]?.stringValue ?? failure?.stringValue ?? "stream failed"
+            throw GatewayError(status: 502, code: "UPSTREAM_STREAM_ERROR", type: "api_error", message: "Provider '\(providerID)' failed mid-stream: \(message)")
+        }
+        if let range = members["choices"], let reason = Self.finishReason(in: UnsafeBufferPointer(rebasing: frame[range])) {
+            finishReason = reason
+        }
+        guard let range = members["usage"], frame[range.lowerBound] == UInt8(ascii: "{") else { return true }
+        do {
+            let json = try JSONParser.parse(buffer: UnsafeBufferPointer(rebasing: frame[range]))
+            usage = try OpenAIChatWire.decodeUsage(JSONFieldReader(body: json))
+        } catch {
+            throw GatewayError.badUpstreamResponse(providerID, "stream usage: \(error)")
+        }
+        // The usage-only chunk the gateway asked for on the client's behalf.
+        let choicesEmpty = members["choices"].map { range in
+            frame[range].filter { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }.count == 2
+        } ?? true
+        return includeUsage || !choicesEmpty
+    }
+
+    /// The value of a `"finish_reason": "<string>"` inside `choices`, if one is a string.
+    static func finishReason(in choices: UnsafeBufferPointer<UInt8>) -> FinishReason? {
+        let key = Array(#""finish_reason""#.utf8)
+        guard choices.count > key.count else { return nil }
+        var i = 0
+        while i + key.count <= choices.count {
+            if choices[i] == key[0], (1..<key.count).allSatisfy({ choices[i + $0] == key[$0] }) {
+                var j = i + key.count
+                while j < choices.count, choices[j] == 0x20 || choices[j] == 0x3A || choices[j] == 0x0A || choices[j] == 0x0D || choices[j] == 0x09 { j += 1 }
+                guard j < choices.count, choices[j] == UInt8(ascii: "\"") else { i = j; continue }
+                let start = j + 1
+                var end = start
+                while end < choices.count, choices[end] != UInt8(ascii: "\"") { end += 1 }
+                return FinishReason(rawValue: String(decoding: UnsafeBufferPointer(rebasing: choices[start..<end]), as: UTF8.self))
+            }
+            i += 1
+        }
+        return nil
+    }
+}
