@@ -107,6 +107,11 @@ public enum ConfigurationValidator {
                 freeTiers[id] = self.freeTier(freeTier, path: "\(path).free_tier", &r)
             }
             let apiVersion = r.string(entry["api_version"], "\(path).api_version")
+            // Header values go on the wire as given (the upstream client does not re-validate
+            // them): a line break would split the request.
+            for (name, value) in headers + (apiKey.map { [("api_key", $0.revealed)] } ?? []) where name.contains(where: \.isNewline) || value.contains(where: \.isNewline) {
+                r.problems.append("\(path).\(name == "api_key" ? "api_key" : "headers.\(name)"): must not contain line breaks")
+            }
             var provider = ProviderConfiguration(id: id, entry: catalogEntry, baseURL: baseURL, apiKey: apiKey, models: models, headers: headers,
                                                  apiVersion: apiVersion)
             provider.region = aws.region

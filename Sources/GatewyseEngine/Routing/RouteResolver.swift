@@ -92,6 +92,23 @@ public struct RouteResolver: Sendable {
         aliases.merging(tenantAliases[tenantID] ?? [:]) { _, own in own }
     }
 
+    /// Why a client-chosen upstream model cannot be used, or nil. Several providers put the model
+    /// in the URL (Gemini, Azure deployments, Bedrock), so a name must not be able to leave its
+    /// path segment or the request line: no whitespace, control or non-ASCII characters, none of `?#%\\`,
+    /// and no `.` or `..` segment. Names with `/`, `:`, `@` or `+` (Hugging Face repos, Ollama
+    /// tags, Bedrock ids) stay valid.
+    static func unsafeUpstreamModel(_ model: String) -> String? {
+        if model.utf8.count > 256 { return "is longer than 256 bytes" }
+        for byte in model.utf8 where byte <= 0x20 || byte >= 0x7F || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#")
+            || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "\\") {
+            return "contains a character not allowed in model names (whitespace, control or non-ASCII characters, ? # % or \\)"
+        }
+        if model.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == "." || $0 == ".." || $0.isEmpty }) {
+            return "has an empty, '.' or '..' path segment"
+        }
+        return nil
+    }
+
     public func resolve(model: String, tenantID: String? = nil) throws(GatewayError) -> ResolvedRoute {
         if let tenantID, let route = tenantRoutes[tenantID]?[model] { return route }
         if let route = routes[model] { return route }
@@ -99,6 +116,9 @@ public struct RouteResolver: Sendable {
             let providerID = String(model[..<slash])
             let upstreamModel = String(model[model.index(after: slash)...])
             if let adapter = adapters[providerID], !upstreamModel.isEmpty {
+                if let problem = Self.unsafeUpstreamModel(upstreamModel) {
+                    throw GatewayError.invalidRequest("Field 'model': the model name after '\(providerID)/' \(problem).", param: "model", code: "INVALID_FIELD")
+                }
                 return ResolvedRoute(strategy: .failover, candidates: [
                     RouteCandidate(adapter: adapter, upstreamModel: upstreamModel, deployment: Deployment(providerID: providerID, model: upstreamModel)),
                 ])

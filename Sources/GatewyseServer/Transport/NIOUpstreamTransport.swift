@@ -134,7 +134,10 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
                     if origin.tls {
                         try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: origin.host.isIPAddress ? nil : origin.host))
                     }
-                    try sync.addHTTPClientHandlers()
+                    // Header validation is off: every header comes from the configuration (whose
+                    // values are refused with line breaks) or an adapter, never from a client, and
+                    // client-chosen model names that reach URLs are checked by `RouteResolver`.
+                    try sync.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     let handler = UpstreamHTTPHandler()
                     handler.onReusable = { channel in self?.release(channel, to: origin) }
                     try sync.addHandler(handler)
