@@ -41,8 +41,23 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var state = State.idle
     /// Requests given to Hummingbird whose responses have not ended yet.
     private var forwardedInFlight = 0
-    private var queued = CircularBuffer<HTTPRequestPart>()
+    private var queued = CircularBuffer<Waiting>()
     private var isActive = true
+    /// The chat being served asked for `Connection: close`: the connection is closed after its answer.
+    private var closeAfterServing = false
+    /// A `read()` held back while a chat exchange is ahead (see `read(context:)`).
+    private var readHeldBack = false
+
+    /// What waits in `queued`: request parts, and the end of input or a decoding error that came
+    /// after them. Those two must reach Hummingbird only after the answers ahead of them: on
+    /// either it ends the connection (after a 400 for the error), which would cut off a chat
+    /// still being answered here — a client that half-closes after its requests, or pipelines
+    /// bytes that are not HTTP, would lose the answers it is owed.
+    private enum Waiting {
+        case part(HTTPRequestPart)
+        case inputClosed
+        case error(any Error)
+    }
     /// The connection's event loop as the preferred executor of its requests' tasks.
     private var executor: EventLoopTaskExecutor?
 
@@ -61,9 +76,38 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if case .serving = state { queued.append(part); return }
-        if !queued.isEmpty { queued.append(part); return }
+        if case .serving = state { queued.append(.part(part)); return }
+        if !queued.isEmpty { queued.append(.part(part)); return }
         handle(part, context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed, chatAhead {
+            queued.append(.inputClosed)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if case .serving = state { queued.append(.error(error)); return }
+        if !queued.isEmpty { queued.append(.error(error)); return }
+        deliver(error, context: context)
+    }
+
+    /// Whether a chat exchange (collected, served or waiting) comes before anything arriving now.
+    private var chatAhead: Bool {
+        switch state {
+        case .collecting, .serving: true
+        case .idle, .forwarding: !queued.isEmpty
+        }
+    }
+
+    private func deliver(_ error: any Error, context: ChannelHandlerContext) {
+        // A chat request cut short by a decoding error is dropped: Hummingbird answers the error
+        // (400) and closes the connection.
+        if case .collecting = state { state = .idle }
+        context.fireErrorCaught(error)
     }
 
     private func handle(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
@@ -71,7 +115,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         case (.idle, .head(let head)):
             if Self.serves(head) {
                 // An answer from Hummingbird is still being written: this one waits its turn.
-                guard forwardedInFlight == 0 else { queued.append(part); return }
+                guard forwardedInFlight == 0 else { queued.append(.part(part)); return }
                 let declared = head.headerFields[.contentLength].flatMap(Int.init) ?? 0
                 state = .collecting(head, context.channel.allocator.buffer(capacity: min(max(declared, 0), maxBodyBytes)), tooLarge: declared > maxBodyBytes)
             } else {
@@ -103,11 +147,24 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// Replays waiting parts until one starts an exchange that must finish first.
     private func drain(context: ChannelHandlerContext) {
-        while let part = queued.first {
+        var replayed = false
+        // Hummingbird's `NIOAsyncChannel` hands reads to its request loop on `channelReadComplete`
+        // only; parts replayed here come outside a socket read, so without this they would sit
+        // in its buffer until the client sent more bytes (a pipelined request after a chat hung).
+        defer {
+            if replayed { context.fireChannelReadComplete() }
+            resumeReading(context: context)
+        }
+        while let waiting = queued.first {
             if case .serving = state { return }
-            if case .idle = state, case .head(let head) = part, Self.serves(head), forwardedInFlight > 0 { return }
+            if case .idle = state, case .part(.head(let head)) = waiting, Self.serves(head), forwardedInFlight > 0 { return }
             queued.removeFirst()
-            handle(part, context: context)
+            replayed = true
+            switch waiting {
+            case .part(let part): handle(part, context: context)
+            case .inputClosed: context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+            case .error(let error): deliver(error, context: context)
+            }
         }
     }
 
@@ -118,6 +175,24 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     // MARK: Outbound (Hummingbird's responses pass through here)
+
+    /// While a chat is served or requests wait behind one, the client's next bytes are left in
+    /// the socket: reading on would pile every pipelined request, bodies included, into
+    /// `queued` without bound (a 32 MB body behind a slow chat was taken whole). TCP then slows
+    /// the client, as Hummingbird's own backpressure does. Only a read someone asked for is
+    /// resumed, so Hummingbird's backpressure still holds.
+    func read(context: ChannelHandlerContext) {
+        if case .serving = state { readHeldBack = true; return }
+        if !queued.isEmpty { readHeldBack = true; return }
+        context.read()
+    }
+
+    private func resumeReading(context: ChannelHandlerContext) {
+        guard readHeldBack, queued.isEmpty else { return }
+        if case .serving = state { return }
+        readHeldBack = false
+        context.read()
+    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let ended: Bool
@@ -143,15 +218,25 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         let eventLoop = context.eventLoop
         let responder = self.responder
         if executor == nil { executor = EventLoopTaskExecutor(loop: eventLoop) }
+        // HTTP/1.1 (RFC 9112 §9.6): a request with `Connection: close` is the last one; the
+        // answer says so and the connection is closed after it (Hummingbird does the same for
+        // the requests it serves).
+        let closing = head.headerFields[values: .connection].contains { value in
+            value.split(separator: ",").contains { $0.filter { !$0.isWhitespace }.lowercased() == "close" }
+        }
+        closeAfterServing = closing
+        let closeHeader: [(String, String)] = closing ? [("Connection", "close")] : []
         Task(executorPreference: executor) {
             switch await responder.respond(to: request, logger: logger) {
             case .complete(let status, let headers, let bytes):
                 eventLoop.execute {
-                    self.writeComplete(status: status, headers: headers, body: bytes, requestID: requestID, context: bound.value)
-                    self.finishServing(context: bound.value)
+                    // The next exchange starts once this answer is written out, so that a close or
+                    // an end of input handed to Hummingbird next cannot drop its unwritten bytes.
+                    let written = self.writeComplete(status: status, headers: headers + closeHeader, body: bytes, requestID: requestID, context: bound.value)
+                    written.whenComplete { _ in self.finishServing(context: bound.value) }
                 }
             case .stream(let headers, let stream):
-                await self.writeStream(stream, headers: headers, requestID: requestID, bound: bound, eventLoop: eventLoop)
+                await self.writeStream(stream, headers: headers + closeHeader, requestID: requestID, bound: bound, eventLoop: eventLoop)
                 eventLoop.execute { self.finishServing(context: bound.value) }
             }
         }
@@ -169,11 +254,13 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         return HTTPResponse(status: .init(code: status), headerFields: fields)
     }
 
-    private func writeComplete(status: Int, headers: [(String, String)], body: [UInt8], requestID: String, context: ChannelHandlerContext) {
-        guard isActive else { return }
+    /// Writes a whole answer; the future completes once it is written (or failed).
+    private func writeComplete(status: Int, headers: [(String, String)], body: [UInt8], requestID: String,
+                               context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        guard isActive else { return context.eventLoop.makeSucceededVoidFuture() }
         context.write(wrapOutboundOut(.head(responseHead(status: status, headers: headers, requestID: requestID, contentLength: body.count))), promise: nil)
         context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        return context.writeAndFlush(wrapOutboundOut(.end(nil)))
     }
 
     /// Server-Sent Events, one write per batch of chunks, each awaited so a slow client slows
@@ -235,6 +322,13 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private func finishServing(context: ChannelHandlerContext) {
         state = .idle
-        if isActive { drain(context: context) }
+        guard isActive else { return }
+        if closeAfterServing {
+            // Whatever the client sent after its last request is not served.
+            queued.removeAll()
+            context.close(promise: nil)
+            return
+        }
+        drain(context: context)
     }
 }
