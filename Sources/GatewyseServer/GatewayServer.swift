@@ -42,7 +42,7 @@ public enum GatewayServer {
     /// `GATEWYSE_DATA_PLANE=hummingbird` leaves it out, for comparison runs.
     static func httpServer(runtime: GatewayRuntime, logger: Logger) -> HTTPServerBuilder {
         if getenv("GATEWYSE_DATA_PLANE").map({ String(cString: $0) }) == "hummingbird" { return .http1() }
-        return .http1(configuration: .init(additionalChannelHandlers: [DataPlaneChannelHandler(runtime: runtime, logger: logger)]))
+        return .http1(configuration: .init(additionalChannelHandlers: [DataPlaneInstaller(runtime: runtime, logger: logger)]))
     }
 
     /// Runs until SIGINT/SIGTERM, then drains in-flight requests and shuts the client down.

@@ -1,10 +1,9 @@
 import GatewyseCore
 import GatewyseEngine
 import GatewyseProviders
-import HTTPTypes
 import Logging
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 
 /// Serves `POST /v1/chat/completions` straight from the channel pipeline, ahead of Hummingbird
 /// (docs/decisions/0005-data-plane-channel-handler.md): the request is collected here, answered
@@ -17,13 +16,15 @@ import NIOHTTPTypes
 /// (its `.end` has not passed outbound), later chat requests wait in `queued` and are replayed
 /// in order afterwards.
 ///
-/// Added to every connection by `GatewayServer.makeApplication`; state is touched on the
-/// channel's event loop only (the task hops back to it to write).
+/// It sits right after NIO's HTTP/1.1 decoder and encoder, before Hummingbird's conversion to
+/// Swift HTTP Types (`DataPlaneInstaller` puts it there), so chat exchanges never pay for that
+/// conversion; forwarded requests and Hummingbird's answers pass through it as NIOHTTP1 parts.
+/// State is touched on the channel's event loop only (the task hops back to it to write).
 final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private let responder: ChatCompletionsResponder
     private let logger: Logger
@@ -31,7 +32,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private enum State {
         case idle
-        case collecting(HTTPRequest, ByteBuffer, tooLarge: Bool)
+        case collecting(HTTPRequestHead, ByteBuffer, tooLarge: Bool)
         /// A chat request is being answered by the task.
         case serving
         /// Hummingbird has a request's parts; its body and end follow it there.
@@ -54,7 +55,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// still being answered here — a client that half-closes after its requests, or pipelines
     /// bytes that are not HTTP, would lose the answers it is owed.
     private enum Waiting {
-        case part(HTTPRequestPart)
+        case part(HTTPServerRequestPart)
         case inputClosed
         case error(any Error)
     }
@@ -67,9 +68,9 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         maxBodyBytes = runtime.configuration.server.maxBodyBytes
     }
 
-    static func serves(_ head: HTTPRequest) -> Bool {
-        guard head.method == .post, let path = head.path else { return false }
-        return path == "/v1/chat/completions" || path.hasPrefix("/v1/chat/completions?")
+    static func serves(_ head: HTTPRequestHead) -> Bool {
+        guard head.method == .POST else { return false }
+        return head.uri == "/v1/chat/completions" || head.uri.hasPrefix("/v1/chat/completions?")
     }
 
     // MARK: Inbound
@@ -110,13 +111,13 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         context.fireErrorCaught(error)
     }
 
-    private func handle(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
             if Self.serves(head) {
                 // An answer from Hummingbird is still being written: this one waits its turn.
                 guard forwardedInFlight == 0 else { queued.append(.part(part)); return }
-                let declared = head.headerFields[.contentLength].flatMap(Int.init) ?? 0
+                let declared = head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
                 state = .collecting(head, context.channel.allocator.buffer(capacity: min(max(declared, 0), maxBodyBytes)), tooLarge: declared > maxBodyBytes)
             } else {
                 state = .forwarding
@@ -209,21 +210,20 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     // MARK: Serving
 
-    private func serve(head: HTTPRequest, body: ByteBuffer, tooLarge: Bool, context: ChannelHandlerContext) {
-        let requestID = RequestIDMiddleware.acceptedID(head.headerFields[.xRequestID]) ?? IDGenerator.requestID()
+    private func serve(head: HTTPRequestHead, body: ByteBuffer, tooLarge: Bool, context: ChannelHandlerContext) {
+        let requestID = RequestIDMiddleware.acceptedID(head.headers.first(name: "x-request-id")) ?? IDGenerator.requestID()
         var logger = self.logger
         logger[metadataKey: "request_id"] = .string(requestID)
-        let request = ChatCompletionsResponder.Request(authorization: head.headerFields[.authorization], body: body, bodyTooLarge: tooLarge)
+        let request = ChatCompletionsResponder.Request(authorization: head.headers.first(name: "authorization"), body: body, bodyTooLarge: tooLarge)
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let responder = self.responder
         if executor == nil { executor = EventLoopTaskExecutor(loop: eventLoop) }
-        // HTTP/1.1 (RFC 9112 §9.6): a request with `Connection: close` is the last one; the
-        // answer says so and the connection is closed after it (Hummingbird does the same for
-        // the requests it serves).
-        let closing = head.headerFields[values: .connection].contains { value in
-            value.split(separator: ",").contains { $0.filter { !$0.isWhitespace }.lowercased() == "close" }
-        }
+        // HTTP/1.1 (RFC 9112 §9.6): a request with `Connection: close` (or an HTTP/1.0 request
+        // without keep-alive) is the last one; the answer says so and the connection is closed
+        // after it (Hummingbird does the same for the requests it serves).
+        let closing = !head.isKeepAlive
+        let version = head.version
         closeAfterServing = closing
         let closeHeader: [(String, String)] = closing ? [("Connection", "close")] : []
         Task(executorPreference: executor) {
@@ -232,34 +232,42 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 eventLoop.execute {
                     // The next exchange starts once this answer is written out, so that a close or
                     // an end of input handed to Hummingbird next cannot drop its unwritten bytes.
-                    let written = self.writeComplete(status: status, headers: headers + closeHeader, body: bytes, requestID: requestID, context: bound.value)
+                    let written = self.writeComplete(status: status, headers: headers + closeHeader, body: bytes, requestID: requestID,
+                                                     version: version, context: bound.value)
                     written.whenComplete { _ in self.finishServing(context: bound.value) }
                 }
             case .stream(let headers, let stream):
-                await self.writeStream(stream, headers: headers + closeHeader, requestID: requestID, bound: bound, eventLoop: eventLoop)
+                await self.writeStream(stream, headers: headers + closeHeader, requestID: requestID, version: version, bound: bound, eventLoop: eventLoop)
                 eventLoop.execute { self.finishServing(context: bound.value) }
             }
         }
     }
 
-    private func responseHead(status: Int, headers: [(String, String)], requestID: String, contentLength: Int?) -> HTTPResponse {
-        var fields = HTTPFields()
-        fields.reserveCapacity(headers.count + 3)
+    /// The header names come from the gateway's own code (responder, error renderer); the
+    /// request id was checked (`RequestIDMiddleware.acceptedID`) or minted.
+    private func responseHead(status: Int, headers: [(String, String)], requestID: String, contentLength: Int?,
+                              version: HTTPVersion) -> HTTPResponseHead {
+        var fields = HTTPHeaders()
+        fields.reserveCapacity(headers.count + 4)
+        var hasProvider = false
         for (name, value) in headers {
-            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+            if !hasProvider, name.utf8.count == 10, name.lowercased() == "x-provider" { hasProvider = true }
+            fields.add(name: name, value: value)
         }
-        if fields[.xProvider] == nil { fields[.xProvider] = "gatewyse" }
-        fields[.xRequestID] = requestID
-        if let contentLength { fields[.contentLength] = String(contentLength) }
-        return HTTPResponse(status: .init(code: status), headerFields: fields)
+        if !hasProvider { fields.add(name: "X-Provider", value: "gatewyse") }
+        fields.add(name: "X-Request-ID", value: requestID)
+        // Without a length, NIO's encoder frames the body (chunked on HTTP/1.1).
+        if let contentLength { fields.add(name: "Content-Length", value: String(contentLength)) }
+        return HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: status), headers: fields)
     }
 
     /// Writes a whole answer; the future completes once it is written (or failed).
-    private func writeComplete(status: Int, headers: [(String, String)], body: [UInt8], requestID: String,
+    private func writeComplete(status: Int, headers: [(String, String)], body: [UInt8], requestID: String, version: HTTPVersion,
                                context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         guard isActive else { return context.eventLoop.makeSucceededVoidFuture() }
-        context.write(wrapOutboundOut(.head(responseHead(status: status, headers: headers, requestID: requestID, contentLength: body.count))), promise: nil)
-        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
+        context.write(wrapOutboundOut(.head(responseHead(status: status, headers: headers, requestID: requestID, contentLength: body.count,
+                                                         version: version))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         return context.writeAndFlush(wrapOutboundOut(.end(nil)))
     }
 
@@ -268,9 +276,9 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// as a final `data: {"error":…}` event (the OpenAI SDKs raise it as `APIError`), without
     /// `[DONE]`. A client that goes away fails the write, which ends the loop and releases the
     /// upstream body, cancelling the upstream call.
-    private func writeStream(_ stream: ChatStream, headers: [(String, String)], requestID: String,
+    private func writeStream(_ stream: ChatStream, headers: [(String, String)], requestID: String, version: HTTPVersion,
                              bound: NIOLoopBound<ChannelHandlerContext>, eventLoop: any EventLoop) async {
-        func send(_ parts: [HTTPResponsePart]) async throws {
+        func send(_ parts: [HTTPServerResponsePart]) async throws {
             try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
                 let context = bound.value
                 guard self.isActive else { return eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
@@ -280,7 +288,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         let allocator = ByteBufferAllocator()
         do {
-            try await send([.head(responseHead(status: 200, headers: headers, requestID: requestID, contentLength: nil))])
+            try await send([.head(responseHead(status: 200, headers: headers, requestID: requestID, contentLength: nil, version: version))])
             var buffer: [UInt8] = []
             buffer.reserveCapacity(1024)
             while stream.isVerbatim {
@@ -290,11 +298,11 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 } catch let error as GatewayError {
                     buffer.removeAll(keepingCapacity: true)
                     SSEEncoder.encodeData(error.openAIBody, into: &buffer)
-                    try await send([.body(allocator.buffer(bytes: buffer)), .end(nil)])
+                    try await send([.body(.byteBuffer(allocator.buffer(bytes: buffer))), .end(nil)])
                     return
                 }
                 guard let frames else { break }
-                try await send([.body(allocator.buffer(bytes: frames))])
+                try await send([.body(.byteBuffer(allocator.buffer(bytes: frames)))])
             }
             while !stream.isVerbatim {
                 let chunks: [ChatChunk]?
@@ -303,15 +311,15 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 } catch let error as GatewayError {
                     buffer.removeAll(keepingCapacity: true)
                     SSEEncoder.encodeData(error.openAIBody, into: &buffer)
-                    try await send([.body(allocator.buffer(bytes: buffer)), .end(nil)])
+                    try await send([.body(.byteBuffer(allocator.buffer(bytes: buffer))), .end(nil)])
                     return
                 }
                 guard let chunks else { break }
                 buffer.removeAll(keepingCapacity: true)
                 for chunk in chunks { SSEEncoder.encodeData(OpenAIChatWire.encodeChunk(chunk), into: &buffer) }
-                if !buffer.isEmpty { try await send([.body(allocator.buffer(bytes: buffer))]) }
+                if !buffer.isEmpty { try await send([.body(.byteBuffer(allocator.buffer(bytes: buffer)))]) }
             }
-            try await send([.body(allocator.buffer(bytes: SSEEncoder.done)), .end(nil)])
+            try await send([.body(.byteBuffer(allocator.buffer(bytes: SSEEncoder.done))), .end(nil)])
         } catch {
             // The client went away, or the stream failed below HTTP: the response cannot be
             // completed, so the connection is closed rather than left mid-message.
