@@ -15,12 +15,20 @@ public struct VerbatimChatResponse: Sendable {
 
 /// A stream handed to an OpenAI-format client as the upstream framed it, with what the gateway
 /// needs read on the way (`OpenAIVerbatimStreamFilter`). Fed raw bytes split anywhere.
+/// Like a `ChatStreamDecoder`, it holds a failure met inside the stream in `failure` and returns
+/// the frames before it, rather than throwing them away.
 public protocol VerbatimStreamFilter: Sendable {
     /// The SSE bytes to forward for what `bytes` completes (whole `data:` events).
     mutating func filter(_ bytes: [UInt8]) throws(GatewayError) -> [UInt8]
     var isFinished: Bool { get }
     var usage: Usage? { get }
     var finishReason: FinishReason? { get }
+    /// The failure that ended the stream, set by the `filter` call whose bytes precede it.
+    var failure: GatewayError? { get }
+}
+
+extension VerbatimStreamFilter {
+    public var failure: GatewayError? { nil }
 }
 
 extension ProviderAdapter {

@@ -34,11 +34,25 @@ public struct UpstreamFailure: Error, Sendable {
 }
 
 /// Turns a provider's event stream into unified chunks. A state machine fed with raw bytes.
+///
+/// A failure the provider reports inside the stream (an `error` event after the 200, a frame that
+/// does not parse) is not thrown: the events before it often arrive in the same read, and
+/// throwing would drop the chunks already decoded from them. `decode` returns those chunks and
+/// the failure is left in `failure`, for the caller to deliver after them; the decoder then
+/// ignores everything else it is fed.
 public protocol ChatStreamDecoder: Sendable {
-    /// Decodes what `bytes` completes; keeps partial frames for the next call.
+    /// Decodes what `bytes` completes; keeps partial frames for the next call. Throws only when
+    /// the framing itself breaks (an over-long SSE line, a corrupt AWS event-stream frame).
     mutating func decode(_ bytes: [UInt8]) throws(GatewayError) -> [ChatChunk]
     /// True once the provider signalled the end of the stream (`[DONE]`, `message_stop`).
     var isFinished: Bool { get }
+    /// The failure that ended the stream, once one was met; set by the `decode` call whose
+    /// chunks precede it. Defaults to nil (a decoder that throws instead).
+    var failure: GatewayError? { get }
+}
+
+extension ChatStreamDecoder {
+    public var failure: GatewayError? { nil }
 }
 
 /// A provider's wire format as pure functions (ARCHITECTURE rule 1): no I/O, fed recorded bytes in

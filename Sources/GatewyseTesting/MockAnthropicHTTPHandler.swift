@@ -48,7 +48,8 @@ final class MockAnthropicHTTPHandler: MockHTTPConnection, @unchecked Sendable {
                 sendError(context: context, status: 529, type: "overloaded_error", message: "Overloaded")
                 return
             }
-            sendStream(context: context, events: MockAnthropicResponses.failingStreamEvents(model: model))
+            // In one write: the text and the error reach the gateway in the same read.
+            sendStream(context: context, events: MockAnthropicResponses.failingStreamEvents(model: model), oneWrite: true)
         }
     }
 
@@ -71,16 +72,20 @@ final class MockAnthropicHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         sendJSON(context: context, status: status, body, extraHeaders: headers)
     }
 
-    /// Named events, `event: <type>` + `data: <json>`, no `[DONE]` (providers.md §2 "Streaming").
-    private func sendStream(context: ChannelHandlerContext, events: [JSONValue]) {
+    /// Named events, `event: <type>` + `data: <json>`, no `[DONE]` (providers.md §2 "Streaming"),
+    /// one body write per event, or all in one (`oneWrite`).
+    private func sendStream(context: ChannelHandlerContext, events: [JSONValue], oneWrite: Bool = false) {
         let headers = HTTPHeaders([("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache"),
                                    ("request-id", MockAnthropicResponses.requestID)])
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        var out: [UInt8] = []
         for event in events {
-            var out: [UInt8] = []
             SSEEncoder.encodeData(event, event: event["type"]?.stringValue, into: &out)
+            if oneWrite { continue }
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: out)))), promise: nil)
+            out.removeAll(keepingCapacity: true)
         }
+        if !out.isEmpty { context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: out)))), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 }

@@ -90,6 +90,16 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             let frames = [MockResponses.chunk(model: model, delta: ["role": "assistant", "content": ""]),
                           MockResponses.chunk(model: model, delta: ["content": "partial "])]
             sendStream(context: context, frames: frames, terminate: false)
+        case .failingStream:
+            guard stream else {
+                sendError(context: context, status: 500, type: "server_error", code: nil, message: "The server had an error while processing your request. Sorry about that!")
+                return
+            }
+            var frames = [MockResponses.chunk(model: model, delta: ["role": "assistant", "content": ""])]
+            frames += MockResponses.pieces("Waves fold into foam").map { MockResponses.chunk(model: model, delta: ["content": .string($0)]) }
+            frames.append(["error": ["message": "The server had an error while processing your request. Sorry about that!",
+                                     "type": "server_error", "param": nil, "code": nil]])
+            sendInOneWrite(context: context, frames: frames)
         }
     }
 
@@ -151,6 +161,17 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             return
         }
         sendPaced(context: context, frames: encoded[...], interval: interval)
+    }
+
+    /// Every frame in one body write (one chunk on the wire, so one read for the gateway), then
+    /// the end of the response, without `[DONE]`: how OpenAI ends a stream that failed in-band.
+    private func sendInOneWrite(context: ChannelHandlerContext, frames: [JSONValue]) {
+        let headers = HTTPHeaders([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"), ("x-request-id", "req_mock")])
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        var out: [UInt8] = []
+        for frame in frames { SSEEncoder.encodeData(frame, into: &out) }
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: out)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
     private func sendPaced(context: ChannelHandlerContext, frames: ArraySlice<[UInt8]>, interval: TimeAmount) {

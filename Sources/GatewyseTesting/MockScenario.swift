@@ -18,6 +18,9 @@ enum MockScenario {
     case slowStream
     /// A stream that stops after two pieces, without finish or `[DONE]`.
     case truncatedStream
+    /// A 200 stream of text that ends with OpenAI's in-band `{"error": …}` frame and no `[DONE]`,
+    /// all in one write, so the text and the error reach the gateway in the same read.
+    case failingStream
 
     static func forModel(_ model: String) -> MockScenario {
         switch model {
@@ -34,6 +37,7 @@ enum MockScenario {
         case "reset": .reset
         case "slow-stream": .slowStream
         case "truncated-stream": .truncatedStream
+        case "error-stream": .failingStream
         default: .echo
         }
     }

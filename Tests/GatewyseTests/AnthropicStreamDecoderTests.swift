@@ -123,9 +123,7 @@ struct AnthropicStreamDecoderTests {
         #expect(late.isEmpty)
     }
 
-    @Test("an error event after the 200 is thrown as a 502 naming Anthropic's error")
-    func errorEvent() throws {
-        let stream = """
+    static let failingStream = """
         event: message_start
         data: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"usage":{"input_tokens":5,"output_tokens":1}}}
 
@@ -138,17 +136,37 @@ struct AnthropicStreamDecoderTests {
         event: error
         data: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}
 
+        event: content_block_delta
+        data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"after the error"}}
+
 
         """
+
+    @Test("an error event after the 200 is a 502 naming Anthropic's error, after the text that came with it in the same read")
+    func errorEvent() throws {
         var decoder = AnthropicStreamDecoder(providerID: "claude", created: 0)
-        let head = stream.range(of: "event: error")!.lowerBound
-        let before = try decoder.decode(Array(stream[..<head].utf8))
-        #expect(before.compactMap { $0.choices.first?.delta.content }.joined() == "partial")
-        let error = #expect(throws: GatewayError.self) { try decoder.decode(Array(stream[head...].utf8)) }
-        #expect(error?.status == 502)
-        #expect(error?.code == "UPSTREAM_STREAM_ERROR")
-        #expect(error?.message.contains("Overloaded") == true)
-        #expect(error?.message.contains("overloaded_error") == true)
+        let chunks = try decoder.decode(Array(Self.failingStream.utf8))
+        #expect(chunks.compactMap { $0.choices.first?.delta.content }.joined() == "partial")
+        let error = try #require(decoder.failure)
+        #expect(error.status == 502)
+        #expect(error.code == "UPSTREAM_STREAM_ERROR")
+        #expect(error.message.contains("Overloaded"))
+        #expect(error.message.contains("overloaded_error"))
+        #expect(!decoder.isFinished)
+        // Nothing after the failure is decoded, in this read or a later one.
+        #expect(try decoder.decode(Array("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}}\n\n".utf8)).isEmpty)
+    }
+
+    @Test("split anywhere, the failing stream gives the same text and the same failure")
+    func errorEventSplit() throws {
+        let bytes = Array(Self.failingStream.utf8)
+        for cut in 0...bytes.count {
+            var decoder = AnthropicStreamDecoder(providerID: "claude", created: 0)
+            var chunks = try decoder.decode(Array(bytes[..<cut]))
+            chunks += try decoder.decode(Array(bytes[cut...]))
+            #expect(chunks.compactMap { $0.choices.first?.delta.content }.joined() == "partial", "cut \(cut)")
+            #expect(decoder.failure?.code == "UPSTREAM_STREAM_ERROR", "cut \(cut)")
+        }
     }
 
     @Test("thinking streams as reasoning_content; its signature is kept and sent once with the finished block")
@@ -270,10 +288,12 @@ struct AnthropicStreamDecoderTests {
         #expect(calls == [ToolCallDelta(index: 0, id: "toolu_1", name: "f", arguments: ""), ToolCallDelta(index: 0, arguments: "{}")])
     }
 
-    @Test("a malformed event is a 502 UPSTREAM_BAD_RESPONSE")
-    func malformed() {
+    @Test("a malformed event is a 502 UPSTREAM_BAD_RESPONSE, after the chunks before it")
+    func malformed() throws {
         var decoder = AnthropicStreamDecoder(providerID: "claude", created: 0)
-        let error = #expect(throws: GatewayError.self) { try decoder.decode(Array("event: message_start\ndata: {oops\n\n".utf8)) }
-        #expect(error?.code == "UPSTREAM_BAD_RESPONSE")
+        let head = Self.failingStream[..<Self.failingStream.range(of: "event: error")!.lowerBound]
+        let chunks = try decoder.decode(Array((head + "event: content_block_delta\ndata: {oops\n\n").utf8))
+        #expect(chunks.compactMap { $0.choices.first?.delta.content }.joined() == "partial")
+        #expect(decoder.failure?.code == "UPSTREAM_BAD_RESPONSE")
     }
 }

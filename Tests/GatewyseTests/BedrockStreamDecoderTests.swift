@@ -122,18 +122,24 @@ struct BedrockStreamDecoderTests {
         #expect(s.finish == [.stop])
     }
 
-    @Test("an exception message after the 200 is a 502 naming it")
+    @Test("an exception message after the 200 is a 502 naming it, after the text that came with it in the same read")
     func exception() throws {
-        var decoder = Self.decoder()
-        _ = try decoder.decode(Self.event("messageStart", ["role": "assistant"]))
         let exception = AWSEventStream.encode(headers: [(":exception-type", "throttlingException"), (":content-type", "application/json"), (":message-type", "exception")],
                                               payload: JSONWriter.bytes(["message": "Too many tokens"]))
-        do {
-            _ = try decoder.decode(exception)
-            Issue.record("expected a failure")
-        } catch {
+        let stream = Self.event("messageStart", ["role": "assistant"])
+            + Self.event("contentBlockDelta", ["contentBlockIndex": 0, "delta": ["text": "Hel"]])
+            + Self.event("contentBlockDelta", ["contentBlockIndex": 0, "delta": ["text": "lo"]])
+            + exception
+            + Self.event("contentBlockDelta", ["contentBlockIndex": 0, "delta": ["text": " after"]])
+        for cut in stride(from: 0, through: stream.count, by: 5) {
+            var decoder = Self.decoder()
+            var chunks = try decoder.decode(Array(stream[..<cut]))
+            chunks += try decoder.decode(Array(stream[cut...]))
+            #expect(Self.summarize(chunks).content == "Hello", "cut \(cut)")
+            let error = try #require(decoder.failure, "cut \(cut)")
             #expect(error.status == 502)
             #expect(error.message.contains("throttlingException: Too many tokens"))
+            #expect(!decoder.isFinished)
         }
     }
 }

@@ -118,30 +118,31 @@ struct CohereStreamDecoderTests {
         #expect(logprobs == [["content": [["token": "Hé ", "logprob": -0.5, "bytes": [72, 195, 169, 32], "top_logprobs": []]]]])
     }
 
-    @Test("message-end with delta.error, or finish_reason ERROR, is thrown as a 502")
+    @Test("message-end with delta.error, or finish_reason ERROR/TIMEOUT, is a 502 after the text that came with it in the same read")
     func streamError() throws {
-        let start = Self.event("message-start", #"{"id":"e1","type":"message-start","delta":{"message":{"role":"assistant"}}}"#)
+        let head = Self.event("message-start", #"{"id":"e1","type":"message-start","delta":{"message":{"role":"assistant"}}}"#)
+            + Self.event("content-delta", #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"Half an "}}}}"#)
+            + Self.event("content-delta", #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"answer"}}}}"#)
         for end in [#"{"type":"message-end","delta":{"error":"internal error while generating","finish_reason":"ERROR"}}"#,
                     #"{"type":"message-end","delta":{"finish_reason":"TIMEOUT"}}"#] {
             var decoder = CohereStreamDecoder(providerID: "cohere", created: 1)
-            #expect(try decoder.decode(Array(start.utf8)).count == 1)
-            #expect {
-                _ = try decoder.decode(Array(Self.event("message-end", end).utf8))
-            } throws: { error in
-                guard let error = error as? GatewayError else { return false }
-                return error.status == 502 && error.code == "UPSTREAM_GENERATION_FAILED"
-            }
+            let chunks = try decoder.decode(Array((head + Self.event("message-end", end) + "data: [DONE]\n\n").utf8))
+            #expect(Self.summarize(chunks).content == "Half an answer")
+            #expect(Self.summarize(chunks).finish.isEmpty)
+            let error = try #require(decoder.failure)
+            #expect(error.status == 502)
+            #expect(error.code == "UPSTREAM_GENERATION_FAILED")
             #expect(!decoder.isFinished)
+            #expect(try decoder.decode(Array(Self.event("content-delta", #"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"late"}}}}"#).utf8)).isEmpty)
         }
     }
 
-    @Test("a frame that is not JSON is an unreadable response")
-    func malformed() {
+    @Test("a frame that is not JSON is an unreadable response, after the chunks before it")
+    func malformed() throws {
         var decoder = CohereStreamDecoder(providerID: "cohere", created: 1)
-        #expect {
-            _ = try decoder.decode(Array("event: content-delta\ndata: {oops\n\n".utf8))
-        } throws: { error in
-            (error as? GatewayError)?.code == "UPSTREAM_BAD_RESPONSE"
-        }
+        let chunks = try decoder.decode(Array((Self.event("message-start", #"{"id":"e1","type":"message-start"}"#)
+                                               + "event: content-delta\ndata: {oops\n\n").utf8))
+        #expect(chunks.count == 1)
+        #expect(decoder.failure?.code == "UPSTREAM_BAD_RESPONSE")
     }
 }

@@ -66,10 +66,48 @@ enum ConformanceStreams {
                 outcome.error = error
                 break
             }
+            // A failure in the stream comes after the chunks the same call returned.
+            if let failure = decoder.failure {
+                outcome.error = failure
+                break
+            }
         }
         outcome.chunks = chunks.map(OpenAIChatWire.encodeChunk)
         outcome.finished = decoder.isFinished
         return (outcome, chunks)
+    }
+
+    /// Feeds `bytes` in pieces of `size` (whole when nil) to a verbatim filter that shows every
+    /// frame (usage included), and reads what it forwarded back with `makeDecoder`: the outcome
+    /// an OpenAI-format client of the verbatim path sees, comparable with the decoding path's.
+    static func filterVerbatim(_ bytes: [UInt8], pieceSize size: Int?, providerID: String,
+                               decodingWith makeDecoder: () -> any ChatStreamDecoder) -> Outcome {
+        var filter = OpenAIVerbatimStreamFilter(providerID: providerID, includeUsage: true)
+        var outcome = Outcome()
+        var forwarded: [UInt8] = []
+        let step = size ?? max(bytes.count, 1)
+        var start = 0
+        while start < bytes.count {
+            let piece = Array(bytes[start..<min(start + step, bytes.count)])
+            start += step
+            do {
+                forwarded += try filter.filter(piece)
+            } catch {
+                outcome.error = error
+                break
+            }
+            if let failure = filter.failure {
+                outcome.error = failure
+                break
+            }
+        }
+        if filter.isFinished { forwarded += Array("data: [DONE]\n\n".utf8) }
+        var decoder = makeDecoder()
+        let chunks = (try? decoder.decode(forwarded)) ?? []
+        if let failure = decoder.failure { outcome.error = outcome.error ?? failure }
+        outcome.chunks = chunks.map(OpenAIChatWire.encodeChunk)
+        outcome.finished = filter.isFinished
+        return outcome
     }
 
     /// The message a client assembles from the chunks: content and reasoning joined, tool calls

@@ -98,14 +98,23 @@ struct GeminiStreamDecoderTests {
         #expect(s.usage.map(\.totalTokens) == [4])
     }
 
-    @Test("a blocked prompt streams content_filter; an error frame throws 502")
+    @Test("a blocked prompt streams content_filter; an error frame is a 502 after the text that came with it in the same read")
     func blockedAndError() throws {
         let (s, finished, _) = try Self.decodeWhole("data: {\"promptFeedback\":{\"blockReason\":\"SAFETY\"},\"usageMetadata\":{\"promptTokenCount\":8,\"totalTokenCount\":8}}\r\n\r\n")
         #expect(s.finish == [.contentFilter])
         #expect(finished)
+        let stream = "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Half \"}],\"role\":\"model\"},\"index\":0}]}\n\n"
+            + "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"done\"}],\"role\":\"model\"},\"index\":0}]}\n\n"
+            + "data: {\"error\":{\"code\":503,\"message\":\"overloaded\",\"status\":\"UNAVAILABLE\"}}\n\n"
+            + "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"late\"}],\"role\":\"model\"},\"index\":0}]}\n\n"
         var decoder = GeminiStreamDecoder(providerID: "gemini", created: 1)
-        #expect(throws: GatewayError.self) {
-            try decoder.decode(Array("data: {\"error\":{\"code\":503,\"message\":\"overloaded\",\"status\":\"UNAVAILABLE\"}}\n\n".utf8))
-        }
+        let chunks = try decoder.decode(Array(stream.utf8))
+        #expect(Self.summarize(chunks).content == "Half done")
+        let error = try #require(decoder.failure)
+        #expect(error.status == 502)
+        #expect(error.code == "UPSTREAM_STREAM_ERROR")
+        #expect(error.message.contains("overloaded (UNAVAILABLE)"))
+        #expect(!decoder.isFinished)
+        #expect(try decoder.decode(Array("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"x\"}]}}]}\n\n".utf8)).isEmpty)
     }
 }

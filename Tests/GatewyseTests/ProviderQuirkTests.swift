@@ -123,10 +123,19 @@ struct ProviderQuirkTests {
         }
     }
 
-    @Test("a mid-stream error event becomes a 502")
+    @Test("a mid-stream error event becomes a 502, after the chunks that came with it in the same read")
     func streamError() throws {
         var decoder = adapter("openai").makeChatStreamDecoder(for: try request(#"{"model":"a","messages":[{"role":"user","content":"x"}]}"#))
-        #expect(throws: GatewayError.self) { try decoder.decode(Array("data: {\"error\":{\"message\":\"overloaded\"}}\n\n".utf8)) }
+        let stream = "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hal\"}}]}\n\n"
+            + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"f\"}}]}\n\n"
+            + "data: {\"error\":{\"message\":\"overloaded\"}}\n\n"
+            + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"late\"}}]}\n\n"
+        let chunks = try decoder.decode(Array(stream.utf8))
+        #expect(chunks.compactMap { $0.choices.first?.delta.content }.joined() == "Half")
+        #expect(decoder.failure?.status == 502)
+        #expect(decoder.failure?.message == "Provider 'openai' failed mid-stream: overloaded")
+        #expect(try decoder.decode(Array("data: [DONE]\n\n".utf8)).isEmpty)
+        #expect(!decoder.isFinished)
     }
 }
 

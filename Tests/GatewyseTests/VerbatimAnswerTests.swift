@@ -81,13 +81,26 @@ struct VerbatimAnswerTests {
         #expect(try Self.run(&shown, bytes, cut: 0).contains("\"total_tokens\":4"))
     }
 
-    @Test("an error frame after the 200 is a 502; a frame that is not a JSON object is a bad upstream answer")
-    func verbatimStreamFailures() {
-        var failing = OpenAIVerbatimStreamFilter(providerID: "p", includeUsage: false)
-        #expect(throws: GatewayError.self) { try failing.filter(Array("data: {\"error\":{\"message\":\"overloaded\"}}\n\n".utf8)) }
-        var broken = OpenAIVerbatimStreamFilter(providerID: "p", includeUsage: false)
-        #expect(throws: GatewayError.self) { try broken.filter(Array("data: {\"choices\":[}\n\n".utf8)) }
+    static let content = "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hal\"},\"finish_reason\":null}]}\n\n"
+        + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"f\"},\"finish_reason\":null}]}\n\n"
+
+    @Test("an error frame after the 200 is a 502, and a frame that is not a JSON object a bad upstream answer, after the frames that came with it in the same read")
+    func verbatimStreamFailures() throws {
+        let late = "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"late\"},\"finish_reason\":null}]}\n\n"
+        for (frame, code) in [("data: {\"error\":{\"message\":\"overloaded\"}}\n\n", "UPSTREAM_STREAM_ERROR"),
+                              ("data: {\"choices\":[}\n\n", "UPSTREAM_BAD_RESPONSE")] {
+            let bytes = Array((Self.content + frame + late).utf8)
+            for cut in 0...bytes.count {
+                var filter = OpenAIVerbatimStreamFilter(providerID: "p", includeUsage: false)
+                let out = try Self.run(&filter, bytes, cut: cut)
+                #expect(out == Self.content, "cut \(cut)")
+                #expect(filter.failure?.code == code, "cut \(cut)")
+                #expect(filter.failure?.status == 502)
+                #expect(!filter.isFinished)
+            }
+        }
         var nullError = OpenAIVerbatimStreamFilter(providerID: "p", includeUsage: false)
-        #expect(throws: Never.self) { try nullError.filter(Array("data: {\"choices\":[],\"error\":null}\n\n".utf8)) }
+        #expect(try nullError.filter(Array("data: {\"choices\":[],\"error\":null}\n\n".utf8)).isEmpty == false)
+        #expect(nullError.failure == nil)
     }
 }

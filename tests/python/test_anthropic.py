@@ -144,3 +144,17 @@ def test_missing_max_tokens(http, gateway_url, api_key):
 def test_count_tokens(claude):
     count = claude.messages.count_tokens(model="mock/mock-chat", messages=[{"role": "user", "content": "hello world"}])
     assert count.input_tokens > 0
+
+
+def test_stream_error_after_content_in_the_same_read(claude):
+    """Text and the upstream's in-band error arrive in one read: the Anthropic client gets every
+    text delta, then an `error` event (the translating path, `ChatStream.next()`)."""
+    text = []
+    with pytest.raises(anthropic.APIStatusError) as caught:
+        with claude.messages.stream(model="mock/error-stream", max_tokens=64,
+                                    messages=[{"role": "user", "content": "x"}]) as stream:
+            for piece in stream.text_stream:
+                text.append(piece)
+    assert "".join(text) == "Waves fold into foam"
+    assert caught.value.body["error"]["type"] == "api_error"
+    assert "failed mid-stream" in caught.value.body["error"]["message"]

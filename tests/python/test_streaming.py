@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import openai
+import pytest
+
 from test_chat import WEATHER_TOOL
 
 
@@ -105,3 +108,19 @@ def test_stream_json_mode(client):
         response_format={"type": "json_object"}, stream=True)
     text, _, _, _ = _collect_text(stream)
     assert json.loads(text) == {"answer": 42}
+
+
+def test_stream_error_after_content_in_the_same_read(client):
+    """The mock sends its text and OpenAI's in-band error frame in one write: the client gets all
+    the text, then the error (the gateway's envelope, in-band, without [DONE])."""
+    stream = client.chat.completions.create(
+        model="mock/error-stream", messages=[{"role": "user", "content": "x"}], stream=True)
+    pieces = []
+    with pytest.raises(openai.APIError) as caught:
+        for chunk in stream:
+            for choice in chunk.choices:
+                if choice.delta.content:
+                    pieces.append(choice.delta.content)
+    assert "".join(pieces) == "Waves fold into foam"
+    assert caught.value.body["code"] == "UPSTREAM_STREAM_ERROR"
+    assert "failed mid-stream: The server had an error" in caught.value.message

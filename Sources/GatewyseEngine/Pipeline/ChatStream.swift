@@ -7,6 +7,10 @@ import GatewyseProviders
 /// A stream opened for an OpenAI-format client from an OpenAI-format upstream may instead be
 /// *verbatim* (`isVerbatim`): `nextVerbatim()` hands on the upstream's own SSE frames, read by a
 /// `VerbatimStreamFilter` for usage and finish, instead of chunks.
+///
+/// A failure the upstream reports inside the stream is thrown once what came before it has been
+/// handed on: when the decoder (or filter) returns chunks together with a `failure`, they are
+/// returned first and the failure is thrown by the following call.
 public final class ChatStream: @unchecked Sendable {
     // @unchecked: owned by the single task that serves the response; never shared.
     private let body: any UpstreamBody
@@ -20,6 +24,8 @@ public final class ChatStream: @unchecked Sendable {
     public private(set) var usage: Usage?
     public private(set) var finishReason: FinishReason?
     private var ended = false
+    /// A failure met in the same read as chunks still to be delivered; thrown by the next call.
+    private var pendingFailure: GatewayError?
 
     init(body: any UpstreamBody, decoder: any ChatStreamDecoder, verbatim: (any VerbatimStreamFilter)? = nil,
          providerID: String, upstreamModel: String, includeUsage: Bool) {
@@ -37,6 +43,7 @@ public final class ChatStream: @unchecked Sendable {
     /// when the stream has ended. Only for a verbatim stream. Throws like `next()`.
     public func nextVerbatim() async throws -> [UInt8]? {
         guard var filter = verbatim else { return nil }
+        try throwPendingFailure()
         while !ended {
             guard let bytes = try await readUpstream() else {
                 ended = true
@@ -48,6 +55,7 @@ public final class ChatStream: @unchecked Sendable {
             finishReason = filter.finishReason ?? finishReason
             verbatim = filter
             if filter.isFinished { ended = true }
+            if let failure = filter.failure { return try fail(failure, after: out) }
             if !out.isEmpty { return out }
         }
         return nil
@@ -61,6 +69,7 @@ public final class ChatStream: @unchecked Sendable {
     /// The next chunks for the client, or nil when the stream has ended. Throws a
     /// `GatewayError` when the upstream fails mid-stream.
     public func next() async throws -> [ChatChunk]? {
+        try throwPendingFailure()
         while !ended {
             guard let bytes = try await readUpstream() else {
                 ended = true
@@ -70,9 +79,25 @@ public final class ChatStream: @unchecked Sendable {
             var chunks = try decoder.decode(bytes)
             if decoder.isFinished { ended = true }
             chunks = meter(chunks)
+            if let failure = decoder.failure { return try fail(failure, after: chunks) }
             if !chunks.isEmpty { return chunks }
         }
         return nil
+    }
+
+    /// Ends the stream on `failure`: throws it now when nothing precedes it, else returns what
+    /// does and keeps the failure for the next call.
+    private func fail<Output: Collection>(_ failure: GatewayError, after output: Output) throws(GatewayError) -> Output {
+        ended = true
+        if output.isEmpty { throw failure }
+        pendingFailure = failure
+        return output
+    }
+
+    private func throwPendingFailure() throws(GatewayError) {
+        guard let failure = pendingFailure else { return }
+        pendingFailure = nil
+        throw failure
     }
 
     private func readUpstream() async throws -> [UInt8]? {

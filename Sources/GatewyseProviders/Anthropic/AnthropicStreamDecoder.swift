@@ -14,7 +14,8 @@ import GatewyseCore
 /// - `message_delta` → a chunk with the finish reason, then a usage chunk (`choices: []`) that
 ///   adds `message_delta`'s cumulative output to `message_start`'s input;
 /// - `message_stop` ends the stream; `ping` and `content_block_stop` emit nothing; an `error`
-///   event (the HTTP status was already 200) is thrown as a 502.
+///   event (the HTTP status was already 200) ends it with a 502 in `failure`, after the chunks
+///   decoded before it.
 public struct AnthropicStreamDecoder: ChatStreamDecoder {
     let providerID: String
     let created: Int
@@ -24,6 +25,7 @@ public struct AnthropicStreamDecoder: ChatStreamDecoder {
 
     private var sse = SSEDecoder()
     public private(set) var isFinished = false
+    public private(set) var failure: GatewayError?
     private var id = ""
     private var model = ""
     private var inputUsage = JSONObject()
@@ -47,29 +49,37 @@ public struct AnthropicStreamDecoder: ChatStreamDecoder {
     }
 
     public mutating func decode(_ bytes: [UInt8]) throws(GatewayError) -> [ChatChunk] {
+        guard failure == nil else { return [] }
         let events: [SSEEvent]
         do { events = try sse.feed(bytes) } catch {
             throw GatewayError.badUpstreamResponse(providerID, "event stream line too long")
         }
         var chunks: [ChatChunk] = []
         for event in events where !isFinished {
-            let json: JSONValue
-            do { json = try JSONParser.parse(event.data) } catch {
-                throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
-            }
-            // The `type` inside the data names the event as reliably as the `event:` line does.
-            switch json["type"]?.stringValue ?? event.event ?? "" {
-            case "message_start": chunks += messageStart(json["message"])
-            case "content_block_start": chunks += blockStart(json)
-            case "content_block_delta": chunks += blockDelta(json)
-            case "content_block_stop": chunks += blockStop(json)
-            case "message_delta": chunks += try messageDelta(json)
-            case "message_stop": isFinished = true
-            case "error": throw streamError(json["error"])
-            default: continue  // `ping`, and event types added later (Anthropic asks clients to ignore them)
+            do { try handle(event, into: &chunks) } catch {
+                failure = error
+                break
             }
         }
         return chunks
+    }
+
+    private mutating func handle(_ event: SSEEvent, into chunks: inout [ChatChunk]) throws(GatewayError) {
+        let json: JSONValue
+        do { json = try JSONParser.parse(event.data) } catch {
+            throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
+        }
+        // The `type` inside the data names the event as reliably as the `event:` line does.
+        switch json["type"]?.stringValue ?? event.event ?? "" {
+        case "message_start": chunks += messageStart(json["message"])
+        case "content_block_start": chunks += blockStart(json)
+        case "content_block_delta": chunks += blockDelta(json)
+        case "content_block_stop": chunks += blockStop(json)
+        case "message_delta": chunks += try messageDelta(json)
+        case "message_stop": isFinished = true
+        case "error": throw streamError(json["error"])
+        default: break  // `ping`, and event types added later (Anthropic asks clients to ignore them)
+        }
     }
 
     // MARK: Events

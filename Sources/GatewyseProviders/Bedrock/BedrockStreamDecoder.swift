@@ -15,8 +15,9 @@ import GatewyseCore
 /// - the gateway's structured-output tool (JSON mode) streams its input as content;
 /// - `messageStop {stopReason}` → a chunk with the finish reason;
 /// - `metadata {usage, metrics}` → a usage chunk (`choices: []`), and the stream is finished;
-/// - an `exception` message (`:exception-type`, after the HTTP 200) is thrown as a 502 naming
-///   it; throttling keeps its meaning in the message.
+/// - an `exception` message (`:exception-type`, after the HTTP 200) ends the stream with a 502
+///   naming it in `failure`, after the chunks decoded before it; throttling keeps its meaning in
+///   the message.
 public struct BedrockStreamDecoder: ChatStreamDecoder {
     let providerID: String
     let id: String
@@ -24,6 +25,7 @@ public struct BedrockStreamDecoder: ChatStreamDecoder {
     let model: String
     private var frames = AWSEventStreamDecoder()
     public private(set) var isFinished = false
+    public private(set) var failure: GatewayError?
     private var sentRole = false
     private var blocks: [Int: Block] = [:]
     private var toolCount = 0
@@ -44,13 +46,18 @@ public struct BedrockStreamDecoder: ChatStreamDecoder {
     }
 
     public mutating func decode(_ bytes: [UInt8]) throws(GatewayError) -> [ChatChunk] {
+        guard failure == nil else { return [] }
         var chunks: [ChatChunk] = []
         for message in try frames.feed(bytes) where !isFinished {
             let kind = message.headers[":message-type"] ?? "event"
-            guard kind == "event" else { throw streamFailure(message) }
+            guard kind == "event" else {
+                failure = streamFailure(message)
+                break
+            }
             let json: JSONValue
             do { json = try JSONParser.parse(message.payload) } catch {
-                throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
+                failure = GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
+                break
             }
             chunks += event(message.headers[":event-type"] ?? "", json)
         }

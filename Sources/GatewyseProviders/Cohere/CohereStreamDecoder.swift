@@ -13,7 +13,8 @@ import GatewyseCore
 ///   its events; `tool-call-delta` → argument fragments for that call;
 /// - `message-end` → a chunk with the finish reason, then a usage chunk (`choices: []`; the
 ///   engine hides it from clients that did not ask), and `isFinished`. A `delta.error`, or a
-///   finish reason `ERROR` / `TIMEOUT`, is thrown as a 502 (the HTTP status was already 200);
+///   finish reason `ERROR` / `TIMEOUT`, ends the stream with a 502 in `failure` (the HTTP status
+///   was already 200), after the chunks decoded before it;
 /// - `content-start`, `content-end`, `tool-plan-delta`, `tool-call-end`, `citation-*`, `debug`
 ///   and unknown types emit nothing; a trailing `data: [DONE]` (in Cohere's OpenAPI spec,
 ///   UNCONFIRMED on the wire) is tolerated.
@@ -22,6 +23,7 @@ public struct CohereStreamDecoder: ChatStreamDecoder {
     let created: Int
     private var sse = SSEDecoder()
     public private(set) var isFinished = false
+    public private(set) var failure: GatewayError?
     private var id = ""
     private var sentRole = false
     /// Cohere's tool-call event index → the OpenAI index given at its `tool-call-start`.
@@ -34,6 +36,7 @@ public struct CohereStreamDecoder: ChatStreamDecoder {
     }
 
     public mutating func decode(_ bytes: [UInt8]) throws(GatewayError) -> [ChatChunk] {
+        guard failure == nil else { return [] }
         let events: [SSEEvent]
         do { events = try sse.feed(bytes) } catch {
             throw GatewayError.badUpstreamResponse(providerID, "event stream line too long")
@@ -44,20 +47,27 @@ public struct CohereStreamDecoder: ChatStreamDecoder {
                 isFinished = true
                 break
             }
-            let json: JSONValue
-            do { json = try JSONParser.parse(event.data) } catch {
-                throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
-            }
-            switch json["type"]?.stringValue ?? event.event ?? "" {
-            case "message-start": chunks += messageStart(json)
-            case "content-delta": chunks += contentDelta(json)
-            case "tool-call-start": chunks += toolCallStart(json)
-            case "tool-call-delta": chunks += toolCallDelta(json)
-            case "message-end": chunks += try messageEnd(json["delta"])
-            default: continue
+            do { try handle(event, into: &chunks) } catch {
+                failure = error
+                break
             }
         }
         return chunks
+    }
+
+    private mutating func handle(_ event: SSEEvent, into chunks: inout [ChatChunk]) throws(GatewayError) {
+        let json: JSONValue
+        do { json = try JSONParser.parse(event.data) } catch {
+            throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
+        }
+        switch json["type"]?.stringValue ?? event.event ?? "" {
+        case "message-start": chunks += messageStart(json)
+        case "content-delta": chunks += contentDelta(json)
+        case "tool-call-start": chunks += toolCallStart(json)
+        case "tool-call-delta": chunks += toolCallDelta(json)
+        case "message-end": chunks += try messageEnd(json["delta"])
+        default: break
+        }
     }
 
     // MARK: Events

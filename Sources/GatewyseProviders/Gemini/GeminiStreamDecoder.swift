@@ -15,12 +15,14 @@ import GatewyseCore
 ///   `usageMetadata`, and `isFinished`. Gemini puts the authoritative usage on that last frame;
 ///   a trailing usage-only frame, if fed, still yields an updated usage chunk (the engine stops
 ///   reading at `isFinished`, so it is seldom seen);
-/// - a frame `{"error":{…}}` (the HTTP status was already 200) is thrown as a 502.
+/// - a frame `{"error":{…}}` (the HTTP status was already 200) ends the stream with a 502 in
+///   `failure`, after the chunks decoded before it.
 public struct GeminiStreamDecoder: ChatStreamDecoder {
     let providerID: String
     let created: Int
     private var sse = SSEDecoder()
     public private(set) var isFinished = false
+    public private(set) var failure: GatewayError?
     private var sentRole = false
     private var id = ""
     private var model = ""
@@ -34,6 +36,7 @@ public struct GeminiStreamDecoder: ChatStreamDecoder {
     }
 
     public mutating func decode(_ bytes: [UInt8]) throws(GatewayError) -> [ChatChunk] {
+        guard failure == nil else { return [] }
         let events: [SSEEvent]
         do { events = try sse.feed(bytes) } catch {
             throw GatewayError.badUpstreamResponse(providerID, "event stream line too long")
@@ -42,13 +45,15 @@ public struct GeminiStreamDecoder: ChatStreamDecoder {
         for event in events {
             let json: JSONValue
             do { json = try JSONParser.parse(event.data) } catch {
-                throw GatewayError.badUpstreamResponse(providerID, "stream frame: \(error.description)")
+                failure = GatewayError.badUpstreamResponse(providerID, "stream frame: \(error.description)")
+                break
             }
             if let error = json["error"] {
                 let message = error["message"]?.stringValue ?? "stream failed"
                 let status = error["status"]?.stringValue ?? "UNKNOWN"
-                throw GatewayError(status: 502, code: "UPSTREAM_STREAM_ERROR", type: "api_error",
-                                   message: "Provider '\(providerID)' failed mid-stream: \(message) (\(status))")
+                failure = GatewayError(status: 502, code: "UPSTREAM_STREAM_ERROR", type: "api_error",
+                                       message: "Provider '\(providerID)' failed mid-stream: \(message) (\(status))")
+                break
             }
             chunks += frame(json)
         }

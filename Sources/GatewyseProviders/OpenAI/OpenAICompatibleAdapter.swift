@@ -129,12 +129,14 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
     }
 }
 
-/// Decodes an OpenAI-format SSE stream into unified chunks.
+/// Decodes an OpenAI-format SSE stream into unified chunks. An `error` event or a frame that is
+/// not a chunk ends the stream with `failure`, after the chunks decoded before it.
 public struct OpenAIChatStreamDecoder: ChatStreamDecoder {
     let providerID: String
     let finishReasonMap: [String: String]
     var sse = SSEDecoder()
     public private(set) var isFinished = false
+    public private(set) var failure: GatewayError?
 
     public init(providerID: String, finishReasonMap: [String: String] = [:]) {
         self.providerID = providerID
@@ -142,6 +144,7 @@ public struct OpenAIChatStreamDecoder: ChatStreamDecoder {
     }
 
     public mutating func decode(_ bytes: [UInt8]) throws(GatewayError) -> [ChatChunk] {
+        guard failure == nil else { return [] }
         let events: [SSEEvent]
         do { events = try sse.feed(bytes) } catch {
             throw GatewayError.badUpstreamResponse(providerID, "event stream line too long")
@@ -149,29 +152,36 @@ public struct OpenAIChatStreamDecoder: ChatStreamDecoder {
         var chunks: [ChatChunk] = []
         for event in events where !isFinished {
             if event.data == "[DONE]" { isFinished = true; break }
-            let json: JSONValue
-            do { json = try JSONParser.parse(event.data) } catch {
-                throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
+            do { chunks.append(try chunk(event.data)) } catch {
+                failure = error
+                break
             }
-            // Some providers report a failure after the 200 as an event carrying `error`.
-            if let failure = json["error"], !failure.isNull {
-                let message = failure["message"]?.stringValue ?? failure.stringValue ?? "stream failed"
-                throw GatewayError(status: 502, code: "UPSTREAM_STREAM_ERROR", type: "api_error", message: "Provider '\(providerID)' failed mid-stream: \(message)")
-            }
-            var chunk: ChatChunk
-            do { chunk = try OpenAIChatWire.decodeChunk(json) } catch {
-                throw GatewayError.badUpstreamResponse(providerID, error.message)
-            }
-            if !finishReasonMap.isEmpty {
-                for i in chunk.choices.indices {
-                    if let reason = chunk.choices[i].finishReason, let mapped = finishReasonMap[reason.rawValue] {
-                        chunk.choices[i].finishReason = FinishReason(rawValue: mapped)
-                    }
-                }
-            }
-            chunks.append(chunk)
         }
         return chunks
+    }
+
+    private func chunk(_ data: String) throws(GatewayError) -> ChatChunk {
+        let json: JSONValue
+        do { json = try JSONParser.parse(data) } catch {
+            throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
+        }
+        // Some providers report a failure after the 200 as an event carrying `error`.
+        if let failure = json["error"], !failure.isNull {
+            let message = failure["message"]?.stringValue ?? failure.stringValue ?? "stream failed"
+            throw GatewayError(status: 502, code: "UPSTREAM_STREAM_ERROR", type: "api_error", message: "Provider '\(providerID)' failed mid-stream: \(message)")
+        }
+        var chunk: ChatChunk
+        do { chunk = try OpenAIChatWire.decodeChunk(json) } catch {
+            throw GatewayError.badUpstreamResponse(providerID, error.message)
+        }
+        if !finishReasonMap.isEmpty {
+            for i in chunk.choices.indices {
+                if let reason = chunk.choices[i].finishReason, let mapped = finishReasonMap[reason.rawValue] {
+                    chunk.choices[i].finishReason = FinishReason(rawValue: mapped)
+                }
+            }
+        }
+        return chunk
     }
 }
 

@@ -7,7 +7,8 @@ import GatewyseCore
 /// - `usage` (a non-null object) is recorded for metering; the usage-only chunk (`choices: []`)
 ///   is dropped when the client did not ask for it (the gateway always asks upstream);
 /// - a `finish_reason` string is recorded;
-/// - an `error` member (a failure after the 200) is thrown as a 502, as the decoding path does;
+/// - an `error` member (a failure after the 200) ends the stream with a 502 in `failure`, as the
+///   decoding path does, after the frames before it (so is a frame that is not a JSON object);
 /// - `[DONE]` ends the stream; the caller writes its own. Comments and keep-alives are dropped.
 public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
     let providerID: String
@@ -16,6 +17,7 @@ public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
     public private(set) var isFinished = false
     public private(set) var usage: Usage?
     public private(set) var finishReason: FinishReason?
+    public private(set) var failure: GatewayError?
 
     public init(providerID: String, includeUsage: Bool) {
         self.providerID = providerID
@@ -23,6 +25,7 @@ public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
     }
 
     public mutating func filter(_ bytes: [UInt8]) throws(GatewayError) -> [UInt8] {
+        guard failure == nil else { return [] }
         let events: [SSEEvent]
         do { events = try sse.feed(bytes) } catch {
             throw GatewayError.badUpstreamResponse(providerID, "event stream line too long")
@@ -31,7 +34,11 @@ public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
         for event in events where !isFinished {
             if event.data == "[DONE]" { isFinished = true; break }
             var data = event.data
-            let forward = try data.withUTF8 { buffer in Result { () throws(GatewayError) in try inspect(buffer) } }.get()
+            let forward: Bool
+            do { forward = try data.withUTF8 { buffer in Result { () throws(GatewayError) in try inspect(buffer) } }.get() } catch {
+                failure = error
+                break
+            }
             guard forward else { continue }
             out.append(contentsOf: "data: ".utf8)
             out.append(contentsOf: data.utf8)
