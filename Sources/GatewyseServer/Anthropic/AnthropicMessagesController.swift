@@ -44,36 +44,10 @@ struct AnthropicMessagesController: Sendable {
         return JSONResponse.make(["input_tokens": .int(RequestProfile(request: chat).estimatedInputTokens)], provider: nil, attempts: nil)
     }
 
+    /// Anthropic's event sequence (`AnthropicStreamEncoder`), an in-band `event: error` for a
+    /// failure after the start.
     func anthropicStream(_ attempted: RouteExecutor.Attempted<ChatStream>) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream"
-        headers[.cacheControl] = "no-cache"
-        headers[.xProvider] = attempted.providerID
-        headers[.xGatewyseAttempts] = String(attempted.attempts)
-        let stream = attempted.value
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            var encoder = AnthropicStreamEncoder()
-            var buffer: [UInt8] = []
-            while true {
-                let chunks: [ChatChunk]?
-                do {
-                    chunks = try await stream.next()
-                } catch let error as GatewayError {
-                    buffer.removeAll(keepingCapacity: true)
-                    AnthropicStreamEncoder.error(error, into: &buffer)
-                    try await writer.write(ByteBuffer(bytes: buffer))
-                    try await writer.finish(nil)
-                    return
-                }
-                buffer.removeAll(keepingCapacity: true)
-                guard let chunks else { break }
-                for chunk in chunks { encoder.encode(chunk, into: &buffer) }
-                if !buffer.isEmpty { try await writer.write(ByteBuffer(bytes: buffer)) }
-            }
-            encoder.finish(into: &buffer)
-            try await writer.write(ByteBuffer(bytes: buffer))
-            try await writer.finish(nil)
-        })
+        SSEResponse.make(attempted, framing: AnthropicStreamEncoder())
     }
 }
 

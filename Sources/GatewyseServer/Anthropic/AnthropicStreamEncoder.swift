@@ -99,3 +99,7 @@ enum AnthropicErrorType {
         }
     }
 }
+
+extension AnthropicStreamEncoder: ChatSSEFraming {
+    func encode(error: GatewayError, into out: inout [UInt8]) { Self.error(error, into: &out) }
+}

@@ -39,22 +39,8 @@ struct OpenAIController: Sendable {
             for (name, value) in headers { if let field = HTTPField.Name(name) { fields[field] = value } }
             return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         case .stream(let headers, let stream):
-            return SSEResponse.make(headers: headers, stream: stream) { chunk, out in
-                SSEEncoder.encodeData(OpenAIChatWire.encodeChunk(chunk), into: &out)
-            }
+            return SSEResponse.make(headers: headers, stream: stream, framing: OpenAISSEFraming.chat)
         }
-    }
-
-    /// Runs a unified chat through the pipeline and answers in the caller's wire shape.
-    func serve(_ chat: ChatRequest, principal: Principal, context: GatewayRequestContext,
-               encodeResponse: (ChatResponse) -> JSONValue,
-               encodeChunk: @escaping @Sendable (ChatChunk, inout [UInt8]) -> Void) async throws -> Response {
-        if chat.stream {
-            let attempted = try await runtime.pipeline.chatStream(chat, principal: principal, logger: context.logger)
-            return SSEResponse.make(attempted, encode: encodeChunk)
-        }
-        let attempted = try await runtime.pipeline.chat(chat, principal: principal, logger: context.logger)
-        return JSONResponse.make(encodeResponse(attempted.value), provider: attempted.providerID, attempts: attempted.attempts)
     }
 
     // MARK: POST /v1/completions
@@ -62,10 +48,13 @@ struct OpenAIController: Sendable {
     func completions(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let principal = try authenticate(request)
         let body = try await RequestBodyReader.json(request, limit: runtime.configuration.server.maxBodyBytes)
-        return try await serve(try LegacyCompletionsWire.decodeRequest(body), principal: principal, context: context,
-                               encodeResponse: LegacyCompletionsWire.encodeResponse) { chunk, out in
-            if let legacy = LegacyCompletionsWire.encodeChunk(chunk) { SSEEncoder.encodeData(legacy, into: &out) }
+        let chat = try LegacyCompletionsWire.decodeRequest(body)
+        if chat.stream {
+            let attempted = try await runtime.pipeline.chatStream(chat, principal: principal, logger: context.logger)
+            return SSEResponse.make(attempted, framing: OpenAISSEFraming { LegacyCompletionsWire.encodeChunk($0) })
         }
+        let attempted = try await runtime.pipeline.chat(chat, principal: principal, logger: context.logger)
+        return JSONResponse.make(LegacyCompletionsWire.encodeResponse(attempted.value), provider: attempted.providerID, attempts: attempted.attempts)
     }
 
     // MARK: GET /v1/models
@@ -89,42 +78,25 @@ enum JSONResponse {
     }
 }
 
-/// Streams a chat as Server-Sent Events. A failure after the stream started is reported in-band
-/// as a final `data: {"error":…}` event (which the OpenAI SDKs raise as `APIError`), without
-/// `[DONE]`. A client that goes away makes the write fail, which ends the loop and releases the
-/// upstream body, cancelling the upstream call.
+/// Streams a chat as Server-Sent Events through Hummingbird's response writer (`ChatSSEBody`
+/// decides what is written). A client that goes away makes the write fail, which ends the loop
+/// and releases the upstream body, cancelling the upstream call.
 enum SSEResponse {
-    static func make(_ attempted: RouteExecutor.Attempted<ChatStream>,
-                     encode: @escaping @Sendable (ChatChunk, inout [UInt8]) -> Void) -> Response {
+    static func make(_ attempted: RouteExecutor.Attempted<ChatStream>, framing: some ChatSSEFraming) -> Response {
         make(headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"), ("X-Provider", attempted.providerID),
                        ("X-Gatewyse-Attempts", String(attempted.attempts))],
-             stream: attempted.value, encode: encode)
+             stream: attempted.value, framing: framing)
     }
 
-    static func make(headers pairs: [(String, String)], stream: ChatStream,
-                     encode: @escaping @Sendable (ChatChunk, inout [UInt8]) -> Void) -> Response {
+    static func make(headers pairs: [(String, String)], stream: ChatStream, framing: some ChatSSEFraming) -> Response {
         var headers = HTTPFields()
         for (name, value) in pairs { if let field = HTTPField.Name(name) { headers[field] = value } }
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(1024)
-            while true {
-                let chunks: [ChatChunk]?
-                do {
-                    chunks = try await stream.next()
-                } catch let error as GatewayError {
-                    buffer.removeAll(keepingCapacity: true)
-                    SSEEncoder.encodeData(error.openAIBody, into: &buffer)
-                    try await writer.write(ByteBuffer(bytes: buffer))
-                    try await writer.finish(nil)
-                    return
-                }
-                guard let chunks else { break }
-                buffer.removeAll(keepingCapacity: true)
-                for chunk in chunks { encode(chunk, &buffer) }
-                if !buffer.isEmpty { try await writer.write(ByteBuffer(bytes: buffer)) }
+            var body = ChatSSEBody(stream: stream, framing: framing)
+            while let (bytes, isLast) = try await body.next() {
+                if !bytes.isEmpty { try await writer.write(ByteBuffer(bytes: bytes)) }
+                if isLast { break }
             }
-            try await writer.write(ByteBuffer(bytes: SSEEncoder.done))
             try await writer.finish(nil)
         })
     }

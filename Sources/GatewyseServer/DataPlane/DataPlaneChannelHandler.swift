@@ -27,7 +27,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     typealias OutboundOut = HTTPServerResponsePart
 
     private let responder: ChatCompletionsResponder
-    private let logger: Logger
+    let logger: Logger
     private let maxBodyBytes: Int
 
     private enum State {
@@ -43,7 +43,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Requests given to Hummingbird whose responses have not ended yet.
     private var forwardedInFlight = 0
     private var queued = CircularBuffer<Waiting>()
-    private var isActive = true
+    private(set) var isActive = true
     /// The chat being served asked for `Connection: close`: the connection is closed after its answer.
     private var closeAfterServing = false
     /// A `read()` held back while a chat exchange is ahead (see `read(context:)`).
@@ -245,7 +245,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// The header names come from the gateway's own code (responder, error renderer); the
     /// request id was checked (`RequestIDMiddleware.acceptedID`) or minted.
-    private func responseHead(status: Int, headers: [(String, String)], requestID: String, contentLength: Int?,
+    func responseHead(status: Int, headers: [(String, String)], requestID: String, contentLength: Int?,
                               version: HTTPVersion) -> HTTPResponseHead {
         var fields = HTTPHeaders()
         fields.reserveCapacity(headers.count + 4)
@@ -269,63 +269,6 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                                                          version: version))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         return context.writeAndFlush(wrapOutboundOut(.end(nil)))
-    }
-
-    /// Server-Sent Events, one write per batch of chunks, each awaited so a slow client slows
-    /// the upstream read (backpressure). A failure after the stream started is reported in-band
-    /// as a final `data: {"error":…}` event (the OpenAI SDKs raise it as `APIError`), without
-    /// `[DONE]`. A client that goes away fails the write, which ends the loop and releases the
-    /// upstream body, cancelling the upstream call.
-    private func writeStream(_ stream: ChatStream, headers: [(String, String)], requestID: String, version: HTTPVersion,
-                             bound: NIOLoopBound<ChannelHandlerContext>, eventLoop: any EventLoop) async {
-        func send(_ parts: [HTTPServerResponsePart]) async throws {
-            try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
-                let context = bound.value
-                guard self.isActive else { return eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
-                for part in parts.dropLast() { context.write(self.wrapOutboundOut(part), promise: nil) }
-                return context.writeAndFlush(self.wrapOutboundOut(parts[parts.count - 1]))
-            }.get()
-        }
-        let allocator = ByteBufferAllocator()
-        do {
-            try await send([.head(responseHead(status: 200, headers: headers, requestID: requestID, contentLength: nil, version: version))])
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(1024)
-            while stream.isVerbatim {
-                let frames: [UInt8]?
-                do {
-                    frames = try await stream.nextVerbatim()
-                } catch let error as GatewayError {
-                    buffer.removeAll(keepingCapacity: true)
-                    SSEEncoder.encodeData(error.openAIBody, into: &buffer)
-                    try await send([.body(.byteBuffer(allocator.buffer(bytes: buffer))), .end(nil)])
-                    return
-                }
-                guard let frames else { break }
-                try await send([.body(.byteBuffer(allocator.buffer(bytes: frames)))])
-            }
-            while !stream.isVerbatim {
-                let chunks: [ChatChunk]?
-                do {
-                    chunks = try await stream.next()
-                } catch let error as GatewayError {
-                    buffer.removeAll(keepingCapacity: true)
-                    SSEEncoder.encodeData(error.openAIBody, into: &buffer)
-                    try await send([.body(.byteBuffer(allocator.buffer(bytes: buffer))), .end(nil)])
-                    return
-                }
-                guard let chunks else { break }
-                buffer.removeAll(keepingCapacity: true)
-                for chunk in chunks { SSEEncoder.encodeData(OpenAIChatWire.encodeChunk(chunk), into: &buffer) }
-                if !buffer.isEmpty { try await send([.body(.byteBuffer(allocator.buffer(bytes: buffer)))]) }
-            }
-            try await send([.body(.byteBuffer(allocator.buffer(bytes: SSEEncoder.done))), .end(nil)])
-        } catch {
-            // The client went away, or the stream failed below HTTP: the response cannot be
-            // completed, so the connection is closed rather than left mid-message.
-            logger.debug("stream ended early", metadata: ["request_id": "\(requestID)"])
-            eventLoop.execute { if self.isActive { bound.value.close(promise: nil) } }
-        }
     }
 
     private func finishServing(context: ChannelHandlerContext) {
