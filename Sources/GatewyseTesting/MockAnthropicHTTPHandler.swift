@@ -9,13 +9,6 @@ final class MockAnthropicHTTPHandler: MockHTTPConnection, @unchecked Sendable {
     override func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
         let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
         switch (head.method, path) {
-        case (.GET, "/__mock/health"):
-            sendJSON(context: context, status: 200, ["status": "ok"])
-        case (.GET, "/__mock/requests"):
-            sendJSON(context: context, status: 200, .array(recorder.requests.map(MockHTTPHandler.encode)))
-        case (.DELETE, "/__mock/requests"):
-            recorder.reset()
-            sendJSON(context: context, status: 200, ["cleared": true])
         case (.POST, "/v1/messages"):
             var headers: [String: String] = [:]
             for (name, value) in head.headers { headers[name.lowercased()] = value }

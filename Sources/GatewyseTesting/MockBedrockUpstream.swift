@@ -34,13 +34,6 @@ final class MockBedrockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
     override func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
         let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
         switch (head.method, path) {
-        case (.GET, "/__mock/health"):
-            sendJSON(context: context, status: 200, ["status": "ok"])
-        case (.GET, "/__mock/requests"):
-            sendJSON(context: context, status: 200, .array(recorder.requests.map(MockHTTPHandler.encode)))
-        case (.DELETE, "/__mock/requests"):
-            recorder.reset()
-            sendJSON(context: context, status: 200, ["cleared": true])
         case (.POST, _) where path.hasPrefix("/model/") && (path.hasSuffix("/converse") || path.hasSuffix("/converse-stream")):
             let stream = path.hasSuffix("/converse-stream")
             let encodedModel = path.dropFirst("/model/".count).dropLast(stream ? "/converse-stream".count : "/converse".count)

@@ -48,13 +48,6 @@ final class MockGeminiHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         let query = split.count > 1 ? String(split[1]) : ""
         let prefix = "/v1beta/models/"
         switch (head.method, path) {
-        case (.GET, "/__mock/health"):
-            sendJSON(context: context, status: 200, ["status": "ok"])
-        case (.GET, "/__mock/requests"):
-            sendJSON(context: context, status: 200, .array(recorder.requests.map(MockHTTPHandler.encode)))
-        case (.DELETE, "/__mock/requests"):
-            recorder.reset()
-            sendJSON(context: context, status: 200, ["cleared": true])
         case (.POST, _) where path.hasPrefix(prefix) && path.contains(":"):
             let rest = path.dropFirst(prefix.count)
             let colon = rest.lastIndex(of: ":")!

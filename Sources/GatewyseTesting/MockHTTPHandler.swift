@@ -9,13 +9,6 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
     override func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
         let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
         switch (head.method, path) {
-        case (.GET, "/__mock/health"):
-            sendJSON(context: context, status: .ok, ["status": "ok"])
-        case (.GET, "/__mock/requests"):
-            sendJSON(context: context, status: .ok, .array(recorder.requests.map(Self.encode)))
-        case (.DELETE, "/__mock/requests"):
-            recorder.reset()
-            sendJSON(context: context, status: .ok, ["cleared": true])
         case (.POST, _) where path.hasSuffix("/chat/completions"):
             let json = try? JSONParser.parse(body)
             var headers: [String: String] = [:]

@@ -1,3 +1,4 @@
+import GatewyseCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -48,8 +49,31 @@ class MockHTTPConnection: ChannelInboundHandler, @unchecked Sendable {
             let bytes = body.map { Array(buffer: $0) } ?? []
             self.head = nil
             body = nil
+            if answerControl(context: context, head: head) { return }
             respond(context: context, head: head, body: bytes)
         }
+    }
+
+    /// The control routes every mock shares: `GET /__mock/health`, and `GET` / `DELETE
+    /// /__mock/requests` (what it received, for tests to inspect; cleared between tests).
+    private func answerControl(context: ChannelHandlerContext, head: HTTPRequestHead) -> Bool {
+        guard head.uri.hasPrefix("/__mock/") else { return false }
+        let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
+        let answer: JSONValue
+        switch (head.method, path) {
+        case (.GET, "/__mock/health"): answer = ["status": "ok"]
+        case (.GET, "/__mock/requests"): answer = .array(recorder.requests.map(MockHTTPHandler.encode))
+        case (.DELETE, "/__mock/requests"):
+            recorder.reset()
+            answer = ["cleared": true]
+        default: return false
+        }
+        let bytes = JSONWriter.bytes(answer)
+        let headers = HTTPHeaders([("content-type", "application/json"), ("content-length", String(bytes.count))])
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        return true
     }
 
     /// Answers one complete request.
