@@ -30,6 +30,7 @@ enum MockAnthropicValidator {
         do {
             try validateTopLevel(body)
             try validateMessages(body["messages"])
+            try validateCacheBreakpoints(body)
         } catch {
             return error
         }
@@ -69,8 +70,10 @@ enum MockAnthropicValidator {
     static func validateSystem(_ system: JSONValue?) throws(Rejection) {
         guard let system, system.stringValue == nil else { return }
         guard let blocks = system.arrayValue else { throw Rejection(message: "system: Input should be a valid string or list of text blocks") }
-        for (i, block) in blocks.enumerated() where block["type"] != "text" || block["text"]?.stringValue == nil {
-            throw Rejection(message: "system.\(i): Input should be a text block")
+        for (i, block) in blocks.enumerated() {
+            guard block["type"] == "text", block["text"]?.stringValue != nil else { throw Rejection(message: "system.\(i): Input should be a text block") }
+            try validateKeys(block, allowed: blockFields["text"]!, path: "system.\(i)")
+            try validateCacheControl(block["cache_control"], path: "system.\(i)")
         }
     }
 
@@ -85,6 +88,7 @@ enum MockAnthropicValidator {
             for key in tool.objectValue?.keys ?? [] where !["name", "description", "input_schema", "cache_control", "type"].contains(key) {
                 throw Rejection(message: "tools.\(i).\(key): Extra inputs are not permitted")
             }
+            try validateCacheControl(tool["cache_control"], path: "tools.\(i)")
             guard names.insert(name).inserted else { throw Rejection(message: "tools: Tool names must be unique.") }
         }
         return names
@@ -162,49 +166,6 @@ enum MockAnthropicValidator {
         guard let blocks = content.arrayValue else { throw Rejection(message: "\(path).content: Input should be a valid string or list") }
         if blocks.isEmpty, !isFinalAssistant { throw Rejection(message: emptyMessage) }
         return blocks
-    }
-
-    static func validateBlock(_ block: JSONValue, role: String, path: String) throws(Rejection) {
-        switch block["type"]?.stringValue {
-        case "text"?:
-            guard let text = block["text"]?.stringValue else { throw Rejection(message: "\(path).text: Field required") }
-            if text.isEmpty { throw Rejection(message: "\(path).text: text content blocks must be non-empty") }
-        case "image"?, "document"?:
-            try validateSource(block["source"], isImage: block["type"] == "image", path: "\(path).source")
-        case "tool_use"?:
-            guard role == "assistant" else { throw Rejection(message: "\(path): tool_use blocks are only allowed in assistant messages") }
-            guard let id = block["id"]?.stringValue, !id.isEmpty,
-                  id.utf8.allSatisfy({ $0 == 0x5F || $0 == 0x2D || ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) })
-            else { throw Rejection(message: "\(path).id: String should match pattern '^[a-zA-Z0-9_-]+$'") }
-            guard block["name"]?.stringValue != nil else { throw Rejection(message: "\(path).name: Field required") }
-            guard block["input"]?.objectValue != nil else { throw Rejection(message: "\(path).input: Input should be a valid dictionary") }
-        case "tool_result"?:
-            guard role == "user" else { throw Rejection(message: "\(path): tool_result blocks are only allowed in user messages") }
-            guard block["tool_use_id"]?.stringValue != nil else { throw Rejection(message: "\(path).tool_use_id: Field required") }
-        case "thinking"?:
-            guard block["signature"]?.stringValue != nil else { throw Rejection(message: "\(path).thinking.signature: Field required") }
-        case "redacted_thinking"?:
-            guard block["data"]?.stringValue != nil else { throw Rejection(message: "\(path).redacted_thinking.data: Field required") }
-        default:
-            throw Rejection(message: "\(path).type: Input tag '\(block["type"]?.stringValue ?? "")' found using 'type' does not match any of the expected tags")
-        }
-    }
-
-    static func validateSource(_ source: JSONValue?, isImage: Bool, path: String) throws(Rejection) {
-        guard let source else { throw Rejection(message: "\(path): Field required") }
-        switch source["type"]?.stringValue {
-        case "base64"?:
-            guard let mediaType = source["media_type"]?.stringValue else { throw Rejection(message: "\(path).media_type: Field required") }
-            if isImage, !imageMediaTypes.contains(mediaType) {
-                throw Rejection(message: "\(path).media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'")
-            }
-            if !isImage, mediaType != "application/pdf" { throw Rejection(message: "\(path).media_type: Input should be 'application/pdf'") }
-            guard let data = source["data"]?.stringValue, !data.isEmpty else { throw Rejection(message: "\(path).data: Field required") }
-        case "url"?:
-            guard let url = source["url"]?.stringValue, url.hasPrefix("http") else { throw Rejection(message: "\(path).url: Field required") }
-        default:
-            throw Rejection(message: "\(path).type: Input tag does not match any of the expected tags: 'base64', 'url'")
-        }
     }
 
     /// Every `tool_result` must answer a `tool_use` of the previous message and come before any

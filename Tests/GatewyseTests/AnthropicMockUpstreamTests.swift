@@ -54,6 +54,25 @@ struct AnthropicMockUpstreamTests {
         }
     }
 
+    @Test("documents (PDF, text), four cache_control breakpoints with ttl, and tool_result is_error are accepted")
+    func cachingAndDocuments() async throws {
+        try await Self.withMock { mock in
+            let reply = try await Self.post(mock, #"""
+                {"model":"m","max_tokens":5,
+                 "system":[{"type":"text","text":"s","cache_control":{"type":"ephemeral","ttl":"1h"}}],
+                 "tools":[{"name":"f","input_schema":{"type":"object"},"cache_control":{"type":"ephemeral"}}],
+                 "messages":[{"role":"user","content":[
+                    {"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBERi0x"},"title":"t","cache_control":{"type":"ephemeral"}},
+                    {"type":"document","source":{"type":"text","media_type":"text/plain","data":"plain"}},
+                    {"type":"text","text":"go"}]},
+                  {"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"f","input":{}}]},
+                  {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","is_error":true,
+                    "content":[{"type":"text","text":"failed","cache_control":{"type":"ephemeral","ttl":"5m"}}]}]}]}
+                """#)
+            #expect(reply.status == 200, "\(String(describing: reply.errorMessage))")
+        }
+    }
+
     @Test("invalid requests get Anthropic's 400 with a precise message", arguments: [
         (#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#, "max_tokens: Field required"),
         (#"{"model":"m","max_tokens":5,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}"#,
@@ -73,6 +92,24 @@ struct AnthropicMockUpstreamTests {
          "messages.1: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_1. Each `tool_use` block must have a corresponding `tool_result` block in the next message."),
         (#"{"model":"m","max_tokens":5,"tools":[{"name":"f","input_schema":{"type":"object"}}],"messages":[{"role":"user","content":"go"},{"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"f","input":{}}]},{"role":"user","content":[{"type":"text","text":"x"},{"type":"tool_result","tool_use_id":"toolu_1"}]}]}"#,
          "messages.2: Did not find 1 `tool_result` block(s) at the beginning of this message. Messages following `tool_use` blocks must begin with a matching number of `tool_result` blocks."),
+        (#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"x","cache_control":{"type":"persistent"}}]}]}"#,
+         "messages.0.content.0.text.cache_control.type: Input should be 'ephemeral'"),
+        (#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"x","cache_control":{"type":"ephemeral","ttl":"2h"}}]}]}"#,
+         "messages.0.content.0.text.cache_control.ttl: Input should be '5m' or '1h'"),
+        (#"{"model":"m","max_tokens":5,"system":[{"type":"text","text":"s","cache_control":"yes"}],"messages":[{"role":"user","content":"x"}]}"#,
+         "system.0.cache_control: Input should be a valid dictionary"),
+        (#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"x","is_error":true}]}]}"#,
+         "messages.0.content.0.text.is_error: Extra inputs are not permitted"),
+        (#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"go"},{"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"s","cache_control":{"type":"ephemeral"}}]}]}"#,
+         "messages.1.content.0.thinking.cache_control: Extra inputs are not permitted"),
+        (#"{"model":"m","max_tokens":5,"tools":[{"name":"f","input_schema":{"type":"object"}}],"messages":[{"role":"user","content":"go"},{"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"f","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"x","is_error":"yes"}]}]}"#,
+         "messages.2.content.0.tool_result.is_error: Input should be a valid boolean"),
+        (#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"text","media_type":"text/html","data":"<p>"}}]}]}"#,
+         "messages.0.content.0.source.media_type: Input should be 'text/plain'"),
+        (#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"base64","media_type":"image/png","data":"iVBO"}}]}]}"#,
+         "messages.0.content.0.source.media_type: Input should be 'application/pdf'"),
+        (#"{"model":"m","max_tokens":5,"system":[{"type":"text","text":"a","cache_control":{"type":"ephemeral"}},{"type":"text","text":"b","cache_control":{"type":"ephemeral"}}],"tools":[{"name":"f","input_schema":{"type":"object"},"cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":[{"type":"text","text":"c","cache_control":{"type":"ephemeral"}},{"type":"text","text":"d","cache_control":{"type":"ephemeral"}}]}]}"#,
+         "A maximum of 4 blocks with cache_control may be provided. Found 5."),
     ])
     func invalid(body: String, message: String) async throws {
         try await Self.withMock { mock in

@@ -3,6 +3,8 @@ OpenAI-compatible mock: text, streaming, tool use (streamed too), tool results, 
 
 from __future__ import annotations
 
+import json
+
 import anthropic
 import pytest
 
@@ -158,3 +160,41 @@ def test_stream_error_after_content_in_the_same_read(claude):
     assert "".join(text) == "Waves fold into foam"
     assert caught.value.body["error"]["type"] == "api_error"
     assert "failed mid-stream" in caught.value.body["error"]["message"]
+
+
+def test_document_and_tool_error_to_an_openai_upstream(claude, mock):
+    """Routed to an OpenAI-format upstream, a PDF document is OpenAI's `file` part and a text
+    document plain text; Anthropic-only fields (`cache_control`, `is_error`) are not sent."""
+    pdf = "JVBERi0xLjQK"
+    claude.messages.create(
+        model="mock/mock-chat", max_tokens=16, tools=[WEATHER_TOOL],
+        system=[{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}],
+        messages=[
+            {"role": "user", "content": [
+                {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": pdf}},
+                {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "Clause 1."},
+                 "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": "Weather?"}]},
+            {"role": "assistant", "content": [
+                {"type": "tool_use", "id": "toolu_01", "name": "get_weather", "input": {"city": "Atlantis"}}]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_01", "is_error": True, "content": "unknown city"}]},
+        ])
+    sent = mock.last_chat()["body"]
+    assert "cache_control" not in json.dumps(sent)
+    assert "is_error" not in json.dumps(sent)
+    assert sent["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert sent["messages"][1]["content"] == [
+        {"type": "file", "file": {"filename": "document.pdf", "file_data": f"data:application/pdf;base64,{pdf}"}},
+        {"type": "text", "text": "Clause 1."},
+        {"type": "text", "text": "Weather?"}]
+    assert sent["messages"][3] == {"role": "tool", "content": "unknown city", "tool_call_id": "toolu_01"}
+
+
+def test_unsupported_document_source_is_refused(claude):
+    with pytest.raises(anthropic.BadRequestError) as caught:
+        claude.messages.create(model="mock/mock-chat", max_tokens=16, messages=[{"role": "user", "content": [
+            {"type": "document", "source": {"type": "url", "url": "https://example.com/a.pdf"}}]}])
+    error = caught.value.response.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert "messages[0].content[0].source.type" in error["message"]

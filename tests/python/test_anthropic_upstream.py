@@ -4,6 +4,7 @@ passes Anthropic through to Anthropic, streamed tool use included."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import anthropic
@@ -114,3 +115,61 @@ def test_anthropic_sdk_streamed_tool_use_to_anthropic_upstream(claude_sdk):
     assert block.name == "get_weather"
     assert block.input == {"city": "Paris"}
     assert final.stop_reason == "tool_use"
+
+
+PDF = base64.b64encode(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").decode()
+EPHEMERAL = {"type": "ephemeral"}
+
+
+def test_anthropic_sdk_document_cache_control_and_is_error_reach_anthropic(claude_sdk, anthropic_mock):
+    """What an Anthropic client sends beyond the OpenAI model — a PDF document, prompt-caching
+    markers on system, tools and blocks, an erroring tool result — arrives at the Anthropic
+    upstream where the client put it (and the validating mock accepts it)."""
+    tool = {"name": "get_weather", "input_schema": WEATHER["function"]["parameters"],
+            "cache_control": EPHEMERAL}
+    message = claude_sdk.messages.create(
+        model="claude/claude-sonnet-4", max_tokens=64, tools=[tool],
+        system=[{"type": "text", "text": "You read contracts."},
+                {"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+        messages=[
+            {"role": "user", "content": [
+                {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": PDF},
+                 "cache_control": EPHEMERAL},
+                {"type": "text", "text": "Weather where the contract was signed?"}]},
+            {"role": "assistant", "content": [
+                {"type": "tool_use", "id": "toolu_01", "name": "get_weather", "input": {"city": "Atlantis"}}]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_01", "is_error": True, "content": "unknown city",
+                 "cache_control": EPHEMERAL}]},
+        ])
+    assert message.content[0].type == "text"
+    sent = last_messages_request(anthropic_mock)["body"]
+    assert sent["system"] == [{"type": "text", "text": "You read contracts."},
+                              {"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
+    assert sent["tools"][0]["cache_control"] == EPHEMERAL
+    assert sent["messages"][0]["content"][0] == {
+        "type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": PDF},
+        "cache_control": EPHEMERAL}
+    assert sent["messages"][2]["content"] == [
+        {"type": "tool_result", "tool_use_id": "toolu_01", "content": "unknown city", "is_error": True,
+         "cache_control": EPHEMERAL}]
+
+
+def test_openai_sdk_cache_control_reaches_anthropic(client, anthropic_mock):
+    """LiteLLM's convention: `cache_control` on an OpenAI content part or tool lands on the
+    matching Anthropic block; a PDF `file` part becomes a document block."""
+    marked_tool = dict(WEATHER, cache_control=EPHEMERAL)
+    client.chat.completions.create(model="claude/claude-sonnet-4", tools=[marked_tool], messages=[
+        {"role": "system", "content": [{"type": "text", "text": "You read contracts.", "cache_control": EPHEMERAL}]},
+        {"role": "user", "content": [
+            {"type": "file", "file": {"filename": "c.pdf", "file_data": f"data:application/pdf;base64,{PDF}"},
+             "cache_control": EPHEMERAL},
+            {"type": "text", "text": "Summarize."}]},
+    ])
+    sent = last_messages_request(anthropic_mock)["body"]
+    assert sent["system"] == [{"type": "text", "text": "You read contracts.", "cache_control": EPHEMERAL}]
+    assert sent["tools"][0]["cache_control"] == EPHEMERAL
+    assert sent["messages"][0]["content"] == [
+        {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": PDF},
+         "cache_control": EPHEMERAL},
+        {"type": "text", "text": "Summarize."}]

@@ -6,10 +6,11 @@ extension AnthropicMessagesWire {
     /// Image formats Anthropic reads (providers.md §2 "Capabilities": jpeg/png/gif/webp).
     static let imageMediaTypes: Set<String> = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 
-    /// Text, image and document blocks for OpenAI content. Blank text is left out: Anthropic
-    /// refuses empty and whitespace-only text blocks (`isBlank`).
-    static func contentBlocks(_ content: MessageContent?, path: String) throws(GatewayError) -> [JSONValue] {
-        switch content {
+    /// Text, image and document blocks for a message's content. Blank text is left out: Anthropic
+    /// refuses empty and whitespace-only text blocks (`isBlank`). A part's caching marker goes on
+    /// its block (on the block before it when the part was left out: the cached prefix is the same).
+    static func contentBlocks(_ message: ChatMessage, path: String) throws(GatewayError) -> [JSONValue] {
+        switch message.content {
         case nil:
             return []
         case .text(let text)?:
@@ -30,6 +31,7 @@ extension AnthropicMessagesWire {
                 case .other(let object):
                     blocks.append(try otherBlock(object, path: partPath))
                 }
+                markLast(&blocks, with: partCacheControl(message, j))
             }
             return blocks
         }

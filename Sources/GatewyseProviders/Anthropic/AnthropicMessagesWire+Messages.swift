@@ -5,7 +5,8 @@ import GatewyseCore
 
 extension AnthropicMessagesWire {
     struct Conversation {
-        var system: String?
+        /// A string, or text blocks when a system message carries a prompt-caching marker.
+        var system: JSONValue?
         var messages: [JSONValue]
     }
 
@@ -23,13 +24,15 @@ extension AnthropicMessagesWire {
     /// Splits system prompts off and folds the OpenAI message list into alternating user /
     /// assistant turns:
     /// - every `system` / `developer` message, wherever it is, joins the top-level `system`
-    ///   (texts separated by a blank line; non-text parts are dropped, Anthropic's system is text);
+    ///   (texts separated by a blank line; non-text parts are dropped, Anthropic's system is text;
+    ///   text blocks instead when a prompt-caching marker must be kept, `encodeSystem`);
     /// - `role: tool` messages become `tool_result` blocks in a user turn, so the results of one
     ///   assistant turn land in ONE user message, ahead of any user text that follows;
+    /// - prompt-caching markers go on the blocks their parts or messages become (`ExtraKey`);
     /// - consecutive messages of one role merge into one turn;
     /// - a conversation that does not open with a user turn gets a placeholder one.
     static func encodeConversation(_ messages: [ChatMessage]) throws(GatewayError) -> Conversation {
-        var system: [String] = []
+        var system: [ChatMessage] = []
         var turns: [Turn] = []
         func append(_ role: String, toolResult: JSONValue? = nil, blocks: [JSONValue] = []) {
             guard toolResult != nil || !blocks.isEmpty else { return }
@@ -41,9 +44,11 @@ extension AnthropicMessagesWire {
             let path = "messages[\(i)]"
             switch message.role {
             case .system, .developer:
-                if let text = message.content?.plainText, !isBlank(text) { system.append(text) }
+                system.append(message)
             case .user:
-                append("user", blocks: try contentBlocks(message.content, path: "\(path).content"))
+                var blocks = try contentBlocks(message, path: "\(path).content")
+                markLast(&blocks, with: messageCacheControl(message))
+                append("user", blocks: blocks)
             case .tool:
                 append("user", toolResult: try toolResultBlock(message, path: path))
             case .assistant:
@@ -53,8 +58,7 @@ extension AnthropicMessagesWire {
         if turns.first?.role != "user" {
             turns.insert(Turn(role: "user", blocks: [textBlock(conversationStartPlaceholder)]), at: 0)
         }
-        return Conversation(system: system.isEmpty ? nil : system.joined(separator: "\n\n"),
-                            messages: turns.map(encodeTurn))
+        return Conversation(system: encodeSystem(system), messages: turns.map(encodeTurn))
     }
 
     /// A turn holding one plain text block is sent as a string, the common short form.
@@ -69,14 +73,16 @@ extension AnthropicMessagesWire {
     static func textBlock(_ text: String) -> JSONValue { ["type": "text", "text": .string(text)] }
 
     /// The blocks of one assistant message, in the order Anthropic expects: thinking, then text,
-    /// then `tool_use` (providers.md §4.1: tool_use "placed after any text block").
+    /// then `tool_use` (providers.md §4.1: tool_use "placed after any text block"). A
+    /// message-level caching marker goes on the last of them.
     static func assistantBlocks(_ message: ChatMessage, path: String) throws(GatewayError) -> [JSONValue] {
         var blocks = thinkingBlocks(message)
-        blocks += try contentBlocks(message.content, path: "\(path).content")
+        blocks += try contentBlocks(message, path: "\(path).content")
         for (j, call) in (message.toolCalls ?? []).enumerated() {
             let input = try ToolArguments.object(call.arguments, path: "\(path).tool_calls[\(j)].function.arguments", provider: "Anthropic")
             blocks.append(["type": "tool_use", "id": .string(toolUseID(call.id)), "name": .string(call.name), "input": input])
         }
+        markLast(&blocks, with: messageCacheControl(message))
         return blocks
     }
 
@@ -101,8 +107,10 @@ extension AnthropicMessagesWire {
         }
     }
 
-    /// `{type: tool_result, tool_use_id, content}`: text stays a string; parts become text and
-    /// image blocks (Anthropic tool results may carry images). An empty result has no content.
+    /// `{type: tool_result, tool_use_id, content, is_error?, cache_control?}`: text stays a
+    /// string; parts become text and image blocks (Anthropic tool results may carry images). An
+    /// empty result has no content. `is_error` only when an Anthropic client set it
+    /// (`ExtraKey.isError`); a message-level caching marker is the block's own.
     static func toolResultBlock(_ message: ChatMessage, path: String) throws(GatewayError) -> JSONValue {
         var block = JSONObject()
         block.appendUnique("type", "tool_result")
@@ -111,11 +119,13 @@ extension AnthropicMessagesWire {
         case .text(let text)?:
             if !isBlank(text) { block.appendUnique("content", .string(text)) }
         case .parts?:
-            let blocks = try contentBlocks(message.content, path: "\(path).content")
+            let blocks = try contentBlocks(message, path: "\(path).content")
             if !blocks.isEmpty { block.appendUnique("content", .array(blocks)) }
         case nil:
             break
         }
+        if message.extra[ExtraKey.isError]?.boolValue == true { block.appendUnique("is_error", true) }
+        if let mark = messageCacheControl(message) { block.appendUnique("cache_control", mark) }
         return .object(block)
     }
 }

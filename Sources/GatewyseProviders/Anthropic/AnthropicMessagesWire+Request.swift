@@ -33,7 +33,7 @@ extension AnthropicMessagesWire {
         var body = JSONObject()
         body.appendUnique("model", .string(model))
         body.appendUnique("max_tokens", .int(thinking?.maxTokens ?? request.maxTokens ?? defaultMaxTokens))
-        if let system = conversation.system { body.appendUnique("system", .string(system)) }
+        if let system = conversation.system { body.appendUnique("system", system) }
         body.appendUnique("messages", .array(conversation.messages))
         if request.stream { body.appendUnique("stream", true) }
         // Anthropic refuses a stop sequence that is empty or only whitespace (400 "stop_sequences:

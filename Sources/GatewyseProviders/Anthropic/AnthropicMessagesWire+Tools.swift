@@ -21,7 +21,10 @@ extension AnthropicMessagesWire {
             }
             return Tooling()
         }
-        var tooling = Tooling(tools: .array(tools.map(encodeTool)))
+        let marks = request.extra[ExtraKey.toolCacheControl]?.arrayValue ?? []
+        var tooling = Tooling(tools: .array(tools.enumerated().map { i, tool in
+            encodeTool(tool, cacheControl: i < marks.count ? marks[i] : nil)
+        }))
         var choice: JSONObject?
         switch request.toolChoice {
         case nil: choice = nil
@@ -40,13 +43,16 @@ extension AnthropicMessagesWire {
         return tooling
     }
 
-    /// `{name, description, input_schema}`; Anthropic requires an object schema, so a tool without
-    /// parameters gets the empty one. OpenAI's `strict` has no counterpart and is dropped.
-    static func encodeTool(_ tool: ToolDefinition) -> JSONValue {
+    /// `{name, description, input_schema, cache_control?}`; Anthropic requires an object schema,
+    /// so a tool without parameters gets the empty one. OpenAI's `strict` has no counterpart and
+    /// is dropped. The caching marker is the one LiteLLM's clients put on the tool
+    /// (`ExtraKey.toolCacheControl`).
+    static func encodeTool(_ tool: ToolDefinition, cacheControl: JSONValue? = nil) -> JSONValue {
         var out = JSONObject()
         out.appendUnique("name", .string(tool.name))
         if let description = tool.description { out.appendUnique("description", .string(description)) }
         out.appendUnique("input_schema", tool.parameters ?? emptyObjectSchema)
+        if let cacheControl, case .object = cacheControl { out.appendUnique("cache_control", cacheControl) }
         return .object(out)
     }
 

@@ -48,6 +48,10 @@ extension OpenAIChatWire {
         request.user = try reader.string("user")
         request.reasoningEffort = try reader.string("reasoning_effort")
         request.extra = reader.remaining(excluding: knownRequestFields)
+        // LiteLLM's prompt-caching marker on a tool, kept for Anthropic upstreams.
+        if let marks = try AnthropicMessagesWire.cacheControls(in: reader, "tools") {
+            request.extra[AnthropicMessagesWire.ExtraKey.toolCacheControl] = marks
+        }
         if case .function(let name) = request.toolChoice, !(request.tools ?? []).contains(where: { $0.name == name }) {
             throw reader.invalid("tool_choice", "names function '\(name)', which is not among 'tools'.")
         }
@@ -76,6 +80,10 @@ extension OpenAIChatWire {
             throw reader.missing("content")
         }
         message.extra = reader.remaining(excluding: knownMessageFields)
+        // LiteLLM's prompt-caching marker on a content part, kept for Anthropic upstreams.
+        if let marks = try AnthropicMessagesWire.cacheControls(in: reader, "content") {
+            message.extra[AnthropicMessagesWire.ExtraKey.partCacheControl] = marks
+        }
         return message
     }
 

@@ -49,10 +49,7 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
             // ask for it never see it (see `ChatStreamRelay`).
             outgoing.includeStreamUsage = true
         }
-        for i in outgoing.messages.indices where outgoing.messages[i].extra["thinking_blocks"] != nil {
-            // Anthropic's signed thinking, carried for Anthropic upstreams only.
-            outgoing.messages[i].extra["thinking_blocks"] = nil
-        }
+        Self.removeAnthropicFields(from: &outgoing)
         if quirks.dropsMessageName {
             for i in outgoing.messages.indices { outgoing.messages[i].name = nil }
         }
