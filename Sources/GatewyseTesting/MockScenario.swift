@@ -28,6 +28,11 @@ enum MockScenario {
         case "mock-json": .json
         case "error-429": .error(status: 429, headers: [("Retry-After", "7"), ("x-ratelimit-remaining-requests", "0")],
                                  type: "requests", code: "rate_limit_exceeded", message: "Rate limit reached for requests")
+        // Azure OpenAI's throttling answer: the hint in milliseconds (`retry-after-ms`) as well
+        // as seconds, and Azure's message.
+        case "azure-error-429": .error(status: 429, headers: [("retry-after-ms", "5000"), ("retry-after", "5"), ("x-ms-region", "East US")],
+                                       type: "requests", code: "429",
+                                       message: "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 5 seconds.")
         case "error-500": .error(status: 500, headers: [], type: "server_error", code: "internal_error", message: "The server had an error while processing your request.")
         case "error-503": .error(status: 503, headers: [], type: "server_error", code: "overloaded", message: "The engine is currently overloaded.")
         case "error-400": .error(status: 400, headers: [], type: "invalid_request_error", code: "invalid_value", message: "mock rejected the request")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+import openai
+import pytest
+
 WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
 
 
@@ -30,3 +33,33 @@ def test_azure_streamed_tool_call(client):
     assert name == "get_weather"
     assert json.loads(arguments) == {"city": "Paris"}
     assert finish == "tool_calls"
+
+
+def test_azure_tool_call_with_usage(client):
+    reply = client.chat.completions.create(model="azure/mock-tool", tools=[WEATHER], messages=[{"role": "user", "content": "Weather?"}])
+    choice = reply.choices[0]
+    assert choice.finish_reason == "tool_calls"
+    [call] = choice.message.tool_calls
+    assert call.function.name == "get_weather" and json.loads(call.function.arguments) == {"city": "Paris"}
+    assert reply.usage.total_tokens == reply.usage.prompt_tokens + reply.usage.completion_tokens > 0
+
+
+def test_azure_streamed_usage(client, mock):
+    stream = client.chat.completions.create(model="azure/mock-chat", stream=True, stream_options={"include_usage": True},
+                                            messages=[{"role": "user", "content": "count me"}])
+    text, usage = "", None
+    for chunk in stream:
+        usage = chunk.usage or usage
+        for choice in chunk.choices:
+            text += choice.delta.content or ""
+    assert text == "You said: count me"
+    assert usage is not None and usage.total_tokens > 0
+    assert mock.last_chat()["body"]["stream_options"] == {"include_usage": True}
+
+
+def test_azure_throttling_keeps_its_retry_hint(client):
+    with pytest.raises(openai.RateLimitError) as raised:
+        client.chat.completions.create(model="azure/azure-error-429", messages=[{"role": "user", "content": "hi"}])
+    # retry-after-ms (5000) is Azure's precise hint; the client gets it in whole seconds.
+    assert raised.value.response.headers["retry-after"] == "5"
+    assert raised.value.response.headers["x-provider"] == "azure"
