@@ -18,46 +18,23 @@ extension AnthropicMessagesWire {
     public static func decodeResponse(_ body: JSONValue, created: Int) throws(GatewayError) -> ChatResponse {
         let reader = try JSONFieldReader(body: body)
         guard let blocks = try reader.objectArray("content") else { throw reader.missing("content") }
-        var text = ""
-        var reasoning: String?
-        var thinkingBlocks: [JSONValue] = []
-        var toolCalls: [ToolCall] = []
-        var structuredOutput: String?
+        var turn = AssistantTurn()
         for block in blocks {
             switch try block.string("type") {
             case "text":
-                text += try block.string("text") ?? ""
+                turn.text += try block.string("text") ?? ""
             case "thinking":
-                let thinking = try block.string("thinking") ?? ""
-                reasoning = (reasoning ?? "") + thinking
-                thinkingBlocks.append(["type": "thinking", "thinking": .string(thinking),
-                                       "signature": .string(try block.string("signature") ?? "")])
+                turn.addThinking(try block.string("thinking") ?? "", signature: try block.string("signature") ?? "")
             case "redacted_thinking":
-                thinkingBlocks.append(["type": "redacted_thinking", "data": .string(try block.string("data") ?? "")])
+                turn.addRedactedThinking(try block.string("data") ?? "")
             case "tool_use":
                 let name = try block.requiredString("name")
-                let arguments = JSONWriter.string(block.object["input"] ?? .object(JSONObject()))
-                if name == structuredOutputToolName {
-                    structuredOutput = arguments
-                } else {
-                    toolCalls.append(ToolCall(id: try block.requiredString("id"), name: name, arguments: arguments))
-                }
+                turn.addToolUse(id: name == structuredOutputToolName ? "" : try block.requiredString("id"), name: name, input: block.object["input"])
             default:
                 continue
             }
         }
-
-        var message = ChatMessage(role: .assistant, content: nil)
-        var finish = finishReason(try reader.string("stop_reason"))
-        if let structuredOutput {
-            message.content = .text(structuredOutput)
-            if finish == .toolCalls, toolCalls.isEmpty { finish = .stop }
-        } else if !text.isEmpty || toolCalls.isEmpty {
-            message.content = .text(text)
-        }
-        message.toolCalls = toolCalls.isEmpty ? nil : toolCalls
-        message.reasoningContent = reasoning
-        if !thinkingBlocks.isEmpty { message.extra["thinking_blocks"] = .array(thinkingBlocks) }
+        let (message, finish) = turn.message(finish: finishReason(try reader.string("stop_reason")))
 
         return ChatResponse(
             id: try reader.string("id") ?? "", created: created, model: try reader.string("model") ?? "",

@@ -17,45 +17,22 @@ extension BedrockConverseWire {
         guard let output = try reader.objectReader("output") else { throw reader.missing("output") }
         guard let message = try output.objectReader("message") else { throw output.missing("message") }
         guard let blocks = try message.objectArray("content") else { throw message.missing("content") }
-        var text = ""
-        var reasoning: String?
-        var thinkingBlocks: [JSONValue] = []
-        var toolCalls: [ToolCall] = []
-        var structuredOutput: String?
+        var turn = AssistantTurn()
         for block in blocks {
             let object = block.object
             if let piece = object["text"]?.stringValue {
-                text += piece
+                turn.text += piece
             } else if let toolUse = object["toolUse"] {
-                let name = toolUse["name"]?.stringValue ?? ""
-                let arguments = JSONWriter.string(toolUse["input"] ?? .object(JSONObject()))
-                if name == structuredOutputToolName {
-                    structuredOutput = arguments
-                } else {
-                    toolCalls.append(ToolCall(id: toolUse["toolUseId"]?.stringValue ?? "", name: name, arguments: arguments))
-                }
+                turn.addToolUse(id: toolUse["toolUseId"]?.stringValue ?? "", name: toolUse["name"]?.stringValue ?? "", input: toolUse["input"])
             } else if let content = object["reasoningContent"] {
                 if let reasoningText = content["reasoningText"] {
-                    let thinking = reasoningText["text"]?.stringValue ?? ""
-                    reasoning = (reasoning ?? "") + thinking
-                    thinkingBlocks.append(["type": "thinking", "thinking": .string(thinking),
-                                           "signature": .string(reasoningText["signature"]?.stringValue ?? "")])
+                    turn.addThinking(reasoningText["text"]?.stringValue ?? "", signature: reasoningText["signature"]?.stringValue ?? "")
                 } else if let redacted = content["redactedContent"]?.stringValue {
-                    thinkingBlocks.append(["type": "redacted_thinking", "data": .string(redacted)])
+                    turn.addRedactedThinking(redacted)
                 }
             }
         }
-        var chatMessage = ChatMessage(role: .assistant, content: nil)
-        var finish = finishReason(try reader.string("stopReason"))
-        if let structuredOutput {
-            chatMessage.content = .text(structuredOutput)
-            if finish == .toolCalls, toolCalls.isEmpty { finish = .stop }
-        } else if !text.isEmpty || toolCalls.isEmpty {
-            chatMessage.content = .text(text)
-        }
-        chatMessage.toolCalls = toolCalls.isEmpty ? nil : toolCalls
-        chatMessage.reasoningContent = reasoning
-        if !thinkingBlocks.isEmpty { chatMessage.extra["thinking_blocks"] = .array(thinkingBlocks) }
+        let (chatMessage, finish) = turn.message(finish: finishReason(try reader.string("stopReason")))
         return ChatResponse(id: id, created: created, model: model,
                             choices: [ChatChoice(index: 0, message: chatMessage, finishReason: finish)],
                             usage: usage(body["usage"]))
