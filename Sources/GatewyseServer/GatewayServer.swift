@@ -77,6 +77,7 @@ public final class RunningGateway: Sendable {
     public let runtime: GatewayRuntime
     private let task: Task<Void, any Error>
     private let transport: any ClosableTransport
+    private let services: ServiceGroup
 
     public static func start(configuration: GatewayConfiguration, store: (any GatewayStore)? = nil,
                              logger: Logger = Logger(label: "gatewyse-test")) async throws -> RunningGateway {
@@ -93,17 +94,28 @@ public final class RunningGateway: Sendable {
             configuration: .init(address: .hostname(configuration.server.host, port: 0), serverName: "gatewyse"),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)
-        let task = Task { try await app.runService() }
+        // A service group without signal handling, so tests can ask for the graceful shutdown
+        // SIGTERM starts in `gatewyse serve`.
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task { try await services.run() }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw GatewayError.internalError("server did not start") }
-        return RunningGateway(port: port, runtime: runtime, task: task, transport: transport)
+        return RunningGateway(port: port, runtime: runtime, task: task, transport: transport, services: services)
     }
 
-    private init(port: Int, runtime: GatewayRuntime, task: Task<Void, any Error>, transport: any ClosableTransport) {
+    private init(port: Int, runtime: GatewayRuntime, task: Task<Void, any Error>, transport: any ClosableTransport, services: ServiceGroup) {
         self.port = port
         self.runtime = runtime
         self.task = task
         self.transport = transport
+        self.services = services
+    }
+
+    /// What SIGTERM does to `gatewyse serve`: stop accepting, let requests in flight finish,
+    /// then close.
+    public func shutdownGracefully() async {
+        await services.triggerGracefulShutdown()
+        _ = try? await task.value
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }

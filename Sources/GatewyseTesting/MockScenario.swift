@@ -39,6 +39,7 @@ enum MockScenario {
         case "error-401": .error(status: 401, headers: [], type: "invalid_request_error", code: "invalid_api_key",
                                  message: "Incorrect API key provided: sk-mock-secret-123456. You can find your API key at https://platform.openai.com/account/api-keys.")
         case "slow": .slow(milliseconds: 3000)
+        case "slow-short": .slow(milliseconds: 500)
         case "reset": .reset
         case "slow-stream": .slowStream
         case "truncated-stream": .truncatedStream

@@ -57,6 +57,9 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private enum Waiting {
         case part(HTTPServerRequestPart)
         case inputClosed
+        /// Graceful shutdown: Hummingbird closes a connection it believes idle at once, and it
+        /// does not see chat exchanges, so the event waits until the chat's answer is written.
+        case quiesce
         case error(any Error)
     }
     /// The connection's event loop as the preferred executor of its requests' tasks.
@@ -85,6 +88,10 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed, chatAhead {
             queued.append(.inputClosed)
+            return
+        }
+        if event is ChannelShouldQuiesceEvent, chatAhead {
+            queued.append(.quiesce)
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -164,6 +171,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             switch waiting {
             case .part(let part): handle(part, context: context)
             case .inputClosed: context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+            case .quiesce: context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
             case .error(let error): deliver(error, context: context)
             }
         }
