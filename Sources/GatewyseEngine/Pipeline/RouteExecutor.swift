@@ -138,8 +138,12 @@ public struct RouteExecutor: Sendable {
                         return Attempted(value: value, providerID: providerID, upstreamModel: candidate.upstreamModel, attempts: total)
                     }
                     let errorBody = (try? await response.body.collect(upTo: maximumErrorBytes)) ?? []
-                    failure = candidate.adapter.parseFailure(status: response.status, headers: response.headers, body: errorBody)
-                    if response.status == 429 { recordFreeTier(candidate, tokens: 0, headers: response.headers, at: routing.clock()) }
+                    var parsed = candidate.adapter.parseFailure(status: response.status, headers: response.headers, body: errorBody)
+                    if response.status == 429 {
+                        recordFreeTier(candidate, tokens: 0, headers: response.headers, at: routing.clock())
+                        Self.addResetHint(to: &parsed, headers: response.headers)
+                    }
+                    failure = parsed
                     logger.warning("upstream answered an error", metadata: ["provider": "\(providerID)", "status": "\(response.status)", "retryable": "\(failure.retryable)"])
                 } catch let error as UpstreamTransportError {
                     failure = UpstreamFailure(error: error.gatewayError(provider: providerID), retryable: true)
@@ -183,6 +187,17 @@ public struct RouteExecutor: Sendable {
             throw GatewayError.unsupportedCapability("No provider for model '\(request.model)' can serve this request: \(skipped.joined(separator: "; ")).")
         }
         throw GatewayError.noProviderAvailable("Model '\(request.model)' has no configured provider.")
+    }
+
+    /// A 429 without `Retry-After` often still says when the exhausted counter resets
+    /// (`x-ratelimit-reset-requests: 6m0s` on OpenAI and Groq, RFC 3339 times on Anthropic): that
+    /// becomes the retry hint, for the retry policy and as the client's `Retry-After`.
+    static func addResetHint(to failure: inout UpstreamFailure, headers: [(String, String)]) {
+        guard failure.retryAfterSeconds == nil, let delay = RateLimitHeaders(headers).suggestedRetryDelay, delay > 0 else { return }
+        failure.retryAfterSeconds = delay
+        if !failure.error.headers.contains(where: { $0.0.lowercased() == "retry-after" }) {
+            failure.error.headers.append(("Retry-After", String(Int(delay.rounded(.up)))))
+        }
     }
 
     private func recordFreeTier(_ candidate: RouteCandidate, tokens: Int, headers: [(String, String)], at now: Double) {
