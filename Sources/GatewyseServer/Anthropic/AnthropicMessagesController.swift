@@ -21,16 +21,11 @@ struct AnthropicMessagesController: Sendable {
         return try runtime.authenticator.authenticate(authorization: request.headers[.authorization])
     }
 
+    /// Reached only with the data plane's channel handler switched off
+    /// (`GATEWYSE_DATA_PLANE=hummingbird`): the same responder behind Hummingbird.
     func messages(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        let principal = try authenticate(request)
-        let body = try await RequestBodyReader.json(request, limit: runtime.configuration.server.maxBodyBytes)
-        let chat = try AnthropicInboundWire.decodeRequest(body)
-        if chat.stream {
-            let attempted = try await runtime.pipeline.chatStream(chat, principal: principal, logger: context.logger)
-            return anthropicStream(attempted)
-        }
-        let attempted = try await runtime.pipeline.chat(chat, principal: principal, logger: context.logger)
-        return JSONResponse.make(AnthropicInboundWire.encodeResponse(attempted.value), provider: attempted.providerID, attempts: attempted.attempts)
+        let collected = await DataPlaneRequest.collect(request, limit: runtime.configuration.server.maxBodyBytes)
+        return await AnthropicMessagesResponder(runtime: runtime).respond(to: collected, logger: context.logger).response
     }
 
     /// An estimate (about four bytes per token plus per-message overhead): the gateway cannot
@@ -42,12 +37,6 @@ struct AnthropicMessagesController: Sendable {
         if object["max_tokens"] == nil { object["max_tokens"] = 1 }
         let chat = try AnthropicInboundWire.decodeRequest(.object(object))
         return JSONResponse.make(["input_tokens": .int(RequestProfile(request: chat).estimatedInputTokens)], provider: nil, attempts: nil)
-    }
-
-    /// Anthropic's event sequence (`AnthropicStreamEncoder`), an in-band `event: error` for a
-    /// failure after the start.
-    func anthropicStream(_ attempted: RouteExecutor.Attempted<ChatStream>) -> Response {
-        SSEResponse.make(attempted, framing: AnthropicStreamEncoder())
     }
 }
 

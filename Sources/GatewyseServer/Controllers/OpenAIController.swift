@@ -25,22 +25,8 @@ struct OpenAIController: Sendable {
     /// (`GATEWYSE_DATA_PLANE=hummingbird`, for comparison runs): the same responder, behind
     /// Hummingbird's request and response bodies.
     func chatCompletions(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        let limit = runtime.configuration.server.maxBodyBytes
-        var body = ByteBuffer()
-        var tooLarge = request.headers[.contentLength].flatMap(Int.init).map { $0 > limit } ?? false
-        if !tooLarge {
-            do { body = try await request.body.collect(upTo: limit) } catch is NIOTooManyBytesError { tooLarge = true }
-        }
-        let reply = await ChatCompletionsResponder(runtime: runtime).respond(
-            to: .init(authorization: request.headers[.authorization], body: body, bodyTooLarge: tooLarge), logger: context.logger)
-        switch reply {
-        case .complete(let status, let headers, let bytes):
-            var fields = HTTPFields()
-            for (name, value) in headers { if let field = HTTPField.Name(name) { fields[field] = value } }
-            return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-        case .stream(let headers, let stream):
-            return SSEResponse.make(headers: headers, stream: stream, framing: OpenAISSEFraming.chat)
-        }
+        let collected = await DataPlaneRequest.collect(request, limit: runtime.configuration.server.maxBodyBytes)
+        return await ChatCompletionsResponder(runtime: runtime).respond(to: collected, logger: context.logger).response
     }
 
     // MARK: POST /v1/completions

@@ -26,13 +26,14 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let responder: ChatCompletionsResponder
+    private let chatCompletions: ChatCompletionsResponder
+    private let messages: AnthropicMessagesResponder
     let logger: Logger
     private let maxBodyBytes: Int
 
     private enum State {
         case idle
-        case collecting(HTTPRequestHead, ByteBuffer, tooLarge: Bool)
+        case collecting(DataPlaneRoute, HTTPRequestHead, ByteBuffer, tooLarge: Bool)
         /// A chat request is being answered by the task.
         case serving
         /// Hummingbird has a request's parts; its body and end follow it there.
@@ -66,15 +67,17 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var executor: EventLoopTaskExecutor?
 
     init(runtime: GatewayRuntime, logger: Logger) {
-        responder = ChatCompletionsResponder(runtime: runtime)
+        chatCompletions = ChatCompletionsResponder(runtime: runtime)
+        messages = AnthropicMessagesResponder(runtime: runtime)
         self.logger = logger
         maxBodyBytes = runtime.configuration.server.maxBodyBytes
     }
 
-    static func serves(_ head: HTTPRequestHead) -> Bool {
-        guard head.method == .POST else { return false }
-        return head.uri == "/v1/chat/completions" || head.uri.hasPrefix("/v1/chat/completions?")
+    static func route(_ head: HTTPRequestHead) -> DataPlaneRoute? {
+        head.method == .POST ? DataPlaneRoute(method: "POST", uri: head.uri) : nil
     }
+
+    static func serves(_ head: HTTPRequestHead) -> Bool { route(head) != nil }
 
     // MARK: Inbound
 
@@ -121,27 +124,27 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
-            if Self.serves(head) {
+            if let route = Self.route(head) {
                 // An answer from Hummingbird is still being written: this one waits its turn.
                 guard forwardedInFlight == 0 else { queued.append(.part(part)); return }
                 let declared = head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
-                state = .collecting(head, context.channel.allocator.buffer(capacity: min(max(declared, 0), maxBodyBytes)), tooLarge: declared > maxBodyBytes)
+                state = .collecting(route, head, context.channel.allocator.buffer(capacity: min(max(declared, 0), maxBodyBytes)), tooLarge: declared > maxBodyBytes)
             } else {
                 state = .forwarding
                 forwardedInFlight += 1
                 context.fireChannelRead(wrapInboundOut(part))
             }
-        case (.collecting(let head, var body, let tooLarge), .body(var chunk)):
+        case (.collecting(let route, let head, var body, let tooLarge), .body(var chunk)):
             state = .idle  // drop the reference while appending, so `body` stays uniquely owned
             if tooLarge || body.readableBytes + chunk.readableBytes > maxBodyBytes {
-                state = .collecting(head, context.channel.allocator.buffer(capacity: 0), tooLarge: true)
+                state = .collecting(route, head, context.channel.allocator.buffer(capacity: 0), tooLarge: true)
             } else {
                 body.writeBuffer(&chunk)
-                state = .collecting(head, body, tooLarge: false)
+                state = .collecting(route, head, body, tooLarge: false)
             }
-        case (.collecting(let head, let body, let tooLarge), .end):
+        case (.collecting(let route, let head, let body, let tooLarge), .end):
             state = .serving
-            serve(head: head, body: body, tooLarge: tooLarge, context: context)
+            serve(route, head: head, body: body, tooLarge: tooLarge, context: context)
         case (.forwarding, .end):
             state = .idle
             context.fireChannelRead(wrapInboundOut(part))
@@ -218,14 +221,15 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     // MARK: Serving
 
-    private func serve(head: HTTPRequestHead, body: ByteBuffer, tooLarge: Bool, context: ChannelHandlerContext) {
+    private func serve(_ route: DataPlaneRoute, head: HTTPRequestHead, body: ByteBuffer, tooLarge: Bool, context: ChannelHandlerContext) {
         let requestID = RequestIDMiddleware.acceptedID(head.headers.first(name: "x-request-id")) ?? IDGenerator.requestID()
         var logger = self.logger
         logger[metadataKey: "request_id"] = .string(requestID)
-        let request = ChatCompletionsResponder.Request(authorization: head.headers.first(name: "authorization"), body: body, bodyTooLarge: tooLarge)
+        let request = DataPlaneRequest(authorization: head.headers.first(name: "authorization"), apiKey: head.headers.first(name: "x-api-key"),
+                                       body: body, bodyTooLarge: tooLarge)
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        let responder = self.responder
+        let chatCompletions = self.chatCompletions, messages = self.messages
         if executor == nil { executor = EventLoopTaskExecutor(loop: eventLoop) }
         // HTTP/1.1 (RFC 9112 §9.6): a request with `Connection: close` (or an HTTP/1.0 request
         // without keep-alive) is the last one; the answer says so and the connection is closed
@@ -235,7 +239,11 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         closeAfterServing = closing
         let closeHeader: [(String, String)] = closing ? [("Connection", "close")] : []
         Task(executorPreference: executor) {
-            switch await responder.respond(to: request, logger: logger) {
+            let reply = switch route {
+            case .chatCompletions: await chatCompletions.respond(to: request, logger: logger)
+            case .messages: await messages.respond(to: request, logger: logger)
+            }
+            switch reply {
             case .complete(let status, let headers, let bytes):
                 eventLoop.execute {
                     // The next exchange starts once this answer is written out, so that a close or
@@ -244,8 +252,9 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                                                      version: version, context: bound.value)
                     written.whenComplete { _ in self.finishServing(context: bound.value) }
                 }
-            case .stream(let headers, let stream):
-                await self.writeStream(stream, headers: headers + closeHeader, requestID: requestID, version: version, bound: bound, eventLoop: eventLoop)
+            case .stream(let headers, let stream, let format):
+                await self.writeStream(stream, format: format, headers: headers + closeHeader, requestID: requestID, version: version,
+                                       bound: bound, eventLoop: eventLoop)
                 eventLoop.execute { self.finishServing(context: bound.value) }
             }
         }
