@@ -50,10 +50,7 @@ public struct AnthropicStreamDecoder: ChatStreamDecoder {
 
     public mutating func decode(_ bytes: [UInt8]) throws(GatewayError) -> [ChatChunk] {
         guard failure == nil else { return [] }
-        let events: [SSEEvent]
-        do { events = try sse.feed(bytes) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, "event stream line too long")
-        }
+        let events = try sse.events(bytes, provider: providerID)
         var chunks: [ChatChunk] = []
         for event in events where !isFinished {
             do { try handle(event, into: &chunks) } catch {
@@ -65,10 +62,7 @@ public struct AnthropicStreamDecoder: ChatStreamDecoder {
     }
 
     private mutating func handle(_ event: SSEEvent, into chunks: inout [ChatChunk]) throws(GatewayError) {
-        let json: JSONValue
-        do { json = try JSONParser.parse(event.data) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
-        }
+        let json = try StreamPayload.json(event.data, provider: providerID)
         // The `type` inside the data names the event as reliably as the `event:` line does.
         switch json["type"]?.stringValue ?? event.event ?? "" {
         case "message_start": chunks += messageStart(json["message"])

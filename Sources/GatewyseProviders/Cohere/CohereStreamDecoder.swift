@@ -37,10 +37,7 @@ public struct CohereStreamDecoder: ChatStreamDecoder {
 
     public mutating func decode(_ bytes: [UInt8]) throws(GatewayError) -> [ChatChunk] {
         guard failure == nil else { return [] }
-        let events: [SSEEvent]
-        do { events = try sse.feed(bytes) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, "event stream line too long")
-        }
+        let events = try sse.events(bytes, provider: providerID)
         var chunks: [ChatChunk] = []
         for event in events where !isFinished {
             if event.data == "[DONE]" {
@@ -56,10 +53,7 @@ public struct CohereStreamDecoder: ChatStreamDecoder {
     }
 
     private mutating func handle(_ event: SSEEvent, into chunks: inout [ChatChunk]) throws(GatewayError) {
-        let json: JSONValue
-        do { json = try JSONParser.parse(event.data) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
-        }
+        let json = try StreamPayload.json(event.data, provider: providerID)
         switch json["type"]?.stringValue ?? event.event ?? "" {
         case "message-start": chunks += messageStart(json)
         case "content-delta": chunks += contentDelta(json)

@@ -37,10 +37,7 @@ public struct GeminiStreamDecoder: ChatStreamDecoder {
 
     public mutating func decode(_ bytes: [UInt8]) throws(GatewayError) -> [ChatChunk] {
         guard failure == nil else { return [] }
-        let events: [SSEEvent]
-        do { events = try sse.feed(bytes) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, "event stream line too long")
-        }
+        let events = try sse.events(bytes, provider: providerID)
         var chunks: [ChatChunk] = []
         for event in events {
             let json: JSONValue

@@ -142,10 +142,7 @@ public struct OpenAIChatStreamDecoder: ChatStreamDecoder {
 
     public mutating func decode(_ bytes: [UInt8]) throws(GatewayError) -> [ChatChunk] {
         guard failure == nil else { return [] }
-        let events: [SSEEvent]
-        do { events = try sse.feed(bytes) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, "event stream line too long")
-        }
+        let events = try sse.events(bytes, provider: providerID)
         var chunks: [ChatChunk] = []
         for event in events where !isFinished {
             if event.data == "[DONE]" { isFinished = true; break }
@@ -158,10 +155,7 @@ public struct OpenAIChatStreamDecoder: ChatStreamDecoder {
     }
 
     private func chunk(_ data: String) throws(GatewayError) -> ChatChunk {
-        let json: JSONValue
-        do { json = try JSONParser.parse(data) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
-        }
+        let json = try StreamPayload.json(data, provider: providerID)
         // Some providers report a failure after the 200 as an event carrying `error`.
         if let failure = json["error"], !failure.isNull {
             let message = failure["message"]?.stringValue ?? failure.stringValue ?? "stream failed"

@@ -26,10 +26,7 @@ public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
 
     public mutating func filter(_ bytes: [UInt8]) throws(GatewayError) -> [UInt8] {
         guard failure == nil else { return [] }
-        let events: [SSEEvent]
-        do { events = try sse.feed(bytes) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, "event stream line too long")
-        }
+        let events = try sse.events(bytes, provider: providerID)
         var out: [UInt8] = []
         for event in events where !isFinished {
             if event.data == "[DONE]" { isFinished = true; break }
