@@ -320,49 +320,23 @@ class MockRecorder:
         return received[-1]
 
 
-@pytest.fixture
-def bedrock_mock(gateway) -> MockRecorder:
-    """The Bedrock mock's request log, cleared before the test."""
-    recorder = MockRecorder(gateway.bedrock_mock_url)
-    recorder.clear()
-    yield recorder
-    recorder.session.close()
+def _recorder_fixture(url_attribute: str, name: str):
+    """A fixture giving one mock's request log, cleared before the test."""
+    @pytest.fixture
+    def fixture(gateway) -> MockRecorder:
+        recorder = MockRecorder(getattr(gateway, url_attribute))
+        recorder.clear()
+        yield recorder
+        recorder.session.close()
+    fixture.__doc__ = f"The {name} mock's request log, cleared before the test."
+    return fixture
 
 
-@pytest.fixture
-def cohere_mock(gateway) -> MockRecorder:
-    """The Cohere mock's request log, cleared before the test."""
-    recorder = MockRecorder(gateway.cohere_mock_url)
-    recorder.clear()
-    yield recorder
-    recorder.session.close()
-
-
-@pytest.fixture
-def gemini_mock(gateway) -> MockRecorder:
-    """The Gemini mock's request log, cleared before the test."""
-    recorder = MockRecorder(gateway.gemini_mock_url)
-    recorder.clear()
-    yield recorder
-    recorder.session.close()
-
-
-@pytest.fixture
-def anthropic_mock(gateway) -> MockRecorder:
-    """The Anthropic mock's request log, cleared before the test."""
-    recorder = MockRecorder(gateway.anthropic_mock_url)
-    recorder.clear()
-    yield recorder
-    recorder.session.close()
-
-
-@pytest.fixture
-def mock(gateway) -> MockRecorder:
-    """The mock's request log, cleared before the test."""
-    recorder = MockRecorder(gateway.mock_url)
-    recorder.clear()
-    yield recorder
-    recorder.session.close()
+mock = _recorder_fixture("mock_url", "OpenAI-compatible")
+anthropic_mock = _recorder_fixture("anthropic_mock_url", "Anthropic")
+gemini_mock = _recorder_fixture("gemini_mock_url", "Gemini")
+cohere_mock = _recorder_fixture("cohere_mock_url", "Cohere")
+bedrock_mock = _recorder_fixture("bedrock_mock_url", "Bedrock")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus):
