@@ -73,7 +73,7 @@ final class RawHTTPConnection {
     }
 
     /// Reads up to and including the next CRLF, without it.
-    private func readLine(timeout: TimeAmount) async throws -> [UInt8] {
+    func readLine(timeout: TimeAmount) async throws -> [UInt8] {
         var searched = 0
         while true {
             if let end = Self.find([13, 10], in: pending, from: max(0, searched - 1)) {

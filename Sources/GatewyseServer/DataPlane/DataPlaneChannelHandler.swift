@@ -129,7 +129,13 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 guard forwardedInFlight == 0 else { queued.append(.part(part)); return }
                 let declared = head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
                 state = .collecting(route, head, context.channel.allocator.buffer(capacity: min(max(declared, 0), maxBodyBytes)), tooLarge: declared > maxBodyBytes)
+                // Past the limit the client is better off not sending the body: no 100, the
+                // answer (401 or 413) comes once it gives up waiting and sends it anyway.
+                if declared <= maxBodyBytes { continueIfExpected(head, context: context) }
             } else {
+                // Only when no earlier answer is still being written: a 100 in the middle of one
+                // would corrupt it (the client then sends its body after its own timeout).
+                if forwardedInFlight == 0 { continueIfExpected(head, context: context) }
                 state = .forwarding
                 forwardedInFlight += 1
                 context.fireChannelRead(wrapInboundOut(part))
@@ -154,6 +160,14 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             // A part out of order (a body before any head): the HTTP decoder never produces it.
             context.fireChannelRead(wrapInboundOut(part))
         }
+    }
+
+    /// `Expect: 100-continue` (RFC 9110 §10.1.1): clients such as curl send the headers of a
+    /// large body and wait — a second, for curl — for `100 Continue` before sending it. Neither
+    /// NIO nor Hummingbird answers it, so the data plane does, for every route.
+    private func continueIfExpected(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard head.version == .http1_1, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) else { return }
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
     }
 
     /// Replays waiting parts until one starts an exchange that must finish first.
