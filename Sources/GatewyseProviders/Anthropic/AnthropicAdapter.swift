@@ -61,10 +61,7 @@ public struct AnthropicAdapter: ProviderAdapter {
     }
 
     public func parseChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ChatResponse {
-        let json: JSONValue
-        do { json = try JSONParser.parse(body) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, error.description)
-        }
+        let json = try UpstreamJSON.parse(body, provider: providerID)
         do { return try AnthropicMessagesWire.decodeResponse(json, created: Int(now())) } catch {
             throw GatewayError.badUpstreamResponse(providerID, error.message)
         }

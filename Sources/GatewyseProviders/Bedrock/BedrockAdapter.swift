@@ -77,10 +77,7 @@ public struct BedrockAdapter: ProviderAdapter {
     /// Converse answers carry no id: AWS's request id (`x-amzn-requestid`) stands in, so a
     /// client's id can be matched with AWS's logs.
     public func parseChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ChatResponse {
-        let json: JSONValue
-        do { json = try JSONParser.parse(body) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, error.description)
-        }
+        let json = try UpstreamJSON.parse(body, provider: providerID)
         let requestID = headers.first { $0.0.lowercased() == "x-amzn-requestid" }?.1
         do {
             return try BedrockConverseWire.decodeResponse(json, id: requestID.map { "chatcmpl-\($0)" } ?? makeID(), created: Int(now()), model: "")

@@ -30,10 +30,7 @@ extension CohereAdapter {
     /// (marked) when Cohere reports none.
     public func parseEmbeddingResponse(status: Int, headers: [(String, String)], body: [UInt8],
                                        for request: EmbeddingRequest, upstreamModel: String) throws(GatewayError) -> EmbeddingResponse {
-        let json: JSONValue
-        do { json = try JSONParser.parse(body) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, error.description)
-        }
+        let json = try UpstreamJSON.parse(body, provider: providerID)
         let (vectors, inputTokens) = try CohereEmbedWire.decodeResponse(json, providerID: providerID)
         guard vectors.count == request.input.count else {
             throw GatewayError.badUpstreamResponse(providerID, "answer has \(vectors.count) embeddings for \(request.input.count) inputs")

@@ -17,10 +17,7 @@ extension CohereAdapter {
     /// Cohere names no model, so it is the upstream model asked for.
     public func parseRerankResponse(status: Int, headers: [(String, String)], body: [UInt8],
                                     for request: RerankRequest, upstreamModel: String) throws(GatewayError) -> RerankResponse {
-        let json: JSONValue
-        do { json = try JSONParser.parse(body) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, error.description)
-        }
+        let json = try UpstreamJSON.parse(body, provider: providerID)
         do { return try RerankWire.decodeResponse(json, fallbackModel: upstreamModel, documentCount: request.documents.count) } catch {
             throw GatewayError.badUpstreamResponse(providerID, error.message)
         }

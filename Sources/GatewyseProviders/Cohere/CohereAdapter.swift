@@ -54,10 +54,7 @@ public struct CohereAdapter: ProviderAdapter {
     }
 
     public func parseChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ChatResponse {
-        let json: JSONValue
-        do { json = try JSONParser.parse(body) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, error.description)
-        }
+        let json = try UpstreamJSON.parse(body, provider: providerID)
         return try CohereChatWire.decodeResponse(json, providerID: providerID, created: Int(now()))
     }
 

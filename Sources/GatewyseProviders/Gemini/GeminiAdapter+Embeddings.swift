@@ -36,10 +36,7 @@ extension GeminiAdapter {
     /// marked `isEstimated`, so the answer keeps OpenAI's shape and cost accounting has a figure.
     public func parseEmbeddingResponse(status: Int, headers: [(String, String)], body: [UInt8],
                                        for request: EmbeddingRequest, upstreamModel: String) throws(GatewayError) -> EmbeddingResponse {
-        let json: JSONValue
-        do { json = try JSONParser.parse(body) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, error.description)
-        }
+        let json = try UpstreamJSON.parse(body, provider: providerID)
         let vectors: [[Double]]
         do { vectors = try GeminiWire.decodeEmbeddings(json) } catch {
             // The wire functions name the provider type; the client knows the configured id.

@@ -53,10 +53,7 @@ public struct GeminiAdapter: ProviderAdapter {
     }
 
     public func parseChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ChatResponse {
-        let json: JSONValue
-        do { json = try JSONParser.parse(body) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, error.description)
-        }
+        let json = try UpstreamJSON.parse(body, provider: providerID)
         do { return try GeminiWire.decodeResponse(json, created: Int(now())) } catch {
             throw GatewayError.badUpstreamResponse(providerID, error.message)
         }

@@ -26,10 +26,7 @@ extension OpenAICompatibleAdapter {
 
     public func parseEmbeddingResponse(status: Int, headers: [(String, String)], body: [UInt8],
                                        for request: EmbeddingRequest, upstreamModel: String) throws(GatewayError) -> EmbeddingResponse {
-        let json: JSONValue
-        do { json = try JSONParser.parse(body) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, error.description)
-        }
+        let json = try UpstreamJSON.parse(body, provider: providerID)
         do { return try OpenAIEmbeddingsWire.decodeResponse(json, fallbackModel: upstreamModel, input: request.input) } catch {
             throw GatewayError.badUpstreamResponse(providerID, error.message)
         }

@@ -22,10 +22,7 @@ extension OpenAICompatibleAdapter {
     /// since llama.cpp answers in document order.
     public func parseRerankResponse(status: Int, headers: [(String, String)], body: [UInt8],
                                     for request: RerankRequest, upstreamModel: String) throws(GatewayError) -> RerankResponse {
-        let json: JSONValue
-        do { json = try JSONParser.parse(body) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, error.description)
-        }
+        let json = try UpstreamJSON.parse(body, provider: providerID)
         do { return try RerankWire.decodeResponse(json, fallbackModel: upstreamModel, documentCount: request.documents.count) } catch {
             throw GatewayError.badUpstreamResponse(providerID, error.message)
         }

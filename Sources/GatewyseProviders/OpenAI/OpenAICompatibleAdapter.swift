@@ -96,10 +96,7 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
     public static let defaultAzureAPIVersion = "2024-10-21"
 
     public func parseChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ChatResponse {
-        let json: JSONValue
-        do { json = try JSONParser.parse(body) } catch {
-            throw GatewayError.badUpstreamResponse(providerID, error.description)
-        }
+        let json = try UpstreamJSON.parse(body, provider: providerID)
         var response: ChatResponse
         do { response = try OpenAIChatWire.decodeResponse(json) } catch {
             throw GatewayError.badUpstreamResponse(providerID, error.message)

@@ -1,13 +1,22 @@
 import GatewyseCore
 
-// SSE reading that every provider stream decoder shares, with its failures named one way: an
-// over-long line or a payload that is not JSON is the provider's broken stream (a 502).
+// Reading upstream answers and streams, shared by every adapter, with failures named one way:
+// a body, an over-long line or a payload that is not JSON is the provider's broken answer (a 502).
 
 extension SSEDecoder {
     /// The events `bytes` completes.
     mutating func events(_ bytes: [UInt8], provider: String) throws(GatewayError) -> [SSEEvent] {
         do { return try feed(bytes) } catch {
             throw GatewayError.badUpstreamResponse(provider, "event stream line too long")
+        }
+    }
+}
+
+/// An upstream answer's body as JSON; a body that is not JSON is the provider's bad answer (502).
+enum UpstreamJSON {
+    static func parse(_ body: [UInt8], provider: String) throws(GatewayError) -> JSONValue {
+        do { return try JSONParser.parse(body) } catch {
+            throw GatewayError.badUpstreamResponse(provider, error.description)
         }
     }
 }
