@@ -82,9 +82,11 @@ public struct JSONParser {
         mutating func parseObject(depth: Int) throws(SyntaxError) -> JSONValue {
             guard depth <= JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
             index += 1
-            var object = JSONObject()
+            // One allocation for the usual wire object instead of growing 1→2→4→8.
+            var entries: [(key: String, value: JSONValue)] = []
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(JSONObject()) }
+            entries.reserveCapacity(8)
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -95,11 +97,15 @@ public struct JSONParser {
                 skipWhitespace()
                 let value = try parseValue(depth: depth)
                 // Last duplicate wins, as in most JSON implementations.
-                object[key] = value
+                if let duplicate = entries.firstIndex(where: { $0.key == key }) {
+                    entries[duplicate].value = value
+                } else {
+                    entries.append((key, value))
+                }
                 skipWhitespace()
                 guard index < bytes.count else { throw error("unexpected end of input in object") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(JSONObject(uniqueEntries: entries)) }
                 throw error("expected ',' or '}' in object")
             }
         }
@@ -110,6 +116,7 @@ public struct JSONParser {
             var array: [JSONValue] = []
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+            array.reserveCapacity(4)
             while true {
                 skipWhitespace()
                 array.append(try parseValue(depth: depth))
@@ -152,13 +159,17 @@ public struct JSONParser {
             index += 1  // opening quote
             let start = index
             // Fast path: no escapes — decode the slice directly.
+            var highBits: UInt8 = 0
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                     index += 1
+                    // ASCII needs no check that the decoding repaired nothing.
+                    if highBits < 0x80 { return String(decoding: slice, as: UTF8.self) }
                     return try validatedString(slice, at: start)
                 }
+                highBits |= byte
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw error("unescaped control character in string") }
                 index += 1
@@ -230,7 +241,10 @@ public struct JSONParser {
         }
 
         func validatedString(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int) throws(SyntaxError) -> String {
-            guard let string = String(validating: buffer, as: UTF8.self) else {
+            // Decoding repairs ill-formed UTF-8 with U+FFFD, so the bytes differ exactly when the
+            // input was not valid; unlike `String(validating:)` this path is not generic.
+            let string = String(decoding: buffer, as: UTF8.self)
+            guard string.utf8.elementsEqual(buffer) else {
                 throw SyntaxError(offset: start, reason: "string is not valid UTF-8")
             }
             return string

@@ -4,11 +4,13 @@
 /// (structure, escapes, control characters, numbers, depth), except that the UTF-8 of strings
 /// that are skipped is not validated (the client's JSON parser does that).
 public enum JSONSkimmer {
-    /// The byte ranges of the values of `keys` among the top-level members (the last one wins
-    /// for a repeated key, as in `JSONParser`). Throws unless `buffer` is one JSON object.
-    public static func topLevelValues(in buffer: UnsafeBufferPointer<UInt8>, keys: Set<String>) throws(JSONParser.SyntaxError) -> [String: Range<Int>] {
+    /// The byte ranges of the values of `keys` among the top-level members, in the order of
+    /// `keys` (the last one wins for a repeated key, as in `JSONParser`). Throws unless `buffer`
+    /// is one JSON object. Keys are compared as bytes, without making strings of them: this runs
+    /// on every answer and every stream frame the data plane passes on.
+    public static func topLevelValues(in buffer: UnsafeBufferPointer<UInt8>, keys: [String]) throws(JSONParser.SyntaxError) -> [Range<Int>?] {
         var cursor = JSONParser.Cursor(bytes: buffer)
-        var found: [String: Range<Int>] = [:]
+        var found = [Range<Int>?](repeating: nil, count: keys.count)
         cursor.skipWhitespace()
         guard cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: "{") else { throw cursor.error("expected a JSON object") }
         cursor.index += 1
@@ -19,14 +21,16 @@ public enum JSONSkimmer {
             while true {
                 cursor.skipWhitespace()
                 guard cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: "\"") else { throw cursor.error("expected a string key") }
-                let key = try cursor.parseString()
+                let keyStart = cursor.index
+                let escaped = try cursor.skipString()
+                let wanted = try cursor.keyIndex(from: keyStart, escaped: escaped, in: keys)
                 cursor.skipWhitespace()
                 guard cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: ":") else { throw cursor.error("expected ':' after key") }
                 cursor.index += 1
                 cursor.skipWhitespace()
                 let start = cursor.index
                 try cursor.skipValue(depth: 1)
-                if keys.contains(key) { found[key] = start..<cursor.index }
+                if let wanted { found[wanted] = start..<cursor.index }
                 cursor.skipWhitespace()
                 guard cursor.index < buffer.count else { throw cursor.error("unexpected end of input in object") }
                 if buffer[cursor.index] == UInt8(ascii: ",") { cursor.index += 1; continue }
@@ -82,14 +86,31 @@ extension JSONParser.Cursor {
         }
     }
 
-    /// Past a string: escapes must be valid, control characters escaped.
-    private mutating func skipString() throws(JSONParser.SyntaxError) {
+    /// Which of `keys` the string skipped from `start` is. A key with escapes is decoded first;
+    /// the others are compared as they stand.
+    fileprivate mutating func keyIndex(from start: Int, escaped: Bool, in keys: [String]) throws(JSONParser.SyntaxError) -> Int? {
+        if escaped {
+            let end = index
+            index = start
+            let key = try parseString()
+            index = end
+            return keys.firstIndex(of: key)
+        }
+        let raw = UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)])
+        return keys.firstIndex { $0.utf8.elementsEqual(raw) }
+    }
+
+    /// Past a string: escapes must be valid, control characters escaped. Whether it had escapes.
+    @discardableResult
+    mutating func skipString() throws(JSONParser.SyntaxError) -> Bool {
         index += 1
+        var escaped = false
         while index < bytes.count {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") { index += 1; return }
+            if byte == UInt8(ascii: "\"") { index += 1; return escaped }
             if byte < 0x20 { throw error("unescaped control character in string") }
             if byte == UInt8(ascii: "\\") {
+                escaped = true
                 index += 1
                 guard index < bytes.count else { throw error("unexpected end of input in string") }
                 switch bytes[index] {

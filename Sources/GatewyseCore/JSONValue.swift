@@ -76,6 +76,9 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         }
     }
 
+    /// Entries whose keys the caller knows to be unique (the parser, which has checked them).
+    public init(uniqueEntries: [(key: String, value: JSONValue)]) { entries = uniqueEntries }
+
     /// Appends without checking for a duplicate key; for builders that know their keys are unique.
     public mutating func appendUnique(_ key: String, _ value: JSONValue) { entries.append((key, value)) }
 

@@ -44,27 +44,33 @@ extension OpenAICompatibleAdapter {
         return OpenAIVerbatimStreamFilter(providerID: providerID, includeUsage: request.includeStreamUsage)
     }
 
+    /// What the data plane reads of an answer it passes on (`topLevelValues` order).
+    static let verbatimAnswerKeys = ["choices", "usage"]
+
     /// Verbatim unless a quirk rewrites answers (a finish-reason map). The body is still checked
     /// to be a JSON object with a `choices` array — a broken answer is the provider's 502, not
     /// something to hand on — and `usage`, when present, must read as OpenAI usage.
     public func verbatimChatResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> VerbatimChatResponse? {
         guard quirks.finishReasonMap.isEmpty else { return nil }
-        let members: [String: Range<Int>]
+        let members: [Range<Int>?]
         do {
             members = try body.withUnsafeBufferPointer { buffer throws(JSONParser.SyntaxError) in
-                try JSONSkimmer.topLevelValues(in: buffer, keys: ["choices", "usage"])
+                try JSONSkimmer.topLevelValues(in: buffer, keys: Self.verbatimAnswerKeys)
             }
         } catch {
             throw GatewayError.badUpstreamResponse(providerID, error.description)
         }
-        guard let choices = members["choices"], body[choices.lowerBound] == UInt8(ascii: "[") else {
+        guard let choices = members[0], body[choices.lowerBound] == UInt8(ascii: "[") else {
             throw GatewayError.badUpstreamResponse(providerID, "the answer has no 'choices' array")
         }
-        guard let usageRange = members["usage"], body[usageRange.lowerBound] == UInt8(ascii: "{") else {
+        guard let usageRange = members[1], body[usageRange.lowerBound] == UInt8(ascii: "{") else {
             return VerbatimChatResponse(body: body, usage: nil)
         }
         do {
-            let usage = try OpenAIChatWire.decodeUsage(JSONFieldReader(body: JSONParser.parse(body[usageRange])))
+            let json = try body.withUnsafeBufferPointer { buffer throws(JSONParser.SyntaxError) in
+                try JSONParser.parse(buffer: UnsafeBufferPointer(rebasing: buffer[usageRange]))
+            }
+            let usage = try OpenAIChatWire.decodeUsage(JSONFieldReader(body: json))
             return VerbatimChatResponse(body: body, usage: usage)
         } catch let error as GatewayError {
             throw GatewayError.badUpstreamResponse(providerID, "usage: \(error.message)")

@@ -4,10 +4,12 @@ import Testing
 
 @Suite("Verbatim answers: the skimmer and OpenAI-format pass-through")
 struct VerbatimAnswerTests {
-    static func skim(_ text: String, keys: Set<String> = ["usage", "choices"]) throws -> [String: String] {
+    static func skim(_ text: String, keys: [String] = ["usage", "choices"]) throws -> [String: String] {
         let bytes = Array(text.utf8)
         let ranges = try bytes.withUnsafeBufferPointer { try JSONSkimmer.topLevelValues(in: $0, keys: keys) }
-        return ranges.mapValues { String(decoding: bytes[$0], as: UTF8.self) }
+        var found: [String: String] = [:]
+        for (key, range) in zip(keys, ranges) { if let range { found[key] = String(decoding: bytes[range], as: UTF8.self) } }
+        return found
     }
 
     @Test("finds top-level values only, skipping nested look-alikes, strings with escapes and every value type")
@@ -15,6 +17,8 @@ struct VerbatimAnswerTests {
         let found = try Self.skim(#"{"id":"a\"usage\"","x":{"usage":1},"choices":[{"m":[1,2.5e-3,true,null,"\u00e9"]}],"usage":{"total_tokens":3}}"#)
         #expect(found == ["choices": #"[{"m":[1,2.5e-3,true,null,"\u00e9"]}]"#, "usage": #"{"total_tokens":3}"#])
         #expect(try Self.skim("  {}  ").isEmpty)
+        // Keys are matched as written or through their escapes; a repeated key's last value wins.
+        #expect(try Self.skim(#"{"us\u0061ge":1,"choices":2,"choices":[3],"usage2":4}"#) == ["usage": "1", "choices": "[3]"])
         #expect(throws: JSONParser.SyntaxError.self) { try Self.skim("[1]") }
     }
 

@@ -4,6 +4,9 @@ import GatewyseCore
 
 extension OpenAIChatWire {
     static let knownResponseFields: Set<String> = ["id", "object", "created", "model", "choices", "usage", "system_fingerprint"]
+    // Static: a set literal at the call site is built, and hashed into, on every call.
+    static let knownDeltaFields: Set<String> = ["role", "content", "reasoning_content", "refusal", "tool_calls"]
+    static let knownUsageFields: Set<String> = ["prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details", "completion_tokens_details"]
 
     /// Reads an upstream `chat.completion`. Lenient where providers differ harmlessly (a missing
     /// `created` or `index`), strict where the client would otherwise get nonsense.
@@ -81,7 +84,7 @@ extension OpenAIChatWire {
                                              name: try function?.string("name"), arguments: try function?.string("arguments"))
                     }
                 }
-                delta.extra = d.remaining(excluding: ["role", "content", "reasoning_content", "refusal", "tool_calls"])
+                delta.extra = d.remaining(excluding: knownDeltaFields)
             }
             choices.append(ChunkChoice(
                 index: try choice.int("index") ?? position, delta: delta,
@@ -153,7 +156,7 @@ extension OpenAIChatWire {
         }
         // DeepSeek reports cache hits under its own name (providers.md §8).
         if usage.cachedPromptTokens == nil, let hits = try reader.int("prompt_cache_hit_tokens") { usage.cachedPromptTokens = hits }
-        usage.extra = reader.remaining(excluding: ["prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details", "completion_tokens_details"])
+        usage.extra = reader.remaining(excluding: knownUsageFields)
         return usage
     }
 

@@ -44,21 +44,25 @@ public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
         return out
     }
 
+    /// What is read of each frame (`topLevelValues` order).
+    private static let inspectedKeys = ["choices", "usage", "error"]
+
     /// Records usage and finish reason; false for a frame the client must not see.
     private mutating func inspect(_ frame: UnsafeBufferPointer<UInt8>) throws(GatewayError) -> Bool {
-        let members: [String: Range<Int>]
-        do { members = try JSONSkimmer.topLevelValues(in: frame, keys: ["choices", "usage", "error"]) } catch {
+        let members: [Range<Int>?]
+        do { members = try JSONSkimmer.topLevelValues(in: frame, keys: Self.inspectedKeys) } catch {
             throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
         }
-        if let range = members["error"], frame[range.lowerBound] != UInt8(ascii: "n") {
+        let choices = members[0], usageRange = members[1]
+        if let range = members[2], frame[range.lowerBound] != UInt8(ascii: "n") {
             let failure = try? JSONParser.parse(buffer: UnsafeBufferPointer(rebasing: frame[range]))
             let message = failure?["message"]?.stringValue ?? failure?.stringValue ?? "stream failed"
             throw GatewayError(status: 502, code: "UPSTREAM_STREAM_ERROR", type: "api_error", message: "Provider '\(providerID)' failed mid-stream: \(message)")
         }
-        if let range = members["choices"], let reason = Self.finishReason(in: UnsafeBufferPointer(rebasing: frame[range])) {
+        if let range = choices, let reason = Self.finishReason(in: UnsafeBufferPointer(rebasing: frame[range])) {
             finishReason = reason
         }
-        guard let range = members["usage"], frame[range.lowerBound] == UInt8(ascii: "{") else { return true }
+        guard let range = usageRange, frame[range.lowerBound] == UInt8(ascii: "{") else { return true }
         do {
             let json = try JSONParser.parse(buffer: UnsafeBufferPointer(rebasing: frame[range]))
             usage = try OpenAIChatWire.decodeUsage(JSONFieldReader(body: json))
@@ -66,7 +70,7 @@ public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
             throw GatewayError.badUpstreamResponse(providerID, "stream usage: \(error)")
         }
         // The usage-only chunk the gateway asked for on the client's behalf.
-        let choicesEmpty = members["choices"].map { range in
+        let choicesEmpty = choices.map { range in
             frame[range].filter { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }.count == 2
         } ?? true
         return includeUsage || !choicesEmpty

@@ -41,6 +41,8 @@ public struct RateLimitHeaders: Sendable, Hashable {
         var retryAfterSeconds: Double?
         var retryAfterMilliseconds: Double?
         for (rawName, value) in headers {
+            // Most headers of an answer are neither: skip them before lowercasing anything.
+            guard let first = rawName.utf8.first, first | 0x20 == UInt8(ascii: "x") || first | 0x20 == UInt8(ascii: "r") else { continue }
             let name = Self.lowercasedIfNeeded(rawName)
             if name == "retry-after" {
                 retryAfterSeconds = Self.nonNegative(Double(Self.trimmed(value)))

@@ -47,7 +47,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private(set) var isActive = true
     /// The chat being served asked for `Connection: close`: the connection is closed after its answer.
     private var closeAfterServing = false
-    /// A `read()` held back while a chat exchange is ahead (see `read(context:)`).
+    /// A `read()` held back while requests wait behind a chat (see `read(context:)`).
     private var readHeldBack = false
 
     /// What waits in `queued`: request parts, and the end of input or a decoding error that came
@@ -202,20 +202,23 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     // MARK: Outbound (Hummingbird's responses pass through here)
 
-    /// While a chat is served or requests wait behind one, the client's next bytes are left in
-    /// the socket: reading on would pile every pipelined request, bodies included, into
-    /// `queued` without bound (a 32 MB body behind a slow chat was taken whole). TCP then slows
-    /// the client, as Hummingbird's own backpressure does. Only a read someone asked for is
-    /// resumed, so Hummingbird's backpressure still holds.
+    /// Once requests wait in `queued` behind a chat, the client's next bytes are left in the
+    /// socket: reading on would pile every pipelined request, bodies included, into `queued`
+    /// without bound (a 32 MB body behind a slow chat was taken whole). TCP then slows the
+    /// client, as Hummingbird's own backpressure does. Only a read someone asked for is resumed,
+    /// so Hummingbird's backpressure still holds.
+    ///
+    /// While a chat is served with nothing queued, reading goes on: a keep-alive client sends
+    /// nothing until its answer, and holding the read back would make NIO drop and re-add the
+    /// socket's read interest, two `epoll_ctl` calls per request. At most one read's worth of
+    /// pipelined bytes is taken before the hold starts.
     func read(context: ChannelHandlerContext) {
-        if case .serving = state { readHeldBack = true; return }
         if !queued.isEmpty { readHeldBack = true; return }
         context.read()
     }
 
     private func resumeReading(context: ChannelHandlerContext) {
         guard readHeldBack, queued.isEmpty else { return }
-        if case .serving = state { return }
         readHeldBack = false
         context.read()
     }

@@ -17,14 +17,18 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         var body: UpstreamBodyStream?
         var receivedAnything = false
         var keepAlive = true
-        var idleTimeout: TimeAmount
+        let idleTimeout: TimeAmount
+        /// When the whole exchange must be over, whatever the activity.
+        let deadline: NIODeadline
         var lastActivity: NIODeadline
+        /// One timer serves both limits: it fires at the nearer one and re-arms while the
+        /// exchange is active and within its deadline (a schedule and a cancel per exchange).
         var timer: Scheduled<Void>?
-        var deadlineTimer: Scheduled<Void>?
 
-        init(headPromise: EventLoopPromise<(HTTPResponseHead, UpstreamBodyStream)>, idleTimeout: TimeAmount) {
+        init(headPromise: EventLoopPromise<(HTTPResponseHead, UpstreamBodyStream)>, idleTimeout: TimeAmount, deadline: NIODeadline) {
             self.headPromise = headPromise
             self.idleTimeout = idleTimeout
+            self.deadline = deadline
             self.lastActivity = .now()
         }
     }
@@ -41,27 +45,24 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
                idleTimeout: TimeAmount, deadline: NIODeadline,
                promise: EventLoopPromise<(HTTPResponseHead, UpstreamBodyStream)>) {
         precondition(exchange == nil, "one exchange at a time per connection")
-        let exchange = Exchange(headPromise: promise, idleTimeout: idleTimeout)
+        let exchange = Exchange(headPromise: promise, idleTimeout: idleTimeout, deadline: deadline)
         self.exchange = exchange
-        armIdleTimer(context: context, exchange: exchange)
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        exchange.deadlineTimer = context.eventLoop.scheduleTask(deadline: deadline) { [weak self] in
-            self?.failExchange(context: loopBound.value, error: UpstreamTransportError.timedOut)
-        }
+        armTimer(context: context, exchange: exchange)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         context.read()
     }
 
-    private func armIdleTimer(context: ChannelHandlerContext, exchange: Exchange) {
+    private func armTimer(context: ChannelHandlerContext, exchange: Exchange) {
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let fireAt = exchange.lastActivity + exchange.idleTimeout
+        let fireAt = min(exchange.lastActivity + exchange.idleTimeout, exchange.deadline)
         exchange.timer = context.eventLoop.scheduleTask(deadline: fireAt) { [weak self] in
             guard let self, let current = self.exchange, current === exchange else { return }
             // Activity since arming: re-arm for the remainder instead of rescheduling per read.
-            if current.lastActivity + current.idleTimeout > .now() {
-                self.armIdleTimer(context: loopBound.value, exchange: current)
+            let now = NIODeadline.now()
+            if current.deadline > now, current.lastActivity + current.idleTimeout > now {
+                self.armTimer(context: loopBound.value, exchange: current)
             } else {
                 self.failExchange(context: loopBound.value, error: UpstreamTransportError.timedOut)
             }
@@ -71,7 +72,11 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let exchange else { return }
+        guard let exchange else {
+            // Bytes from an idle connection answer no request: the connection is out of step.
+            context.close(promise: nil)
+            return
+        }
         exchange.lastActivity = .now()
         exchange.receivedAnything = true
         switch unwrapInboundIn(data) {
@@ -101,8 +106,11 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         }
     }
 
+    /// Reading stays on between exchanges, while the connection idles in the pool: dropping and
+    /// re-adding the socket's read interest would cost two `epoll_ctl` calls per request, and an
+    /// upstream closing an idle connection is noticed at once instead of on its next use.
     func channelReadComplete(context: ChannelHandlerContext) {
-        if exchange != nil, !paused { context.read() }
+        if !paused { context.read() }
     }
 
     func read(context: ChannelHandlerContext) {
@@ -130,7 +138,6 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     private func finishExchange(context: ChannelHandlerContext, exchange: Exchange) {
         exchange.timer?.cancel()
-        exchange.deadlineTimer?.cancel()
         self.exchange = nil
         paused = false
         if exchange.keepAlive, context.channel.isActive {
@@ -144,7 +151,6 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         guard let exchange else { return }
         self.exchange = nil
         exchange.timer?.cancel()
-        exchange.deadlineTimer?.cancel()
         // A connection closed before any response byte: on a reused connection the upstream
         // most likely dropped it while idle, and the request can be sent again.
         let transportError: any Error = (error as? UpstreamTransportError) == .connectionClosed && !exchange.receivedAnything
