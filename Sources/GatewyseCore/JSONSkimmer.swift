@@ -97,7 +97,7 @@ extension JSONParser.Cursor {
             return keys.firstIndex(of: key)
         }
         let raw = UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)])
-        return keys.firstIndex { $0.utf8.elementsEqual(raw) }
+        return keys.firstIndex { $0.utf8.count == raw.count && $0.utf8.elementsEqual(raw) }
     }
 
     /// Past a string: escapes must be valid, control characters escaped. Whether it had escapes.

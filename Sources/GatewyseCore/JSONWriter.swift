@@ -1,9 +1,11 @@
 /// Serializes `JSONValue`s to compact UTF-8 JSON, appending into a caller-owned buffer so that a
 /// response or an upstream body is built in one allocation.
 public enum JSONWriter {
-    public static func bytes(_ value: JSONValue) -> [UInt8] {
+    /// `capacity`: a chat body is typically a kilobyte or more; growing from a small buffer cost
+    /// three reallocations per upstream body.
+    public static func bytes(_ value: JSONValue, capacity: Int = 1024) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(capacity)
         write(value, into: &out)
         return out
     }

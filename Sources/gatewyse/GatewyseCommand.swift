@@ -45,7 +45,7 @@ struct ConfigurationOptions: ParsableArguments {
 }
 
 func makeLogger() -> Logger {
-    var logger = Logger(label: "gatewyse")
+    var logger = Logger(label: "gatewyse", factory: { LineLogHandler(label: $0) })
     logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
     return logger
 }

@@ -103,9 +103,20 @@ public struct RouteResolver: Sendable {
             || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "\\") {
             return "contains a character not allowed in model names (whitespace, control or non-ASCII characters, ? # % or \\)"
         }
-        if model.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == "." || $0 == ".." || $0.isEmpty }) {
-            return "has an empty, '.' or '..' path segment"
+        // Segment by segment over the bytes (no array of substrings: this runs on every request).
+        let badSegment = "has an empty, '.' or '..' path segment"
+        var length = 0, onlyDots = true
+        for byte in model.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if length == 0 || (onlyDots && length <= 2) { return badSegment }
+                length = 0
+                onlyDots = true
+            } else {
+                length += 1
+                if byte != UInt8(ascii: ".") { onlyDots = false }
+            }
         }
+        if length == 0 || (onlyDots && length <= 2) { return badSegment }
         return nil
     }
 

@@ -36,7 +36,9 @@ public struct RateLimitHeaders: Sendable, Hashable {
         self.retryAfter = retryAfter
     }
 
-    public init(_ headers: some Sequence<(String, String)>) {
+    /// Concrete rather than generic: called across modules, a generic iteration over the
+    /// header tuples was not specialized and boxed every element (five allocations per answer).
+    public init(_ headers: [(String, String)]) {
         var observations: [Observation] = []
         var retryAfterSeconds: Double?
         var retryAfterMilliseconds: Double?
