@@ -25,6 +25,9 @@ public struct ChatRequest: Sendable, Equatable {
     public var reasoningEffort: String?
     /// Every other top-level field, in the client's order (`presence_penalty`, `logit_bias`, …).
     public var extra: JSONObject = JSONObject()
+    /// The OpenAI-format body this request was decoded from, when it can be forwarded as it is
+    /// (see `ClientBody`). Whatever changes the request after decoding must set this to nil.
+    public var clientBody: ClientBody?
 
     public init(model: String, messages: [ChatMessage]) {
         self.model = model
@@ -32,6 +35,25 @@ public struct ChatRequest: Sendable, Equatable {
     }
 
     public enum MaxTokensField: String, Sendable { case maxTokens = "max_tokens", maxCompletionTokens = "max_completion_tokens" }
+}
+
+/// A client's OpenAI-format request body, kept so that an OpenAI-format upstream can be sent the
+/// bytes the client sent with only `model` replaced, instead of a body encoded again from the
+/// unified request (a kilobyte-sized body cost as much to encode as the rest of the gateway's
+/// own work on it). Attached only to bodies whose decoding changed nothing
+/// (`OpenAIChatWire.isForwardable`).
+public struct ClientBody: Sendable, Equatable {
+    public var bytes: [UInt8]
+    /// Where the top-level `model` value (a JSON string) lies in `bytes`.
+    public var modelRange: Range<Int>
+    /// Whether the body has a top-level `stream_options` member.
+    public var hasStreamOptions: Bool
+
+    public init(bytes: [UInt8], modelRange: Range<Int>, hasStreamOptions: Bool) {
+        self.bytes = bytes
+        self.modelRange = modelRange
+        self.hasStreamOptions = hasStreamOptions
+    }
 }
 
 public enum ChatRole: String, Sendable, Equatable, CaseIterable {

@@ -22,6 +22,20 @@ public struct JSONParser {
         return value
     }
 
+    /// Parses and also returns where the value of the top-level member `key` lies in `buffer`
+    /// (nil when absent or repeated: readers disagree on which of two wins): the data plane
+    /// forwards a client's body with only its `model` replaced, without a second pass over the
+    /// bytes to find it.
+    public static func parse(buffer: UnsafeBufferPointer<UInt8>, locatingTopLevel key: String) throws(SyntaxError) -> (JSONValue, Range<Int>?) {
+        var parser = Cursor(bytes: buffer)
+        parser.locatedKey = key
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+        return (value, parser.locatedRepeated ? nil : parser.located)
+    }
+
     public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
         try bytes.withUnsafeBufferPointer { buffer throws(SyntaxError) in try parse(buffer: buffer) }
     }
@@ -43,6 +57,10 @@ public struct JSONParser {
     struct Cursor {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
+        /// A top-level member whose value's byte range is recorded in `located`.
+        var locatedKey: String?
+        var located: Range<Int>?
+        var locatedRepeated = false
 
         func error(_ reason: String) -> SyntaxError { SyntaxError(offset: index, reason: reason) }
 
@@ -95,7 +113,12 @@ public struct JSONParser {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
                 index += 1
                 skipWhitespace()
+                let valueStart = index
                 let value = try parseValue(depth: depth)
+                if depth == 1, let locatedKey, key == locatedKey {
+                    locatedRepeated = located != nil
+                    located = valueStart..<index
+                }
                 // Last duplicate wins, as in most JSON implementations.
                 if let duplicate = entries.firstIndex(where: { $0.key == key }) {
                     entries[duplicate].value = value

@@ -43,6 +43,35 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
     }
 
     public func makeChatRequest(_ request: ChatRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
+        var headers = baseHeaders
+        if request.stream { headers.append(("Accept", "text/event-stream")) }
+        return UpstreamRequest(url: chatURL(model: upstreamModel), headers: headers,
+                               body: forwardedBody(request, upstreamModel: upstreamModel) ?? encodedBody(request, upstreamModel: upstreamModel),
+                               expectsStream: request.stream)
+    }
+
+    /// The client's own body with `model` replaced (`ClientBody`), when this provider takes it
+    /// as it is: no quirk rewrites requests, nothing provider-specific needs removing, and the
+    /// usage chunk can be asked for by adding `stream_options` (or need not be).
+    func forwardedBody(_ request: ChatRequest, upstreamModel: String) -> [UInt8]? {
+        guard let client = request.clientBody,
+              quirks.droppedParameters.isEmpty, quirks.renamedParameters.isEmpty, !quirks.dropsMessageName,
+              !quirks.requiresNineCharacterToolCallIDs, request.toolChoice != .required || quirks.requiredToolChoiceValue == "required",
+              request.extra[AnthropicMessagesWire.ExtraKey.toolCacheControl] == nil,
+              !request.messages.contains(where: Self.carriesAnthropicFields)
+        else { return nil }
+        var addingStreamUsage = false
+        if request.stream, !request.includeStreamUsage {
+            // `encodedBody` asks for usage where the provider honours the option, and drops an
+            // option the client set to false where it does not: neither can be done in place.
+            if client.hasStreamOptions { return nil }
+            addingStreamUsage = quirks.supportsStreamUsageOption
+        }
+        return OpenAIChatWire.forwardedBody(client, model: upstreamModel, addingStreamUsage: addingStreamUsage)
+    }
+
+    /// The body encoded from the unified request, with this provider's quirks applied.
+    func encodedBody(_ request: ChatRequest, upstreamModel: String) -> [UInt8] {
         var outgoing = request
         if outgoing.stream, quirks.supportsStreamUsageOption {
             // Always ask for the usage chunk so the stream can be metered; clients that did not
@@ -73,9 +102,7 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
         if case .required = request.toolChoice, quirks.requiredToolChoiceValue != "required" {
             body["tool_choice"] = .string(quirks.requiredToolChoiceValue)
         }
-        var headers = baseHeaders
-        if request.stream { headers.append(("Accept", "text/event-stream")) }
-        return UpstreamRequest(url: chatURL(model: upstreamModel), headers: headers, body: JSONWriter.bytes(.object(body)), expectsStream: request.stream)
+        return JSONWriter.bytes(.object(body))
     }
 
     /// Azure's deployment form puts the model in the path; every other provider has one URL.

@@ -14,7 +14,9 @@ struct ChatCompletionsResponder: Sendable {
     func respond(to request: DataPlaneRequest, logger: Logger) async -> DataPlaneReply {
         do {
             let principal = try runtime.authenticator.authenticate(authorization: request.authorization)
-            let chat = try OpenAIChatWire.decodeRequest(try request.json(limit: runtime.configuration.server.maxBodyBytes))
+            let (json, modelRange) = try request.json(limit: runtime.configuration.server.maxBodyBytes, locatingTopLevel: "model")
+            var chat = try OpenAIChatWire.decodeRequest(json)
+            chat.clientBody = OpenAIChatWire.clientBody(json, bytes: Array(request.body.readableBytesView), modelRange: modelRange)
             if chat.stream {
                 let attempted = try await runtime.pipeline.chatStream(chat, principal: principal, logger: logger, forOpenAIClient: true)
                 return .stream(headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"),

@@ -32,10 +32,22 @@ struct DataPlaneRequest: Sendable {
 
     /// The body as JSON: 413 past the limit, 400 when empty, 400 naming the byte when malformed.
     func json(limit: Int) throws(GatewayError) -> JSONValue {
+        try json(limit: limit, locatingTopLevel: nil).0
+    }
+
+    /// The body as JSON, and where the value of its top-level member `key` lies in `body`'s
+    /// readable bytes.
+    func json(limit: Int, locatingTopLevel key: String?) throws(GatewayError) -> (JSONValue, Range<Int>?) {
         if bodyTooLarge { throw GatewayError.bodyTooLarge(limit: limit) }
         guard body.readableBytes > 0 else { throw GatewayError.invalidRequest("Request body is empty; send a JSON object.") }
         do {
-            return try body.withUnsafeReadableBytes { bytes in Result { () throws(JSONParser.SyntaxError) in try JSONParser.parse(bytes) } }.get()
+            return try body.withUnsafeReadableBytes { bytes in
+                Result { () throws(JSONParser.SyntaxError) in
+                    let buffer = bytes.bindMemory(to: UInt8.self)
+                    guard let key else { return (try JSONParser.parse(buffer: buffer), nil) }
+                    return try JSONParser.parse(buffer: buffer, locatingTopLevel: key)
+                }
+            }.get()
         } catch {
             throw GatewayError.malformedJSON(error.description)
         }

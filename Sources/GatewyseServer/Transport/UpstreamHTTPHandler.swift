@@ -101,8 +101,10 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         case .body(let buffer):
             if exchange.body?.append(buffer) == false { paused = true }
         case .end:
-            exchange.body?.finish()
+            // Back in the pool before the reader hears of the end: a caller on another thread
+            // that sends its next request at once then finds this connection idle.
             finishExchange(context: context, exchange: exchange)
+            exchange.body?.finish()
         }
     }
 
