@@ -79,6 +79,18 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             frames += pieces.map { MockResponses.chunk(model: model, delta: ["content": .string($0)]) }
             frames.append(MockResponses.chunk(model: model, delta: [:], finishReason: "stop"))
             sendStream(context: context, frames: frames, interval: .milliseconds(100))
+        case .slowFirstToken:
+            let headers = HTTPHeaders([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"), ("x-request-id", "req_mock")])
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            let frames: [[UInt8]] = textFrames(model: model, text: "late", includeUsage: includeUsage).map { frame in
+                var out: [UInt8] = []
+                SSEEncoder.encodeData(frame, into: &out)
+                return out
+            } + [SSEEncoder.done]
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .seconds(1)) {
+                self.sendPaced(context: loopBound.value, frames: frames[...], interval: .milliseconds(10))
+            }
         case .truncatedStream:
             let frames = [MockResponses.chunk(model: model, delta: ["role": "assistant", "content": ""]),
                           MockResponses.chunk(model: model, delta: ["content": "partial "])]

@@ -16,6 +16,8 @@ enum MockScenario {
     case reset
     /// A long stream: 50 pieces, one every 100 ms, to observe cancellation.
     case slowStream
+    /// A stream whose head comes at once and whose first piece a second later (a slow first token).
+    case slowFirstToken
     /// A stream that stops after two pieces, without finish or `[DONE]`.
     case truncatedStream
     /// A 200 stream of text that ends with OpenAI's in-band `{"error": …}` frame and no `[DONE]`,
@@ -42,6 +44,7 @@ enum MockScenario {
         case "slow-short": .slow(milliseconds: 500)
         case "reset": .reset
         case "slow-stream": .slowStream
+        case "slow-first-token": .slowFirstToken
         case "truncated-stream": .truncatedStream
         case "error-stream": .failingStream
         default: .echo

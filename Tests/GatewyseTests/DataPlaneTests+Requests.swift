@@ -181,6 +181,27 @@ extension DataPlaneTests {
         }
     }
 
+    @Test("a stream's head is sent at once when its first token is slow; the end leaves with the last bytes")
+    func streamHeadNotHeld() async throws {
+        try await Self.withGateway(firstByteTimeout: 5) { gateway in
+            try await Self.withConnection(gateway) { connection in
+                let sent = ContinuousClock.now
+                try await connection.send(Self.chat(gateway, "x", stream: true, model: "mock/slow-first-token"))
+                let head = try await connection.readHead()
+                let headAfter = ContinuousClock.now - sent
+                #expect(head.status == 200 && head.isChunked)
+                let first = try #require(try await connection.readChunk())
+                let firstAfter = ContinuousClock.now - sent
+                #expect(String(decoding: first, as: UTF8.self).hasPrefix("data: "))
+                #expect(headAfter < .milliseconds(700), "the head waited \(headAfter) for the first token")
+                #expect(firstAfter >= .milliseconds(900))
+                var rest: [UInt8] = []
+                while let chunk = try await connection.readChunk() { rest += chunk }
+                #expect(String(decoding: first + rest, as: UTF8.self).hasSuffix("data: [DONE]\n\n"))
+            }
+        }
+    }
+
     @Test("a client gone while its chat waits on the upstream leaves the gateway serving")
     func disconnectBeforeAnswer() async throws {
         try await Self.withGateway(firstByteTimeout: 0.3) { gateway in

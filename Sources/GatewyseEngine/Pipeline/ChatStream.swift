@@ -39,6 +39,10 @@ public final class ChatStream: @unchecked Sendable {
 
     public var isVerbatim: Bool { verbatim != nil }
 
+    /// The upstream stream is complete and nothing is left to report: the next call returns nil.
+    /// Lets the caller write the stream's end together with the last bytes.
+    public var hasEnded: Bool { ended && pendingFailure == nil }
+
     /// The next SSE bytes for the client, as the upstream framed them (without `[DONE]`), or nil
     /// when the stream has ended. Only for a verbatim stream. Throws like `next()`.
     public func nextVerbatim() async throws -> [UInt8]? {

@@ -11,8 +11,14 @@ extension DataPlaneChannelHandler {
     /// rather than left mid-message.
     func writeStream(_ stream: ChatStream, format: DataPlaneRoute, headers: [(String, String)], requestID: String, version: HTTPVersion,
                      bound: NIOLoopBound<ChannelHandlerContext>, eventLoop: any EventLoop) async {
+        // The task runs on the connection's loop (`EventLoopTaskExecutor`): writes are made there
+        // and then, so that the head and the first bytes, when ready in the same turn of the
+        // loop, leave in one write.
+        func onLoop<T>(_ body: @escaping @Sendable () -> EventLoopFuture<T>) -> EventLoopFuture<T> {
+            eventLoop.inEventLoop ? body() : eventLoop.flatSubmit(body)
+        }
         func send(_ parts: [HTTPServerResponsePart]) async throws {
-            try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+            try await onLoop { () -> EventLoopFuture<Void> in
                 let context = bound.value
                 guard self.isActive else { return eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
                 for part in parts.dropLast() { context.write(self.wrapOutboundOut(part), promise: nil) }
@@ -21,7 +27,15 @@ extension DataPlaneChannelHandler {
         }
         let allocator = ByteBufferAllocator()
         do {
-            try await send([.head(responseHead(status: 200, headers: headers, requestID: requestID, contentLength: nil, version: version))])
+            // Written now, flushed by the first body bytes — or by a queued flush when those are
+            // not ready in this turn of the loop, so a slow first token does not hold the head.
+            let head = responseHead(status: 200, headers: headers, requestID: requestID, contentLength: nil, version: version)
+            _ = onLoop { () -> EventLoopFuture<Void> in
+                guard self.isActive else { return eventLoop.makeSucceededVoidFuture() }
+                bound.value.write(self.wrapOutboundOut(.head(head)), promise: nil)
+                eventLoop.execute { if self.isActive { bound.value.flush() } }
+                return eventLoop.makeSucceededVoidFuture()
+            }
             func relay<Framing: ChatSSEFraming>(_ framing: Framing) async throws {
                 var body = ChatSSEBody(stream: stream, framing: framing)
                 while let (bytes, isLast) = try await body.next() {

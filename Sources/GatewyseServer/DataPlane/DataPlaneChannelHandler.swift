@@ -262,6 +262,8 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             }
             switch reply {
             case .complete(let status, let headers, let bytes):
+                // Queued even though the task runs on this loop: writing inline measured ~5 µs
+                // more CPU per request (decisions/0005), unlike stream writes.
                 eventLoop.execute {
                     // The next exchange starts once this answer is written out, so that a close or
                     // an end of input handed to Hummingbird next cannot drop its unwritten bytes.

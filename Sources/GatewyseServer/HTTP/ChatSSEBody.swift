@@ -52,10 +52,14 @@ struct ChatSSEBody<Framing: ChatSSEFraming> {
             while true {
                 if stream.isVerbatim {
                     guard let frames = try await stream.nextVerbatim() else { break }
-                    return (frames, false)
+                    guard stream.hasEnded else { return (frames, false) }
+                    buffer = frames
+                    break
                 }
                 guard let chunks = try await stream.next() else { break }
                 for chunk in chunks { framing.encode(chunk, into: &buffer) }
+                // The end goes out with the last bytes when they complete the stream (one write).
+                if stream.hasEnded { break }
                 if !buffer.isEmpty { return (buffer, false) }
             }
             framing.finish(into: &buffer)
