@@ -92,6 +92,7 @@ test: test-deps build venv
 # Options: DURATION=10 CONCURRENCY="1 16 64 256" SOAK=300 PEERS=litellm
 bench: bench-deps
 	$(SWIFT) build -c release --product gatewyse
+	$(SWIFT) build -c release --product gatewyse-mock
 	GATEWYSE_BIN="$(CURDIR)/.build/release/gatewyse" PEERS="$(PEERS)" \
 		$(if $(DURATION),DURATION="$(DURATION)") $(if $(CONCURRENCY),CONCURRENCY="$(CONCURRENCY)") \
 		$(if $(STREAM_CONCURRENCY),STREAM_CONCURRENCY="$(STREAM_CONCURRENCY)") $(if $(SOAK),SOAK="$(SOAK)") \

@@ -148,12 +148,12 @@ def wrk_rows(recs, kind, with_p90_p999):
     return rows
 
 
-def probe_rows(recs):
+def probe_rows(recs, kind="probe"):
     rows = []
-    by = {(r["target"], r["concurrency"]): r for r in recs if r["kind"] == "probe"}
+    by = {(r["target"], r["concurrency"]): r for r in recs if r["kind"] == kind}
     for (target, conc) in sorted(by, key=lambda k: (k[1], TARGET_ORDER.get(k[0], 9))):
         p = by[(target, conc)]["probe"]
-        name = TARGET_NAMES.get(target, target)
+        name = "direct (gatewyse-mock)" if kind == "paced" and target == "direct" else TARGET_NAMES.get(target, target)
         if p.get("failed"):
             rows.append([name, conc] + ["–"] * 9 + ["probe failed"])
             continue
@@ -203,7 +203,7 @@ def main():
     for target in sorted(rss, key=lambda t: TARGET_ORDER.get(t, 9)):
         r = rss[target]
         peaks = {k: max((x.get("rss_peak_kb") or 0 for x in recs if x["kind"] in kinds and x["target"] == target), default=None)
-                 for k, kinds in (("chat", ("chat",)), ("stream", ("stream", "probe")))}
+                 for k, kinds in (("chat", ("chat",)), ("stream", ("stream", "probe", "paced")))}
         row = [TARGET_NAMES.get(target, target), mb(r["start_kb"]), mb(r["idle_kb"]), mb(peaks["chat"]),
                mb(peaks["stream"]), mb(r["after_load_kb"])]
         if soak and target == "gatewyse" and not soak.get("failed"):
@@ -234,6 +234,7 @@ def main():
         "chat": [r for r in recs if r["kind"] == "chat"],
         "stream": [r for r in recs if r["kind"] == "stream"],
         "stream_probe": [r for r in recs if r["kind"] == "probe"],
+        "paced_probe": [r for r in recs if r["kind"] == "paced"],
         "rss": list(rss.values()),
         "soak": soak,
     }
@@ -276,6 +277,20 @@ def main():
                "gap p99", "max stall", "+max stall", "errors"],
               probe_rows(recs)),
         "",
+    ]
+    if any(r["kind"] == "paced" for r in recs):
+        lines += [
+            "### Paced streams (probe; gatewyse-mock sends 24 frames 5 ms apart)",
+            "",
+            "As above, from an upstream that streams over time as a model does; direct is the mock "
+            "itself, so its gaps are the pacing, and `+max stall` is what the gateway adds to the worst one.",
+            "",
+            table(["target", "streams", "completed", "streams/s", "TTFT p50", "TTFT p99", "+TTFT p50", "+TTFT p99",
+                   "gap p99", "max stall", "+max stall", "errors"],
+                  probe_rows(recs, "paced")),
+            "",
+        ]
+    lines += [
         "### Memory (RSS, MB)",
         "",
         table(["process", "start", "idle (warm)", "peak chat", "peak streams", "after load"]

@@ -18,6 +18,8 @@
 #   BENCH_SERVE         1 only starts the mock and the proxies, prints how to reach them and waits
 #                       for Ctrl-C (for profiling: see bench/README.md)
 #   GATEWYSE_WRAPPER    command the gateway runs under, e.g. "valgrind --tool=callgrind ..."
+#   PACED               1 (default) also probes paced streams from gatewyse-mock; 0 skips them
+#   MOCK_BIN            the gatewyse-mock binary (default: next to GATEWYSE_BIN)
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,6 +37,8 @@ WRK_TIMEOUT="${WRK_TIMEOUT:-10s}"
 BENCH_KEEP_TMP="${BENCH_KEEP_TMP:-0}"
 BENCH_SERVE="${BENCH_SERVE:-0}"
 GATEWYSE_WRAPPER="${GATEWYSE_WRAPPER:-}"
+MOCK_BIN="${MOCK_BIN:-}"
+PACED="${PACED:-1}"
 # A wrapped gateway (valgrind) starts and stops slowly, and must be let finish writing its profile.
 START_TIMEOUT=30 STOP_TIMEOUT=5
 [[ -n "$GATEWYSE_WRAPPER" ]] && START_TIMEOUT=300 STOP_TIMEOUT=60
@@ -66,6 +70,11 @@ case "$GATEWYSE_BIN" in
 esac
 [[ -x "$GATEWYSE_BIN" ]] || die "gateway binary not found: $GATEWYSE_BIN (build it: swift build -c release --product gatewyse)"
 GATEWYSE_BIN="$(realpath "$GATEWYSE_BIN")"
+# The paced upstream is the test mock, from the same build as the gateway unless told otherwise.
+[[ -n "$MOCK_BIN" ]] || MOCK_BIN="$(dirname "$GATEWYSE_BIN")/gatewyse-mock"
+if [[ "$PACED" == 1 && ! -x "$MOCK_BIN" ]]; then
+    die "paced-stream mock not found: $MOCK_BIN (build it: swift build -c release --product gatewyse-mock; or PACED=0)"
+fi
 BUILD_CONFIG="$(basename "$(dirname "$GATEWYSE_BIN")")"   # .build/<triple>/{release,debug}/gatewyse
 case "$BUILD_CONFIG" in release|debug) ;; *) BUILD_CONFIG="unknown ($BUILD_CONFIG)" ;; esac
 
@@ -92,7 +101,7 @@ STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 # ---------------------------------------------------------------------------------------------
 # Process bookkeeping and cleanup
 
-NGINX_PID="" GW_PID="" LL_PID=""
+NGINX_PID="" GW_PID="" LL_PID="" MOCK_PID=""
 SAMPLER_PIDS=()
 
 tree_pids() {   # a pid and all its descendants
@@ -126,6 +135,7 @@ cleanup() {
     stop_tree "$LL_PID"
     stop_tree "$GW_PID" "$STOP_TIMEOUT"
     stop_tree "$NGINX_PID"
+    stop_tree "$MOCK_PID"
     if (( rc != 0 && rc != 130 && rc != 143 )); then
         for f in gateway.log nginx-error.log litellm.log; do
             if [[ -s "$TMP/$f" ]]; then log "last lines of $f:"; tail -n 20 "$TMP/$f" >&2; fi
@@ -203,7 +213,7 @@ rss_samples_since() {   # name line_count: the samples after line_count as a JSO
 # ---------------------------------------------------------------------------------------------
 # Payloads
 
-read -r NGINX_PORT GW_PORT LL_PORT < <(free_ports 3)
+read -r NGINX_PORT GW_PORT LL_PORT MOCK_PORT < <(free_ports 4)
 GW_KEY="aigw_sk_$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
 LL_KEY="sk-bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 
@@ -220,6 +230,9 @@ make_body "bench-mockstream" true >"$TMP/litellm-stream.json"
 # Direct requests carry the model name the gateway would send upstream.
 make_body "gpt-4o-mini" false >"$TMP/direct-chat.json"
 make_body "gpt-4o-mini" true >"$TMP/direct-stream.json"
+# The paced upstream (gatewyse-mock) streams 24 frames 5 ms apart for this model.
+make_body "paced/paced-stream" true >"$TMP/paced.json"
+make_body "paced-stream" true >"$TMP/direct-paced.json"
 
 # The mock's answers. They go into nginx `return` strings: no single quotes, no '$', no backslashes
 # (the \n below are nginx's own escapes, turned into newlines when the config is read).
@@ -307,6 +320,16 @@ NGINX_PID=$!
     --body-file "$TMP/direct-stream.json" --contains 'data: [DONE]' || die "nginx stream route is wrong"
 log "nginx mock upstream on 127.0.0.1:$NGINX_PORT (pid $NGINX_PID)"
 
+# 1b. A paced upstream: nginx sends a whole stream at once, which cannot show whether a proxy
+# adds pauses between frames that arrive over time, as a model's tokens do.
+if [[ "$PACED" == 1 ]]; then
+    "$MOCK_BIN" --port "$MOCK_PORT" >"$TMP/mock.log" 2>&1 &
+    MOCK_PID=$!
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$MOCK_PORT/v1/chat/completions" --wait 10 \
+        --body-file "$TMP/direct-paced.json" --contains 'data: [DONE]' || die "the paced-stream mock did not come up"
+    log "paced-stream mock upstream on 127.0.0.1:$MOCK_PORT (pid $MOCK_PID)"
+fi
+
 # ---------------------------------------------------------------------------------------------
 # 2. the gateway
 
@@ -323,6 +346,11 @@ providers:
     type: openai
     api_key: sk-bench
     base_url: http://127.0.0.1:$NGINX_PORT/stream/v1
+    allow_private_network: true
+  - id: paced
+    type: openai
+    api_key: sk-bench
+    base_url: http://127.0.0.1:$MOCK_PORT/v1
     allow_private_network: true
 tenants:
   - id: bench
@@ -446,6 +474,7 @@ target_url() {   # target kind(chat|stream)
     case "$1/$2" in
         direct/chat) echo "http://127.0.0.1:$NGINX_PORT/v1/chat/completions" ;;
         direct/stream) echo "http://127.0.0.1:$NGINX_PORT/stream/v1/chat/completions" ;;
+        direct/paced) echo "http://127.0.0.1:$MOCK_PORT/v1/chat/completions" ;;
         gatewyse/*) echo "http://127.0.0.1:$GW_PORT/v1/chat/completions" ;;
         litellm/*) echo "http://127.0.0.1:$LL_PORT/v1/chat/completions" ;;
     esac
@@ -466,7 +495,7 @@ target_auth() {
 }
 target_root_pid() {
     case "$1" in
-        direct) echo "$NGINX_PID" ;;
+        direct) if [[ ${2:-} == paced ]]; then echo "$MOCK_PID"; else echo "$NGINX_PID"; fi ;;
         gatewyse) echo "$GW_PID" ;;
         litellm) echo "$LL_PID" ;;
     esac
@@ -476,6 +505,7 @@ check_alive() {
     kill -0 "$NGINX_PID" 2>/dev/null || died "$NGINX_PID" "nginx died during $1"
     kill -0 "$GW_PID" 2>/dev/null || died "$GW_PID" "the gateway died during $1; its log follows"
     if (( WITH_LITELLM )); then kill -0 "$LL_PID" 2>/dev/null || died "$LL_PID" "LiteLLM died during $1"; fi
+    if [[ -n "$MOCK_PID" ]]; then kill -0 "$MOCK_PID" 2>/dev/null || died "$MOCK_PID" "the paced-stream mock died during $1"; fi
 }
 
 settle() {   # waits (up to 5 s) until the proxies have stopped using CPU from the previous run
@@ -518,21 +548,22 @@ run_wrk() {   # kind(chat|stream) target concurrency seconds [record(1|0)]
     log "  $kind $target c=$conns: $(awk '/Requests\/sec/{print $2 " req/s"}' "$out")"
 }
 
-run_probe() {   # target concurrency seconds
-    local target="$1" conns="$2" secs="$3" url port path json mark="" peak=null root
-    url="$(target_url "$target" stream)"
+run_probe() {   # target concurrency seconds [route(stream|paced)]
+    local target="$1" conns="$2" secs="$3" route="${4:-stream}" url port path json mark="" peak=null root kind=probe
+    [[ $route == paced ]] && kind=paced
+    url="$(target_url "$target" "$route")"
     port="${url#http://127.0.0.1:}"; path="/${port#*/}"; port="${port%%/*}"
-    root="$(target_root_pid "$target")"
+    root="$(target_root_pid "$target" "$route")"
     settle
     [[ $target == direct ]] || mark="$(rss_mark "$target")"
     json="$("$PYTHON" "$BENCH_DIR/stream_probe.py" probe --port "$port" --path "$path" \
-        --body-file "$(target_body "$target" stream)" --auth "$(target_auth "$target")" \
+        --body-file "$(target_body "$target" "$route")" --auth "$(target_auth "$target")" \
         --concurrency "$conns" --duration "$secs" --timeout 15 --max-streams 2000000 --label "$target" \
-        2>"$TMP/probe-$target-$conns.err")" || json='{"failed":true}'
-    check_alive "stream probe $target c=$conns"
+        2>"$TMP/$kind-$target-$conns.err")" || json='{"failed":true}'
+    check_alive "stream $kind $target c=$conns"
     [[ $target == direct ]] || peak="$(rss_peak_since "$target" "$mark" "$(rss_kb "$root")")"
-    printf '{"kind":"probe","target":"%s","concurrency":%d,"probe":%s,"rss_peak_kb":%s}\n' "$target" "$conns" "$json" "$peak" >>"$RESULTS"
-    log "  probe $target c=$conns: $(printf '%s' "$json" | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d.get("streams_ok"), "streams ok,", d.get("streams_failed"), "failed")' 2>/dev/null || echo failed)"
+    printf '{"kind":"%s","target":"%s","concurrency":%d,"probe":%s,"rss_peak_kb":%s}\n' "$kind" "$target" "$conns" "$json" "$peak" >>"$RESULTS"
+    log "  $kind $target c=$conns: $(printf '%s' "$json" | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d.get("streams_ok"), "streams ok,", d.get("streams_failed"), "failed")' 2>/dev/null || echo failed)"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -565,6 +596,14 @@ log "streams (probe, time to first byte and stalls): ${DURATION}s per run"
 for c in $STREAM_CONCURRENCY; do
     for t in "${TARGETS[@]}"; do run_probe "$t" "$c" "$DURATION"; done
 done
+
+if [[ "$PACED" == 1 ]]; then
+    # LiteLLM is left out here: its figures at these concurrencies are already timeouts.
+    log "paced streams (probe; 24 frames 5 ms apart from gatewyse-mock): ${DURATION}s per run"
+    for c in $STREAM_CONCURRENCY; do
+        for t in direct gatewyse; do run_probe "$t" "$c" "$DURATION" paced; done
+    done
+fi
 
 sleep 2
 GW_RSS_AFTER="$(rss_kb "$GW_PID")"

@@ -79,6 +79,9 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             frames += pieces.map { MockResponses.chunk(model: model, delta: ["content": .string($0)]) }
             frames.append(MockResponses.chunk(model: model, delta: [:], finishReason: "stop"))
             sendStream(context: context, frames: frames, interval: .milliseconds(100))
+        case .pacedStream:
+            let words = (1...20).map { "word\($0) " }.joined()
+            sendStream(context: context, frames: textFrames(model: model, text: words, includeUsage: includeUsage), interval: .milliseconds(5))
         case .slowFirstToken:
             let headers = HTTPHeaders([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"), ("x-request-id", "req_mock")])
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)

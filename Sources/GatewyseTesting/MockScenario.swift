@@ -18,6 +18,9 @@ enum MockScenario {
     case slowStream
     /// A stream whose head comes at once and whose first piece a second later (a slow first token).
     case slowFirstToken
+    /// The benchmark's paced stream: 20 words and a finish, one frame every 5 ms (a model
+    /// generating ~200 tokens a second), so a proxy's added pauses can be told from the upstream's.
+    case pacedStream
     /// A stream that stops after two pieces, without finish or `[DONE]`.
     case truncatedStream
     /// A 200 stream of text that ends with OpenAI's in-band `{"error": …}` frame and no `[DONE]`,
@@ -45,6 +48,7 @@ enum MockScenario {
         case "reset": .reset
         case "slow-stream": .slowStream
         case "slow-first-token": .slowFirstToken
+        case "paced-stream": .pacedStream
         case "truncated-stream": .truncatedStream
         case "error-stream": .failingStream
         default: .echo
