@@ -4,13 +4,24 @@
 /// (structure, escapes, control characters, numbers, depth), except that the UTF-8 of strings
 /// that are skipped is not validated (the client's JSON parser does that).
 public enum JSONSkimmer {
+    /// Where one member lies: from its key's opening quote to its value's end, and its value.
+    public struct Member: Sendable, Equatable {
+        public var whole: Range<Int>
+        public var value: Range<Int>
+    }
+
     /// The byte ranges of the values of `keys` among the top-level members, in the order of
     /// `keys` (the last one wins for a repeated key, as in `JSONParser`). Throws unless `buffer`
     /// is one JSON object. Keys are compared as bytes, without making strings of them: this runs
     /// on every answer and every stream frame the data plane passes on.
     public static func topLevelValues(in buffer: UnsafeBufferPointer<UInt8>, keys: [String]) throws(JSONParser.SyntaxError) -> [Range<Int>?] {
+        try topLevelMembers(in: buffer, keys: keys).map { $0?.value }
+    }
+
+    /// As `topLevelValues`, with each member's whole extent (to take one out of the object).
+    public static func topLevelMembers(in buffer: UnsafeBufferPointer<UInt8>, keys: [String]) throws(JSONParser.SyntaxError) -> [Member?] {
         var cursor = JSONParser.Cursor(bytes: buffer)
-        var found = [Range<Int>?](repeating: nil, count: keys.count)
+        var found = [Member?](repeating: nil, count: keys.count)
         cursor.skipWhitespace()
         guard cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: "{") else { throw cursor.error("expected a JSON object") }
         cursor.index += 1
@@ -30,7 +41,7 @@ public enum JSONSkimmer {
                 cursor.skipWhitespace()
                 let start = cursor.index
                 try cursor.skipValue(depth: 1)
-                if let wanted { found[wanted] = start..<cursor.index }
+                if let wanted { found[wanted] = Member(whole: keyStart..<cursor.index, value: start..<cursor.index) }
                 cursor.skipWhitespace()
                 guard cursor.index < buffer.count else { throw cursor.error("unexpected end of input in object") }
                 if buffer[cursor.index] == UInt8(ascii: ",") { cursor.index += 1; continue }
@@ -41,6 +52,21 @@ public enum JSONSkimmer {
         cursor.skipWhitespace()
         guard cursor.index == buffer.count else { throw cursor.error("unexpected data after the JSON value") }
         return found
+    }
+}
+
+extension JSONSkimmer {
+    /// The bytes to cut to take `member` out of the object in `buffer`, one separating comma
+    /// included (the one before it, else the one after), so that what is left is valid JSON.
+    public static func cut(_ member: Member, in buffer: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+        var before = member.whole.lowerBound - 1
+        while before >= 0, isSpace(buffer[before]) { before -= 1 }
+        if before >= 0, buffer[before] == UInt8(ascii: ",") { return before..<member.whole.upperBound }
+        var after = member.whole.upperBound
+        while after < buffer.count, isSpace(buffer[after]) { after += 1 }
+        if after < buffer.count, buffer[after] == UInt8(ascii: ",") { return member.whole.lowerBound..<(after + 1) }
+        return member.whole
     }
 }
 

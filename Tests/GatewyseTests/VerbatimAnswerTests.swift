@@ -69,20 +69,34 @@ struct VerbatimAnswerTests {
         return String(decoding: first + second, as: UTF8.self)
     }
 
-    @Test("stream frames go on as sent, split anywhere; usage and finish are read; the usage chunk only when asked for")
+    @Test("stream frames go on as sent, split anywhere; usage and finish are read; usage, null or not, only when asked for")
     func verbatimStream() throws {
         let bytes = Array(Self.stream.utf8)
         for cut in 0...bytes.count {
             var hidden = OpenAIVerbatimStreamFilter(providerID: "p", includeUsage: false)
             let out = try Self.run(&hidden, bytes, cut: cut)
-            #expect(out == "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":null}],\"usage\":null}\n\n"
-                + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\" : \"stop\"}],\"usage\":null}\n\n", "cut \(cut)")
+            #expect(out == "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n"
+                + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\" : \"stop\"}]}\n\n", "cut \(cut)")
             #expect(hidden.isFinished)
             #expect(hidden.finishReason == .stop)
             #expect(hidden.usage?.totalTokens == 4)
         }
         var shown = OpenAIVerbatimStreamFilter(providerID: "p", includeUsage: true)
-        #expect(try Self.run(&shown, bytes, cut: 0).contains("\"total_tokens\":4"))
+        #expect(try Self.run(&shown, bytes, cut: 0) == Self.stream.replacingOccurrences(of: ": keep-alive\n\n", with: "")
+            .replacingOccurrences(of: "\r\n\r\n", with: "\n\n").replacingOccurrences(of: "data: [DONE]\n\n", with: ""))
+    }
+
+    @Test("usage the client did not ask for is cut out wherever it stands, leaving valid JSON", arguments: [
+        (#"{"usage":null,"id":"c","choices":[]}"#, #"{"id":"c","choices":[]}"#),
+        (#"{"id":"c", "usage" : null , "choices":[]}"#, #"{"id":"c" , "choices":[]}"#),
+        (#"{"choices":[{"index":0}],"usage":{"total_tokens":2}}"#, #"{"choices":[{"index":0}]}"#),
+        (#"{"usage":null}"#, "{}"),
+    ])
+    func usageCut(_ frame: String, _ expected: String) throws {
+        var filter = OpenAIVerbatimStreamFilter(providerID: "p", includeUsage: false)
+        let out = String(decoding: try filter.filter(Array("data: \(frame)\n\n".utf8)), as: UTF8.self)
+        #expect(out == "data: \(expected)\n\n")
+        #expect(throws: Never.self) { try JSONParser.parse(expected) }
     }
 
     static let content = "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hal\"},\"finish_reason\":null}]}\n\n"

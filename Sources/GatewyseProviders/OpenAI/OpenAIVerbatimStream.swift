@@ -4,11 +4,15 @@ import GatewyseCore
 /// upstream wrote each `data:` payload, without decoding chunks into the unified model and
 /// encoding them again (docs/PERFORMANCE.md). Each payload is still checked to be one JSON
 /// object (`JSONSkimmer`); what the gateway needs from it is read in place:
-/// - `usage` (a non-null object) is recorded for metering; the usage-only chunk (`choices: []`)
-///   is dropped when the client did not ask for it (the gateway always asks upstream);
+/// - `usage` (a non-null object) is recorded for metering; when the client did not ask for it
+///   (the gateway always asks upstream), the usage-only chunk (`choices: []`) is dropped and
+///   usage on a chunk with choices is cut out of it;
 /// - a `finish_reason` string is recorded;
 /// - an `error` member (a failure after the 200) ends the stream with a 502 in `failure`, as the
 ///   decoding path does, after the frames before it (so is a frame that is not a JSON object);
+/// - `"usage": null`, which an upstream puts on every chunk once usage is asked for, is taken out
+///   when the gateway asked on behalf of a client that did not: the client sees the chunks it
+///   would have had without the gateway;
 /// - `[DONE]` ends the stream; the caller writes its own. Comments and keep-alives are dropped.
 public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
     let providerID: String
@@ -31,15 +35,23 @@ public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
         for event in events where !isFinished {
             if event.data == "[DONE]" { isFinished = true; break }
             var data = event.data
-            let forward: Bool
-            do { forward = try data.withUTF8 { buffer in Result { () throws(GatewayError) in try inspect(buffer) } }.get() } catch {
+            do {
+                try data.withUTF8 { frame in
+                    try Result { () throws(GatewayError) in
+                        guard let cut = try inspect(frame) else { return }
+                        out.append(contentsOf: "data: ".utf8)
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: frame[..<cut.lowerBound]))
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: frame[cut.upperBound...]))
+                        out.append(contentsOf: "\n\n".utf8)
+                    }.get()
+                }
+            } catch let error as GatewayError {
                 failure = error
                 break
+            } catch {
+                failure = .badUpstreamResponse(providerID, "stream event: \(error)")
+                break
             }
-            guard forward else { continue }
-            out.append(contentsOf: "data: ".utf8)
-            out.append(contentsOf: data.utf8)
-            out.append(contentsOf: "\n\n".utf8)
         }
         return out
     }
@@ -47,14 +59,15 @@ public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
     /// What is read of each frame (`topLevelValues` order).
     private static let inspectedKeys = ["choices", "usage", "error"]
 
-    /// Records usage and finish reason; false for a frame the client must not see.
-    private mutating func inspect(_ frame: UnsafeBufferPointer<UInt8>) throws(GatewayError) -> Bool {
-        let members: [Range<Int>?]
-        do { members = try JSONSkimmer.topLevelValues(in: frame, keys: Self.inspectedKeys) } catch {
+    /// Records usage and finish reason. Returns what to cut from the frame before the client
+    /// sees it (an empty range for nothing), or nil for a frame the client must not see.
+    private mutating func inspect(_ frame: UnsafeBufferPointer<UInt8>) throws(GatewayError) -> Range<Int>? {
+        let members: [JSONSkimmer.Member?]
+        do { members = try JSONSkimmer.topLevelMembers(in: frame, keys: Self.inspectedKeys) } catch {
             throw GatewayError.badUpstreamResponse(providerID, "stream event: \(error.description)")
         }
-        let choices = members[0], usageRange = members[1]
-        if let range = members[2], frame[range.lowerBound] != UInt8(ascii: "n") {
+        let choices = members[0]?.value, usageRange = members[1]?.value
+        if let range = members[2]?.value, frame[range.lowerBound] != UInt8(ascii: "n") {
             let failure = try? JSONParser.parse(buffer: UnsafeBufferPointer(rebasing: frame[range]))
             let message = failure?["message"]?.stringValue ?? failure?.stringValue ?? "stream failed"
             throw GatewayError(status: 502, code: "UPSTREAM_STREAM_ERROR", type: "api_error", message: "Provider '\(providerID)' failed mid-stream: \(message)")
@@ -62,7 +75,12 @@ public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
         if let range = choices, let reason = Self.finishReason(in: UnsafeBufferPointer(rebasing: frame[range])) {
             finishReason = reason
         }
-        guard let range = usageRange, frame[range.lowerBound] == UInt8(ascii: "{") else { return true }
+        guard let range = usageRange, frame[range.lowerBound] == UInt8(ascii: "{") else {
+            if !includeUsage, let member = members[1], frame[member.value.lowerBound] == UInt8(ascii: "n") {
+                return JSONSkimmer.cut(member, in: frame)
+            }
+            return 0..<0
+        }
         do {
             let json = try JSONParser.parse(buffer: UnsafeBufferPointer(rebasing: frame[range]))
             usage = try OpenAIChatWire.decodeUsage(JSONFieldReader(body: json))
@@ -73,12 +91,17 @@ public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
         let choicesEmpty = choices.map { range in
             frame[range].filter { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }.count == 2
         } ?? true
-        return includeUsage || !choicesEmpty
+        if includeUsage { return 0..<0 }
+        // Not asked for: the usage-only chunk is dropped, usage on a chunk with choices cut out.
+        guard !choicesEmpty, let member = members[1] else { return nil }
+        return JSONSkimmer.cut(member, in: frame)
     }
 
     /// The value of a `"finish_reason": "<string>"` inside `choices`, if one is a string.
+    private static let finishReasonKey = Array(#""finish_reason""#.utf8)
+
     static func finishReason(in choices: UnsafeBufferPointer<UInt8>) -> FinishReason? {
-        let key = Array(#""finish_reason""#.utf8)
+        let key = finishReasonKey
         guard choices.count > key.count else { return nil }
         var i = 0
         while i + key.count <= choices.count {
