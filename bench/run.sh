@@ -12,7 +12,8 @@
 #   STREAM_CONCURRENCY  concurrent streams for the streaming scenarios (default "64 512")
 #   PEERS               "litellm" also installs (bench/.venv-litellm) and measures LiteLLM's proxy
 #   SOAK                seconds of mixed load on the gateway to look for leaks (default 0 = off)
-#   WARMUP              seconds of unmeasured load on each proxy before measuring (default 2)
+#   WARMUP              seconds of unmeasured load on each proxy before measuring, and again at each
+#                       new concurrency, so its upstream pool is as warm as a running proxy's (default 2)
 #   WRK_TIMEOUT         wrk's per-request timeout (default 10s); timeouts are counted as errors
 #   BENCH_KEEP_TMP      1 keeps the temp dir (configs, logs, raw wrk output)
 #   BENCH_SERVE         1 only starts the mock and the proxies, prints how to reach them and waits
@@ -582,14 +583,20 @@ GW_RSS_IDLE="$(rss_kb "$GW_PID")"
 LL_RSS_IDLE=""
 (( WITH_LITELLM )) && LL_RSS_IDLE="$(rss_kb "$LL_PID")"
 
+warm_at() {   # kind target concurrency: unmeasured load at a new concurrency, so that the proxy's
+    # upstream connections for it are open (a fresh 256-connection run spent its p99.9 opening them)
+    [[ $2 != direct ]] && (( WARMUP > 0 )) && run_wrk "$1" "$2" "$3" "$WARMUP" 0
+    return 0
+}
+
 log "chat completions: ${DURATION}s per run at concurrency $CONCURRENCY"
 for c in $CONCURRENCY; do
-    for t in "${TARGETS[@]}"; do run_wrk chat "$t" "$c" "$DURATION"; done
+    for t in "${TARGETS[@]}"; do warm_at chat "$t" "$c"; run_wrk chat "$t" "$c" "$DURATION"; done
 done
 
 log "streams (wrk, whole stream): ${DURATION}s per run at $STREAM_CONCURRENCY concurrent streams"
 for c in $STREAM_CONCURRENCY; do
-    for t in "${TARGETS[@]}"; do run_wrk stream "$t" "$c" "$DURATION"; done
+    for t in "${TARGETS[@]}"; do warm_at stream "$t" "$c"; run_wrk stream "$t" "$c" "$DURATION"; done
 done
 
 log "streams (probe, time to first byte and stalls): ${DURATION}s per run"
