@@ -14,19 +14,14 @@ public struct JSONParser {
     public static let maximumDepth = 256
 
     public static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(SyntaxError) -> JSONValue {
-        var parser = Cursor(bytes: buffer)
-        parser.skipWhitespace()
-        let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
-        return value
+        try parse(buffer: buffer, locatingTopLevel: nil).0
     }
 
     /// Parses and also returns where the value of the top-level member `key` lies in `buffer`
     /// (nil when absent or repeated: readers disagree on which of two wins): the data plane
     /// forwards a client's body with only its `model` replaced, without a second pass over the
     /// bytes to find it.
-    public static func parse(buffer: UnsafeBufferPointer<UInt8>, locatingTopLevel key: String) throws(SyntaxError) -> (JSONValue, Range<Int>?) {
+    public static func parse(buffer: UnsafeBufferPointer<UInt8>, locatingTopLevel key: String?) throws(SyntaxError) -> (JSONValue, Range<Int>?) {
         var parser = Cursor(bytes: buffer)
         parser.locatedKey = key
         parser.skipWhitespace()

@@ -43,9 +43,7 @@ struct DataPlaneRequest: Sendable {
         do {
             return try body.withUnsafeReadableBytes { bytes in
                 Result { () throws(JSONParser.SyntaxError) in
-                    let buffer = bytes.bindMemory(to: UInt8.self)
-                    guard let key else { return (try JSONParser.parse(buffer: buffer), nil) }
-                    return try JSONParser.parse(buffer: buffer, locatingTopLevel: key)
+                    try JSONParser.parse(buffer: bytes.bindMemory(to: UInt8.self), locatingTopLevel: key)
                 }
             }.get()
         } catch {
