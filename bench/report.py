@@ -148,6 +148,10 @@ def wrk_rows(recs, kind, with_p90_p999):
     return rows
 
 
+PROBE_COLUMNS = ["target", "streams", "completed", "streams/s", "TTFT p50", "TTFT p99", "+TTFT p50", "+TTFT p99",
+                 "gap p99", "max stall", "+max stall", "errors"]
+
+
 def probe_rows(recs, kind="probe"):
     rows = []
     by = {(r["target"], r["concurrency"]): r for r in recs if r["kind"] == kind}
@@ -273,9 +277,7 @@ def main():
         "TTFT = request written → first body bytes; gap = longest pause between two body reads of one "
         "stream (p99 over streams, and the worst); times in ms, measured by a Python client.",
         "",
-        table(["target", "streams", "completed", "streams/s", "TTFT p50", "TTFT p99", "+TTFT p50", "+TTFT p99",
-               "gap p99", "max stall", "+max stall", "errors"],
-              probe_rows(recs)),
+        table(PROBE_COLUMNS, probe_rows(recs)),
         "",
     ]
     if any(r["kind"] == "paced" for r in recs):
@@ -285,9 +287,7 @@ def main():
             "As above, from an upstream that streams over time as a model does; direct is the mock "
             "itself, so its gaps are the pacing, and `+max stall` is what the gateway adds to the worst one.",
             "",
-            table(["target", "streams", "completed", "streams/s", "TTFT p50", "TTFT p99", "+TTFT p50", "+TTFT p99",
-                   "gap p99", "max stall", "+max stall", "errors"],
-                  probe_rows(recs, "paced")),
+            table(PROBE_COLUMNS, probe_rows(recs, "paced")),
             "",
         ]
     lines += [
