@@ -21,20 +21,9 @@ extension MockHTTPHandler {
             return sendError(context: context, status: 401, type: "invalid_request_error", code: nil,
                              message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
         }
-        switch MockScenario.forModel(deployment ?? body?["model"]?.stringValue ?? "") {
-        case .error(let status, let headers, let type, let code, let message):
-            sendError(context: context, status: status, type: type, code: code, message: message, headers: headers)
-        case .reset:
-            context.close(promise: nil)
-        case .slow(let milliseconds):
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
-                guard loopBound.value.channel.isActive else { return }
-                self.sendEmbeddings(context: loopBound.value, body: body, deployment: deployment)
-            }
-        default:
-            sendEmbeddings(context: context, body: body, deployment: deployment)
-        }
+        let scenario = MockScenario.forModel(deployment ?? body?["model"]?.stringValue ?? "")
+        if playFailure(scenario, context: context, answer: { self.sendEmbeddings(context: $0, body: body, deployment: deployment) }) { return }
+        sendEmbeddings(context: context, body: body, deployment: deployment)
     }
 
     private func sendEmbeddings(context: ChannelHandlerContext, body: JSONValue?, deployment: String?) {

@@ -12,20 +12,9 @@ extension MockHTTPHandler {
         guard (headers["authorization"] ?? "").hasPrefix("Bearer ") else {
             return sendJSON(context: context, status: .unauthorized, ["error": "Unauthorized"])
         }
-        switch MockScenario.forModel(body?["model"]?.stringValue ?? "") {
-        case .error(let status, let headers, let type, let code, let message):
-            sendError(context: context, status: status, type: type, code: code, message: message, headers: headers)
-        case .reset:
-            context.close(promise: nil)
-        case .slow(let milliseconds):
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
-                guard loopBound.value.channel.isActive else { return }
-                self.sendRerank(context: loopBound.value, body: body)
-            }
-        default:
-            sendRerank(context: context, body: body)
-        }
+        let scenario = MockScenario.forModel(body?["model"]?.stringValue ?? "")
+        if playFailure(scenario, context: context, answer: { self.sendRerank(context: $0, body: body) }) { return }
+        sendRerank(context: context, body: body)
     }
 
     private func sendRerank(context: ChannelHandlerContext, body: JSONValue?) {

@@ -8,38 +8,37 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
 
     override func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
         let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
-        switch (head.method, path) {
-        case (.POST, _) where path.hasSuffix("/chat/completions"):
-            let json = try? JSONParser.parse(body)
-            var headers: [String: String] = [:]
-            for (name, value) in head.headers { headers[name.lowercased()] = value }
-            recorder.record(RecordedRequest(method: "POST", path: head.uri, headers: headers, body: json))
+        let served = head.method == .POST && ["/chat/completions", "/rerank", "/embeddings"].contains { path.hasSuffix($0) }
+        guard served else {
+            sendError(context: context, status: 404, type: "invalid_request_error", code: "unknown_url", message: "Unknown request URL: \(head.method) \(path).")
+            return
+        }
+        // Every request to a served route is recorded, parsed or not, with lowercased header names.
+        let json = try? JSONParser.parse(body)
+        var headers: [String: String] = [:]
+        for (name, value) in head.headers { headers[name.lowercased()] = value }
+        recorder.record(RecordedRequest(method: "POST", path: head.uri, headers: headers, body: json))
+        switch path {
+        case _ where path.hasSuffix("/chat/completions"):
             guard let object = json?.objectValue, let model = object["model"]?.stringValue else {
                 sendError(context: context, status: 400, type: "invalid_request_error", code: "invalid_json", message: "We could not parse the JSON body of your request.")
                 return
             }
             chat(context: context, model: model, body: object)
-        case (.POST, _) where path.hasSuffix("/rerank"):
-            var headers: [String: String] = [:]
-            for (name, value) in head.headers { headers[name.lowercased()] = value }
-            let json = try? JSONParser.parse(body)
-            recorder.record(RecordedRequest(method: "POST", path: head.uri, headers: headers, body: json))
+        case _ where path.hasSuffix("/rerank"):
             rerank(context: context, headers: headers, body: json)
-        case (.POST, _) where path.hasSuffix("/embeddings"):
-            var headers: [String: String] = [:]
-            for (name, value) in head.headers { headers[name.lowercased()] = value }
-            let json = try? JSONParser.parse(body)
-            recorder.record(RecordedRequest(method: "POST", path: head.uri, headers: headers, body: json))
+        case _ where path.hasSuffix("/embeddings"):
             embeddings(context: context, uri: head.uri, path: path, headers: headers, body: json)
         default:
             sendError(context: context, status: 404, type: "invalid_request_error", code: "unknown_url", message: "Unknown request URL: \(head.method) \(path).")
         }
     }
 
-    private func chat(context: ChannelHandlerContext, model: String, body: JSONObject) {
-        let stream = body["stream"]?.boolValue ?? false
-        let includeUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
-        switch MockScenario.forModel(model) {
+    /// The scenarios every route plays alike: an error answer, a reset connection, or the route's
+    /// own `answer` after a delay. Returns whether `scenario` was one of them.
+    func playFailure(_ scenario: MockScenario, context: ChannelHandlerContext,
+                     answer: @escaping @Sendable (ChannelHandlerContext) -> Void) -> Bool {
+        switch scenario {
         case .error(let status, let headers, let type, let code, let message):
             sendError(context: context, status: status, type: type, code: code, message: message, headers: headers)
         case .reset:
@@ -47,10 +46,26 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         case .slow(let milliseconds):
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
-                let context = loopBound.value
-                guard context.channel.isActive else { return }
-                self.sendJSON(context: context, status: .ok, MockResponses.completion(model: model, message: ["role": "assistant", "content": "finally"], finishReason: "stop"))
+                guard loopBound.value.channel.isActive else { return }
+                answer(loopBound.value)
             }
+        default:
+            return false
+        }
+        return true
+    }
+
+    private func chat(context: ChannelHandlerContext, model: String, body: JSONObject) {
+        let stream = body["stream"]?.boolValue ?? false
+        let includeUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
+        let scenario = MockScenario.forModel(model)
+        let played = playFailure(scenario, context: context) { context in
+            self.sendJSON(context: context, status: .ok, MockResponses.completion(model: model, message: ["role": "assistant", "content": "finally"], finishReason: "stop"))
+        }
+        if played { return }
+        switch scenario {
+        case .error, .reset, .slow:
+            return  // played above
         case .echo:
             let text = MockResponses.echoText(body)
             if stream {
