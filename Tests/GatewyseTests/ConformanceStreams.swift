@@ -50,16 +50,18 @@ enum ConformanceStreams {
         }
     }
 
+    /// `bytes` cut in pieces of `size` (one piece, the whole stream, when nil).
+    static func pieces(of bytes: [UInt8], size: Int?) -> [[UInt8]] {
+        let step = size ?? max(bytes.count, 1)
+        return stride(from: 0, to: bytes.count, by: step).map { Array(bytes[$0..<min($0 + step, bytes.count)]) }
+    }
+
     /// Feeds `bytes` in pieces of `size` (the whole stream when nil) to a fresh decoder.
     static func decode(_ bytes: [UInt8], pieceSize size: Int?, with makeDecoder: () -> any ChatStreamDecoder) -> (Outcome, [ChatChunk]) {
         var decoder = makeDecoder()
         var outcome = Outcome()
         var chunks: [ChatChunk] = []
-        let step = size ?? max(bytes.count, 1)
-        var start = 0
-        while start < bytes.count {
-            let piece = Array(bytes[start..<min(start + step, bytes.count)])
-            start += step
+        for piece in pieces(of: bytes, size: size) {
             do {
                 chunks += try decoder.decode(piece)
             } catch {
@@ -85,11 +87,7 @@ enum ConformanceStreams {
         var filter = OpenAIVerbatimStreamFilter(providerID: providerID, includeUsage: true)
         var outcome = Outcome()
         var forwarded: [UInt8] = []
-        let step = size ?? max(bytes.count, 1)
-        var start = 0
-        while start < bytes.count {
-            let piece = Array(bytes[start..<min(start + step, bytes.count)])
-            start += step
+        for piece in pieces(of: bytes, size: size) {
             do {
                 forwarded += try filter.filter(piece)
             } catch {
