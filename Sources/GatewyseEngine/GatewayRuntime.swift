@@ -6,29 +6,30 @@ import Darwin
 import GatewyseCore
 import GatewyseStorage
 import Logging
-import Synchronization
 
-/// Everything a running gateway holds: configuration, store, authenticator and pipeline.
-/// Built once at startup; the server's controllers share it.
+/// Everything a running gateway holds: configuration, store and the inference engine (whose
+/// snapshot of keys and routes is reloaded from the store here). Built once at startup; the
+/// server's transports share it.
 public final class GatewayRuntime: Sendable {
     public let configuration: GatewayConfiguration
     public let store: any GatewayStore
-    public let authenticator: APIKeyAuthenticator
-    /// Rebuilt when stored routes change (`reloadRoutes`); read once per request.
-    public var pipeline: InferencePipeline { pipelineBox.withLock { $0 } }
-    private let pipelineBox: Mutex<InferencePipeline>
-    private let executor: RouteExecutor
+    public let engine: InferenceEngine
     public let routing: RoutingRuntime
     public let startedAt: Int64
 
+    /// `stages` and `observers` extend the engine's pipeline (governance stages as they land,
+    /// and tests); each applies to every inference route on every transport.
     public init(configuration: GatewayConfiguration, store: any GatewayStore, transport: any UpstreamTransport,
+                stages: [any InferenceStage] = [], observers: [any CompletionObserver] = [],
                 clock: @escaping @Sendable () -> Int64 = UnixClock.now) {
         self.configuration = configuration
         self.store = store
-        self.authenticator = APIKeyAuthenticator(clock: clock)
         self.routing = RoutingRuntime(configuration: configuration)
-        self.executor = RouteExecutor(transport: transport, settings: configuration.upstream, routing: routing)
-        self.pipelineBox = Mutex(InferencePipeline(resolver: RouteResolver(configuration: configuration), executor: executor))
+        let executor = RouteExecutor(transport: transport, settings: configuration.upstream, routing: routing)
+        self.engine = InferenceEngine(
+            executor: executor,
+            snapshot: RuntimeSnapshot(authenticator: APIKeyAuthenticator(), resolver: RouteResolver(configuration: configuration)),
+            server: configuration.server, upstream: configuration.upstream, stages: stages, observers: observers, clock: clock)
         self.startedAt = clock()
     }
 
@@ -56,13 +57,13 @@ public final class GatewayRuntime: Sendable {
     /// Rebuilds the route table from the configuration and the stored routes.
     public func reloadRoutes() async throws {
         let resolver = RouteResolver(configuration: configuration, storedRoutes: try await store.allRoutes())
-        let executor = self.executor
-        pipelineBox.withLock { $0 = InferencePipeline(resolver: resolver, executor: executor) }
+        engine.replaceSnapshot { $0.resolver = resolver }
     }
 
     /// Refreshes the authenticator from the store (after a key is created or revoked).
     public func reloadKeys() async throws {
-        authenticator.load(try await store.allKeys())
+        let authenticator = APIKeyAuthenticator(keys: try await store.allKeys())
+        engine.replaceSnapshot { $0.authenticator = authenticator }
     }
 
     /// Creates a key for a tenant (creating the tenant if needed) and returns it in clear, once.

@@ -31,25 +31,25 @@ public enum GatewayServer {
         router.add(middleware: RequestIDMiddleware())
         HealthController(runtime: runtime).register(on: router)
         OpenAIController(runtime: runtime).register(on: router)
-        EmbeddingsController(runtime: runtime).register(on: router)
-        RerankController(runtime: runtime).register(on: router)
         AnthropicMessagesController(runtime: runtime).register(on: router)
         return router
     }
 
     /// HTTP/1.1 with the data plane's channel handler in front of Hummingbird on every
-    /// connection (docs/decisions/0005-data-plane-channel-handler.md).
-    /// `GATEWYSE_DATA_PLANE=hummingbird` leaves it out, for comparison runs.
+    /// connection (docs/decisions/0005-data-plane-channel-handler.md): the only path of the
+    /// inference routes (decisions/0006).
     static func httpServer(runtime: GatewayRuntime, logger: Logger) -> HTTPServerBuilder {
-        if getenv("GATEWYSE_DATA_PLANE").map({ String(cString: $0) }) == "hummingbird" { return .http1() }
         return .http1(configuration: .init(additionalChannelHandlers: [DataPlaneInstaller(runtime: runtime, logger: logger)]))
     }
 
     /// Runs until SIGINT/SIGTERM, then drains in-flight requests and shuts the client down.
     /// `onRunning` receives the bound port (useful with port 0).
-    public static func run(configuration: GatewayConfiguration, logger: Logger,
+    /// `store`: the one the caller already opened (an in-memory store exists once per process,
+    /// so the bootstrap key `serve` mints must be made in the store that serves); nil opens the
+    /// configured one.
+    public static func run(configuration: GatewayConfiguration, store: (any GatewayStore)? = nil, logger: Logger,
                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let store = try makeStore(configuration.database)
+        let store = try store ?? makeStore(configuration.database)
         let transport = try makeTransport(configuration.upstream)
         let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport)
         do {
@@ -80,12 +80,13 @@ public final class RunningGateway: Sendable {
     private let services: ServiceGroup
 
     public static func start(configuration: GatewayConfiguration, store: (any GatewayStore)? = nil,
+                             stages: [any InferenceStage] = [], observers: [any CompletionObserver] = [],
                              logger: Logger = Logger(label: "gatewyse-test")) async throws -> RunningGateway {
         var configuration = configuration
         configuration.server.port = 0
         let store = try store ?? GatewayServer.makeStore(configuration.database)
         let transport = try GatewayServer.makeTransport(configuration.upstream)
-        let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport)
+        let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport, stages: stages, observers: observers)
         try await runtime.bootstrap(logger: logger)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(

@@ -31,11 +31,12 @@ struct Serve: AsyncParsableCommand {
         let logger = makeLogger()
 
         // First start with no key anywhere: mint one so the operator can make a first call.
-        let bootstrapKey = try await Self.bootstrapKeyIfNeeded(configuration)
+        let store = try GatewayServer.makeStore(configuration.database)
+        let bootstrapKey = try await Self.bootstrapKeyIfNeeded(configuration, store: store)
         let providers = configuration.providers.map(\.id)
         let aliases = configuration.models.map(\.name)
         let settings = configuration
-        try await GatewayServer.run(configuration: settings, logger: logger) { port in
+        try await GatewayServer.run(configuration: settings, store: store, logger: logger) { port in
             let host = settings.server.host == "0.0.0.0" ? "127.0.0.1" : settings.server.host
             let base = "http://\(host):\(port)"
             var lines = ["", "Gatewyse is listening on \(base)", ""]
@@ -65,9 +66,9 @@ struct Serve: AsyncParsableCommand {
 
     /// Creates a key for tenant `default` when the database holds no key and the configuration
     /// declares none, so `make run` on a fresh machine ends with a working key.
-    static func bootstrapKeyIfNeeded(_ configuration: GatewayConfiguration) async throws -> String? {
+    /// It is made in `store`, the one the server then runs on (`memory:` exists once per process).
+    static func bootstrapKeyIfNeeded(_ configuration: GatewayConfiguration, store: any GatewayStore) async throws -> String? {
         guard configuration.tenants.allSatisfy({ $0.apiKeys.isEmpty }) else { return nil }
-        let store = try GatewayServer.makeStore(configuration.database)
         guard try await store.allKeys().isEmpty else { return nil }
         return try await GatewayRuntime.createKey(store: store, tenantID: "default", name: "bootstrap").key
     }

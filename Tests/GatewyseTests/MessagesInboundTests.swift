@@ -1,6 +1,6 @@
 import GatewyseCore
 import GatewyseProviders
-@testable import GatewyseServer
+@testable import GatewyseEngine
 import Testing
 
 @Suite("Anthropic Messages inbound")

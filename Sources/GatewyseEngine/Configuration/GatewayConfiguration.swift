@@ -26,6 +26,14 @@ public struct ServerSettings: Sendable, Equatable {
     public var port = 8080
     /// Largest request body accepted, in bytes (default 10 MB).
     public var maxBodyBytes = 10 * 1024 * 1024
+    /// Inference requests in flight at once; past it, 503 `OVERLOADED` with `Retry-After`.
+    public var maxInFlight = 4096
+    /// A request's head must arrive within this many seconds of its first byte (slowloris).
+    public var headerTimeout: Double = 10
+    /// A request's whole body must arrive within this many seconds of its head (408, then close).
+    public var bodyTimeout: Double = 30
+    /// A keep-alive connection with no request in progress is closed after this many seconds.
+    public var idleTimeout: Double = 60
 
     public init() {}
 }

@@ -9,7 +9,7 @@ extension DataPlaneChannelHandler {
     /// the write, which ends the loop and releases the upstream body, cancelling the upstream
     /// call; a stream that breaks below HTTP cannot be completed, so the connection is closed
     /// rather than left mid-message.
-    func writeStream(_ stream: ChatStream, format: DataPlaneRoute, headers: [(String, String)], requestID: String, version: HTTPVersion,
+    func writeStream(_ stream: InferenceStream, headers: [(String, String)], requestID: String, version: HTTPVersion,
                      bound: NIOLoopBound<ChannelHandlerContext>, eventLoop: any EventLoop) async {
         // The task runs on the connection's loop (`EventLoopTaskExecutor`): writes are made there
         // and then, so that the head and the first bytes, when ready in the same turn of the
@@ -36,19 +36,15 @@ extension DataPlaneChannelHandler {
                 eventLoop.execute { if self.isActive { bound.value.flush() } }
                 return eventLoop.makeSucceededVoidFuture()
             }
-            func relay<Framing: ChatSSEFraming>(_ framing: Framing) async throws {
-                var body = ChatSSEBody(stream: stream, framing: framing)
-                while let (bytes, isLast) = try await body.next() {
-                    let part = HTTPServerResponsePart.body(.byteBuffer(allocator.buffer(bytes: bytes)))
-                    try await send(isLast ? [part, .end(nil)] : [part])
-                    if isLast { break }
-                }
-            }
-            switch format {
-            case .chatCompletions: try await relay(OpenAISSEFraming.chat)
-            case .messages: try await relay(AnthropicStreamEncoder())
+            while let (bytes, isLast) = try await stream.next() {
+                let part = HTTPServerResponsePart.body(.byteBuffer(allocator.buffer(bytes: bytes)))
+                try await send(isLast ? [part, .end(nil)] : [part])
+                if isLast { break }
             }
         } catch {
+            // Either the client is gone (a write failed) or the upstream broke below HTTP; the
+            // stream ends here either way (a no-op if it already completed).
+            stream.abandon()
             logger.debug("stream ended early", metadata: ["request_id": "\(requestID)"])
             eventLoop.execute { if self.isActive { bound.value.close(promise: nil) } }
         }

@@ -5,11 +5,16 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Serves `POST /v1/chat/completions` straight from the channel pipeline, ahead of Hummingbird
-/// (docs/decisions/0005-data-plane-channel-handler.md): the request is collected here, answered
-/// by `ChatCompletionsResponder` in one task, and written back through this handler, without
-/// Hummingbird's request and response body streams, router and middleware hops. Every other
-/// request passes through untouched to Hummingbird (admin API, models, health, `/v1/messages`).
+/// Serves every inference route (`InferenceEndpoint`) straight from the channel pipeline, ahead
+/// of Hummingbird (docs/decisions/0005 and 0006): the head goes to `InferenceEngine.admit`
+/// before any body byte is read (a refusal — 401, 413, 503 — is answered at once), the body is
+/// collected here, `InferenceEngine.serve` answers it in one task, and the answer is written
+/// back through this handler, without Hummingbird's body streams, router and middleware hops.
+/// Every other request passes through untouched to Hummingbird (admin API, models, health).
+///
+/// It also keeps every connection's clock (`+Timeouts`): a head must arrive within the header
+/// timeout of its first byte (slowloris), a body within the body timeout of its head, and a
+/// connection idle between requests is closed after the idle timeout.
 ///
 /// HTTP/1.1 keeps one exchange at a time per connection in order: while a request is being
 /// served here, or while a request handed to Hummingbird has not finished its response
@@ -26,21 +31,32 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let chatCompletions: ChatCompletionsResponder
-    private let messages: AnthropicMessagesResponder
+    let engine: InferenceEngine
     let logger: Logger
+    let settings: ServerSettings
     private let maxBodyBytes: Int
 
-    private enum State {
+    enum State {
         case idle
-        case collecting(DataPlaneRoute, HTTPRequestHead, ByteBuffer, tooLarge: Bool)
-        /// A chat request is being answered by the task.
+        case collecting(Collected)
+        /// An inference request is being answered by the task.
         case serving
         /// Hummingbird has a request's parts; its body and end follow it there.
         case forwarding
+        /// Answered before its body was read (refused at admission, or grown past the limit):
+        /// its remaining parts are dropped until its end, under the body timeout, and the
+        /// connection goes on (or closes, if the request asked to).
+        case discarding(keepAlive: Bool)
     }
 
-    private var state = State.idle
+    /// An admitted inference request whose body is arriving.
+    struct Collected {
+        var exchange: InferenceExchange
+        var head: HTTPRequestHead
+        var body: ByteBuffer
+    }
+
+    var state = State.idle
     /// Requests given to Hummingbird whose responses have not ended yet.
     private var forwardedInFlight = 0
     private var queued = CircularBuffer<Waiting>()
@@ -65,19 +81,35 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
     /// The connection's event loop as the preferred executor of its requests' tasks.
     private var executor: EventLoopTaskExecutor?
+    /// The task answering the request being served: cancelled when the client goes away, which
+    /// cancels the upstream call, streaming or not.
+    private var servingTask: Task<Void, Never>?
+    /// The connection's one pending deadline (`+Timeouts`).
+    var deadline: (kind: DeadlineKind, timer: Scheduled<Void>)?
+    /// Bytes have arrived since the connection was last idle, but no head yet.
+    var headStarted = false
 
     init(runtime: GatewayRuntime, logger: Logger) {
-        chatCompletions = ChatCompletionsResponder(runtime: runtime)
-        messages = AnthropicMessagesResponder(runtime: runtime)
+        engine = runtime.engine
         self.logger = logger
+        settings = runtime.configuration.server
         maxBodyBytes = runtime.configuration.server.maxBodyBytes
     }
 
-    static func route(_ head: HTTPRequestHead) -> DataPlaneRoute? {
-        head.method == .POST ? DataPlaneRoute(method: "POST", uri: head.uri) : nil
+    static func route(_ head: HTTPRequestHead) -> InferenceEndpoint? {
+        head.method == .POST ? InferenceEndpoint(method: "POST", uri: head.uri) : nil
     }
 
     static func serves(_ head: HTTPRequestHead) -> Bool { route(head) != nil }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { becameIdle(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        becameIdle(context: context)
+        context.fireChannelActive()
+    }
 
     // MARK: Inbound
 
@@ -106,10 +138,13 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         deliver(error, context: context)
     }
 
+    var forwardedInFlightIsZero: Bool { forwardedInFlight == 0 }
+    var queuedIsEmpty: Bool { queued.isEmpty }
+
     /// Whether a chat exchange (collected, served or waiting) comes before anything arriving now.
     private var chatAhead: Bool {
         switch state {
-        case .collecting, .serving: true
+        case .collecting, .serving, .discarding: true
         case .idle, .forwarding: !queued.isEmpty
         }
     }
@@ -124,34 +159,43 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
-            if let route = Self.route(head) {
+            if let endpoint = Self.route(head) {
                 // An answer from Hummingbird is still being written: this one waits its turn.
                 guard forwardedInFlight == 0 else { queued.append(.part(part)); return }
-                let declared = head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
-                state = .collecting(route, head, context.channel.allocator.buffer(capacity: min(max(declared, 0), maxBodyBytes)), tooLarge: declared > maxBodyBytes)
-                // Past the limit the client is better off not sending the body: no 100, the
-                // answer (401 or 413) comes once it gives up waiting and sends it anyway.
-                if declared <= maxBodyBytes { continueIfExpected(head, context: context) }
+                headArrived(context: context)
+                admit(endpoint, head: head, context: context)
             } else {
+                headArrived(context: context)
                 // Only when no earlier answer is still being written: a 100 in the middle of one
                 // would corrupt it (the client then sends its body after its own timeout).
                 if forwardedInFlight == 0 { continueIfExpected(head, context: context) }
                 state = .forwarding
                 forwardedInFlight += 1
+                startDeadline(.body, context: context)
                 context.fireChannelRead(wrapInboundOut(part))
             }
-        case (.collecting(let route, let head, var body, let tooLarge), .body(var chunk)):
-            state = .idle  // drop the reference while appending, so `body` stays uniquely owned
-            if tooLarge || body.readableBytes + chunk.readableBytes > maxBodyBytes {
-                state = .collecting(route, head, context.channel.allocator.buffer(capacity: 0), tooLarge: true)
+        case (.collecting(var collected), .body(var chunk)):
+            state = .idle  // drop the reference while appending, so the buffer stays uniquely owned
+            if collected.body.readableBytes + chunk.readableBytes > maxBodyBytes {
+                // No `Content-Length` announced it (chunked): answered now, the rest discarded.
+                let rendered = engine.refuse(collected.exchange, .bodyTooLarge(limit: maxBodyBytes))
+                answer(rendered, requestID: collected.exchange.context.requestID, head: collected.head, readsOn: true, context: context)
             } else {
-                body.writeBuffer(&chunk)
-                state = .collecting(route, head, body, tooLarge: false)
+                collected.body.writeBuffer(&chunk)
+                state = .collecting(collected)
             }
-        case (.collecting(let route, let head, let body, let tooLarge), .end):
+        case (.collecting(let collected), .end):
+            cancelDeadline()
             state = .serving
-            serve(route, head: head, body: body, tooLarge: tooLarge, context: context)
+            serve(collected, context: context)
+        case (.discarding(let keepAlive), .end):
+            cancelDeadline()
+            state = .idle
+            if keepAlive { drain(context: context); if case .idle = state, queued.isEmpty, forwardedInFlight == 0 { becameIdle(context: context) } }
+        case (.discarding, _):
+            break
         case (.forwarding, .end):
+            cancelDeadline()
             state = .idle
             context.fireChannelRead(wrapInboundOut(part))
         case (.forwarding, _):
@@ -162,11 +206,68 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
+    /// The engine's admission, from the head alone: a refusal is answered before the body is
+    /// read; otherwise the body is collected, into a buffer that grows as bytes arrive (never
+    /// sized from the client's `Content-Length`).
+    private func admit(_ endpoint: InferenceEndpoint, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let requestID = RequestIDMiddleware.acceptedID(head.headers.first(name: "x-request-id")) ?? IDGenerator.requestID()
+        var logger = self.logger
+        logger[metadataKey: "request_id"] = .string(requestID)
+        let declared = head.headers.first(name: "content-length").flatMap { Int($0) }
+        let credentials = Credentials(authorization: head.headers.first(name: "authorization"), apiKey: head.headers.first(name: "x-api-key"))
+        switch engine.admit(engine.context(for: endpoint, requestID: requestID, logger: logger), credentials: credentials,
+                            declaredBodyBytes: declared) {
+        case .refused(let status, let headers, let body):
+            // The announced body is read and dropped when that is cheap and unambiguous: bounded
+            // by the limit, and not held back by `Expect: 100-continue` (the client may never
+            // send it). Otherwise the connection ends after the answer.
+            let readsOn = (declared ?? 0) <= maxBodyBytes && !Self.expectsContinue(head)
+            answer((status, headers, body), requestID: requestID, head: head, readsOn: readsOn, context: context)
+        case .admitted(let exchange):
+            let initial = min(max(declared ?? 0, 0), Self.initialBodyCapacity)
+            state = .collecting(Collected(exchange: exchange, head: head, body: context.channel.allocator.buffer(capacity: initial)))
+            startDeadline(.body, context: context)
+            continueIfExpected(head, context: context)
+        }
+    }
+
+    /// What a body buffer starts at: a typical chat body fits; larger ones grow as they arrive.
+    static let initialBodyCapacity = 16 * 1024
+
+    /// Answers a request whose body was not (wholly) read. `readsOn`: the rest of the body is
+    /// read and dropped and the connection goes on; otherwise the connection is closed after the
+    /// answer, as the unread body cannot be told apart from a next request.
+    func answer(_ rendered: (status: Int, headers: [(String, String)], body: [UInt8]), requestID: String, head: HTTPRequestHead,
+                readsOn: Bool, context: ChannelHandlerContext) {
+        queued.removeAll()
+        let keepAlive = readsOn && head.isKeepAlive
+        let closeHeader: [(String, String)] = keepAlive ? [] : [("Connection", "close")]
+        let written = writeComplete(status: rendered.status, headers: rendered.headers + closeHeader, body: rendered.body,
+                                    requestID: requestID, version: head.version, context: context)
+        if readsOn {
+            state = .discarding(keepAlive: keepAlive)
+            if deadline?.kind != .body { startDeadline(.body, context: context) }
+            if !keepAlive {
+                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                written.whenComplete { _ in self.closeAfterAnswer(context: bound.value) }
+            }
+        } else {
+            cancelDeadline()
+            state = .discarding(keepAlive: false)
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            written.whenComplete { _ in self.closeAfterAnswer(context: bound.value) }
+        }
+    }
+
+    static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
+        head.version == .http1_1 && head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" })
+    }
+
     /// `Expect: 100-continue` (RFC 9110 §10.1.1): clients such as curl send the headers of a
     /// large body and wait — a second, for curl — for `100 Continue` before sending it. Neither
     /// NIO nor Hummingbird answers it, so the data plane does, for every route.
     private func continueIfExpected(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        guard head.version == .http1_1, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) else { return }
+        guard Self.expectsContinue(head) else { return }
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
     }
 
@@ -197,6 +298,12 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     func channelInactive(context: ChannelHandlerContext) {
         isActive = false
         queued.removeAll()
+        cancelDeadline()
+        // The client left: the answer being computed is not wanted any more.
+        servingTask?.cancel()
+        servingTask = nil
+        // A body still arriving: its exchange is released here, completing as `clientGone`.
+        if case .collecting = state { state = .idle }
         context.fireChannelInactive()
     }
 
@@ -232,21 +339,21 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             if forwardedInFlight == 0, !queued.isEmpty {
                 let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
                 context.eventLoop.execute { self.drain(context: bound.value) }
+            } else if forwardedInFlight == 0, case .idle = state {
+                becameIdle(context: context)
             }
         }
     }
 
     // MARK: Serving
 
-    private func serve(_ route: DataPlaneRoute, head: HTTPRequestHead, body: ByteBuffer, tooLarge: Bool, context: ChannelHandlerContext) {
-        let requestID = RequestIDMiddleware.acceptedID(head.headers.first(name: "x-request-id")) ?? IDGenerator.requestID()
-        var logger = self.logger
-        logger[metadataKey: "request_id"] = .string(requestID)
-        let request = DataPlaneRequest(authorization: head.headers.first(name: "authorization"), apiKey: head.headers.first(name: "x-api-key"),
-                                       body: body, bodyTooLarge: tooLarge)
+    private func serve(_ collected: Collected, context: ChannelHandlerContext) {
+        let head = collected.head, exchange = collected.exchange
+        let requestID = exchange.context.requestID
+        let body = Array(collected.body.readableBytesView)
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        let chatCompletions = self.chatCompletions, messages = self.messages
+        let engine = self.engine
         if executor == nil { executor = EventLoopTaskExecutor(loop: eventLoop) }
         // HTTP/1.1 (RFC 9112 §9.6): a request with `Connection: close` (or an HTTP/1.0 request
         // without keep-alive) is the last one; the answer says so and the connection is closed
@@ -255,11 +362,8 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         let version = head.version
         closeAfterServing = closing
         let closeHeader: [(String, String)] = closing ? [("Connection", "close")] : []
-        Task(executorPreference: executor) {
-            let reply = switch route {
-            case .chatCompletions: await chatCompletions.respond(to: request, logger: logger)
-            case .messages: await messages.respond(to: request, logger: logger)
-            }
+        servingTask = Task(executorPreference: executor) {
+            let reply = await engine.serve(exchange, body: .bytes(body))
             switch reply {
             case .complete(let status, let headers, let bytes):
                 // Queued even though the task runs on this loop: writing inline measured ~5 µs
@@ -271,8 +375,8 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                                                      version: version, context: bound.value)
                     written.whenComplete { _ in self.finishServing(context: bound.value) }
                 }
-            case .stream(let headers, let stream, let format):
-                await self.writeStream(stream, format: format, headers: headers + closeHeader, requestID: requestID, version: version,
+            case .stream(let headers, let stream):
+                await self.writeStream(stream, headers: headers + closeHeader, requestID: requestID, version: version,
                                        bound: bound, eventLoop: eventLoop)
                 eventLoop.execute { self.finishServing(context: bound.value) }
             }
@@ -298,7 +402,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     /// Writes a whole answer; the future completes once it is written (or failed).
-    private func writeComplete(status: Int, headers: [(String, String)], body: [UInt8], requestID: String, version: HTTPVersion,
+    func writeComplete(status: Int, headers: [(String, String)], body: [UInt8], requestID: String, version: HTTPVersion,
                                context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         guard isActive else { return context.eventLoop.makeSucceededVoidFuture() }
         context.write(wrapOutboundOut(.head(responseHead(status: status, headers: headers, requestID: requestID, contentLength: body.count,
@@ -309,6 +413,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private func finishServing(context: ChannelHandlerContext) {
         state = .idle
+        servingTask = nil
         guard isActive else { return }
         if closeAfterServing {
             // Whatever the client sent after its last request is not served.
@@ -317,5 +422,6 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             return
         }
         drain(context: context)
+        if case .idle = state, queued.isEmpty, forwardedInFlight == 0 { becameIdle(context: context) }
     }
 }

@@ -1,4 +1,5 @@
 import GatewyseCore
+import GatewyseEngine
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -8,7 +9,7 @@ import NIOCore
 /// Anthropic one), with the status of product-spec §2.16. Unknown errors become a 500 whose
 /// message reveals nothing internal; the detail goes to the log.
 enum ErrorRenderer {
-    static func response(for error: any Error, envelope: GatewayRequestContext.ErrorEnvelope, logger: Logger) -> Response {
+    static func response(for error: any Error, envelope: ClientFormat, logger: Logger) -> Response {
         let rendered = render(error, envelope: envelope, logger: logger)
         var headers = HTTPFields()
         for (name, value) in rendered.headers {
@@ -17,16 +18,9 @@ enum ErrorRenderer {
         return Response(status: .init(code: rendered.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: rendered.body)))
     }
 
-    /// An error as status, headers (content type first) and body bytes, for the data plane's
-    /// channel handler as well as Hummingbird responses.
-    static func render(_ error: any Error, envelope: GatewayRequestContext.ErrorEnvelope, logger: Logger) -> (status: Int, headers: [(String, String)], body: [UInt8]) {
-        let gatewayError = gatewayError(for: error, logger: logger)
-        let body: JSONValue
-        switch envelope {
-        case .openAI: body = gatewayError.openAIBody
-        case .anthropic: body = ["type": "error", "error": ["type": .string(AnthropicErrorType.name(for: gatewayError)), "message": .string(gatewayError.message)]]
-        }
-        return (gatewayError.status, [("Content-Type", "application/json")] + gatewayError.headers, JSONWriter.bytes(body))
+    /// An error as status, headers (content type first) and body bytes.
+    static func render(_ error: any Error, envelope: ClientFormat, logger: Logger) -> (status: Int, headers: [(String, String)], body: [UInt8]) {
+        ErrorEnvelope.render(gatewayError(for: error, logger: logger), format: envelope)
     }
 
     static func gatewayError(for error: any Error, logger: Logger) -> GatewayError {
@@ -45,8 +39,7 @@ enum ErrorRenderer {
                                     message: error.body ?? error.status.reasonPhrase)
             }
         default:
-            logger.error("unexpected error", metadata: ["error": "\(String(reflecting: type(of: error)))"])
-            return .internalError()
+            return ErrorEnvelope.gatewayError(error, logger: logger)
         }
     }
 }

@@ -7,11 +7,9 @@ public struct GatewayRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var requestID: String = ""
     /// Which error envelope to render: OpenAI's, or Anthropic's on `/v1/messages`.
-    public var errorEnvelope: ErrorEnvelope = .openAI
+    public var errorEnvelope: ClientFormat = .openAI
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
     }
-
-    public enum ErrorEnvelope: Sendable { case openAI, anthropic }
 }

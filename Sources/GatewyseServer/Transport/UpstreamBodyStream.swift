@@ -85,7 +85,18 @@ final class UpstreamBodyStream: @unchecked Sendable {
         case .failure(let error):
             throw error
         case .wait:
-            return try await withCheckedThrowingContinuation { continuation in
+            // A cancelled task (the client left) fails the wait and closes the connection.
+            return try await withTaskCancellationHandler {
+                try await waitForBuffer()
+            } onCancel: {
+                fail(CancellationError())
+                onDemand(true)
+            }
+        }
+    }
+
+    private func waitForBuffer() async throws -> ByteBuffer? {
+        try await withCheckedThrowingContinuation { continuation in
                 let immediate: Result<ByteBuffer?, any Error>? = state.withLockedValue {
                     if let buffer = $0.buffers.popFirst() {
                         $0.bufferedBytes -= buffer.readableBytes
@@ -96,13 +107,11 @@ final class UpstreamBodyStream: @unchecked Sendable {
                     $0.waiter = continuation
                     return nil
                 }
-                if let immediate { continuation.resume(with: immediate) }
-                // The socket may be paused at the watermark with everything consumed: ask for more.
-                else { onDemand(false) }
-            }
+            if let immediate { continuation.resume(with: immediate) }
+            // The socket may be paused at the watermark with everything consumed: ask for more.
+            else { onDemand(false) }
         }
     }
-
 }
 
 /// The consumer's handle on an upstream body. The channel handler holds the stream, not this

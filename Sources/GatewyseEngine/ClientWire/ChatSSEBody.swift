@@ -1,5 +1,4 @@
 import GatewyseCore
-import GatewyseEngine
 import GatewyseProviders
 
 /// How a client format writes a chat stream as Server-Sent Events.
@@ -29,15 +28,17 @@ struct OpenAISSEFraming: ChatSSEFraming {
 }
 
 /// The bytes of a chat stream for its client, one batch per upstream read, the same for the
-/// data plane's channel handler and Hummingbird's response writer: `next()` gives what to write
+/// engine's `InferenceStream`: `next()` gives what to write
 /// and whether it is the last of it (after an in-band error or the framing's end), then nil.
 /// A verbatim stream's frames go out as the upstream sent them. Errors other than
 /// `GatewayError` (the stream broke below HTTP) are thrown: the caller closes the connection.
-struct ChatSSEBody<Framing: ChatSSEFraming> {
+final class ChatSSEBody<Framing: ChatSSEFraming> {
     let stream: ChatStream
     var framing: Framing
     private var buffer: [UInt8] = []
     private var done = false
+    /// The failure reported in-band at the end, if the stream did not complete.
+    private(set) var failure: GatewayError?
 
     init(stream: ChatStream, framing: Framing) {
         self.stream = stream
@@ -45,7 +46,7 @@ struct ChatSSEBody<Framing: ChatSSEFraming> {
         buffer.reserveCapacity(1024)
     }
 
-    mutating func next() async throws -> (bytes: [UInt8], isLast: Bool)? {
+    func next() async throws -> (bytes: [UInt8], isLast: Bool)? {
         guard !done else { return nil }
         buffer.removeAll(keepingCapacity: true)
         do {
@@ -64,6 +65,7 @@ struct ChatSSEBody<Framing: ChatSSEFraming> {
             }
             framing.finish(into: &buffer)
         } catch let error as GatewayError {
+            failure = error
             buffer.removeAll(keepingCapacity: true)
             framing.encode(error: error, into: &buffer)
         }

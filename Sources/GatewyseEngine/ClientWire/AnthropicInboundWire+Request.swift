@@ -4,7 +4,7 @@ import GatewyseProviders
 /// The Anthropic Messages API as the gateway serves it on `POST /v1/messages` (product-spec §2.5,
 /// providers.md §2 and §4.1): requests are normalized to the unified model so they can be routed to
 /// any provider; answers go back in Anthropic's shape.
-enum AnthropicInboundWire {}
+public enum AnthropicInboundWire {}
 
 extension AnthropicInboundWire {
     static let knownFields: Set<String> = [
@@ -13,7 +13,7 @@ extension AnthropicInboundWire {
     ]
 
     /// Validates a Messages request and maps it to a `ChatRequest`. Errors name the field.
-    static func decodeRequest(_ body: JSONValue) throws(GatewayError) -> ChatRequest {
+    public static func decodeRequest(_ body: JSONValue) throws(GatewayError) -> ChatRequest {
         let reader = try JSONFieldReader(body: body)
         let model = try reader.requiredString("model")
         guard !model.isEmpty else { throw reader.invalid("model", "must not be empty.") }

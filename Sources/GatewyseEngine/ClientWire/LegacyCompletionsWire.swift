@@ -1,5 +1,4 @@
 import GatewyseCore
-import GatewyseEngine
 import GatewyseProviders
 
 /// `POST /v1/completions` (product-spec §2.6): runs on chat models. Accepts the chat schema
@@ -9,7 +8,7 @@ enum LegacyCompletionsWire {
     /// Legacy fields that have no chat equivalent: refused rather than silently ignored.
     static let unsupportedFields = ["echo", "best_of", "suffix"]
 
-    static func decodeRequest(_ body: JSONValue) throws -> ChatRequest {
+    static func decodeRequest(_ body: JSONValue) throws(GatewayError) -> ChatRequest {
         guard case .object(var object) = body else {
             throw GatewayError.invalidRequest("Request body must be a JSON object, got \(body.typeName).")
         }

@@ -1,5 +1,4 @@
 import GatewyseCore
-import GatewyseEngine
 
 extension AnthropicInboundWire {
     /// OpenAI finish reasons in Anthropic's vocabulary.

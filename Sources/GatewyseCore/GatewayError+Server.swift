@@ -1,0 +1,14 @@
+// Errors the gateway's own protection raises (not a client's or an upstream's mistake).
+extension GatewayError {
+    /// Too many requests in flight (`server.max_in_flight`): the client may retry shortly.
+    public static func overloaded(retryAfterSeconds: Int) -> GatewayError {
+        GatewayError(status: 503, code: "OVERLOADED", type: "api_error",
+                     message: "The gateway is at its limit of requests in flight; retry shortly.",
+                     headers: [("Retry-After", String(retryAfterSeconds))])
+    }
+
+    /// The request's head or body did not arrive within the server's timeout.
+    public static let requestTimeout = GatewayError(
+        status: 408, code: "REQUEST_TIMEOUT", type: "invalid_request_error",
+        message: "The request did not arrive in time; send the body without pausing.")
+}

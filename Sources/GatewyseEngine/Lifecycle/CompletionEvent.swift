@@ -1,0 +1,65 @@
+import GatewyseCore
+
+/// The end of one inference request, fired exactly once by the engine whatever happened
+/// (ARCHITECTURE §4 step 4): budget settlement, usage, cache storage, metrics and audit hook in
+/// here, through `CompletionObserver`, and nowhere else.
+public struct CompletionEvent: Sendable {
+    /// How the request ended.
+    public enum Outcome: Sendable, Equatable {
+        /// A complete (non-streaming) answer was handed to the transport.
+        case answered
+        /// Refused or failed before any answer byte: auth, validation, a stage, or every
+        /// upstream attempt. `status` and `code` are what the client was told.
+        case failed(status: Int, code: String)
+        /// A stream reached its end (`[DONE]`, `message_stop`).
+        case streamFinished
+        /// A stream broke after it started; the client was told in-band or the connection closed.
+        case streamFailed(code: String)
+        /// The client went away before the end; the upstream call was cancelled.
+        case clientGone
+    }
+
+    /// Whether the answer came from the gateway's cache. No cache stage exists yet, so every
+    /// event says `notConsulted`; the cache stage sets the others.
+    public enum CacheStatus: Sendable, Equatable { case notConsulted, hit, miss }
+
+    public var requestID: String
+    public var endpoint: InferenceEndpoint
+    /// Nil when authentication failed.
+    public var principal: Principal?
+    /// The model the client named, once the body was decoded.
+    public var requestedModel: String?
+    public var outcome: Outcome
+    /// The provider that answered, or the last one tried.
+    public var providerID: String?
+    public var upstreamModel: String?
+    /// Upstream attempts, retries and failovers included.
+    public var attempts: Int
+    /// What the upstream reported — for an abandoned stream, what it reported before the client left.
+    public var usage: Usage?
+    public var cacheStatus: CacheStatus
+    /// From the start of the request to the first answer byte handed to the transport.
+    public var timeToFirstByte: Duration?
+    public var duration: Duration
+}
+
+/// Receives every completion event. Called on the thread that ended the request (often an event
+/// loop): implementations hand work to a queue and return at once.
+public protocol CompletionObserver: Sendable {
+    func requestCompleted(_ event: CompletionEvent)
+}
+
+/// A policy stage of the engine's pipeline (ARCHITECTURE §4 step 3). The engine runs every
+/// stage, in the order given, for every inference route on every transport: `admit` right after
+/// authentication, from the headers alone (scopes, rate limits), and `inspect` once the body is
+/// decoded (guards, cache lookup, budget reservation). A stage refuses by throwing a
+/// `GatewayError`, which the client receives in its own envelope.
+public protocol InferenceStage: Sendable {
+    func admit(_ context: InferenceContext) throws(GatewayError)
+    func inspect(_ request: inout StagedRequest) async throws(GatewayError)
+}
+
+extension InferenceStage {
+    public func admit(_ context: InferenceContext) throws(GatewayError) {}
+    public func inspect(_ request: inout StagedRequest) async throws(GatewayError) {}
+}

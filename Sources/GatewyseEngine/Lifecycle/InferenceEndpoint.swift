@@ -1,0 +1,40 @@
+import GatewyseCore
+
+/// The wire format a client speaks, which decides how its answers and errors are shaped.
+public enum ClientFormat: Sendable, Equatable {
+    /// OpenAI's API (chat, completions, embeddings, the Cohere/Jina rerank form).
+    case openAI
+    /// Anthropic's Messages API.
+    case anthropic
+}
+
+/// Every inference route the gateway serves. The transports map a request line to one of these
+/// and hand it to `InferenceEngine`; nothing else about a route is known outside the engine.
+public enum InferenceEndpoint: String, Sendable, CaseIterable {
+    case chatCompletions = "/v1/chat/completions"
+    case messages = "/v1/messages"
+    case completions = "/v1/completions"
+    case embeddings = "/v1/embeddings"
+    case rerank = "/v1/rerank"
+
+    /// The endpoint a request line names: `POST` on one of the paths (a query string is ignored).
+    public init?(method: String, uri: String) {
+        guard method == "POST" else { return nil }
+        let path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? Substring(uri)
+        self.init(rawValue: String(path))
+    }
+
+    public var path: String { rawValue }
+
+    /// The capability an API key's scopes and a tenant's switches are checked against.
+    public var capability: Capability {
+        switch self {
+        case .chatCompletions, .messages: .chat
+        case .completions: .completions
+        case .embeddings: .embeddings
+        case .rerank: .rerank
+        }
+    }
+
+    public var clientFormat: ClientFormat { self == .messages ? .anthropic : .openAI }
+}

@@ -1,0 +1,201 @@
+import GatewyseCore
+import GatewyseProviders
+import Logging
+import Synchronization
+
+/// The one entry point of every inference request, on every transport (ARCHITECTURE §4,
+/// decisions/0006). In the documented order, as straight-line code:
+///
+/// 1. `admit`, from the request head alone, before the body is read: authenticate → the
+///    in-flight limit → each stage's `admit` (capability scope, rate limits) → the declared
+///    body length against the limit;
+/// 2. `serve`, once the body is in: decode + validate → each stage's `inspect` (guards, cache
+///    lookup, budget reservation) → the fast-path decision → route plan and `RouteExecutor` →
+///    the answer in the client's format;
+/// 3. the completion event, exactly once (`InferenceExchange`, `InferenceStream`).
+///
+/// Transports build the `InferenceContext`, call these two methods and write the bytes they
+/// get back; they make no policy decision of their own.
+public final class InferenceEngine: Sendable {
+    let executor: RouteExecutor
+    let stages: [any InferenceStage]
+    let observers: [any CompletionObserver]
+    let limiter: InFlightLimiter
+    public let maxBodyBytes: Int
+    let requestTimeout: Duration
+    private let clock: @Sendable () -> Int64
+    private let snapshotBox: Mutex<RuntimeSnapshot>
+
+    init(executor: RouteExecutor, snapshot: RuntimeSnapshot, server: ServerSettings, upstream: UpstreamSettings,
+         stages: [any InferenceStage], observers: [any CompletionObserver], clock: @escaping @Sendable () -> Int64) {
+        self.executor = executor
+        self.stages = stages
+        self.observers = observers
+        self.limiter = InFlightLimiter(limit: server.maxInFlight)
+        self.maxBodyBytes = server.maxBodyBytes
+        self.requestTimeout = .milliseconds(Int64(clamping: Int(upstream.totalTimeout * 1000)))
+        self.clock = clock
+        self.snapshotBox = Mutex(snapshot)
+    }
+
+    /// The current keys and routes; a request reads it once, at admission.
+    public var snapshot: RuntimeSnapshot { snapshotBox.withLock { $0 } }
+
+    /// Swaps in a new snapshot (after a key or route change); requests already admitted keep theirs.
+    public func replaceSnapshot(_ change: (inout RuntimeSnapshot) -> Void) {
+        snapshotBox.withLock { change(&$0) }
+    }
+
+    /// Requests admitted and not yet completed.
+    public var requestsInFlight: Int { limiter.inFlight }
+
+    /// The context of a new request, timed from now.
+    public func context(for endpoint: InferenceEndpoint, requestID: String, logger: Logger) -> InferenceContext {
+        InferenceContext(requestID: requestID, endpoint: endpoint, timeout: requestTimeout, logger: logger)
+    }
+
+    /// What admission decided: go on and read the body, or answer this at once (and, as the
+    /// body was not read, close the connection after it).
+    public enum Admission: Sendable {
+        case admitted(InferenceExchange)
+        case refused(status: Int, headers: [(String, String)], body: [UInt8])
+    }
+
+    /// Step 1, from the head alone. `declaredBodyBytes` is the request's `Content-Length`, if any.
+    public func admit(_ context: InferenceContext, credentials: Credentials, declaredBodyBytes: Int?) -> Admission {
+        let snapshot = self.snapshot
+        var context = context
+        let principal: Principal
+        do {
+            principal = try snapshot.authenticator.authenticate(credentials, now: clock())
+        } catch {
+            return refuse(error, context: context, snapshot: snapshot)
+        }
+        context.principal = principal
+        guard limiter.acquire() else {
+            context.logger.warning("request refused: too many in flight", metadata: ["limit": "\(limiter.limit)"])
+            return refuse(.overloaded(retryAfterSeconds: 1), context: context, snapshot: snapshot)
+        }
+        let exchange = InferenceExchange(context: context, snapshot: snapshot, observers: observers, limiter: limiter)
+        do throws(GatewayError) {
+            for stage in stages { try stage.admit(context) }
+            if let declaredBodyBytes, declaredBodyBytes > maxBodyBytes { throw GatewayError.bodyTooLarge(limit: maxBodyBytes) }
+        } catch {
+            exchange.fail(error)
+            let rendered = ErrorEnvelope.render(error, format: context.clientFormat)
+            return .refused(status: rendered.status, headers: rendered.headers, body: rendered.body)
+        }
+        return .admitted(exchange)
+    }
+
+    private func refuse(_ error: GatewayError, context: InferenceContext, snapshot: RuntimeSnapshot) -> Admission {
+        InferenceExchange(context: context, snapshot: snapshot, observers: observers, limiter: nil).fail(error)
+        let rendered = ErrorEnvelope.render(error, format: context.clientFormat)
+        return .refused(status: rendered.status, headers: rendered.headers, body: rendered.body)
+    }
+
+    /// The body as the transport received it.
+    public enum ReceivedBody: Sendable {
+        case bytes([UInt8])
+        /// It passed `maxBodyBytes` while arriving (no usable `Content-Length` announced it).
+        case tooLarge
+    }
+
+    /// Step 2: everything after the body, to the answer. Never throws: every failure is the
+    /// client's error envelope, and the exchange is completed (or handed to the stream).
+    public func serve(_ exchange: InferenceExchange, body: ReceivedBody) async -> InferenceReply {
+        let context = exchange.context
+        do {
+            guard case .bytes(let bytes) = body else { throw GatewayError.bodyTooLarge(limit: maxBodyBytes) }
+            var staged = StagedRequest(context: context, payload: try context.endpoint.decode(bytes))
+            exchange.requestedModel = staged.payload.model
+            for stage in stages { try await stage.inspect(&staged) }
+            return try await execute(staged, exchange: exchange)
+        } catch {
+            if Task.isCancelled {
+                exchange.complete(.clientGone)
+            } else {
+                exchange.fail(ErrorEnvelope.gatewayError(error, logger: context.logger))
+            }
+            let rendered = ErrorEnvelope.render(ErrorEnvelope.gatewayError(error, logger: context.logger), format: context.clientFormat)
+            return .complete(status: rendered.status, headers: rendered.headers, body: rendered.body)
+        }
+    }
+
+    /// Route plan and attempts, then the answer in the endpoint's shape.
+    private func execute(_ staged: StagedRequest, exchange: InferenceExchange) async throws -> InferenceReply {
+        let context = staged.context, endpoint = context.endpoint
+        let tenantID = staged.principal.tenantID, logger = context.logger
+        let route = try exchange.snapshot.resolver.resolve(model: staged.payload.model, tenantID: tenantID)
+        // The fast paths, decided once: only an OpenAI-format client reads an upstream's own bytes.
+        let relay = endpoint == .chatCompletions && staged.fastPaths.relayUpstreamAnswer
+        switch staged.payload {
+        case .chat(var chat):
+            if !staged.fastPaths.forwardClientBody { chat.clientBody = nil }
+            if chat.stream {
+                let attempted = try await executor.chatStream(chat, route: route, tenantID: tenantID, logger: logger, forOpenAIClient: relay)
+                let headers = [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")] + Self.routeHeaders(attempted)
+                return .stream(headers: headers, InferenceStream(attempted, endpoint: endpoint, exchange: exchange))
+            }
+            if relay {
+                let attempted = try await executor.chatForOpenAIClient(chat, route: route, tenantID: tenantID, logger: logger)
+                let body: [UInt8]
+                switch attempted.value {
+                case .verbatim(let answer): body = answer.body
+                case .translated(let response): body = endpoint.encodeChat(response)
+                }
+                return answered(attempted, usage: attempted.value.usage, body: body, exchange: exchange)
+            }
+            let attempted = try await executor.chat(chat, route: route, tenantID: tenantID, logger: logger)
+            return answered(attempted, usage: attempted.value.usage, body: endpoint.encodeChat(attempted.value), exchange: exchange)
+        case .embeddings(let request):
+            let attempted = try await executor.embeddings(request, route: route, tenantID: tenantID, logger: logger)
+            // The client's encoding, whatever the upstream sent (OpenAI's default is `float`;
+            // its SDKs ask for `base64`).
+            let answer = try OpenAIEmbeddingsWire.encodeResponse(attempted.value, encoding: request.encodingFormat ?? .float,
+                                                                 provider: attempted.providerID)
+            return answered(attempted, usage: Usage(promptTokens: attempted.value.usage.promptTokens, completionTokens: 0),
+                            body: JSONWriter.bytes(answer), exchange: exchange)
+        case .rerank(let request):
+            let attempted = try await executor.rerank(request, route: route, tenantID: tenantID, logger: logger)
+            // Upstreams without an id (most self-hosted servers) get one, so every answer has one.
+            let id = attempted.value.id ?? "rerank-" + IDGenerator.hex(bytes: 12)
+            let usage = attempted.value.usage.totalTokens.map { Usage(promptTokens: $0, completionTokens: 0) }
+            return answered(attempted, usage: usage, body: JSONWriter.bytes(RerankWire.encodeResponse(attempted.value, for: request, id: id)),
+                            exchange: exchange)
+        }
+    }
+
+    private func answered<Value>(_ attempted: RouteExecutor.Attempted<Value>, usage: Usage?, body: [UInt8],
+                                 exchange: InferenceExchange) -> InferenceReply {
+        exchange.markFirstByte()
+        exchange.complete(.answered, providerID: attempted.providerID, upstreamModel: attempted.upstreamModel,
+                          attempts: attempted.attempts, usage: usage)
+        return .complete(status: 200, headers: [("Content-Type", "application/json")] + Self.routeHeaders(attempted), body: body)
+    }
+
+    private static func routeHeaders<Value>(_ attempted: RouteExecutor.Attempted<Value>) -> [(String, String)] {
+        [("X-Provider", attempted.providerID), ("X-Gatewyse-Attempts", String(attempted.attempts))]
+    }
+
+    /// Ends an admitted request the transport must answer before its body is complete (it grew
+    /// past the limit, or stopped arriving): the error in the client's envelope.
+    public func refuse(_ exchange: InferenceExchange, _ error: GatewayError) -> (status: Int, headers: [(String, String)], body: [UInt8]) {
+        exchange.fail(error)
+        return ErrorEnvelope.render(error, format: exchange.context.clientFormat)
+    }
+
+    // MARK: Beside inference
+
+    /// For the routes that are not inference (the model list, token counting): the same keys.
+    public func authenticate(_ credentials: Credentials) throws(GatewayError) -> Principal {
+        try snapshot.authenticator.authenticate(credentials, now: clock())
+    }
+}
+
+/// What the engine answers a request with: a complete body, or a stream for the transport to
+/// write out. Headers come first in the order to send them.
+public enum InferenceReply: Sendable {
+    case complete(status: Int, headers: [(String, String)], body: [UInt8])
+    case stream(headers: [(String, String)], InferenceStream)
+}

@@ -1,0 +1,65 @@
+import GatewyseCore
+import Synchronization
+
+/// One admitted inference request, from its head to its completion event. The transport holds
+/// it while the body arrives and hands it back to `InferenceEngine.serve`; the engine (or the
+/// `InferenceStream` it returns) completes it.
+///
+/// The completion event fires exactly once: `complete` is idempotent, and a request whose
+/// exchange is released without being completed — the client left while its body was arriving,
+/// or while the answer was being computed — completes as `clientGone` on release. That is also
+/// what gives the in-flight slot back, so no path can leak one.
+public final class InferenceExchange: @unchecked Sendable {
+    // @unchecked: the mutable fields are written by the one task serving the request, before
+    // the completion (guarded by `completed`) reads them.
+    public private(set) var context: InferenceContext
+    let snapshot: RuntimeSnapshot
+    private let observers: [any CompletionObserver]
+    private let limiter: InFlightLimiter?
+    private let completed = Atomic<Bool>(false)
+    var requestedModel: String?
+    private var firstByteAt: ContinuousClock.Instant?
+
+    init(context: InferenceContext, snapshot: RuntimeSnapshot, observers: [any CompletionObserver], limiter: InFlightLimiter?) {
+        self.context = context
+        self.snapshot = snapshot
+        self.observers = observers
+        self.limiter = limiter
+    }
+
+    deinit {
+        complete(.clientGone)
+    }
+
+    public var isCompleted: Bool { completed.load(ordering: .acquiring) }
+
+    func markFirstByte() {
+        if firstByteAt == nil { firstByteAt = .now }
+    }
+
+    /// Fires the completion event, once; later calls do nothing.
+    func complete(_ outcome: CompletionEvent.Outcome, providerID: String? = nil, upstreamModel: String? = nil,
+                  attempts: Int = 0, usage: Usage? = nil) {
+        guard completed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        limiter?.release()
+        guard !observers.isEmpty else { return }
+        let now = ContinuousClock.Instant.now
+        let event = CompletionEvent(
+            requestID: context.requestID, endpoint: context.endpoint, principal: context.principal, requestedModel: requestedModel,
+            outcome: outcome, providerID: providerID, upstreamModel: upstreamModel, attempts: attempts, usage: usage,
+            cacheStatus: .notConsulted, timeToFirstByte: firstByteAt.map { $0 - context.startedAt }, duration: now - context.startedAt)
+        for observer in observers { observer.requestCompleted(event) }
+    }
+
+    /// A failure before any answer byte: the event carries what the client was told, and the
+    /// provider and attempts the error names (`X-Provider`, `X-Gatewyse-Attempts`).
+    func fail(_ error: GatewayError) {
+        var provider: String?
+        var attempts = 0
+        for (name, value) in error.headers {
+            if name == "X-Provider" { provider = value }
+            if name == "X-Gatewyse-Attempts" { attempts = Int(value) ?? 0 }
+        }
+        complete(.failed(status: error.status, code: error.code), providerID: provider, attempts: attempts)
+    }
+}

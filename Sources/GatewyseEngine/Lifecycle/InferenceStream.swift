@@ -1,0 +1,70 @@
+import GatewyseCore
+import GatewyseProviders
+
+/// A started streaming answer, as the bytes its client reads: the transport calls `next()` and
+/// writes what comes back until `isLast`, awaiting each write so a slow client slows the
+/// upstream read (backpressure). It completes its exchange when the stream ends — finished,
+/// failed in-band, or broken below HTTP — or, when the transport lets go of it early (the client
+/// left), as `clientGone` with the usage metered so far; releasing it also releases the
+/// upstream body, which cancels the upstream call.
+public final class InferenceStream: @unchecked Sendable {
+    // @unchecked: owned by the single task that serves the response.
+    private enum Framed {
+        case openAI(ChatSSEBody<OpenAISSEFraming>)
+        case anthropic(ChatSSEBody<AnthropicStreamEncoder>)
+    }
+
+    private let body: Framed
+    private let chat: ChatStream
+    private let exchange: InferenceExchange
+    private let attempts: Int
+
+    init(_ attempted: RouteExecutor.Attempted<ChatStream>, endpoint: InferenceEndpoint, exchange: InferenceExchange) {
+        chat = attempted.value
+        switch endpoint {
+        case .messages: body = .anthropic(ChatSSEBody(stream: chat, framing: AnthropicStreamEncoder()))
+        case .completions: body = .openAI(ChatSSEBody(stream: chat, framing: OpenAISSEFraming { LegacyCompletionsWire.encodeChunk($0) }))
+        default: body = .openAI(ChatSSEBody(stream: chat, framing: .chat))
+        }
+        self.exchange = exchange
+        attempts = attempted.attempts
+    }
+
+    deinit {
+        end(.clientGone)
+    }
+
+    /// The next bytes and whether they end the stream, or nil after the end. Throws when the
+    /// stream broke below HTTP: the transport then closes the connection.
+    public func next() async throws -> (bytes: [UInt8], isLast: Bool)? {
+        do {
+            let out: (bytes: [UInt8], isLast: Bool)?
+            let failure: GatewayError?
+            switch body {
+            case .openAI(let framed):
+                out = try await framed.next()
+                failure = framed.failure
+            case .anthropic(let framed):
+                out = try await framed.next()
+                failure = framed.failure
+            }
+            guard let out else { return nil }
+            exchange.markFirstByte()
+            if out.isLast { end(failure.map { .streamFailed(code: $0.code) } ?? .streamFinished) }
+            return out
+        } catch {
+            end(error is CancellationError || Task.isCancelled ? .clientGone : .streamFailed(code: "UPSTREAM_STREAM_INTERRUPTED"))
+            throw error
+        }
+    }
+
+    /// The client is gone: the stream ends here (the upstream call is cancelled when the stream
+    /// is released).
+    public func abandon() {
+        end(.clientGone)
+    }
+
+    private func end(_ outcome: CompletionEvent.Outcome) {
+        exchange.complete(outcome, providerID: chat.providerID, upstreamModel: chat.upstreamModel, attempts: attempts, usage: chat.usage)
+    }
+}
