@@ -15,7 +15,9 @@ public final class TestGateway: Sendable {
     public static let providerKey = "sk-mock-secret-123456"
 
     public static func start(maxBodyBytes: Int = 10 * 1024 * 1024, firstByteTimeout: Double = 1.5, breakerFailures: Int = 10_000,
-                             extraProviders: [ProviderConfiguration] = [], extraModels: [ModelAlias] = []) async throws -> TestGateway {
+                             extraProviders: [ProviderConfiguration] = [], extraModels: [ModelAlias] = [],
+                             stages: [any InferenceStage] = [], observers: [any CompletionObserver] = [],
+                             configure: (inout GatewayConfiguration) -> Void = { _ in }) async throws -> TestGateway {
         let mock = try await MockOpenAIUpstream.start()
         let apiKey = APIKeyMaterial.generate()
         var configuration = GatewayConfiguration()
@@ -42,9 +44,10 @@ public final class TestGateway: Sendable {
         configuration.providers += extraProviders
         configuration.models += extraModels
         configuration.tenants = [TenantSeed(id: "acme", name: "Acme", apiKeys: [("ci", Secret(apiKey))])]
+        configure(&configuration)
         var logger = Logger(label: "gatewyse-test")
         logger.logLevel = .critical
-        let gateway = try await RunningGateway.start(configuration: configuration, logger: logger)
+        let gateway = try await RunningGateway.start(configuration: configuration, stages: stages, observers: observers, logger: logger)
         return TestGateway(gateway: gateway, mock: mock, apiKey: apiKey)
     }
 

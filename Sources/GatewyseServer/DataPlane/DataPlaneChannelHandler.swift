@@ -121,6 +121,14 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed, inferenceInProgress {
+            // The client's end of input while its inference request is pending: TCP cannot tell a
+            // half-close from a client that left, and a client that left must cancel the upstream
+            // call (issue 10), so it is treated as gone, as nginx does (decisions/0006). Closing
+            // cancels the serving task (`channelInactive`).
+            context.close(promise: nil)
+            return
+        }
         if let event = event as? ChannelEvent, event == .inputClosed, chatAhead {
             queued.append(.inputClosed)
             return
@@ -139,6 +147,14 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     var forwardedInFlightIsZero: Bool { forwardedInFlight == 0 }
+
+    /// An inference request is being received or answered on this connection.
+    private var inferenceInProgress: Bool {
+        switch state {
+        case .collecting, .serving: true
+        case .idle, .forwarding, .discarding: false
+        }
+    }
     var queuedIsEmpty: Bool { queued.isEmpty }
 
     /// Whether a chat exchange (collected, served or waiting) comes before anything arriving now.
