@@ -176,7 +176,8 @@ public struct Usage: Sendable, Equatable {
     public init(promptTokens: Int, completionTokens: Int, totalTokens: Int? = nil) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
-        self.totalTokens = totalTokens ?? promptTokens + completionTokens
+        // Saturating: counts come from upstreams, and an overflow would trap.
+        self.totalTokens = totalTokens ?? UpstreamNumber.sum(promptTokens, completionTokens)
     }
 }
 

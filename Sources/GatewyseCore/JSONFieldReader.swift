@@ -79,6 +79,16 @@ public struct JSONFieldReader: Sendable {
         return i
     }
 
+    /// A count an upstream reports (a usage object's tokens): any number, read through
+    /// `UpstreamNumber.count` — negative as 0, absurd as `UpstreamNumber.maximumCount` — so that
+    /// a bogus count neither traps the arithmetic done with it nor fails an answer the client
+    /// has already paid for. Only a value that is not a number is an error.
+    public func count(_ key: String) throws(GatewayError) -> Int? {
+        guard let value = present(key) else { return nil }
+        guard let count = UpstreamNumber.count(value) else { throw wrongType(key, expected: "a number", got: value) }
+        return count
+    }
+
     public func objectReader(_ key: String) throws(GatewayError) -> JSONFieldReader? {
         guard let value = present(key) else { return nil }
         guard case .object(let o) = value else { throw wrongType(key, expected: "an object", got: value) }

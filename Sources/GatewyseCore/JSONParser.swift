@@ -10,8 +10,17 @@ public struct JSONParser {
         public var description: String { "malformed JSON at byte \(offset): \(reason)" }
     }
 
-    /// Nesting deeper than this is refused: it protects the stack from hostile bodies.
+    /// Nesting deeper than this is refused with a `SyntaxError` naming the limit: every level is
+    /// a stack frame (here and in `JSONSkimmer`), and a hostile body of 100,000 `[` must not
+    /// overflow the stack. No wire format the gateway speaks nests beyond a few dozen levels.
     public static let maximumDepth = 256
+
+    /// Objects with up to this many members find a repeated key by scanning them (a wire object
+    /// has a handful, and a scan over a few contiguous keys beats hashing); a bigger one switches
+    /// to a hash table built once, so a body of many distinct keys parses in time linear in its
+    /// size instead of quadratic (100,000 keys took seconds). String hashing is seeded per
+    /// process, so the table cannot be driven into collisions by a chosen set of keys.
+    static let linearDuplicateScanLimit = 16
 
     public static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(SyntaxError) -> JSONValue {
         try parse(buffer: buffer, locatingTopLevel: nil).0
@@ -97,6 +106,8 @@ public struct JSONParser {
             index += 1
             // One allocation for the usual wire object instead of growing 1→2→4→8.
             var entries: [(key: String, value: JSONValue)] = []
+            // Where each key is, once the object outgrows `linearDuplicateScanLimit`.
+            var positions: [String: Int] = [:]
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(JSONObject()) }
             entries.reserveCapacity(8)
@@ -115,7 +126,18 @@ public struct JSONParser {
                     located = valueStart..<index
                 }
                 // Last duplicate wins, as in most JSON implementations.
-                if let duplicate = entries.firstIndex(where: { $0.key == key }) {
+                let duplicate: Int?
+                if entries.count < JSONParser.linearDuplicateScanLimit {
+                    duplicate = entries.firstIndex { $0.key == key }
+                } else {
+                    if positions.isEmpty {
+                        positions.reserveCapacity(entries.count * 2)
+                        for (position, entry) in entries.enumerated() { positions[entry.key] = position }
+                    }
+                    duplicate = positions[key]
+                    if duplicate == nil { positions[key] = entries.count }
+                }
+                if let duplicate {
                     entries[duplicate].value = value
                 } else {
                     entries.append((key, value))

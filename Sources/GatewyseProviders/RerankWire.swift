@@ -89,8 +89,8 @@ public enum RerankWire {
             }
             results.append(RerankResult(index: index, relevanceScore: score))
         }
-        let usage = RerankUsage(searchUnits: body["meta"]?["billed_units"]?["search_units"]?.intValue,
-                                totalTokens: body["usage"]?["total_tokens"]?.intValue)
+        let usage = RerankUsage(searchUnits: UpstreamNumber.count(body["meta"]?["billed_units"]?["search_units"]),
+                                totalTokens: UpstreamNumber.count(body["usage"]?["total_tokens"]))
         return RerankResponse(id: body["id"]?.stringValue, model: body["model"]?.stringValue ?? fallbackModel, results: results, usage: usage)
     }
 

@@ -13,7 +13,7 @@ public enum UpstreamFailureClassifier {
         switch status {
         case 429:
             var responseHeaders: [(String, String)] = []
-            if let retryAfter { responseHeaders.append(("Retry-After", String(Int(retryAfter.rounded(.up))))) }
+            if let retryAfter { responseHeaders.append(("Retry-After", UpstreamNumber.retryAfterValue(retryAfter))) }
             return UpstreamFailure(
                 error: GatewayError(status: 429, code: "UPSTREAM_RATE_LIMITED", type: "rate_limit_error",
                                     message: "Provider '\(providerID)' is rate limiting requests\(suffix)", headers: responseHeaders),
@@ -39,16 +39,10 @@ public enum UpstreamFailureClassifier {
         }
     }
 
-    /// `retry-after-ms` (Azure) wins over `retry-after` in seconds; an HTTP-date is not used by
-    /// the providers in the reference and is ignored.
+    /// `retry-after-ms` (Azure) wins over `retry-after` in seconds; malformed, negative or
+    /// non-finite values are ignored and absurd ones clamped (`RetryAfterHeader`).
     public static func retryAfterSeconds(_ headers: [(String, String)]) -> Double? {
-        var seconds: Double?
-        for (name, value) in headers {
-            let lower = name.lowercased()
-            if lower == "retry-after-ms", let ms = Double(value.trimmingSpaces) { return ms / 1000 }
-            if lower == "retry-after", let s = Double(value.trimmingSpaces) { seconds = s }
-        }
-        return seconds
+        RetryAfterHeader.seconds(in: headers)
     }
 
     /// The human message of an OpenAI-style error body, tolerant of the variants providers send:

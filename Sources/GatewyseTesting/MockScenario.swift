@@ -38,6 +38,13 @@ enum MockScenario {
         case "azure-error-429": .error(status: 429, headers: [("retry-after-ms", "5000"), ("retry-after", "5"), ("x-ms-region", "East US")],
                                        type: "requests", code: "429",
                                        message: "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 5 seconds.")
+        // Rate-limit hints no real provider sends, which a proxy or a broken upstream may:
+        // numbers past any `Int`, to prove the gateway reads them without trapping.
+        case "error-429-absurd": .error(status: 429, headers: [("Retry-After", "1e30"), ("retry-after-ms", "-1"),
+                                                               ("x-ratelimit-remaining-requests", "0"), ("x-ratelimit-reset-requests", "9999999999h")],
+                                        type: "requests", code: "rate_limit_exceeded", message: "Rate limit reached for requests")
+        case "error-429-huge": .error(status: 429, headers: [("Retry-After", "99999999999999999999"), ("x-ratelimit-limit-requests", "99999999999999999999")],
+                                      type: "requests", code: "rate_limit_exceeded", message: "Rate limit reached for requests")
         case "error-500": .error(status: 500, headers: [], type: "server_error", code: "internal_error", message: "The server had an error while processing your request.")
         case "error-503": .error(status: 503, headers: [], type: "server_error", code: "overloaded", message: "The engine is currently overloaded.")
         case "error-400": .error(status: 400, headers: [], type: "invalid_request_error", code: "invalid_value", message: "mock rejected the request")

@@ -73,6 +73,15 @@ import Testing
         #expect(!tracker.isExhausted("mistral/small", at: now))
     }
 
+    /// Token counts come from upstreams: a window's total saturates instead of overflowing.
+    @Test func hugeTokenCountsSaturateTheWindow() {
+        let tracker = FreeTierTracker(quotas: ["gemini": FreeTierQuota(tokensPerDay: 1_000)])
+        let clock = TestClock()
+        for _ in 0..<3 { tracker.record("gemini", requests: 1, tokens: Int.max, at: clock.now) }
+        #expect(tracker.isExhausted("gemini", at: clock.now))
+        #expect(tracker.remaining("gemini", .tokens, per: .day, at: clock.now) == 0)
+    }
+
     @Test func undeclaredKeysArePaidAndIgnored() {
         let tracker = FreeTierTracker()
         let now = TestClock().now

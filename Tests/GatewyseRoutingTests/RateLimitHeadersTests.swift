@@ -1,3 +1,4 @@
+import GatewyseCore
 import Testing
 @testable import GatewyseRouting
 
@@ -54,5 +55,26 @@ import Testing
         ])
         #expect(headers.observations.contains(RateLimitHeaders.Observation(metric: .requests, window: .day, remaining: 100, resetAfter: 10_800)))
         #expect(headers.observations.contains(RateLimitHeaders.Observation(metric: .tokens, window: .minute, remaining: 999)))
+    }
+
+    @Test("absurd values are clamped and garbage ignored, never trapped on")
+    func hostileValues() {
+        let headers = RateLimitHeaders([
+            ("retry-after", "1e30"), ("retry-after-ms", "nan"),
+            ("x-ratelimit-limit-requests", "99999999999999999999"), ("x-ratelimit-remaining-requests", "0"),
+            ("x-ratelimit-reset-requests", "9999999999h"),
+            ("x-ratelimit-limit-tokens", "-1"), ("x-ratelimit-remaining-tokens", "1.5"), ("x-ratelimit-reset-tokens", "-3s"),
+        ])
+        #expect(headers.retryAfter == nil)
+        let requests = headers.observations.first { $0.metric == .requests }
+        #expect(requests?.limit == UpstreamNumber.maximumCount)
+        #expect(requests?.resetAfter == UpstreamNumber.maximumDelay)
+        let tokens = headers.observations.first { $0.metric == .tokens }
+        #expect(tokens?.limit == nil)
+        #expect(tokens?.remaining == nil)
+        #expect(tokens?.resetAfter == nil)
+        #expect(headers.suggestedRetryDelay == UpstreamNumber.maximumDelay)
+        #expect(RateLimitHeaders([("Retry-After", "99999999999999999999")]).retryAfter == UpstreamNumber.maximumDelay)
+        #expect(RateLimitHeaders([("retry-after", "5"), ("retry-after", "-1")]).retryAfter == 5)
     }
 }

@@ -170,7 +170,7 @@ public struct RouteExecutor: Sendable {
                 }
                 switch decision {
                 case .retry(let delay):
-                    if delay > 0 { try await Task.sleep(for: .milliseconds(Int(delay * 1000))) }
+                    if delay > 0 { try await Task.sleep(for: UpstreamNumber.duration(delay)) }
                 case .nextCandidate:
                     break attempts
                 case .giveUp:
@@ -196,7 +196,7 @@ public struct RouteExecutor: Sendable {
         guard failure.retryAfterSeconds == nil, let delay = RateLimitHeaders(headers).suggestedRetryDelay, delay > 0 else { return }
         failure.retryAfterSeconds = delay
         if !failure.error.headers.contains(where: { $0.0.lowercased() == "retry-after" }) {
-            failure.error.headers.append(("Retry-After", String(Int(delay.rounded(.up)))))
+            failure.error.headers.append(("Retry-After", UpstreamNumber.retryAfterValue(delay)))
         }
     }
 

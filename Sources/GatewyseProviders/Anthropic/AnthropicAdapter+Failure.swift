@@ -31,7 +31,7 @@ extension AnthropicAdapter {
             if error.errorCode == "enforced_spend_limit_reached" { failure.retryable = false }
             if failure.retryAfterSeconds == nil, let wait = Self.rateLimitResetDelay(headers, now: now()) {
                 failure.retryAfterSeconds = wait
-                failure.error.headers.append(("Retry-After", String(Int(wait.rounded(.up)))))
+                failure.error.headers.append(("Retry-After", UpstreamNumber.retryAfterValue(wait)))
             }
         default:
             break
@@ -57,7 +57,8 @@ extension AnthropicAdapter {
             guard let reset = resets[counter].flatMap(RFC3339Timestamp.secondsSince1970) else { continue }
             wait = max(wait ?? 0, max(0, reset - now))
         }
-        return wait
+        // A reset years away (or a clock far behind) is still at most a day's wait.
+        return UpstreamNumber.delay(wait)
     }
 }
 

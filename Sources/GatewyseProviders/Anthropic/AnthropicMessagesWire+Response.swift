@@ -46,8 +46,8 @@ extension AnthropicMessagesWire {
     /// and may be partial; absent ones read as zero).
     static func decodeUsage(_ reader: JSONFieldReader?) throws(GatewayError) -> Usage? {
         guard let reader else { return nil }
-        return usage(inputTokens: try reader.int("input_tokens") ?? 0, outputTokens: try reader.int("output_tokens") ?? 0,
-                     cacheReadTokens: try reader.int("cache_read_input_tokens"),
-                     cacheCreationTokens: try reader.int("cache_creation_input_tokens"))
+        return usage(inputTokens: try reader.count("input_tokens") ?? 0, outputTokens: try reader.count("output_tokens") ?? 0,
+                     cacheReadTokens: try reader.count("cache_read_input_tokens"),
+                     cacheCreationTokens: try reader.count("cache_creation_input_tokens"))
     }
 }

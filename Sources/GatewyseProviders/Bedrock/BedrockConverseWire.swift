@@ -45,10 +45,10 @@ public enum BedrockConverseWire {
     /// differently.
     static func usage(_ object: JSONValue?) -> Usage? {
         guard let object, object.objectValue != nil else { return nil }
-        let input = object["inputTokens"]?.intValue ?? 0
-        let output = object["outputTokens"]?.intValue ?? 0
-        let cacheRead = object["cacheReadInputTokens"]?.intValue
-        let cacheWrite = object["cacheWriteInputTokens"]?.intValue
+        let input = UpstreamNumber.count(object["inputTokens"]) ?? 0
+        let output = UpstreamNumber.count(object["outputTokens"]) ?? 0
+        let cacheRead = UpstreamNumber.count(object["cacheReadInputTokens"])
+        let cacheWrite = UpstreamNumber.count(object["cacheWriteInputTokens"])
         var usage = Usage(promptTokens: input + (cacheRead ?? 0) + (cacheWrite ?? 0), completionTokens: output)
         usage.cachedPromptTokens = cacheRead
         if let cacheRead { usage.extra["cache_read_input_tokens"] = .int(cacheRead) }

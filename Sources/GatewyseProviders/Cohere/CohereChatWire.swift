@@ -38,10 +38,10 @@ public enum CohereChatWire {
         guard let usage, usage.objectValue != nil else { return nil }
         let counts = usage["tokens"]?.objectValue != nil ? usage["tokens"] : usage["billed_units"]
         guard let counts else { return nil }
-        let prompt = counts["input_tokens"]?.intValue ?? 0
-        let completion = counts["output_tokens"]?.intValue ?? 0
+        let prompt = UpstreamNumber.count(counts["input_tokens"]) ?? 0
+        let completion = UpstreamNumber.count(counts["output_tokens"]) ?? 0
         var out = Usage(promptTokens: prompt, completionTokens: completion)
-        out.cachedPromptTokens = usage["cached_tokens"]?.intValue
+        out.cachedPromptTokens = UpstreamNumber.count(usage["cached_tokens"])
         return out
     }
 

@@ -56,6 +56,6 @@ public enum CohereEmbedWire {
             }
             vectors.append(vector)
         }
-        return (vectors, body["meta"]?["billed_units"]?["input_tokens"]?.intValue)
+        return (vectors, UpstreamNumber.count(body["meta"]?["billed_units"]?["input_tokens"]))
     }
 }

@@ -17,7 +17,7 @@ extension GeminiAdapter {
                                                          message: error.summary, secret: configuration.apiKey)
         if failure.retryAfterSeconds == nil, let delay = error.retryDelay {
             failure.retryAfterSeconds = delay
-            if status == 429 { failure.error.headers.append(("Retry-After", String(Int(delay.rounded(.up))))) }
+            if status == 429 { failure.error.headers.append(("Retry-After", UpstreamNumber.retryAfterValue(delay))) }
         }
         if status == 503 { failure.error.code = "UPSTREAM_OVERLOADED" }
         return failure
@@ -42,10 +42,11 @@ struct GeminiErrorBody {
         }
     }
 
-    /// `"7s"`, `"0.5s"`, `"34.123456s"` → seconds.
+    /// `"7s"`, `"0.5s"`, `"34.123456s"` → seconds; anything else (`"-1s"`, `"1e30s"`,
+    /// `"infs"`) is no hint, and an absurd wait is clamped (`UpstreamNumber`).
     static func duration(_ text: String) -> Double? {
         guard text.hasSuffix("s") else { return nil }
-        return Double(text.dropLast())
+        return UpstreamNumber.delay(decimalSeconds: text.dropLast())
     }
 
     /// `Resource has been exhausted (RESOURCE_EXHAUSTED)`.

@@ -37,12 +37,12 @@ public enum GeminiWire {
     /// total = totalTokenCount as Gemini reports it.
     public static func usage(_ metadata: JSONValue?) -> Usage? {
         guard let metadata, metadata.objectValue != nil else { return nil }
-        let prompt = (metadata["promptTokenCount"]?.intValue ?? 0) + (metadata["toolUsePromptTokenCount"]?.intValue ?? 0)
-        let thoughts = metadata["thoughtsTokenCount"]?.intValue
-        let completion = (metadata["candidatesTokenCount"]?.intValue ?? 0) + (thoughts ?? 0)
+        let prompt = (UpstreamNumber.count(metadata["promptTokenCount"]) ?? 0) + (UpstreamNumber.count(metadata["toolUsePromptTokenCount"]) ?? 0)
+        let thoughts = UpstreamNumber.count(metadata["thoughtsTokenCount"])
+        let completion = (UpstreamNumber.count(metadata["candidatesTokenCount"]) ?? 0) + (thoughts ?? 0)
         var usage = Usage(promptTokens: prompt, completionTokens: completion,
-                          totalTokens: metadata["totalTokenCount"]?.intValue ?? prompt + completion)
-        usage.cachedPromptTokens = metadata["cachedContentTokenCount"]?.intValue
+                          totalTokens: UpstreamNumber.count(metadata["totalTokenCount"]) ?? prompt + completion)
+        usage.cachedPromptTokens = UpstreamNumber.count(metadata["cachedContentTokenCount"])
         usage.reasoningTokens = thoughts
         return usage
     }

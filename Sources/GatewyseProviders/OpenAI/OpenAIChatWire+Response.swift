@@ -143,19 +143,19 @@ extension OpenAIChatWire {
 extension OpenAIChatWire {
     public static func decodeUsage(_ reader: JSONFieldReader?) throws(GatewayError) -> Usage? {
         guard let reader else { return nil }
-        let prompt = try reader.int("prompt_tokens") ?? 0
-        let completion = try reader.int("completion_tokens") ?? 0
-        var usage = Usage(promptTokens: prompt, completionTokens: completion, totalTokens: try reader.int("total_tokens"))
+        let prompt = try reader.count("prompt_tokens") ?? 0
+        let completion = try reader.count("completion_tokens") ?? 0
+        var usage = Usage(promptTokens: prompt, completionTokens: completion, totalTokens: try reader.count("total_tokens"))
         if let details = try reader.objectReader("prompt_tokens_details") {
             usage.promptTokensDetails = details.object
-            usage.cachedPromptTokens = try details.int("cached_tokens")
+            usage.cachedPromptTokens = try details.count("cached_tokens")
         }
         if let details = try reader.objectReader("completion_tokens_details") {
             usage.completionTokensDetails = details.object
-            usage.reasoningTokens = try details.int("reasoning_tokens")
+            usage.reasoningTokens = try details.count("reasoning_tokens")
         }
         // DeepSeek reports cache hits under its own name (providers.md §8).
-        if usage.cachedPromptTokens == nil, let hits = try reader.int("prompt_cache_hit_tokens") { usage.cachedPromptTokens = hits }
+        if usage.cachedPromptTokens == nil, let hits = try reader.count("prompt_cache_hit_tokens") { usage.cachedPromptTokens = hits }
         usage.extra = reader.remaining(excluding: knownUsageFields)
         return usage
     }

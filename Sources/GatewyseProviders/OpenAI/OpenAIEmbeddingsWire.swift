@@ -147,8 +147,8 @@ public enum OpenAIEmbeddingsWire {
         if data.indices.contains(where: { data[$0].index != $0 }) { data.sort { $0.index < $1.index } }
         guard data.count == input.count else { throw EmbeddingWireError("answer has \(data.count) vectors for \(input.count) inputs") }
         let usage: EmbeddingUsage
-        if let prompt = body["usage"]?["prompt_tokens"]?.intValue {
-            usage = EmbeddingUsage(promptTokens: prompt, totalTokens: body["usage"]?["total_tokens"]?.intValue ?? prompt)
+        if let prompt = UpstreamNumber.count(body["usage"]?["prompt_tokens"]) {
+            usage = EmbeddingUsage(promptTokens: prompt, totalTokens: UpstreamNumber.count(body["usage"]?["total_tokens"]) ?? prompt)
         } else {
             let estimate = input.estimatedTokens
             usage = EmbeddingUsage(promptTokens: estimate, totalTokens: estimate, isEstimated: true)

@@ -1,3 +1,5 @@
+import GatewyseCore
+
 /// Usage of one free-tier credential against its declared quota, window by window: a value state
 /// machine counted locally (`record`), corrected from upstream headers (`correct`) and reset when
 /// each window ends (`roll`, applied by every call that passes a `now`).
@@ -35,7 +37,8 @@ public struct FreeTierLedger: Sendable, Hashable {
     public mutating func record(requests: Int, tokens: Int, at now: Double) {
         roll(to: now)
         for i in counters.indices {
-            counters[i].used += counters[i].declared.metric == .requests ? max(0, requests) : max(0, tokens)
+            // Saturating: token counts come from upstreams, and the window keeps adding them.
+            counters[i].used = UpstreamNumber.sum(counters[i].used, counters[i].declared.metric == .requests ? requests : tokens)
         }
     }
 

@@ -1,8 +1,12 @@
+import GatewyseCore
+
 /// The rate-limit facts an upstream response carries, read from its headers: `retry-after`
 /// (seconds) and `retry-after-ms`, and OpenAI-style `x-ratelimit-{limit,remaining,reset}-
 /// {requests,tokens}` (providers.md §1 OpenAI and §5 Groq), optionally with a window suffix
 /// `-minute|-hour|-day|-month` (Cerebras' variant, §16). Reset values are Go durations
-/// (`GoDuration`). HTTP-date `retry-after` values are ignored, as the engine's classifier does.
+/// (`GoDuration`). Every number goes through GatewyseCore's total readers (`RetryAfterHeader`,
+/// `GoDuration`, `UpstreamNumber.count`), the same ones the failure classifier uses: garbage is
+/// ignored, absurd values are clamped, nothing traps.
 ///
 /// Used twice: the retry policy waits `suggestedRetryDelay`, and the free-tier tracker corrects
 /// its local counts from `observations`.
@@ -45,15 +49,15 @@ public struct RateLimitHeaders: Sendable, Hashable {
         for (rawName, value) in headers {
             // Most headers of an answer are neither: skip them before lowercasing anything.
             guard let first = rawName.utf8.first, first | 0x20 == UInt8(ascii: "x") || first | 0x20 == UInt8(ascii: "r") else { continue }
+            if let kind = RetryAfterHeader.kind(of: rawName) {
+                let seconds = RetryAfterHeader.seconds(kind, value)
+                switch kind {
+                case .seconds: retryAfterSeconds = seconds ?? retryAfterSeconds
+                case .milliseconds: retryAfterMilliseconds = seconds ?? retryAfterMilliseconds
+                }
+                continue
+            }
             let name = Self.lowercasedIfNeeded(rawName)
-            if name == "retry-after" {
-                retryAfterSeconds = Self.nonNegative(Double(Self.trimmed(value)))
-                continue
-            }
-            if name == "retry-after-ms" {
-                retryAfterMilliseconds = Self.nonNegative(Double(Self.trimmed(value)))
-                continue
-            }
             guard let field = Self.fields[name] else { continue }
             let index: Int
             if let existing = observations.firstIndex(where: { $0.metric == field.metric && $0.window == field.window }) {
@@ -63,13 +67,13 @@ public struct RateLimitHeaders: Sendable, Hashable {
                 index = observations.count - 1
             }
             switch field.kind {
-            case .limit: observations[index].limit = Int(Self.trimmed(value))
-            case .remaining: observations[index].remaining = Int(Self.trimmed(value))
+            case .limit: observations[index].limit = UpstreamNumber.count(value[...])
+            case .remaining: observations[index].remaining = UpstreamNumber.count(value[...])
             case .reset: observations[index].resetAfter = GoDuration.seconds(value)
             }
         }
         self.observations = observations
-        self.retryAfter = retryAfterMilliseconds.map { $0 / 1_000 } ?? retryAfterSeconds
+        self.retryAfter = retryAfterMilliseconds ?? retryAfterSeconds
     }
 
     /// How long to wait before the same upstream can be expected to accept a request:
@@ -111,17 +115,5 @@ public struct RateLimitHeaders: Sendable, Hashable {
     /// Header names usually arrive lowercase (HTTP/2 requires it); only allocate when they do not.
     private static func lowercasedIfNeeded(_ name: String) -> String {
         name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? name.lowercased() : name
-    }
-
-    private static func trimmed(_ value: String) -> Substring {
-        var s = value[...]
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return s
-    }
-
-    private static func nonNegative(_ value: Double?) -> Double? {
-        guard let value, value >= 0, value.isFinite else { return nil }
-        return value
     }
 }

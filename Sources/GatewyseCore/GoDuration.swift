@@ -4,7 +4,9 @@
 ///
 /// Accepted: one or more `<decimal><unit>` pairs with units `ns`, `us`, `µs`, `μs`, `ms`, `s`,
 /// `m`, `h`; a lone `0`; and, because some servers send plain seconds in the same headers, a bare
-/// decimal number. Surrounding spaces are ignored. Negative or malformed values give `nil`.
+/// decimal number. Surrounding spaces are ignored. Negative or malformed values give `nil`;
+/// absurd ones (`9999999999h`, hundreds of digits) are clamped to `UpstreamNumber.maximumDelay`,
+/// since the result is a wait the gateway computes with and passes on.
 /// Works on UTF-8 bytes and allocates nothing.
 public enum GoDuration {
     public static func seconds(_ text: String) -> Double? {
@@ -35,13 +37,18 @@ public enum GoDuration {
             if unitLength == 0 {
                 // A bare number: plain seconds, but only as the whole value ("5", not "1m5").
                 guard pairs == 1, bytes.isEmpty else { return nil }
-                return number
+                return clamped(number)
             }
             guard let scale = scale(ofUnit: unit) else { return nil }
             total += number * scale
             sawUnit = true
         }
-        return sawUnit ? total : nil
+        return sawUnit ? clamped(total) : nil
+    }
+
+    /// Digits alone can overflow a `Double` to infinity: that is still "very long", not garbage.
+    private static func clamped(_ seconds: Double) -> Double? {
+        UpstreamNumber.delay(seconds.isNaN ? nil : min(seconds, .greatestFiniteMagnitude))
     }
 
     private static func isDecimalByte(_ byte: UInt8) -> Bool {
