@@ -59,6 +59,7 @@ bench-deps: deps
 	@missing=""; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
 	$(APT_INSTALL)
 
 build: deps
@@ -88,14 +89,16 @@ test: test-deps build venv
 	echo "make test: swift test $$(word $$swift_rc); python SDK suite $$(word $$python_rc)"; \
 	[ $$swift_rc = 0 ] && [ $$python_rc = 0 ]
 
-# Gateway vs direct (vs LiteLLM with PEERS=litellm) on one machine, in release mode.
-# Options: DURATION=10 CONCURRENCY="1 16 64 256" SOAK=300 PEERS=litellm
+# Gateway vs direct (vs HAProxy and/or LiteLLM with PEERS="haproxy litellm", vs an older gateway
+# binary with BASELINE_BIN=path) on one machine, in release mode.
+# Options: DURATION=10 CONCURRENCY="1 16 64 256" SOAK=300 PEERS="haproxy litellm" BASELINE_BIN=/path/to/gatewyse
 bench: bench-deps
 	$(SWIFT) build -c release --product gatewyse
 	$(SWIFT) build -c release --product gatewyse-mock
 	GATEWYSE_BIN="$(CURDIR)/.build/release/gatewyse" PEERS="$(PEERS)" \
 		$(if $(DURATION),DURATION="$(DURATION)") $(if $(CONCURRENCY),CONCURRENCY="$(CONCURRENCY)") \
 		$(if $(STREAM_CONCURRENCY),STREAM_CONCURRENCY="$(STREAM_CONCURRENCY)") $(if $(SOAK),SOAK="$(SOAK)") \
+		$(if $(BASELINE_BIN),BASELINE_BIN="$(BASELINE_BIN)") \
 		bash bench/run.sh
 
 # Route planning per strategy, in release mode (nanoseconds per plan).

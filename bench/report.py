@@ -2,14 +2,17 @@
 """Turns bench/run.sh's raw results (JSON lines) into bench/results/<stamp>.json and a markdown
 table on stdout. Python standard library only."""
 import argparse
+import hashlib
 import json
 import os
 import platform
 import subprocess
 import sys
 
-TARGET_ORDER = {"direct": 0, "gatewyse": 1, "litellm": 2}
-TARGET_NAMES = {"direct": "direct (nginx)", "gatewyse": "gatewyse", "litellm": "litellm"}
+# Row order within a concurrency: the floor (haproxy) right before the gateway, the baseline after it.
+TARGET_ORDER = {"direct": 0, "haproxy": 1, "gatewyse": 2, "baseline": 3, "litellm": 4}
+TARGET_NAMES = {"direct": "direct (nginx)", "haproxy": "haproxy (floor)", "gatewyse": "gatewyse",
+                "baseline": "gatewyse (baseline)", "litellm": "litellm"}
 
 
 def sh(*cmd, cwd=None):
@@ -18,6 +21,19 @@ def sh(*cmd, cwd=None):
         return (out.stdout or out.stderr).strip() if out.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+def binary_info(path):
+    """Size, mtime and sha256 of a binary: tells two builds apart when no commit is known."""
+    try:
+        st = os.stat(path)
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        return {"size": st.st_size, "mtime": int(st.st_mtime), "sha256": h.hexdigest()}
+    except OSError:
+        return {}
 
 
 def machine(args):
@@ -45,6 +61,9 @@ def machine(args):
         nproc = int(sh("nproc") or os.cpu_count())
     except ValueError:
         nproc = os.cpu_count()
+    baseline = None
+    if args.baseline_bin:
+        baseline = {"binary": args.baseline_bin, "build_config": args.baseline_build_config, **binary_info(args.baseline_bin)}
     return {
         "nproc": nproc,
         "cpu_model": cpu_model,
@@ -55,13 +74,17 @@ def machine(args):
         "nginx": sh("sh", "-c", "nginx -v 2>&1 || /usr/sbin/nginx -v 2>&1"),
         "wrk": (sh("sh", "-c", "wrk --version 2>&1 | head -n 1 || true") or "").split(" Copyright")[0] or None,
         "python": platform.python_version(),
+        "haproxy": args.haproxy_version or None,
+        "haproxy_nbthread": int(args.haproxy_nbthread) if args.haproxy_nbthread else None,
         "loadavg_at_start": args.loadavg_start or None,
         "gateway": {
             "binary": args.bin,
             "build_config": args.build_config,
             "git_commit": commit,
             "git_dirty": bool(dirty) if commit else None,
+            **binary_info(args.bin),
         },
+        "baseline_gateway": baseline,
     }
 
 
@@ -175,10 +198,39 @@ def probe_rows(recs, kind="probe"):
     return rows
 
 
+def over_floor_rows(recs):
+    """What the gateway (and the baseline) cost beyond the floor (haproxy), same kind and concurrency."""
+    rows = []
+    for kind in ("chat", "stream"):
+        by = {(r["target"], r["concurrency"]): r for r in recs if r["kind"] == kind}
+        for conc in sorted({c for (_, c) in by}):
+            floor = by.get(("haproxy", conc))
+            if not floor or floor.get("failed"):
+                continue
+            for target in ("gatewyse", "baseline"):
+                r = by.get((target, conc))
+                if not r or r.get("failed"):
+                    continue
+                lat, fl = r["latency_us"], floor["latency_us"]
+                cpu = (r["cpu_us_per_request"] - floor["cpu_us_per_request"]
+                       if r["cpu_us_per_request"] is not None and floor["cpu_us_per_request"] is not None else None)
+                rows.append([
+                    kind, TARGET_NAMES[target], conc,
+                    added(lat, fl, "p50"), added(lat, fl, "p99"),
+                    f"{r['rps'] / floor['rps'] * 100:.0f}%" if floor["rps"] and r["rps"] else "–",
+                    fmt_num(floor["cpu_us_per_request"], 1), fmt_num(r["cpu_us_per_request"], 1),
+                    "–" if cpu is None else f"{cpu:+,.1f}",
+                    f"{r['cpu_us_per_request'] / floor['cpu_us_per_request']:.1f}×"
+                    if r["cpu_us_per_request"] and floor["cpu_us_per_request"] else "–",
+                ])
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     for name in ("results", "out", "started-at", "bin", "build-config", "repo", "duration", "concurrency",
-                 "stream-concurrency", "peers", "soak", "warmup", "wrk-timeout", "litellm-version", "command", "bin-given", "loadavg-start"):
+                 "stream-concurrency", "peers", "soak", "warmup", "wrk-timeout", "litellm-version", "command", "bin-given", "loadavg-start",
+                 "baseline-bin", "baseline-bin-given", "baseline-build-config", "haproxy-version", "haproxy-nbthread"):
         ap.add_argument("--" + name, default="")
     args = ap.parse_args()
 
@@ -196,7 +248,8 @@ def main():
         [f"GATEWYSE_BIN={args.bin_given or args.bin}",
          f"DURATION={args.duration}", f"CONCURRENCY=\"{args.concurrency}\""]
         + ([f"STREAM_CONCURRENCY=\"{args.stream_concurrency}\""] if args.stream_concurrency != "64 512" else [])
-        + ([f"PEERS={args.peers}"] if args.peers else [])
+        + ([f"BASELINE_BIN={args.baseline_bin_given or args.baseline_bin}"] if args.baseline_bin else [])
+        + ([f"PEERS=\"{args.peers}\""] if args.peers else [])
         + ([f"SOAK={args.soak}"] if args.soak not in ("", "0") else [])
         + ["bash bench/run.sh"])
     rss = {r["target"]: r for r in recs if r["kind"] == "rss"}
@@ -228,6 +281,8 @@ def main():
         "stream_concurrency": [int(c) for c in args.stream_concurrency.split()], "peers": args.peers.split(),
         "soak_s": int(args.soak or 0), "warmup_s": int(args.warmup or 0), "wrk_timeout": args.wrk_timeout,
         "litellm_version": args.litellm_version or None,
+        "haproxy_version": args.haproxy_version or None,
+        "baseline_bin": args.baseline_bin or None,
     }
     result = {
         "schema": 1,
@@ -252,6 +307,11 @@ def main():
         f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_mb']} MB, Linux {m['kernel']}; "
         f"{m['swift']}; gateway build: **{args.build_config}**"
         + (f" @ {m['gateway']['git_commit'][:10]}{' (dirty)' if m['gateway']['git_dirty'] else ''}" if m['gateway']['git_commit'] else "")
+        + (f"; baseline gateway: `{args.baseline_bin}` ({args.baseline_build_config}"
+           + (", same binary as the gateway" if m["baseline_gateway"].get("sha256") and
+              m["baseline_gateway"].get("sha256") == m["gateway"].get("sha256") else "") + ")"
+           if args.baseline_bin else "")
+        + (f"; {args.haproxy_version.split(' - ')[0]}, nbthread {args.haproxy_nbthread}" if args.haproxy_version else "")
         + (f"; LiteLLM {args.litellm_version}" if args.litellm_version else "")
         + f". Load generator and mock share the same CPUs; load average at start {args.loadavg_start}. "
         f"{args.duration}s per run.",
@@ -280,12 +340,25 @@ def main():
         table(PROBE_COLUMNS, probe_rows(recs)),
         "",
     ]
+    floor_rows = over_floor_rows(recs)
+    if floor_rows:
+        lines += [
+            "### Over the floor (gateway − haproxy, same scenario and concurrency)",
+            "",
+            "What the gateway costs beyond a plain reverse proxy on this machine: latency differences "
+            "in ms (difference of percentiles, an estimate), RPS as a share of haproxy's, CPU µs per "
+            "request (per stream for `stream`).",
+            "",
+            table(["kind", "target", "conns", "+p50", "+p99", "vs floor RPS", "floor CPU µs", "CPU µs",
+                   "+CPU µs", "CPU × floor"], floor_rows),
+            "",
+        ]
     if any(r["kind"] == "paced" for r in recs):
         lines += [
             "### Paced streams (probe; gatewyse-mock sends 24 frames 5 ms apart)",
             "",
             "As above, from an upstream that streams over time as a model does; direct is the mock "
-            "itself, so its gaps are the pacing, and `+max stall` is what the gateway adds to the worst one.",
+            "itself, so its gaps are the pacing, and `+max stall` is what a proxy adds to the worst one.",
             "",
             table(PROBE_COLUMNS, probe_rows(recs, "paced")),
             "",

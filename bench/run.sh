@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Gatewyse benchmark — the engine of `make bench`. See bench/README.md.
 #
-# Starts nginx as a mock upstream and the gateway (plus LiteLLM's proxy with PEERS=litellm), all on
-# loopback, drives them with wrk and bench/stream_probe.py, prints a markdown table and writes
-# bench/results/<UTC timestamp>.json.
+# Starts nginx as a mock upstream and the gateway (plus HAProxy and/or LiteLLM's proxy with PEERS, and
+# an older gateway binary with BASELINE_BIN), all on loopback, drives them with wrk and
+# bench/stream_probe.py, prints a markdown table and writes bench/results/<UTC timestamp>.json.
 #
 # Environment:
 #   GATEWYSE_BIN        gateway binary (default .build/release/gatewyse)
 #   DURATION            seconds per scenario (default 10)
 #   CONCURRENCY         connections for the chat scenarios (default "1 16 64 256")
 #   STREAM_CONCURRENCY  concurrent streams for the streaming scenarios (default "64 512")
-#   PEERS               "litellm" also installs (bench/.venv-litellm) and measures LiteLLM's proxy
+#   PEERS               space-separated: "haproxy" also measures Debian's HAProxy as a plain reverse
+#                       proxy in front of the same mocks (the floor any proxy pays on this machine);
+#                       "litellm" also installs (bench/.venv-litellm) and measures LiteLLM's proxy
+#   BASELINE_BIN        an older gatewyse binary, run with the same config and measured as another
+#                       target ("gatewyse (baseline)"), for before/after figures from one run
 #   SOAK                seconds of mixed load on the gateway to look for leaks (default 0 = off)
 #   WARMUP              seconds of unmeasured load on each proxy before measuring, and again at each
 #                       new concurrency, so its upstream pool is as warm as a running proxy's (default 2)
@@ -32,6 +36,8 @@ DURATION="${DURATION:-10}"
 CONCURRENCY="${CONCURRENCY:-1 16 64 256}"
 STREAM_CONCURRENCY="${STREAM_CONCURRENCY:-64 512}"
 PEERS="${PEERS:-}"
+BASELINE_BIN="${BASELINE_BIN:-}"
+BASELINE_BIN_GIVEN="$BASELINE_BIN"
 SOAK="${SOAK:-0}"
 WARMUP="${WARMUP:-2}"
 WRK_TIMEOUT="${WRK_TIMEOUT:-10s}"
@@ -57,11 +63,12 @@ is_uint "$WARMUP" || die "WARMUP must be an integer (seconds), got '$WARMUP'"
 for c in $CONCURRENCY $STREAM_CONCURRENCY; do
     is_uint "$c" && (( c > 0 )) || die "concurrency values must be positive integers, got '$c'"
 done
-WITH_LITELLM=0
+WITH_LITELLM=0 WITH_HAPROXY=0 WITH_BASELINE=0
 for peer in $PEERS; do
     case "$peer" in
         litellm) WITH_LITELLM=1 ;;
-        *) die "unknown peer '$peer' (known: litellm)" ;;
+        haproxy) WITH_HAPROXY=1 ;;
+        *) die "unknown peer '$peer' (known: haproxy, litellm)" ;;
     esac
 done
 
@@ -76,12 +83,32 @@ GATEWYSE_BIN="$(realpath "$GATEWYSE_BIN")"
 if [[ "$PACED" == 1 && ! -x "$MOCK_BIN" ]]; then
     die "paced-stream mock not found: $MOCK_BIN (build it: swift build -c release --product gatewyse-mock; or PACED=0)"
 fi
-BUILD_CONFIG="$(basename "$(dirname "$GATEWYSE_BIN")")"   # .build/<triple>/{release,debug}/gatewyse
-case "$BUILD_CONFIG" in release|debug) ;; *) BUILD_CONFIG="unknown ($BUILD_CONFIG)" ;; esac
+build_config_of() {   # .build/<triple>/{release,debug}/gatewyse -> release|debug|unknown (dir)
+    local c
+    c="$(basename "$(dirname "$1")")"
+    case "$c" in release|debug) echo "$c" ;; *) echo "unknown ($c)" ;; esac
+}
+BUILD_CONFIG="$(build_config_of "$GATEWYSE_BIN")"
+BASELINE_BUILD_CONFIG=""
+if [[ -n "$BASELINE_BIN" ]]; then
+    case "$BASELINE_BIN" in
+        /*) ;;
+        *) if [[ -e "$PWD/$BASELINE_BIN" ]]; then BASELINE_BIN="$PWD/$BASELINE_BIN"; else BASELINE_BIN="$REPO_DIR/$BASELINE_BIN"; fi ;;
+    esac
+    [[ -x "$BASELINE_BIN" ]] || die "baseline gateway binary not found: $BASELINE_BIN"
+    BASELINE_BIN="$(realpath "$BASELINE_BIN")"
+    BASELINE_BUILD_CONFIG="$(build_config_of "$BASELINE_BIN")"
+    WITH_BASELINE=1
+fi
 
 NGINX="$(command -v nginx || true)"
 [[ -n "$NGINX" ]] || { [[ -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx; } || die "nginx not found (make bench-deps, or apt-get install nginx-light)"
 command -v wrk >/dev/null || die "wrk not found (make bench-deps, or apt-get install wrk)"
+HAPROXY=""
+if (( WITH_HAPROXY )); then
+    HAPROXY="$(command -v haproxy || true)"
+    [[ -n "$HAPROXY" ]] || { [[ -x /usr/sbin/haproxy ]] && HAPROXY=/usr/sbin/haproxy; } || die "haproxy not found (make bench-deps, or apt-get install haproxy)"
+fi
 PYTHON="$(command -v python3 || true)"
 [[ -n "$PYTHON" ]] || die "python3 not found"
 CLK_TCK="$(getconf CLK_TCK)"
@@ -102,7 +129,7 @@ STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 # ---------------------------------------------------------------------------------------------
 # Process bookkeeping and cleanup
 
-NGINX_PID="" GW_PID="" LL_PID="" MOCK_PID=""
+NGINX_PID="" GW_PID="" LL_PID="" MOCK_PID="" HA_PID="" BL_PID=""
 SAMPLER_PIDS=()
 
 tree_pids() {   # a pid and all its descendants
@@ -134,11 +161,13 @@ cleanup() {
     trap - EXIT INT TERM
     for pid in "${SAMPLER_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
     stop_tree "$LL_PID"
+    stop_tree "$HA_PID"
+    stop_tree "$BL_PID"
     stop_tree "$GW_PID" "$STOP_TIMEOUT"
     stop_tree "$NGINX_PID"
     stop_tree "$MOCK_PID"
     if (( rc != 0 && rc != 130 && rc != 143 )); then
-        for f in gateway.log nginx-error.log litellm.log; do
+        for f in gateway.log baseline.log haproxy.log nginx-error.log litellm.log; do
             if [[ -s "$TMP/$f" ]]; then log "last lines of $f:"; tail -n 20 "$TMP/$f" >&2; fi
         done
     fi
@@ -214,7 +243,7 @@ rss_samples_since() {   # name line_count: the samples after line_count as a JSO
 # ---------------------------------------------------------------------------------------------
 # Payloads
 
-read -r NGINX_PORT GW_PORT LL_PORT MOCK_PORT < <(free_ports 4)
+read -r NGINX_PORT GW_PORT LL_PORT MOCK_PORT HA_PORT HA_PACED_PORT BL_PORT < <(free_ports 7)
 GW_KEY="aigw_sk_$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
 LL_KEY="sk-bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 
@@ -359,25 +388,43 @@ tenants:
       - name: bench
         key: $GW_KEY
 EOF
-# shellcheck disable=SC2086  # the wrapper is a command line
-LOG_LEVEL=error $GATEWYSE_WRAPPER "$GATEWYSE_BIN" serve --config "$TMP/gatewyse.yaml" --port "$GW_PORT" \
-    --database "sqlite:$TMP/bench.sqlite" >"$TMP/gateway.log" 2>&1 &
-GW_PID=$!
-for ((i = 0; i < START_TIMEOUT * 10; i++)); do
-    kill -0 "$GW_PID" 2>/dev/null || died "$GW_PID" "the gateway exited during start-up"
-    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$GW_PORT/healthz" 2>/dev/null && break
-    sleep 0.1
-done
-"$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$GW_PORT/healthz" || die "the gateway did not come up in $START_TIMEOUT s"
-GW_RSS_START="$(rss_kb "$GW_PID")"
-"$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$GW_PORT/v1/chat/completions" \
-    --body-file "$TMP/chat.json" --auth "Bearer $GW_KEY" --contains '"chat.completion"' \
-    || die "a chat request through the gateway failed"
-"$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$GW_PORT/v1/chat/completions" \
-    --body-file "$TMP/stream.json" --auth "Bearer $GW_KEY" --contains 'data: [DONE]' \
-    || die "a streaming request through the gateway failed"
-start_rss_sampler gatewyse "$GW_PID"
+declare -A RSS_START=() RSS_IDLE=() RSS_AFTER=()   # per measured proxy (target name), kB
+
+# Runs this config from a gatewyse binary, waits for /healthz, checks one chat and one streaming
+# request end to end, and starts its RSS sampler. In the main shell (not $(…)), so that `wait` works.
+start_gatewyse() {   # target what binary port database log wrapper pid-variable
+    local target="$1" what="$2" bin="$3" port="$4" db="$5" logf="$6" wrapper="$7" pid i
+    # shellcheck disable=SC2086  # the wrapper is a command line
+    LOG_LEVEL=error $wrapper "$bin" serve --config "$TMP/gatewyse.yaml" --port "$port" \
+        --database "sqlite:$db" >"$logf" 2>&1 &
+    pid=$!
+    printf -v "$8" '%s' "$pid"
+    for ((i = 0; i < START_TIMEOUT * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || died "$pid" "$what exited during start-up"
+        "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$port/healthz" 2>/dev/null && break
+        sleep 0.1
+    done
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$port/healthz" || die "$what did not come up in $START_TIMEOUT s"
+    RSS_START[$target]="$(rss_kb "$pid")"
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$port/v1/chat/completions" \
+        --body-file "$TMP/chat.json" --auth "Bearer $GW_KEY" --contains '"chat.completion"' \
+        || die "a chat request through $what failed"
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$port/v1/chat/completions" \
+        --body-file "$TMP/stream.json" --auth "Bearer $GW_KEY" --contains 'data: [DONE]' \
+        || die "a streaming request through $what failed"
+    start_rss_sampler "$target" "$pid"
+}
+
+start_gatewyse gatewyse "the gateway" "$GATEWYSE_BIN" "$GW_PORT" "$TMP/bench.sqlite" "$TMP/gateway.log" "$GATEWYSE_WRAPPER" GW_PID
 log "gateway ($BUILD_CONFIG) on 127.0.0.1:$GW_PORT (pid $GW_PID)"
+
+# 2a. The baseline gateway (BASELINE_BIN): an older binary, same config, its own database, never
+# under GATEWYSE_WRAPPER. An older binary that rejects a key this config has gained fails here.
+if (( WITH_BASELINE )); then
+    start_gatewyse baseline "the baseline gateway ($BASELINE_BIN)" "$BASELINE_BIN" "$BL_PORT" \
+        "$TMP/baseline.sqlite" "$TMP/baseline.log" "" BL_PID
+    log "baseline gateway ($BASELINE_BUILD_CONFIG, $BASELINE_BIN) on 127.0.0.1:$BL_PORT (pid $BL_PID)"
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 2b. LiteLLM (PEERS=litellm)
@@ -431,7 +478,7 @@ EOF
     done
     "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$LL_PORT/health/liveliness" \
         || die "LiteLLM did not come up in 120 s"
-    LL_RSS_START="$(rss_kb "$LL_PID")"
+    RSS_START[litellm]="$(rss_kb "$LL_PID")"
     "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$LL_PORT/v1/chat/completions" \
         --body-file "$TMP/litellm-chat.json" --auth "Bearer $LL_KEY" --contains '"chat.completion"' \
         || die "a chat request through LiteLLM failed"
@@ -442,6 +489,77 @@ EOF
     log "LiteLLM $LITELLM_VERSION on 127.0.0.1:$LL_PORT (pid $LL_PID)"
 fi
 
+# ---------------------------------------------------------------------------------------------
+# 2c. HAProxy (PEERS=haproxy): a plain HTTP reverse proxy in front of the same mocks, the floor any
+# proxy pays on this machine. Requests pass through unchanged (same path and body as direct).
+# `option http-no-delay`: by default HAProxy sends with MSG_MORE while a message is incomplete, and
+# the kernel then holds the small frames of a paced stream for up to ~200 ms (seen: +90 ms TTFT);
+# anyone proxying token streams through HAProxy turns that off, and so does a fair floor.
+
+HAPROXY_VERSION="" HA_NBTHREAD=""
+if (( WITH_HAPROXY )); then
+    HAPROXY_VERSION="$("$HAPROXY" -v 2>/dev/null | sed -n 1p)"   # not head: SIGPIPE + pipefail
+    # nbthread = the usable cores (2 here): the gateway runs on NIO's singleton event-loop group, one
+    # thread per core, and HAProxy's own default is one thread per CPU; both proxies may use every
+    # core, which nginx (1 worker) and wrk (2 threads) share too. No CPU pinning: the gateway has none.
+    HA_NBTHREAD="$(nproc)"
+    HA_MAXCONN=$(( NOFILE > 41000 ? 20000 : (NOFILE - 1000) / 2 ))
+    (( HA_MAXCONN >= 600 )) || die "haproxy needs more file descriptors (ulimit -n is $NOFILE)"
+    HA_PACED=""
+    if [[ "$PACED" == 1 ]]; then
+        HA_PACED="
+frontend paced
+    bind 127.0.0.1:$HA_PACED_PORT backlog 4096
+    default_backend paced
+
+backend paced
+    server mock 127.0.0.1:$MOCK_PORT pool-purge-delay 300s"
+    fi
+    cat >"$TMP/haproxy.cfg" <<EOF
+global
+    nbthread $HA_NBTHREAD
+    maxconn $HA_MAXCONN
+    pidfile $TMP/haproxy.pid
+
+defaults
+    mode http
+    option http-keep-alive
+    option http-no-delay
+    http-reuse always
+    maxconn $HA_MAXCONN
+    timeout connect 5s
+    timeout client 300s
+    timeout server 300s
+    timeout http-request 60s
+    timeout http-keep-alive 300s
+    timeout queue 60s
+
+frontend mock
+    bind 127.0.0.1:$HA_PORT backlog 4096
+    default_backend nginx
+
+backend nginx
+    server nginx 127.0.0.1:$NGINX_PORT pool-purge-delay 300s
+$HA_PACED
+EOF
+    "$HAPROXY" -c -q -f "$TMP/haproxy.cfg" >>"$TMP/haproxy.log" 2>&1 || die "haproxy rejected $TMP/haproxy.cfg"
+    "$HAPROXY" -db -f "$TMP/haproxy.cfg" >>"$TMP/haproxy.log" 2>&1 &
+    HA_PID=$!
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$HA_PORT/healthz" --wait 10 \
+        || { kill -0 "$HA_PID" 2>/dev/null || died "$HA_PID" "haproxy exited during start-up"; die "haproxy did not come up"; }
+    RSS_START[haproxy]="$(rss_kb "$HA_PID")"
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$HA_PORT/v1/chat/completions" \
+        --body-file "$TMP/direct-chat.json" --contains '"chat.completion"' || die "a chat request through haproxy failed"
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$HA_PORT/stream/v1/chat/completions" \
+        --body-file "$TMP/direct-stream.json" --contains 'data: [DONE]' || die "a streaming request through haproxy failed"
+    if [[ "$PACED" == 1 ]]; then
+        "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$HA_PACED_PORT/v1/chat/completions" \
+            --body-file "$TMP/direct-paced.json" --contains 'data: [DONE]' || die "a paced stream through haproxy failed"
+    fi
+    start_rss_sampler haproxy "$HA_PID"
+    log "$HAPROXY_VERSION (nbthread $HA_NBTHREAD) on 127.0.0.1:$HA_PORT${HA_PACED:+, paced on :$HA_PACED_PORT} (pid $HA_PID)"
+fi
+
 if [[ "$BENCH_SERVE" == 1 ]]; then
     {
         echo
@@ -450,6 +568,13 @@ if [[ "$BENCH_SERVE" == 1 ]]; then
         echo "  gateway:      http://127.0.0.1:$GW_PORT/v1/chat/completions, pid $GW_PID"
         echo "                Authorization: Bearer $GW_KEY"
         echo "                bodies: $TMP/chat.json $TMP/stream.json"
+        if (( WITH_BASELINE )); then
+            echo "  baseline:     http://127.0.0.1:$BL_PORT/v1/chat/completions, pid $BL_PID (same key and bodies)"
+        fi
+        if (( WITH_HAPROXY )); then
+            echo "  haproxy:      http://127.0.0.1:$HA_PORT/v1/chat/completions (stream: /stream/v1/chat/completions), pid $HA_PID"
+            echo "                no auth; bodies: $TMP/direct-chat.json $TMP/direct-stream.json"
+        fi
         if (( WITH_LITELLM )); then
             echo "  litellm:      http://127.0.0.1:$LL_PORT/v1/chat/completions, pid $LL_PID"
             echo "                Authorization: Bearer $LL_KEY"
@@ -468,7 +593,11 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Targets: name -> url base, bodies, auth, pid to measure
 
-TARGETS=(direct gatewyse)
+# Run order within a scenario, and the order of the rows: the floor next to the gateway.
+TARGETS=(direct)
+(( WITH_HAPROXY )) && TARGETS+=(haproxy)
+TARGETS+=(gatewyse)
+(( WITH_BASELINE )) && TARGETS+=(baseline)
 (( WITH_LITELLM )) && TARGETS+=(litellm)
 
 target_url() {   # target kind(chat|stream)
@@ -476,28 +605,34 @@ target_url() {   # target kind(chat|stream)
         direct/chat) echo "http://127.0.0.1:$NGINX_PORT/v1/chat/completions" ;;
         direct/stream) echo "http://127.0.0.1:$NGINX_PORT/stream/v1/chat/completions" ;;
         direct/paced) echo "http://127.0.0.1:$MOCK_PORT/v1/chat/completions" ;;
+        haproxy/chat) echo "http://127.0.0.1:$HA_PORT/v1/chat/completions" ;;
+        haproxy/stream) echo "http://127.0.0.1:$HA_PORT/stream/v1/chat/completions" ;;
+        haproxy/paced) echo "http://127.0.0.1:$HA_PACED_PORT/v1/chat/completions" ;;
         gatewyse/*) echo "http://127.0.0.1:$GW_PORT/v1/chat/completions" ;;
+        baseline/*) echo "http://127.0.0.1:$BL_PORT/v1/chat/completions" ;;
         litellm/*) echo "http://127.0.0.1:$LL_PORT/v1/chat/completions" ;;
     esac
 }
 target_body() {
     case "$1" in
-        direct) echo "$TMP/direct-$2.json" ;;
-        gatewyse) echo "$TMP/$2.json" ;;
+        direct|haproxy) echo "$TMP/direct-$2.json" ;;
+        gatewyse|baseline) echo "$TMP/$2.json" ;;
         litellm) echo "$TMP/litellm-$2.json" ;;
     esac
 }
 target_auth() {
     case "$1" in
-        direct) echo "" ;;
-        gatewyse) echo "Bearer $GW_KEY" ;;
+        direct|haproxy) echo "" ;;
+        gatewyse|baseline) echo "Bearer $GW_KEY" ;;
         litellm) echo "Bearer $LL_KEY" ;;
     esac
 }
 target_root_pid() {
     case "$1" in
         direct) if [[ ${2:-} == paced ]]; then echo "$MOCK_PID"; else echo "$NGINX_PID"; fi ;;
+        haproxy) echo "$HA_PID" ;;
         gatewyse) echo "$GW_PID" ;;
+        baseline) echo "$BL_PID" ;;
         litellm) echo "$LL_PID" ;;
     esac
 }
@@ -505,6 +640,8 @@ target_root_pid() {
 check_alive() {
     kill -0 "$NGINX_PID" 2>/dev/null || died "$NGINX_PID" "nginx died during $1"
     kill -0 "$GW_PID" 2>/dev/null || died "$GW_PID" "the gateway died during $1; its log follows"
+    if (( WITH_BASELINE )); then kill -0 "$BL_PID" 2>/dev/null || died "$BL_PID" "the baseline gateway died during $1; its log follows"; fi
+    if (( WITH_HAPROXY )); then kill -0 "$HA_PID" 2>/dev/null || died "$HA_PID" "haproxy died during $1"; fi
     if (( WITH_LITELLM )); then kill -0 "$LL_PID" 2>/dev/null || died "$LL_PID" "LiteLLM died during $1"; fi
     if [[ -n "$MOCK_PID" ]]; then kill -0 "$MOCK_PID" 2>/dev/null || died "$MOCK_PID" "the paced-stream mock died during $1"; fi
 }
@@ -579,9 +716,9 @@ if (( WARMUP > 0 )); then
     done
     sleep 1
 fi
-GW_RSS_IDLE="$(rss_kb "$GW_PID")"
-LL_RSS_IDLE=""
-(( WITH_LITELLM )) && LL_RSS_IDLE="$(rss_kb "$LL_PID")"
+for t in "${TARGETS[@]}"; do
+    [[ $t == direct ]] || RSS_IDLE[$t]="$(rss_kb "$(target_root_pid "$t")")"
+done
 
 warm_at() {   # kind target concurrency: unmeasured load at a new concurrency, so that the proxy's
     # upstream connections for it are open (a fresh 256-connection run spent its p99.9 opening them)
@@ -608,14 +745,14 @@ if [[ "$PACED" == 1 ]]; then
     # LiteLLM is left out here: its figures at these concurrencies are already timeouts.
     log "paced streams (probe; 24 frames 5 ms apart from gatewyse-mock): ${DURATION}s per run"
     for c in $STREAM_CONCURRENCY; do
-        for t in direct gatewyse; do run_probe "$t" "$c" "$DURATION" paced; done
+        for t in "${TARGETS[@]}"; do [[ $t == litellm ]] || run_probe "$t" "$c" "$DURATION" paced; done
     done
 fi
 
 sleep 2
-GW_RSS_AFTER="$(rss_kb "$GW_PID")"
-LL_RSS_AFTER=""
-(( WITH_LITELLM )) && LL_RSS_AFTER="$(rss_kb "$LL_PID")"
+for t in "${TARGETS[@]}"; do
+    [[ $t == direct ]] || RSS_AFTER[$t]="$(rss_kb "$(target_root_pid "$t")")"
+done
 
 if (( SOAK > 0 )); then
     log "soak: ${SOAK}s of 3 chat : 1 stream at 64 connections through the gateway"
@@ -633,7 +770,7 @@ if (( SOAK > 0 )); then
     json="$(sed -n 's/^BENCHJSON //p' "$TMP/wrk-soak.txt" | tail -n 1)"
     [[ -n "$json" ]] || json='{"failed":true}'
     printf '{"kind":"soak","target":"gatewyse","concurrency":64,"seconds":%d,"wrk":%s,"cpu_ticks":%d,"clk_tck":%d,"rss_before_kb":%d,"rss_after_kb":%d,"rss_samples_kb":%s}\n' \
-        "$SOAK" "$json" "$(( ticks1 - ticks0 ))" "$CLK_TCK" "$GW_RSS_AFTER" "$(rss_kb "$GW_PID")" "${samples:-[]}" >>"$RESULTS"
+        "$SOAK" "$json" "$(( ticks1 - ticks0 ))" "$CLK_TCK" "${RSS_AFTER[gatewyse]}" "$(rss_kb "$GW_PID")" "${samples:-[]}" >>"$RESULTS"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -641,14 +778,17 @@ fi
 
 mkdir -p "$BENCH_DIR/results"
 OUT_JSON="$BENCH_DIR/results/$STAMP.json"
-printf '{"kind":"rss","target":"gatewyse","start_kb":%s,"idle_kb":%s,"after_load_kb":%s}\n' \
-    "$GW_RSS_START" "$GW_RSS_IDLE" "$GW_RSS_AFTER" >>"$RESULTS"
-(( WITH_LITELLM )) && printf '{"kind":"rss","target":"litellm","start_kb":%s,"idle_kb":%s,"after_load_kb":%s}\n' \
-    "$LL_RSS_START" "$LL_RSS_IDLE" "$LL_RSS_AFTER" >>"$RESULTS"
+for t in "${TARGETS[@]}"; do
+    [[ $t == direct ]] && continue
+    printf '{"kind":"rss","target":"%s","start_kb":%s,"idle_kb":%s,"after_load_kb":%s}\n' \
+        "$t" "${RSS_START[$t]}" "${RSS_IDLE[$t]}" "${RSS_AFTER[$t]}" >>"$RESULTS"
+done
 
 "$PYTHON" "$BENCH_DIR/report.py" --results "$RESULTS" --out "$OUT_JSON" \
     --started-at "$STARTED_AT" --bin "$GATEWYSE_BIN" --bin-given "$GATEWYSE_BIN_GIVEN" --loadavg-start "$LOADAVG_START" --build-config "$BUILD_CONFIG" --repo "$REPO_DIR" \
     --duration "$DURATION" --concurrency "$CONCURRENCY" --stream-concurrency "$STREAM_CONCURRENCY" \
     --peers "$PEERS" --soak "$SOAK" --warmup "$WARMUP" --wrk-timeout "$WRK_TIMEOUT" \
-    --litellm-version "$LITELLM_VERSION" --command "${BENCH_COMMAND:-}"
+    --litellm-version "$LITELLM_VERSION" --command "${BENCH_COMMAND:-}" \
+    --baseline-bin "$BASELINE_BIN" --baseline-bin-given "$BASELINE_BIN_GIVEN" --baseline-build-config "$BASELINE_BUILD_CONFIG" \
+    --haproxy-version "$HAPROXY_VERSION" --haproxy-nbthread "$HA_NBTHREAD"
 log "results: ${OUT_JSON#"$REPO_DIR"/} ($(( SECONDS - STARTED_S ))s)"
