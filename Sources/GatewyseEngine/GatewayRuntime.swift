@@ -21,7 +21,7 @@ public final class GatewayRuntime: Sendable {
     /// and tests); each applies to every inference route on every transport.
     public init(configuration: GatewayConfiguration, store: any GatewayStore, transport: any UpstreamTransport,
                 stages: [any InferenceStage] = [], observers: [any CompletionObserver] = [],
-                clock: @escaping @Sendable () -> Int64 = UnixClock.now) {
+                blockingWork: (any BlockingWorkRunner)? = nil, clock: @escaping @Sendable () -> Int64 = UnixClock.now) {
         self.configuration = configuration
         self.store = store
         self.routing = RoutingRuntime(configuration: configuration)
@@ -29,7 +29,8 @@ public final class GatewayRuntime: Sendable {
         self.engine = InferenceEngine(
             executor: executor,
             snapshot: RuntimeSnapshot(authenticator: APIKeyAuthenticator(), resolver: RouteResolver(configuration: configuration)),
-            server: configuration.server, upstream: configuration.upstream, stages: stages, observers: observers, clock: clock)
+            server: configuration.server, upstream: configuration.upstream, stages: stages, observers: observers,
+            blockingWork: blockingWork, clock: clock)
         self.startedAt = clock()
     }
 

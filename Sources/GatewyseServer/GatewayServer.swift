@@ -51,7 +51,8 @@ public enum GatewayServer {
                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let store = try store ?? makeStore(configuration.database)
         let transport = try makeTransport(configuration.upstream)
-        let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport)
+        let blockingWork = ThreadPoolWorkRunner()
+        let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport, blockingWork: blockingWork)
         do {
             try await runtime.bootstrap(logger: logger)
             let app = Application(
@@ -65,9 +66,11 @@ public enum GatewayServer {
             try await group.run()
         } catch {
             await transport.close()
+            await blockingWork.shutdown()
             throw error
         }
         await transport.close()
+        await blockingWork.shutdown()
     }
 }
 
@@ -86,7 +89,9 @@ public final class RunningGateway: Sendable {
         configuration.server.port = 0
         let store = try store ?? GatewayServer.makeStore(configuration.database)
         let transport = try GatewayServer.makeTransport(configuration.upstream)
-        let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport, stages: stages, observers: observers)
+        let blockingWork = ThreadPoolWorkRunner()
+        let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport, stages: stages, observers: observers,
+                                     blockingWork: blockingWork)
         try await runtime.bootstrap(logger: logger)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
@@ -101,10 +106,14 @@ public final class RunningGateway: Sendable {
         let task = Task { try await services.run() }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw GatewayError.internalError("server did not start") }
-        return RunningGateway(port: port, runtime: runtime, task: task, transport: transport, services: services)
+        return RunningGateway(port: port, runtime: runtime, task: task, transport: transport, services: services, blockingWork: blockingWork)
     }
 
-    private init(port: Int, runtime: GatewayRuntime, task: Task<Void, any Error>, transport: any ClosableTransport, services: ServiceGroup) {
+    private let blockingWork: ThreadPoolWorkRunner
+
+    private init(port: Int, runtime: GatewayRuntime, task: Task<Void, any Error>, transport: any ClosableTransport, services: ServiceGroup,
+                 blockingWork: ThreadPoolWorkRunner) {
+        self.blockingWork = blockingWork
         self.port = port
         self.runtime = runtime
         self.task = task
@@ -125,6 +134,7 @@ public final class RunningGateway: Sendable {
         task.cancel()
         _ = try? await task.value
         await transport.close()
+        await blockingWork.shutdown()
     }
 }
 

@@ -21,14 +21,17 @@ public final class InferenceEngine: Sendable {
     let stages: [any InferenceStage]
     let observers: [any CompletionObserver]
     let limiter: InFlightLimiter
+    let blockingWork: (any BlockingWorkRunner)?
     public let maxBodyBytes: Int
     let requestTimeout: Duration
     private let clock: @Sendable () -> Int64
     private let snapshotBox: Mutex<RuntimeSnapshot>
 
     init(executor: RouteExecutor, snapshot: RuntimeSnapshot, server: ServerSettings, upstream: UpstreamSettings,
-         stages: [any InferenceStage], observers: [any CompletionObserver], clock: @escaping @Sendable () -> Int64) {
+         stages: [any InferenceStage], observers: [any CompletionObserver], blockingWork: (any BlockingWorkRunner)?,
+         clock: @escaping @Sendable () -> Int64) {
         self.executor = executor
+        self.blockingWork = blockingWork
         self.stages = stages
         self.observers = observers
         self.limiter = InFlightLimiter(limit: server.maxInFlight)
@@ -107,7 +110,7 @@ public final class InferenceEngine: Sendable {
         let context = exchange.context
         do {
             guard case .bytes(let bytes) = body else { throw GatewayError.bodyTooLarge(limit: maxBodyBytes) }
-            var staged = StagedRequest(context: context, payload: try context.endpoint.decode(bytes))
+            var staged = StagedRequest(context: context, payload: try await decode(bytes, for: context.endpoint))
             exchange.requestedModel = staged.payload.model
             for stage in stages { try await stage.inspect(&staged) }
             return try await execute(staged, exchange: exchange)
@@ -120,6 +123,14 @@ public final class InferenceEngine: Sendable {
             let rendered = ErrorEnvelope.render(ErrorEnvelope.gatewayError(error, logger: context.logger), format: context.clientFormat)
             return .complete(status: rendered.status, headers: rendered.headers, body: rendered.body)
         }
+    }
+
+    /// Bodies past this size are decoded on the blocking-work pool, not on the event loop.
+    static let offloadedBodyBytes = 64 * 1024
+
+    private func decode(_ bytes: [UInt8], for endpoint: InferenceEndpoint) async throws -> InferenceRequest {
+        guard bytes.count > Self.offloadedBodyBytes, let blockingWork else { return try endpoint.decode(bytes) }
+        return try await blockingWork.run { try endpoint.decode(bytes) }
     }
 
     /// Route plan and attempts, then the answer in the endpoint's shape.
