@@ -230,7 +230,7 @@ struct RoutingConfigurationTests {
         } catch {
             let text = error.problems.joined(separator: "\n")
             for expected in ["routing.default_strategy: unknown strategy \"fastest\"", "routing.max_attempts: must be between",
-                             "prices[0].provider: unknown provider \"nowhere\"", "prices[0].input: expected a non-negative number",
+                             "prices[0].provider: unknown provider \"nowhere\"", "prices[0].input: expected a non-negative amount",
                              "prices[0].output: required", "providers[0].free_tier.requests_per_fortnight: unknown key",
                              "models[0].strategy: unknown strategy \"cheapest\"", "models[0].targets[0].weight: must be a positive number"] {
                 #expect(text.contains(expected), "missing: \(expected)\n\(text)")

@@ -98,3 +98,26 @@ struct UpstreamNumberTests {
         #expect(Usage(promptTokens: Int.max, completionTokens: 1).totalTokens == UpstreamNumber.maximumCount)
     }
 }
+
+@Suite("Money")
+struct MoneyTests {
+    @Test("decimal text is read exactly, up to nine decimals; anything else is refused")
+    func parse() {
+        #expect(Money(usd: "0.15")?.nanos == 150_000_000)
+        #expect(Money(usd: "12")?.nanos == 12_000_000_000)
+        #expect(Money(usd: ".5")?.nanos == 500_000_000)
+        #expect(Money(usd: "0.000000001")?.nanos == 1)
+        #expect(Money(usd: "-1.25")?.nanos == -1_250_000_000)
+        for bad in ["", ".", "1e-3", "0.0000000001", "abc", "1.2.3", "+1", "99999999999", " 1"] { #expect(Money(usd: bad) == nil, "\(bad)") }
+        #expect(Money(usd: "0.0375")?.description == "0.0375")
+        #expect(Money(nanos: -1).description == "-0.000000001")
+    }
+
+    @Test("scaling rounds half up in 128 bits")
+    func scale() {
+        #expect(Money(nanos: 3).scaled(by: 1, dividedBy: 2) == Money(nanos: 2))
+        #expect(Money(nanos: 37_500_000).scaled(by: 1, dividedBy: 1_000_000) == Money(nanos: 38))
+        #expect(Money(usd: "100")!.scaled(by: 1_000_000_000, dividedBy: 1_000_000) == Money(usd: "100000"))
+        #expect(Money(nanos: -3).scaled(by: 1, dividedBy: 2) == Money(nanos: -2))
+    }
+}

@@ -323,13 +323,17 @@ struct Reader {
     }
 
     /// A non-negative USD amount.
-    mutating func price(_ value: ConfigValue?, _ path: String, required: Bool) -> Double? {
+    /// A price, read exactly from its decimal text (never through `Double`).
+    mutating func price(_ value: ConfigValue?, _ path: String, required: Bool) -> Money? {
         guard let text = string(value, path) else {
             if required, !hasProblem(under: path) { problems.append("\(path): required") }
             return nil
         }
-        guard let number = Double(text), number >= 0, number.isFinite else { problems.append("\(path): expected a non-negative number, got \"\(text)\""); return nil }
-        return number
+        guard let amount = Money(usd: text), amount >= .zero else {
+            problems.append("\(path): expected a non-negative amount in USD with at most 9 decimals, got \"\(text)\"")
+            return nil
+        }
+        return amount
     }
 
     mutating func bool(_ value: ConfigValue?, _ path: String) -> Bool? {

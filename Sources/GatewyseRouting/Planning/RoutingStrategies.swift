@@ -1,3 +1,4 @@
+import GatewyseCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -152,9 +153,9 @@ public enum RoutingStrategies {
         Double((bits >> 11) + 1) * 0x1p-53
     }
 
-    /// Estimated USD for the profile, `+infinity` when the price is unknown.
-    public static func estimatedCost(_ deployment: Deployment, prices: PriceBook, profile: RequestProfile) -> Double {
-        prices.price(for: deployment)?.estimatedCost(inputTokens: profile.estimatedInputTokens, outputTokens: profile.estimatedOutputTokens) ?? .infinity
+    /// The profile's expected cost; `Money.max` for an unknown price, so it never looks free.
+    public static func estimatedCost(_ deployment: Deployment, prices: PriceBook, profile: RequestProfile) -> Money {
+        prices.price(for: deployment)?.estimatedCost(inputTokens: profile.estimatedInputTokens, outputTokens: profile.estimatedOutputTokens) ?? .max
     }
 
     @inline(__always)

@@ -1,3 +1,5 @@
+import GatewyseCore
+
 /// Built-in prices (USD per 1M tokens) for the models named in the provider reference
 /// (`shared/reference/providers.md`, "Prices" of each provider: LiteLLM price map synced
 /// 2026-07-24, DeepSeek's own pricing page archived 2026-04-26). The reference warns that prices
@@ -8,7 +10,7 @@
 extension PriceBook {
     public static let defaults = PriceBook(defaultPrices)
 
-    private static func p(_ input: Double, _ output: Double, cached: Double? = nil) -> ModelPrice {
+    private static func p(_ input: Money, _ output: Money, cached: Money? = nil) -> ModelPrice {
         ModelPrice(input: input, output: output, cachedInput: cached)
     }
 

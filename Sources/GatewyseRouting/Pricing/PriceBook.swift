@@ -21,7 +21,7 @@ public struct PriceBook: Sendable {
     }
 
     /// USD for a finished request, or `nil` when the model has no price.
-    public func cost(usage: Usage, providerID: String, model: String) -> Double? {
+    public func cost(usage: Usage, providerID: String, model: String) -> Money? {
         price(providerID: providerID, model: model)?.cost(usage: usage)
     }
 
