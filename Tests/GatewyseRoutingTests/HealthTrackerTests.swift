@@ -107,3 +107,25 @@ import Testing
         #expect(tracker.health(of: "x/m", at: now).consecutiveFailures == 2_000)
     }
 }
+
+@Suite("Bounded routing state")
+struct BoundedRoutingStateTests {
+    @Test("health for ever new deployments stays within its bound, keeping the unhealthy ones")
+    func healthBound() {
+        let tracker = HealthTracker(configuration: HealthConfiguration(), maximumTracked: 100)
+        for _ in 0..<10 { tracker.record("sick/model", .failure, at: 1) }
+        let sick = tracker.health(of: "sick/model", at: 1).status
+        #expect(sick != .healthy && sick != .unknown)
+        for i in 0..<10_000 { tracker.record("p/model-\(i)", .success(latency: 0.1, timeToFirstToken: nil), at: 2) }
+        #expect(tracker.trackedCount <= 100)
+        #expect(tracker.health(of: "sick/model", at: 2).status == sick)
+    }
+
+    @Test("round-robin counters for ever new keys stay within their bound")
+    func roundRobinBound() {
+        let counters = RoundRobinCounters(ttl: 10, maximumKeys: 50)
+        #expect(counters.next(for: "kept", at: 0) == 0)
+        for i in 0..<5_000 { _ = counters.next(for: "k\(i)", at: 100) }
+        #expect(counters.count <= 50)
+    }
+}

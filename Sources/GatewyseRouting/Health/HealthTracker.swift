@@ -21,8 +21,14 @@ public final class HealthTracker: Sendable {
         var nextReview: Double = .infinity
     }
 
-    public init(configuration: HealthConfiguration = HealthConfiguration()) {
+    /// Most deployments tracked at once. Clients create deployments by naming any
+    /// `provider/model`, so the table is bounded: past it, recording a new one forgets a
+    /// healthy (else any) other, whose health simply starts over as unknown.
+    public let maximumTracked: Int
+
+    public init(configuration: HealthConfiguration = HealthConfiguration(), maximumTracked: Int = 10_000) {
         self.configuration = configuration
+        self.maximumTracked = max(1, maximumTracked)
         self.state = Mutex(State())
     }
 
@@ -43,6 +49,7 @@ public final class HealthTracker: Sendable {
     public func record(_ id: String, _ outcome: AttemptOutcome, at now: Double) -> HealthUpdate {
         state.withLock { state in
             Self.advance(&state, to: now)
+            if state.deployments[id] == nil, state.deployments.count >= maximumTracked { Self.evictOne(from: &state) }
             var entry = state.deployments[id] ?? DeploymentHealthState(configuration: configuration)
             let before = entry.status
             let transition = entry.record(outcome, at: now)
@@ -83,6 +90,19 @@ public final class HealthTracker: Sendable {
                 state.epoch &+= 1
             }
         }
+    }
+
+    /// How many deployments have state now (at most `maximumTracked`).
+    public var trackedCount: Int { state.withLock { $0.deployments.count } }
+
+    /// Only on the overflow path (a client naming ever new models): a linear scan is fine.
+    private static func evictOne(from state: inout State) {
+        let victim = state.deployments.first { $0.value.status == .healthy || $0.value.status == .unknown }?.key
+            ?? state.deployments.keys.first
+        guard let victim else { return }
+        state.deployments.removeValue(forKey: victim)
+        state.published.removeValue(forKey: victim)
+        state.epoch &+= 1
     }
 
     private static func store(_ entry: DeploymentHealthState, id: String, previous: HealthStatus, in state: inout State, at now: Double) {

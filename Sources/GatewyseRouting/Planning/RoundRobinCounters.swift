@@ -13,14 +13,26 @@ public final class RoundRobinCounters: Sendable {
         var lastUse: Double
     }
 
-    public init(ttl: Double = 3_600) {
+    /// Most counters kept: keys carry the model a client names, so the table is bounded; past
+    /// it, counters idle longer than `ttl` are dropped, then any one if none is.
+    public let maximumKeys: Int
+
+    public init(ttl: Double = 3_600, maximumKeys: Int = 10_000) {
         self.ttl = ttl
+        self.maximumKeys = max(1, maximumKeys)
         self.counters = Mutex([:])
     }
 
     /// The value for this request (0, 1, 2, … per key), then increments it.
+    /// How many counters are kept now (at most `maximumKeys`).
+    public var count: Int { counters.withLock { $0.count } }
+
     public func next(for key: String, at now: Double) -> UInt64 {
         counters.withLock { counters in
+            if counters[key] == nil, counters.count >= maximumKeys {
+                counters = counters.filter { now - $0.value.lastUse <= ttl }
+                if counters.count >= maximumKeys, let any = counters.keys.first { counters.removeValue(forKey: any) }
+            }
             var entry = counters[key] ?? Entry(value: 0, lastUse: now)
             if now - entry.lastUse > ttl { entry.value = 0 }
             let value = entry.value
