@@ -23,6 +23,8 @@ public final class MockOpenAIUpstream: MockUpstream, @unchecked Sendable {
 
     /// Streams whose client went away before the mock finished sending.
     public var abandonedStreams: Int { recorder.abandonedStreams }
+    /// Connections open to the mock right now.
+    public var openConnectionCount: Int { recorder.openChannels().count }
 }
 
 /// One request as the mock received it.

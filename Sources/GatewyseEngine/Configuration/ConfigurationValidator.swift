@@ -47,11 +47,15 @@ public enum ConfigurationValidator {
             }
         }
         if let upstream = r.mapping(document["upstream"], "upstream") {
-            r.rejectUnknownKeys(upstream, allowed: ["connect_timeout_ms", "first_byte_timeout_ms", "total_timeout_ms", "connections_per_host"], path: "upstream")
+            r.rejectUnknownKeys(upstream, allowed: ["connect_timeout_ms", "first_byte_timeout_ms", "total_timeout_ms", "connections_per_host",
+                                                    "max_connections_per_host"], path: "upstream")
             if let ms = r.int(upstream["connect_timeout_ms"], "upstream.connect_timeout_ms", in: 1...600_000) { configuration.upstream.connectTimeout = Double(ms) / 1000 }
             if let ms = r.int(upstream["first_byte_timeout_ms"], "upstream.first_byte_timeout_ms", in: 1...3_600_000) { configuration.upstream.firstByteTimeout = Double(ms) / 1000 }
             if let ms = r.int(upstream["total_timeout_ms"], "upstream.total_timeout_ms", in: 1...86_400_000) { configuration.upstream.totalTimeout = Double(ms) / 1000 }
             if let n = r.int(upstream["connections_per_host"], "upstream.connections_per_host", in: 1...10_000) { configuration.upstream.connectionsPerHost = n }
+            if let n = r.int(upstream["max_connections_per_host"], "upstream.max_connections_per_host", in: 1...100_000) {
+                configuration.upstream.maxConnectionsPerHost = n
+            }
         }
 
         configuration.routing = routing(document["routing"], &r)

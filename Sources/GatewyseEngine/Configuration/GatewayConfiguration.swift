@@ -70,6 +70,9 @@ public struct UpstreamSettings: Sendable, Equatable {
     public var totalTimeout: Double = 600
     /// Pooled connections kept per upstream host.
     public var connectionsPerHost = 256
+    /// Connections open at once to one upstream origin; past it requests wait for one to close
+    /// (at most the connect timeout).
+    public var maxConnectionsPerHost = 1024
 
     public init() {}
 }

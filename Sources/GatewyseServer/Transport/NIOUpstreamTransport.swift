@@ -32,6 +32,7 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
     private let sslContext: NIOSSLContext
     private let idle = NIOLockedValueBox([PoolKey: [any Channel]]())
     private let maximumIdlePerOrigin: Int
+    let slots: ConnectionSlots
 
     public init(settings: UpstreamSettings, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         self.group = group
@@ -40,6 +41,7 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
         tls.applicationProtocols = ["http/1.1"]
         sslContext = try NIOSSLContext(configuration: tls)
         maximumIdlePerOrigin = settings.connectionsPerHost
+        slots = ConnectionSlots(limit: settings.maxConnectionsPerHost)
     }
 
     public func shutdown() async {
@@ -141,6 +143,10 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
     }
 
     private func release(_ channel: any Channel, to origin: Origin) {
+        if slots.hasWaiters(origin) {
+            channel.close(promise: nil)
+            return
+        }
         let key = PoolKey(origin: origin, loop: ObjectIdentifier(channel.eventLoop))
         let keep = idle.withLockedValue { pools -> Bool in
             guard pools[key, default: []].count < maximumIdlePerOrigin else { return false }
@@ -151,6 +157,20 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
     }
 
     private func connect(_ origin: Origin, on loop: any EventLoop, timeout: Double) async throws -> any Channel {
+        try await slots.acquire(origin, timeout: timeout, on: loop)
+        let channel: any Channel
+        do {
+            channel = try await open(origin, on: loop, timeout: timeout)
+        } catch {
+            slots.release(origin)
+            throw error
+        }
+        let slots = self.slots
+        channel.closeFuture.whenComplete { _ in slots.release(origin) }
+        return channel
+    }
+
+    private func open(_ origin: Origin, on loop: any EventLoop, timeout: Double) async throws -> any Channel {
         let sslContext = self.sslContext
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(timeout * 1000)))
