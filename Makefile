@@ -6,6 +6,7 @@
 #   make run         build and start the gateway: make run CONFIG=gatewyse.yaml ARGS="--port 9090"
 #   make venv        Python venv with the official SDKs for the end-to-end suite
 #   make test        Swift Testing suites + the Python SDK suite against the real binaries
+#   make fuzz        libFuzzer + ASan over the parsers, FUZZ_SECONDS (20) per target (tests/fuzz/run.sh)
 #   make bench-deps  what the benchmark needs (nginx, wrk)
 #   make bench       release build, then bench/run.sh (see bench/README.md)
 
@@ -27,7 +28,7 @@ else
 RUN_ARGS := $(ARGS)
 endif
 
-.PHONY: deps test-deps bench-deps build run venv test bench bench-routing
+.PHONY: deps test-deps bench-deps build run venv test fuzz bench bench-routing
 
 # Installs the Debian packages named in $$missing: as root, one `apt-get update` then one
 # `apt-get install -y`; otherwise only says what is missing and carries on.
@@ -87,6 +88,12 @@ test: test-deps build venv
 	word() { if [ "$$1" = 0 ]; then echo ok; else echo "FAILED (exit $$1)"; fi; }; \
 	echo "make test: swift test $$(word $$swift_rc); python SDK suite $$(word $$python_rc)"; \
 	[ $$swift_rc = 0 ] && [ $$python_rc = 0 ]
+
+# Fuzzes the JSON parser and skimmer, the SSE and AWS event-stream decoders and the config
+# loader for FUZZ_SECONDS each (default 20), after their regression inputs. The first run builds
+# the dependencies again with the sanitizers, under .build-fuzz (~10 min on two cores).
+fuzz: deps
+	FUZZ_SECONDS="$(or $(FUZZ_SECONDS),20)" bash tests/fuzz/run.sh
 
 # Gateway vs direct (vs LiteLLM with PEERS=litellm) on one machine, in release mode.
 # Options: DURATION=10 CONCURRENCY="1 16 64 256" SOAK=300 PEERS=litellm
