@@ -5,8 +5,9 @@
 #   make build       debug build, tests included (the one configuration everything uses)
 #   make run         build and start the gateway: make run CONFIG=gatewyse.yaml ARGS="--port 9090"
 #   make venv        Python venv with the official SDKs for the end-to-end suite
-#   make test        Swift Testing suites + the Python SDK suite against the real binaries
-#   make bench-deps  what the benchmark needs (nginx, wrk)
+#   make test        Swift Testing, the Python SDK and hostile-peer suites against the real binaries, bounded fuzzing
+#   make fuzz        libFuzzer + ASan over the parsers, FUZZ_SECONDS (20) per target (tests/fuzz/run.sh)
+#   make bench-deps  what the benchmark needs (nginx, wrk, haproxy)
 #   make bench       release build, then bench/run.sh (see bench/README.md)
 
 SHELL := /bin/bash
@@ -27,7 +28,7 @@ else
 RUN_ARGS := $(ARGS)
 endif
 
-.PHONY: deps test-deps bench-deps build run venv test bench bench-routing
+.PHONY: deps test-deps bench-deps build run venv test fuzz bench bench-routing
 
 # Installs the Debian packages named in $$missing: as root, one `apt-get update` then one
 # `apt-get install -y`; otherwise only says what is missing and carries on.
@@ -77,17 +78,27 @@ $(VENV)/.installed: $(REQUIREMENTS) | test-deps
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(REQUIREMENTS)
 	@touch $@
 
-# Both suites always run; the target fails if either failed.
+# Every suite always runs; the target fails if any failed: Swift Testing, the Python suites (the
+# official SDKs end to end, and the hostile-peer suite in tests/python/hostile), and the fuzzers
+# for a bounded time (TEST_FUZZ_SECONDS per target, default 10).
 test: test-deps build venv
-	@swift_rc=0; python_rc=0; \
+	@swift_rc=0; python_rc=0; fuzz_rc=0; \
 	echo "== swift test"; \
 	$(SWIFT) test --skip-build || swift_rc=$$?; \
-	echo "== python SDK suite (tests/python)"; \
+	echo "== python suites (tests/python: SDKs end to end, hostile peers)"; \
 	GATEWYSE_BIN="$(GATEWYSE_BIN)" GATEWYSE_MOCK_BIN="$(GATEWYSE_MOCK_BIN)" \
-		$(VENV)/bin/python -m pytest -q tests/python || python_rc=$$?; \
+		$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python || python_rc=$$?; \
+	echo "== fuzz (tests/fuzz/run.sh)"; \
+	FUZZ_SECONDS="$(or $(TEST_FUZZ_SECONDS),10)" bash tests/fuzz/run.sh || fuzz_rc=$$?; \
 	word() { if [ "$$1" = 0 ]; then echo ok; else echo "FAILED (exit $$1)"; fi; }; \
-	echo "make test: swift test $$(word $$swift_rc); python SDK suite $$(word $$python_rc)"; \
-	[ $$swift_rc = 0 ] && [ $$python_rc = 0 ]
+	echo "make test: swift test $$(word $$swift_rc); python suites $$(word $$python_rc); fuzz $$(word $$fuzz_rc)"; \
+	[ $$swift_rc = 0 ] && [ $$python_rc = 0 ] && [ $$fuzz_rc = 0 ]
+
+# Fuzzes the JSON parser and skimmer, the SSE and AWS event-stream decoders and the config
+# loader for FUZZ_SECONDS each (default 20), after their regression inputs. The first run builds
+# the dependencies again with the sanitizers, under .build-fuzz (~10 min on two cores).
+fuzz: deps
+	FUZZ_SECONDS="$(or $(FUZZ_SECONDS),20)" bash tests/fuzz/run.sh
 
 # Gateway vs direct (vs HAProxy and/or LiteLLM with PEERS="haproxy litellm", vs an older gateway
 # binary with BASELINE_BIN=path) on one machine, in release mode.

@@ -79,6 +79,9 @@ let package = Package(
         .executableTarget(name: "gatewyse-mock", dependencies: ["GatewyseTesting"]),
         // Route-planning microbenchmark (make bench-routing).
         .executableTarget(name: "gatewyse-bench-routing", dependencies: ["GatewyseEngine", "GatewyseRouting"]),
+        // libFuzzer harnesses for the parsers outsiders feed (tests/fuzz/run.sh, make fuzz); an
+        // ordinary build makes the same harnesses a replayer of saved inputs.
+        .executableTarget(name: "gatewyse-fuzz", dependencies: ["GatewyseCore", "GatewyseProviders", "GatewyseEngine"]),
         .testTarget(name: "GatewyseRoutingTests", dependencies: ["GatewyseRouting"]),
         .testTarget(name: "GatewyseTests", dependencies: [
             "GatewyseTesting", "GatewyseServer", "GatewyseRouting",

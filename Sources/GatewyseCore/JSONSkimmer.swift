@@ -126,6 +126,24 @@ extension JSONParser.Cursor {
         return keys.firstIndex { $0.utf8.count == raw.count && $0.utf8.elementsEqual(raw) }
     }
 
+    /// Past the hex digits of a `\u` escape (the cursor after the `u`), refusing what
+    /// `parseString` refuses: a high surrogate not followed by `\u` and a low one, or a lone low
+    /// surrogate. The parser and the skimmer must accept the same strings, or a body the
+    /// gateway forwards verbatim could be one its own parser (and the client's) rejects.
+    private mutating func skipUnicodeEscape() throws(JSONParser.SyntaxError) {
+        let scalar = try parseHex4()
+        if scalar >= 0xD800, scalar <= 0xDBFF {
+            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                throw error("unpaired UTF-16 surrogate in string")
+            }
+            index += 2
+            let low = try parseHex4()
+            guard low >= 0xDC00, low <= 0xDFFF else { throw error("invalid UTF-16 surrogate pair in string") }
+        } else if scalar >= 0xDC00, scalar <= 0xDFFF {
+            throw error("unpaired UTF-16 surrogate in string")
+        }
+    }
+
     /// Past a string: escapes must be valid, control characters escaped. Whether it had escapes.
     @discardableResult
     mutating func skipString() throws(JSONParser.SyntaxError) -> Bool {
@@ -145,7 +163,7 @@ extension JSONParser.Cursor {
                     index += 1
                 case UInt8(ascii: "u"):
                     index += 1
-                    _ = try parseHex4()
+                    try skipUnicodeEscape()
                 default:
                     throw error("invalid escape sequence in string")
                 }

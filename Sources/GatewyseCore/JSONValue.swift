@@ -84,11 +84,11 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> { entries.makeIterator() }
 
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        for (key, value) in lhs.entries where rhs[key] != value { return false }
-        return true
-    }
+    /// Order-insensitive (see `sameMembers`, linear in the sizes).
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { sameMembers(lhs, rhs) }
+
+    /// Replaces the value at a known position (for `merge`, which has found it).
+    mutating func replaceValue(at position: Int, with value: JSONValue) { entries[position].value = value }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,

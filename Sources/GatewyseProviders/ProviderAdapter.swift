@@ -60,6 +60,9 @@ extension ChatStreamDecoder {
 public protocol ProviderAdapter: Sendable {
     /// The configured provider id (`groq`), reported in `X-Provider`.
     var providerID: String { get }
+    /// The provider instance this adapter speaks for: its catalog entry says which type it is,
+    /// which is what free-tier quotas and default prices are declared by.
+    var configuration: ProviderConfiguration { get }
     var capabilities: Set<Capability> { get }
 
     /// Why this provider cannot serve `request` (tools to a provider without tools, …), or nil.

@@ -99,6 +99,21 @@ struct JSONParserLimitsTests {
         }
     }
 
+    /// Found by `tests/fuzz/run.sh json`: the skimmer let unpaired surrogate escapes through, so
+    /// the verbatim path could forward an answer the gateway's own parser refuses.
+    @Test("the skimmer refuses the escapes the parser refuses", arguments: [
+        #"{"s":"\ud83d"}"#, #"{"s":"\ud83dx"}"#, #"{"s":"\ude00"}"#, #"{"s":"\ud83d\u0041"}"#, #"{"\udc00":1}"#, #"{"usage":["\ud800"]}"#,
+    ])
+    func skimmerSurrogates(body: String) {
+        let bytes = Array(body.utf8)
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(bytes) }
+        #expect(throws: JSONParser.SyntaxError.self) {
+            try bytes.withUnsafeBufferPointer { try JSONSkimmer.topLevelValues(in: $0, keys: ["usage"]) }
+        }
+        let paired = Array(#"{"s":"\ud83d\ude00","usage":{}}"#.utf8)
+        #expect(throws: Never.self) { try paired.withUnsafeBufferPointer { try JSONSkimmer.topLevelValues(in: $0, keys: ["usage"]) } }
+    }
+
     @Test("well-formed multi-byte UTF-8 is kept as it is")
     func validUTF8() throws {
         #expect(try JSONParser.parse(#"{"é":"€ 😀 \n ü"}"#) == ["é": "€ 😀 \n ü"])

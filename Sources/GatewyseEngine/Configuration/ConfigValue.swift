@@ -27,7 +27,16 @@ public indirect enum ConfigValue: Sendable, Equatable {
 
 /// YAML text → `ConfigValue`, expanding `${VAR}` and `${VAR:-default}` from the environment.
 public enum ConfigurationLoader {
+    /// The most nodes a document may expand to. Aliases let a few lines stand for an
+    /// exponential tree (`a: &a [x, x]`, `b: &b [*a, *a]`, … — the "billion laughs"), which the
+    /// conversion below would walk in full; a configuration has a few hundred nodes.
+    static let maximumNodes = 100_000
+
     public static func parse(yaml: String, environment: [String: String], problems: inout [String]) -> ConfigValue {
+        if YAMLNesting.isTooDeep(yaml) {
+            problems.append("the file nests deeper than \(YAMLNesting.maximumDepth) levels")
+            return .null
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: yaml)
@@ -36,24 +45,32 @@ public enum ConfigurationLoader {
             return .null
         }
         guard let node else { return .null }
-        return convert(node, path: "", environment: environment, problems: &problems)
+        var budget = maximumNodes
+        let value = convert(node, path: "", environment: environment, problems: &problems, budget: &budget)
+        if budget < 0 { problems.append("the file expands to more than \(maximumNodes) values (through aliases?)") }
+        return value
     }
 
-    static func convert(_ node: Node, path: String, environment: [String: String], problems: inout [String]) -> ConfigValue {
+    /// `budget` counts down the nodes converted; once spent, the rest of the tree reads as null.
+    static func convert(_ node: Node, path: String, environment: [String: String], problems: inout [String], budget: inout Int) -> ConfigValue {
+        budget -= 1
+        guard budget >= 0 else { return .null }
         switch node {
         case .scalar(let scalar):
             if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) { return .null }
             return .scalar(expand(scalar.string, path: path, environment: environment, problems: &problems))
         case .sequence(let sequence):
-            return .sequence(sequence.enumerated().map { i, item in
-                convert(item, path: "\(path)[\(i)]", environment: environment, problems: &problems)
-            })
+            var items: [ConfigValue] = []
+            for (i, item) in sequence.enumerated() {
+                items.append(convert(item, path: "\(path)[\(i)]", environment: environment, problems: &problems, budget: &budget))
+            }
+            return .sequence(items)
         case .mapping(let mapping):
             var pairs: [(String, ConfigValue)] = []
             for (key, value) in mapping {
                 let name = key.string ?? "?"
                 let childPath = path.isEmpty ? name : "\(path).\(name)"
-                pairs.append((name, convert(value, path: childPath, environment: environment, problems: &problems)))
+                pairs.append((name, convert(value, path: childPath, environment: environment, problems: &problems, budget: &budget)))
             }
             return .mapping(pairs)
         }

@@ -200,9 +200,11 @@ public struct RouteExecutor: Sendable {
         }
     }
 
+    /// Counts the attempt against the deployment's free tier, whatever its wire format (the
+    /// tracker ignores deployments without a declared quota).
     private func recordFreeTier(_ candidate: RouteCandidate, tokens: Int, headers: [(String, String)], at now: Double) {
-        guard let adapter = candidate.adapter as? OpenAICompatibleAdapter else { return }
-        let key = RoutingRuntime.freeTierKey(type: adapter.configuration.entry.type, providerID: candidate.deployment.providerID, model: candidate.upstreamModel)
+        let key = RoutingRuntime.freeTierKey(type: candidate.adapter.configuration.entry.type, providerID: candidate.deployment.providerID,
+                                             model: candidate.upstreamModel)
         routing.freeTier.record(key, requests: 1, tokens: tokens, at: now)
         routing.freeTier.correct(key, with: RateLimitHeaders(headers), at: now)
     }

@@ -162,7 +162,9 @@ public struct AnthropicStreamDecoder: ChatStreamDecoder {
         if let finish { chunks.append(chunk(ChatDelta(), finishReason: finish)) }
         // `message_delta.usage` is cumulative; recent API versions repeat the input counts there.
         var combined = inputUsage
-        for (key, value) in json["usage"]?.objectValue ?? JSONObject() where !value.isNull { combined[key] = value }
+        var present = JSONObject()
+        for (key, value) in json["usage"]?.objectValue ?? JSONObject() where !value.isNull { present.appendUnique(key, value) }
+        combined.merge(present)
         if let usage = try AnthropicMessagesWire.decodeUsage(JSONFieldReader(combined)) {
             chunks.append(ChatChunk(id: id, created: created, model: model, choices: [], usage: usage))
         }

@@ -206,7 +206,7 @@ extension OpenAIChatWire {
         if let v = request.topLogprobs { body.appendUnique("top_logprobs", .int(v)) }
         if let v = request.user { body.appendUnique("user", .string(v)) }
         if let v = request.reasoningEffort { body.appendUnique("reasoning_effort", .string(v)) }
-        for (key, value) in request.extra { body[key] = value }
+        body.merge(request.extra)
         return body
     }
 
@@ -223,7 +223,7 @@ extension OpenAIChatWire {
         if let id = message.toolCallID { out.appendUnique("tool_call_id", .string(id)) }
         if let reasoning = message.reasoningContent { out.appendUnique("reasoning_content", .string(reasoning)) }
         if let refusal = message.refusal { out.appendUnique("refusal", .string(refusal)) }
-        for (key, value) in message.extra { out[key] = value }
+        out.merge(message.extra)
         return out
     }
 

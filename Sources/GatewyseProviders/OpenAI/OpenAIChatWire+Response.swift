@@ -59,7 +59,7 @@ extension OpenAIChatWire {
         }))
         if let usage = response.usage { out.appendUnique("usage", encodeUsage(usage)) }
         if let fingerprint = response.systemFingerprint { out.appendUnique("system_fingerprint", .string(fingerprint)) }
-        for (key, value) in response.extra { out[key] = value }
+        out.merge(response.extra)
         return .object(out)
     }
 }
@@ -124,7 +124,7 @@ extension OpenAIChatWire {
                     return .object(c)
                 }))
             }
-            for (key, value) in choice.delta.extra { delta[key] = value }
+            delta.merge(choice.delta.extra)
             var c = JSONObject()
             c.appendUnique("index", .int(choice.index))
             c.appendUnique("delta", .object(delta))
@@ -133,7 +133,7 @@ extension OpenAIChatWire {
             return .object(c)
         }))
         if let usage = chunk.usage { out.appendUnique("usage", encodeUsage(usage)) }
-        for (key, value) in chunk.extra { out[key] = value }
+        out.merge(chunk.extra)
         return .object(out)
     }
 }
@@ -177,7 +177,7 @@ extension OpenAIChatWire {
         } else if let reasoning = usage.reasoningTokens {
             out.appendUnique("completion_tokens_details", ["reasoning_tokens": .int(reasoning)])
         }
-        for (key, value) in usage.extra { out[key] = value }
+        out.merge(usage.extra)
         return .object(out)
     }
 }
