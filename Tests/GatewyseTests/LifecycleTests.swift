@@ -1,5 +1,6 @@
 import GatewyseCore
-import GatewyseEngine
+@testable import GatewyseEngine
+import GatewyseRouting
 import GatewyseProviders
 import GatewyseTesting
 import Synchronization
@@ -158,6 +159,41 @@ struct LifecycleTests {
         // The mock answers after 3 s: the event came from the cancellation, not from the answer.
         #expect(ContinuousClock.now - started < .milliseconds(2500))
         #expect(gateway.gateway.runtime.engine.requestsInFlight == 0)
+    }
+
+    @Test("clients that leave before their answers hold nothing and count nothing against the upstream's health")
+    func clientsGoneKeepHealth() async throws {
+        let observer = RecordingObserver()
+        let gateway = try await TestGateway.start(firstByteTimeout: 10, breakerFailures: 2, observers: [observer])
+        defer { Task { await gateway.stop() } }
+        for index in 0..<4 {
+            let leaving = try await RawHTTPConnection.open(port: gateway.gateway.port)
+            try await leaving.send(DataPlaneTests.chat(gateway, "x", model: "mock/slow", id: "gone-\(index)"))
+            try await Task.sleep(for: .milliseconds(150))
+            await leaving.close()
+        }
+        let events = try await observer.settle(count: 4)
+        #expect(events.allSatisfy { $0.outcome == .clientGone })
+        #expect(gateway.gateway.runtime.engine.requestsInFlight == 0)
+        let health = gateway.gateway.runtime.routing.health.health(of: "mock/slow", at: gateway.gateway.runtime.routing.clock())
+        #expect(health.status == .unknown || health.status == .healthy, "\(health)")
+    }
+
+    @Test("refused requests pipelined with others are answered in order, and the connection goes on")
+    func refusalsInOrder() async throws {
+        let gateway = try await Self.start()
+        defer { Task { await gateway.stop() } }
+        try await DataPlaneTests.withConnection(gateway) { connection in
+            let wrongKey = [("Authorization", "Bearer aigw_sk_" + String(repeating: "f", count: 48)), ("Content-Type", "application/json")]
+            try await connection.send(DataPlaneTests.chat(gateway, "first", model: "mock/slow-short")
+                                      + RawRequest.build("POST", "/v1/chat/completions", headers: wrongKey)
+                                      + RawRequest.build("POST", "/v1/chat/completions", headers: wrongKey, body: "0123456789")
+                                      + DataPlaneTests.chat(gateway, "last"))
+            #expect(try await connection.readResponse().status == 200)
+            #expect(try await connection.readResponse().status == 401)
+            #expect(try await connection.readResponse().status == 401)
+            try DataPlaneTests.expectChat(try await connection.readResponse(), "last", stream: false)
+        }
     }
 
     @Test("past server.max_in_flight a request is refused with 503 OVERLOADED and Retry-After, and the slot comes back")

@@ -124,6 +124,8 @@ public struct RouteExecutor: Sendable {
                     lastError = lastError ?? GatewayError.noProviderAvailable("Every provider for '\(request.model)' is temporarily unavailable (circuit open).")
                     break attempts
                 }
+                // The client left: nothing more is tried, and nothing is held against the upstream.
+                try Task.checkCancellation()
                 attemptsHere += 1
                 total += 1
                 let started = routing.clock()
@@ -146,6 +148,8 @@ public struct RouteExecutor: Sendable {
                     failure = parsed
                     logger.warning("upstream answered an error", metadata: ["provider": "\(providerID)", "status": "\(response.status)", "retryable": "\(failure.retryable)"])
                 } catch let error as UpstreamTransportError {
+                    // A call cut short because its client left says nothing about the upstream.
+                    if Task.isCancelled { throw CancellationError() }
                     failure = UpstreamFailure(error: error.gatewayError(provider: providerID), retryable: true)
                     logger.warning("upstream attempt failed", metadata: ["provider": "\(providerID)", "error": "\(failure.error.code)"])
                 }

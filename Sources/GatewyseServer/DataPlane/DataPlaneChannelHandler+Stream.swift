@@ -22,7 +22,12 @@ extension DataPlaneChannelHandler {
                 let context = bound.value
                 guard self.isActive else { return eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
                 for part in parts.dropLast() { context.write(self.wrapOutboundOut(part), promise: nil) }
-                return context.writeAndFlush(self.wrapOutboundOut(parts[parts.count - 1]))
+                // A client that stops taking the stream loses the connection (`.write`); the
+                // deadline is lifted once the bytes are out (waiting on the upstream is not its).
+                self.startDeadline(.write, context: context)
+                let written = context.writeAndFlush(self.wrapOutboundOut(parts[parts.count - 1]))
+                written.whenSuccess { if case .serving = self.state { self.cancelDeadline() } }
+                return written
             }.get()
         }
         let allocator = ByteBufferAllocator()

@@ -44,9 +44,18 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         /// Hummingbird has a request's parts; its body and end follow it there.
         case forwarding
         /// Answered before its body was read (refused at admission, or grown past the limit):
-        /// its remaining parts are dropped until its end, under the body timeout, and the
-        /// connection goes on (or closes, if the request asked to).
-        case discarding(keepAlive: Bool)
+        /// its remaining parts are dropped until its end, under the body timeout (`Discard`).
+        case discarding(Discard)
+    }
+
+    /// A request answered early whose body is being dropped. With `keepAlive`, the connection
+    /// goes on once both its end has arrived and the answer is written (what the client sends
+    /// next waits in `queued` meanwhile, so a client that never reads cannot pile up answers);
+    /// without, it closes after the answer.
+    struct Discard {
+        var keepAlive: Bool
+        var ended = false
+        var answerWritten = false
     }
 
     /// An admitted inference request whose body is arriving.
@@ -84,8 +93,12 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// The task answering the request being served: cancelled when the client goes away, which
     /// cancels the upstream call, streaming or not.
     private var servingTask: Task<Void, Never>?
-    /// The connection's one pending deadline (`+Timeouts`).
-    var deadline: (kind: DeadlineKind, timer: Scheduled<Void>)?
+    /// The connection's one pending deadline (`+Timeouts`), and the timers armed to check it.
+    var deadline: (kind: DeadlineKind, at: NIODeadline)?
+    var armedTimers: [(at: NIODeadline, timer: Scheduled<Void>)] = []
+    /// Graceful shutdown arrived while an inference request was in progress: passed on to
+    /// Hummingbird once the connection is idle.
+    var quiescePending = false
     /// Bytes have arrived since the connection was last idle, but no head yet.
     var headStarted = false
 
@@ -116,6 +129,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         if case .serving = state { queued.append(.part(part)); return }
+        if case .discarding(let discard) = state, discard.ended { queued.append(.part(part)); return }
         if !queued.isEmpty { queued.append(.part(part)); return }
         handle(part, context: context)
     }
@@ -134,7 +148,9 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             return
         }
         if event is ChannelShouldQuiesceEvent, chatAhead {
-            queued.append(.quiesce)
+            // Behind queued parts it keeps its place; otherwise it must not sit in the queue, where
+            // it would divert the body still arriving for the request in progress.
+            if queued.isEmpty { quiescePending = true } else { queued.append(.quiesce) }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -142,6 +158,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if case .serving = state { queued.append(.error(error)); return }
+        if case .discarding(let discard) = state, discard.ended { queued.append(.error(error)); return }
         if !queued.isEmpty { queued.append(.error(error)); return }
         deliver(error, context: context)
     }
@@ -195,7 +212,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             if collected.body.readableBytes + chunk.readableBytes > maxBodyBytes {
                 // No `Content-Length` announced it (chunked): answered now, the rest discarded.
                 let rendered = engine.refuse(collected.exchange, .bodyTooLarge(limit: maxBodyBytes))
-                answer(rendered, requestID: collected.exchange.context.requestID, head: collected.head, readsOn: true, context: context)
+                answer(rendered, requestID: collected.exchange.context.requestID, head: collected.head, readsOn: false, context: context)
             } else {
                 collected.body.writeBuffer(&chunk)
                 state = .collecting(collected)
@@ -204,10 +221,12 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             cancelDeadline()
             state = .serving
             serve(collected, context: context)
-        case (.discarding(let keepAlive), .end):
-            cancelDeadline()
-            state = .idle
-            if keepAlive { drain(context: context); if case .idle = state, queued.isEmpty, forwardedInFlight == 0 { becameIdle(context: context) } }
+        case (.discarding(var discard), .end):
+            // Closing: the linger deadline runs on, and nothing more is served here.
+            guard discard.keepAlive else { break }
+            discard.ended = true
+            state = .discarding(discard)
+            if discard.answerWritten { finishDiscarding(context: context) }
         case (.discarding, _):
             break
         case (.forwarding, .end):
@@ -237,7 +256,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             // The announced body is read and dropped when that is cheap and unambiguous: bounded
             // by the limit, and not held back by `Expect: 100-continue` (the client may never
             // send it). Otherwise the connection ends after the answer.
-            let readsOn = (declared ?? 0) <= maxBodyBytes && !Self.expectsContinue(head)
+            let readsOn = (declared ?? 0) <= maxBodyBytes && !Self.expectsContinue(head) && !Self.isChunked(head)
             answer((status, headers, body), requestID: requestID, head: head, readsOn: readsOn, context: context)
         case .admitted(let exchange):
             let initial = min(max(declared ?? 0, 0), Self.initialBodyCapacity)
@@ -255,24 +274,35 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// answer, as the unread body cannot be told apart from a next request.
     func answer(_ rendered: (status: Int, headers: [(String, String)], body: [UInt8]), requestID: String, head: HTTPRequestHead,
                 readsOn: Bool, context: ChannelHandlerContext) {
-        queued.removeAll()
         let keepAlive = readsOn && head.isKeepAlive
+        // Closing: what was pipelined behind is not served. Going on: it is, in order, after.
+        if !keepAlive { queued.removeAll() }
         let closeHeader: [(String, String)] = keepAlive ? [] : [("Connection", "close")]
+        state = .discarding(Discard(keepAlive: keepAlive))
+        startDeadline(keepAlive ? .body : .write, context: context)
         let written = writeComplete(status: rendered.status, headers: rendered.headers + closeHeader, body: rendered.body,
                                     requestID: requestID, version: head.version, context: context)
-        if readsOn {
-            state = .discarding(keepAlive: keepAlive)
-            if deadline?.kind != .body { startDeadline(.body, context: context) }
-            if !keepAlive {
-                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-                written.whenComplete { _ in self.closeAfterAnswer(context: bound.value) }
-            }
-        } else {
-            cancelDeadline()
-            state = .discarding(keepAlive: false)
-            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            written.whenComplete { _ in self.closeAfterAnswer(context: bound.value) }
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        written.whenComplete { _ in
+            let context = bound.value
+            guard case .discarding(var discard) = self.state else { return }
+            guard discard.keepAlive else { self.closeAfterAnswer(context: context); return }
+            discard.answerWritten = true
+            self.state = .discarding(discard)
+            if discard.ended { self.finishDiscarding(context: context) }
         }
+    }
+
+    /// The early answer is written and the dropped body has ended: the connection goes on.
+    private func finishDiscarding(context: ChannelHandlerContext) {
+        cancelDeadline()
+        state = .idle
+        drain(context: context)
+        if case .idle = state, queued.isEmpty, forwardedInFlight == 0 { becameIdle(context: context) }
+    }
+
+    static func isChunked(_ head: HTTPRequestHead) -> Bool {
+        head.headers[canonicalForm: "transfer-encoding"].contains(where: { $0.lowercased().contains("chunked") })
     }
 
     static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
@@ -299,6 +329,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         while let waiting = queued.first {
             if case .serving = state { return }
+            if case .discarding(let discard) = state, discard.ended { return }
             if case .idle = state, case .part(.head(let head)) = waiting, Self.serves(head), forwardedInFlight > 0 { return }
             queued.removeFirst()
             replayed = true
@@ -314,7 +345,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     func channelInactive(context: ChannelHandlerContext) {
         isActive = false
         queued.removeAll()
-        cancelDeadline()
+        cancelTimers()
         // The client left: the answer being computed is not wanted any more.
         servingTask?.cancel()
         servingTask = nil
@@ -385,6 +416,8 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 // Queued even though the task runs on this loop: writing inline measured ~5 µs
                 // more CPU per request (decisions/0005), unlike stream writes.
                 eventLoop.execute {
+                    // A client that does not take its answer loses the connection (`.write`).
+                    self.startDeadline(.write, context: bound.value)
                     // The next exchange starts once this answer is written out, so that a close or
                     // an end of input handed to Hummingbird next cannot drop its unwritten bytes.
                     let written = self.writeComplete(status: status, headers: headers + closeHeader, body: bytes, requestID: requestID,

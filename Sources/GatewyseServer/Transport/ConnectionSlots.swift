@@ -33,26 +33,44 @@ final class ConnectionSlots: Sendable {
     }
 
     /// Takes a slot for a new connection to `origin`, waiting up to `timeout` seconds for one.
-    func acquire(_ origin: NIOUpstreamTransport.Origin, timeout: Double, on loop: any EventLoop) async throws {
+    /// `onWait` runs when the request has to wait (the transport frees an idle connection).
+    func acquire(_ origin: NIOUpstreamTransport.Origin, timeout: Double, on loop: any EventLoop,
+                 onWait: @Sendable () -> Void) async throws {
         let id: UInt64? = state.withLockedValue { state in
-            var entry = state.origins[origin, default: PerOrigin()]
-            defer { state.origins[origin] = entry }
-            if entry.open < limit, entry.waiters.isEmpty {
-                entry.open += 1
+            if state.origins[origin, default: PerOrigin()].open < limit, state.origins[origin]?.waiters.isEmpty ?? true {
+                state.origins[origin, default: PerOrigin()].open += 1
                 return nil
             }
             state.nextID &+= 1
             return state.nextID
         }
         guard let id else { return }
+        onWait()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                // Decided and queued in one critical section: a slot freed in between is not lost.
+                let granted: Bool = state.withLockedValue { state in
+                    var entry = state.origins[origin, default: PerOrigin()]
+                    defer { state.origins[origin] = entry }
+                    if entry.open < limit, entry.waiters.isEmpty {
+                        entry.open += 1
+                        return true
+                    }
+                    entry.waiters.append(Waiter(id: id, continuation: continuation, timer: nil))
+                    return false
+                }
+                if granted { continuation.resume(); return }
                 let timer = loop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) {
                     self.abandon(origin, id: id, with: UpstreamTransportError.connectFailed("too many connections to the host; none freed in time"))
                 }
-                state.withLockedValue { state in
-                    state.origins[origin, default: PerOrigin()].waiters.append(Waiter(id: id, continuation: continuation, timer: timer))
+                let stillWaiting = state.withLockedValue { state -> Bool in
+                    guard let index = state.origins[origin]?.waiters.firstIndex(where: { $0.id == id }) else { return false }
+                    state.origins[origin]?.waiters[index].timer = timer
+                    return true
                 }
+                if !stillWaiting { timer.cancel() }
+                // Cancelled before it was queued: `onCancel` found nothing to remove.
+                if Task.isCancelled { self.abandon(origin, id: id, with: CancellationError()) }
             }
         } onCancel: {
             self.abandon(origin, id: id, with: CancellationError())

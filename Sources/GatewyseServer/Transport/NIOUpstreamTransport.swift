@@ -92,6 +92,8 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
         // A pooled connection may have been closed by the upstream while idle; a failure before
         // any response byte on a reused connection is retried once on a fresh one.
         for attempt in 0..<2 {
+            // A cancelled caller (its client left) starts nothing new.
+            try Task.checkCancellation()
             let (channel, reused) = try await connection(for: origin, connectTimeout: timeouts.connectTimeout, allowReuse: attempt == 0)
             do {
                 let (responseHead, body) = try await exchange(on: channel, head: head, body: request.body, idleTimeout: idleTimeout, deadline: deadline)
@@ -142,6 +144,18 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
         return (try await connect(origin, on: loop, timeout: connectTimeout), false)
     }
 
+    /// A request waits for a slot to `origin`: an idle pooled connection to it, on any loop, is
+    /// closed to free one (pooled connections belong to their loop and cannot be handed over).
+    private func closeOneIdle(to origin: Origin) {
+        let channel = idle.withLockedValue { pools -> (any Channel)? in
+            for key in pools.keys where key.origin == origin {
+                if let channel = pools[key]?.popLast() { return channel }
+            }
+            return nil
+        }
+        channel?.close(promise: nil)
+    }
+
     private func release(_ channel: any Channel, to origin: Origin) {
         if slots.hasWaiters(origin) {
             channel.close(promise: nil)
@@ -157,7 +171,7 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
     }
 
     private func connect(_ origin: Origin, on loop: any EventLoop, timeout: Double) async throws -> any Channel {
-        try await slots.acquire(origin, timeout: timeout, on: loop)
+        try await slots.acquire(origin, timeout: timeout, on: loop) { [weak self] in self?.closeOneIdle(to: origin) }
         let channel: any Channel
         do {
             channel = try await open(origin, on: loop, timeout: timeout)

@@ -54,14 +54,17 @@ final class UpstreamBodyStream: @unchecked Sendable {
         waiter?.resume(returning: nil)
     }
 
-    func fail(_ error: any Error) {
-        let waiter = state.withLockedValue { s -> CheckedContinuation<ByteBuffer?, any Error>? in
-            guard !s.finished else { return nil }
+    /// Fails the stream unless it already ended; returns whether it did.
+    @discardableResult
+    func fail(_ error: any Error) -> Bool {
+        let (failed, waiter) = state.withLockedValue { s -> (Bool, CheckedContinuation<ByteBuffer?, any Error>?) in
+            guard !s.finished, s.failure == nil else { return (false, nil) }
             s.failure = error
             defer { s.waiter = nil }
-            return s.waiter
+            return (true, s.waiter)
         }
         waiter?.resume(throwing: error)
+        return failed
     }
 
     // MARK: Consumer side
@@ -89,8 +92,8 @@ final class UpstreamBodyStream: @unchecked Sendable {
             return try await withTaskCancellationHandler {
                 try await waitForBuffer()
             } onCancel: {
-                fail(CancellationError())
-                onDemand(true)
+                // A stream that already ended has handed its connection back: leave it alone.
+                if fail(CancellationError()) { onDemand(true) }
             }
         }
     }

@@ -45,6 +45,12 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
                idleTimeout: TimeAmount, deadline: NIODeadline,
                promise: EventLoopPromise<(HTTPResponseHead, UpstreamBodyStream)>) {
         precondition(exchange == nil, "one exchange at a time per connection")
+        // Closed in the meantime (the caller's task was cancelled, or the upstream hung up while
+        // the start was queued): fail now, not at the first-byte timeout.
+        guard context.channel.isActive else {
+            promise.fail(UpstreamTransportError.connectionClosed)
+            return
+        }
         let exchange = Exchange(headPromise: promise, idleTimeout: idleTimeout, deadline: deadline)
         self.exchange = exchange
         armTimer(context: context, exchange: exchange)
@@ -90,7 +96,8 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
                 eventLoop.execute {
                     if consumerGone {
                         // The client went away mid-body: this connection cannot be reused.
-                        if self.exchange != nil { self.failExchange(context: loopBound.value, error: CancellationError()) }
+                        // Only this exchange's: the connection may already serve the next one.
+                        if self.exchange === exchange { self.failExchange(context: loopBound.value, error: CancellationError()) }
                     } else {
                         self.resume(context: loopBound.value)
                     }
