@@ -58,13 +58,13 @@ public final class GatewayRuntime: Sendable {
     /// Rebuilds the route table from the configuration and the stored routes.
     public func reloadRoutes() async throws {
         let resolver = RouteResolver(configuration: configuration, storedRoutes: try await store.allRoutes())
-        engine.replaceSnapshot { $0.resolver = resolver }
+        engine.replaceSnapshot { $0.replacing(resolver: resolver) }
     }
 
     /// Refreshes the authenticator from the store (after a key is created or revoked).
     public func reloadKeys() async throws {
         let authenticator = APIKeyAuthenticator(keys: try await store.allKeys())
-        engine.replaceSnapshot { $0.authenticator = authenticator }
+        engine.replaceSnapshot { $0.replacing(authenticator: authenticator) }
     }
 
     /// Creates a key for a tenant (creating the tenant if needed) and returns it in clear, once.

@@ -45,8 +45,8 @@ public final class InferenceEngine: Sendable {
     public var snapshot: RuntimeSnapshot { snapshotBox.withLock { $0 } }
 
     /// Swaps in a new snapshot (after a key or route change); requests already admitted keep theirs.
-    public func replaceSnapshot(_ change: (inout RuntimeSnapshot) -> Void) {
-        snapshotBox.withLock { change(&$0) }
+    public func replaceSnapshot(_ change: (RuntimeSnapshot) -> RuntimeSnapshot) {
+        snapshotBox.withLock { $0 = change($0) }
     }
 
     /// Requests admitted and not yet completed.
@@ -145,7 +145,8 @@ public final class InferenceEngine: Sendable {
             if !staged.fastPaths.forwardClientBody { chat.clientBody = nil }
             if chat.stream {
                 let attempted = try await executor.chatStream(chat, route: route, tenantID: tenantID, logger: logger, forOpenAIClient: relay)
-                let headers = [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")] + Self.routeHeaders(attempted)
+                let headers = [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"), ("X-Provider", attempted.providerID),
+                               ("X-Gatewyse-Attempts", String(attempted.attempts))]
                 return .stream(headers: headers, InferenceStream(attempted, endpoint: endpoint, exchange: exchange))
             }
             if relay {
@@ -182,11 +183,8 @@ public final class InferenceEngine: Sendable {
         exchange.markFirstByte()
         exchange.complete(.answered, providerID: attempted.providerID, upstreamModel: attempted.upstreamModel,
                           attempts: attempted.attempts, usage: usage)
-        return .complete(status: 200, headers: [("Content-Type", "application/json")] + Self.routeHeaders(attempted), body: body)
-    }
-
-    private static func routeHeaders<Value>(_ attempted: RouteExecutor.Attempted<Value>) -> [(String, String)] {
-        [("X-Provider", attempted.providerID), ("X-Gatewyse-Attempts", String(attempted.attempts))]
+        return .complete(status: 200, headers: [("Content-Type", "application/json"), ("X-Provider", attempted.providerID),
+                                                ("X-Gatewyse-Attempts", String(attempted.attempts))], body: body)
     }
 
     /// Ends an admitted request the transport must answer before its body is complete (it grew

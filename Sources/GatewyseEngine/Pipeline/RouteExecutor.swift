@@ -207,8 +207,7 @@ public struct RouteExecutor: Sendable {
     /// Counts the attempt against the deployment's free tier, whatever its wire format (the
     /// tracker ignores deployments without a declared quota).
     private func recordFreeTier(_ candidate: RouteCandidate, tokens: Int, headers: [(String, String)], at now: Double) {
-        let key = RoutingRuntime.freeTierKey(type: candidate.adapter.configuration.entry.type, providerID: candidate.deployment.providerID,
-                                             model: candidate.upstreamModel)
+        let key = candidate.freeTierKey
         routing.freeTier.record(key, requests: 1, tokens: tokens, at: now)
         routing.freeTier.correct(key, with: RateLimitHeaders(headers), at: now)
     }

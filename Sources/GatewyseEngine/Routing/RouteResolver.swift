@@ -9,11 +9,15 @@ public struct RouteCandidate: Sendable {
     public var upstreamModel: String
     /// The routing library's view of this deployment (priority, weight, catalog data).
     public var deployment: Deployment
+    /// The free-tier counter this deployment's calls count against, built once with the route
+    /// (not per request: reading the adapter's configuration copies a large struct).
+    public let freeTierKey: String
 
     public init(adapter: any ProviderAdapter, upstreamModel: String, deployment: Deployment) {
         self.adapter = adapter
         self.upstreamModel = upstreamModel
         self.deployment = deployment
+        freeTierKey = RoutingRuntime.freeTierKey(type: adapter.configuration.entry.type, providerID: deployment.providerID, model: upstreamModel)
     }
 }
 
