@@ -37,7 +37,10 @@ let package = Package(
         // RoutingStrategy (10), health, circuit breaker, retry policy, free tier, price book. No I/O.
         .target(name: "GatewyseRouting", dependencies: ["GatewyseCore"]),
         // Store protocols per domain, in-memory stores, configuration model. No driver.
-        .target(name: "GatewyseStorage", dependencies: ["GatewyseCore"]),
+        .target(name: "GatewyseStorage", dependencies: [
+            "GatewyseCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The SQLite backend (embedded default). Only this target imports GRDB.
         .target(name: "GatewyseSQLite", dependencies: [
             "GatewyseStorage",

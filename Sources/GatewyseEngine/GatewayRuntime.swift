@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GatewyseCore
 import GatewyseStorage
 import Logging
@@ -80,14 +75,5 @@ public final class GatewayRuntime: Sendable {
                                   createdAt: now, source: .created)
         try await store.insertKey(record)
         return (record, key)
-    }
-}
-
-/// Wall-clock seconds, injected where time matters so tests can fix it.
-public enum UnixClock {
-    @Sendable public static func now() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec)
     }
 }

@@ -1,4 +1,6 @@
 import GRDB
+import GatewyseCore
+import GatewyseStorage
 
 /// Numbered schema migrations, applied in order from zero. Never edit one that has shipped:
 /// add the next number.
@@ -44,6 +46,89 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("0003_control_plane") { db in
+            // Control-plane resources as documents (decisions/0007), the hash-chained audit log
+            // (append-only: triggers refuse UPDATE and DELETE), the revision replicas poll, and
+            // the batched last-use times of keys.
+            try db.execute(sql: """
+                CREATE TABLE resources (
+                    kind TEXT NOT NULL,
+                    tenant_id TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    unique_key TEXT,
+                    body TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (kind, tenant_id, id)
+                );
+                CREATE UNIQUE INDEX resources_unique_key ON resources(kind, unique_key) WHERE unique_key IS NOT NULL;
+                CREATE TABLE audit_log (
+                    chain TEXT NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    time TEXT NOT NULL,
+                    tenant_id TEXT NOT NULL,
+                    actor_id TEXT NOT NULL,
+                    actor_type TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target_type TEXT NOT NULL,
+                    target_id TEXT NOT NULL,
+                    summary TEXT NOT NULL,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL,
+                    PRIMARY KEY (chain, sequence)
+                );
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                CREATE TABLE control_revision (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    revision INTEGER NOT NULL
+                );
+                INSERT INTO control_revision (id, revision) VALUES (1, 0);
+                CREATE TABLE key_uses (
+                    tenant_id TEXT NOT NULL,
+                    key_id TEXT NOT NULL,
+                    last_used_at INTEGER NOT NULL,
+                    PRIMARY KEY (tenant_id, key_id)
+                );
+                """)
+            // Carry the rows of 0001 and 0002 over as documents, then drop their tables.
+            var documents: [StoredResource] = []
+            for row in try Row.fetchAll(db, sql: "SELECT id, name, created_at FROM tenants") {
+                documents.append(try Tenant(id: row["id"], name: row["name"], createdAt: row["created_at"])
+                    .stored(createdAt: row["created_at"], updatedAt: row["created_at"]))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM api_keys") {
+                let key = APIKeyRecord(id: row["id"], tenantID: row["tenant_id"], name: row["name"], prefix: row["prefix"],
+                                       digest: [UInt8](hexString: row["digest"]) ?? [], createdAt: row["created_at"],
+                                       expiresAt: row["expires_at"], revokedAt: row["revoked_at"],
+                                       source: row["source"] == "config" ? .config : .created)
+                documents.append(try key.stored(createdAt: key.createdAt, updatedAt: key.createdAt))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM routes") {
+                let tenant: String = row["tenant_id"]
+                let fallbacks: String = row["fallbacks"]
+                let route = RouteRecord(tenantID: tenant.isEmpty ? nil : tenant, capability: Capability(rawValue: row["capability"]) ?? .chat,
+                                        alias: row["alias"], strategy: row["strategy"], targets: Self.legacyTargets(row["targets"]),
+                                        fallbacks: fallbacks.split(separator: "\n").map(String.init), enabled: row["enabled"],
+                                        updatedAt: row["updated_at"])
+                documents.append(try route.stored(createdAt: route.updatedAt, updatedAt: route.updatedAt))
+            }
+            for document in documents { try SQLiteStore.insert(document, db: db) }
+            try db.execute(sql: "DROP TABLE api_keys; DROP TABLE tenants; DROP TABLE routes;")
+        }
         return migrator
+    }
+
+    /// The targets column of 0002: a JSON array of `{provider, model, priority, weight}`.
+    static func legacyTargets(_ text: String) -> [RouteRecord.Target] {
+        guard let items = (try? JSONParser.parse(text))?.arrayValue else { return [] }
+        return items.compactMap { item in
+            guard let provider = item["provider"]?.stringValue, let model = item["model"]?.stringValue else { return nil }
+            return RouteRecord.Target(provider: provider, model: model, priority: item["priority"]?.intValue ?? 1,
+                                      weight: item["weight"]?.doubleValue ?? 1)
+        }
     }
 }

@@ -2,85 +2,132 @@ import GatewyseCore
 import Synchronization
 
 /// A complete store in memory, for tests and `--database memory:`. Holds the same rules as the
-/// SQL backends (unknown tenant, duplicate key) so the contract suite runs against it too.
+/// SQL backends (tenant-scoped addresses, unique keys, versions, all-or-nothing commits,
+/// append-only chains) so the contract suite runs against it too.
 public final class InMemoryStore: GatewayStore {
-    private struct State {
-        var tenants: [String: Tenant] = [:]
-        var keys: [APIKeyRecord] = []
-        var routes: [RouteRecord] = []
+    private struct Address: Hashable {
+        var kind: ResourceKind
+        var tenantID: String
+        var id: String
     }
+
+    private struct UniqueAddress: Hashable {
+        var kind: ResourceKind
+        var key: String
+    }
+
+    private struct State {
+        var resources: [Address: StoredResource] = [:]
+        var unique: [UniqueAddress: Address] = [:]
+        var audit: [String: [AuditEntry]] = [:]
+        var revision: Int64 = 0
+        var keyUses: [String: [String: Int64]] = [:]
+    }
+
     private let state = Mutex(State())
 
     public init() {}
 
-    public func upsertTenant(_ tenant: Tenant) async throws {
-        state.withLock {
-            if let existing = $0.tenants[tenant.id] {
-                $0.tenants[tenant.id] = Tenant(id: tenant.id, name: tenant.name, createdAt: existing.createdAt)
-            } else {
-                $0.tenants[tenant.id] = tenant
+    public func fetch(_ kind: ResourceKind, tenantID: String, id: String) async throws -> StoredResource? {
+        state.withLock { $0.resources[Address(kind: kind, tenantID: tenantID, id: id)] }
+    }
+
+    public func fetch(_ kind: ResourceKind, uniqueKey: String) async throws -> StoredResource? {
+        state.withLock { state in state.unique[UniqueAddress(kind: kind, key: uniqueKey)].flatMap { state.resources[$0] } }
+    }
+
+    public func list(_ kind: ResourceKind, tenantID: String, after cursor: String?, limit: Int) async throws -> [StoredResource] {
+        state.withLock { state in
+            let matching = state.resources.values.filter { r in r.kind == kind && r.tenantID == tenantID && (cursor.map { r.id > $0 } ?? true) }
+            return Array(matching.sorted { $0.id < $1.id }.prefix(max(0, limit)))
+        }
+    }
+
+    public func listAll(_ kind: ResourceKind) async throws -> [StoredResource] {
+        state.withLock { $0.resources.values.filter { $0.kind == kind }.sorted { ($0.tenantID, $0.id) < ($1.tenantID, $1.id) } }
+    }
+
+    public func commit(_ changes: [ResourceChange], audit: [AuditDraft]) async throws -> [AuditEntry] {
+        try state.withLock { state in
+            // Work on a copy: a failing change leaves the store as it was.
+            var next = state
+            for change in changes { try Self.apply(change, to: &next) }
+            if !changes.isEmpty { next.revision += 1 }
+            var written: [AuditEntry] = []
+            for draft in audit {
+                let chain = draft.chain
+                let previous = next.audit[chain]?.last.map { ($0.sequence, $0.hash) }
+                let entry = AuditEntry(draft: draft, after: previous)
+                next.audit[chain, default: []].append(entry)
+                written.append(entry)
+            }
+            state = next
+            return written
+        }
+    }
+
+    private static func apply(_ change: ResourceChange, to state: inout State) throws {
+        switch change {
+        case .insert(let resource):
+            let address = Address(kind: resource.kind, tenantID: resource.tenantID, id: resource.id)
+            guard state.resources[address] == nil else { throw StoreError.duplicate("\(resource.kind.rawValue) '\(resource.id)'") }
+            if let key = resource.uniqueKey {
+                guard state.unique[UniqueAddress(kind: resource.kind, key: key)] == nil else {
+                    throw StoreError.duplicate("\(resource.kind.rawValue) '\(key)'")
+                }
+                state.unique[UniqueAddress(kind: resource.kind, key: key)] = address
+            }
+            var stored = resource
+            stored.version = 1
+            state.resources[address] = stored
+        case .update(let resource, let expectedVersion):
+            let address = Address(kind: resource.kind, tenantID: resource.tenantID, id: resource.id)
+            guard let existing = state.resources[address] else { throw StoreError.notFound("\(resource.kind.rawValue) '\(resource.id)'") }
+            if let expectedVersion, existing.version != expectedVersion { throw StoreError.conflict("\(resource.kind.rawValue) '\(resource.id)'") }
+            if existing.uniqueKey != resource.uniqueKey {
+                if let key = resource.uniqueKey {
+                    guard state.unique[UniqueAddress(kind: resource.kind, key: key)] == nil else {
+                        throw StoreError.duplicate("\(resource.kind.rawValue) '\(key)'")
+                    }
+                    state.unique[UniqueAddress(kind: resource.kind, key: key)] = address
+                }
+                if let old = existing.uniqueKey { state.unique[UniqueAddress(kind: resource.kind, key: old)] = nil }
+            }
+            var stored = resource
+            stored.createdAt = existing.createdAt
+            stored.version = existing.version + 1
+            state.resources[address] = stored
+        case .delete(let kind, let tenantID, let id):
+            let address = Address(kind: kind, tenantID: tenantID, id: id)
+            guard let existing = state.resources.removeValue(forKey: address) else { throw StoreError.notFound("\(kind.rawValue) '\(id)'") }
+            if let key = existing.uniqueKey { state.unique[UniqueAddress(kind: kind, key: key)] = nil }
+        }
+    }
+
+    public func auditEntries(chain: String, filter: AuditFilter, afterSequence: Int64?, limit: Int) async throws -> [AuditEntry] {
+        state.withLock { state in
+            let entries = state.audit[chain] ?? []
+            return Array(entries.lazy.filter { ($0.sequence > (afterSequence ?? 0)) && filter.matches($0) }.prefix(max(0, limit)))
+        }
+    }
+
+    public func revision() async throws -> Int64 { state.withLock { $0.revision } }
+
+    public func recordKeyUse(_ uses: [KeyUse]) async throws {
+        state.withLock { state in
+            for use in uses where (state.keyUses[use.tenantID]?[use.keyID] ?? .min) < use.time {
+                state.keyUses[use.tenantID, default: [:]][use.keyID] = use.time
             }
         }
     }
 
-    public func tenant(id: String) async throws -> Tenant? { state.withLock { $0.tenants[id] } }
+    public func keyUses(tenantID: String) async throws -> [String: Int64] { state.withLock { $0.keyUses[tenantID] ?? [:] } }
 
-    public func allTenants() async throws -> [Tenant] { state.withLock { $0.tenants.values.sorted { $0.id < $1.id } } }
-
-    public func insertKey(_ key: APIKeyRecord) async throws {
-        try state.withLock {
-            guard $0.tenants[key.tenantID] != nil else { throw StoreError.unknownTenant(key.tenantID) }
-            guard !$0.keys.contains(where: { $0.id == key.id || $0.digest == key.digest }) else { throw StoreError.duplicate("API key") }
-            $0.keys.append(key)
-        }
-    }
-
-    public func upsertConfigKey(_ key: APIKeyRecord) async throws {
-        try state.withLock {
-            guard $0.tenants[key.tenantID] != nil else { throw StoreError.unknownTenant(key.tenantID) }
-            if let i = $0.keys.firstIndex(where: { $0.source == .config && $0.tenantID == key.tenantID && $0.name == key.name }) {
-                $0.keys[i].digest = key.digest
-                $0.keys[i].prefix = key.prefix
-                $0.keys[i].revokedAt = nil
-            } else {
-                $0.keys.append(key)
-            }
-        }
-    }
-
-    public func keys(tenantID: String) async throws -> [APIKeyRecord] { state.withLock { $0.keys.filter { $0.tenantID == tenantID } } }
-
-    public func allKeys() async throws -> [APIKeyRecord] { state.withLock { $0.keys } }
-
-    public func revokeKey(id: String, tenantID: String, at time: Int64) async throws -> Bool {
-        state.withLock {
-            guard let i = $0.keys.firstIndex(where: { $0.id == id && $0.tenantID == tenantID }) else { return false }
-            $0.keys[i].revokedAt = time
-            return true
-        }
-    }
-
-    public func upsertRoute(_ route: RouteRecord) async throws {
-        try state.withLock {
-            if let tenant = route.tenantID, $0.tenants[tenant] == nil { throw StoreError.unknownTenant(tenant) }
-            $0.routes.removeAll { $0.tenantID == route.tenantID && $0.capability == route.capability && $0.alias == route.alias }
-            $0.routes.append(route)
-        }
-    }
-
-    public func routes(tenantID: String?) async throws -> [RouteRecord] {
-        state.withLock { $0.routes.filter { $0.tenantID == tenantID }.sorted { ($0.capability.rawValue, $0.alias) < ($1.capability.rawValue, $1.alias) } }
-    }
-
-    public func allRoutes() async throws -> [RouteRecord] {
-        state.withLock { $0.routes }
-    }
-
-    public func deleteRoute(tenantID: String?, capability: Capability, alias: String) async throws -> Bool {
-        state.withLock {
-            let before = $0.routes.count
-            $0.routes.removeAll { $0.tenantID == tenantID && $0.capability == capability && $0.alias == alias }
-            return $0.routes.count < before
+    /// Test hook: what a tamperer with write access to the storage would do to an audit row.
+    public func tamperWithAudit(chain: String, sequence: Int64, summary: String) {
+        state.withLock { state in
+            guard let i = state.audit[chain]?.firstIndex(where: { $0.sequence == sequence }) else { return }
+            state.audit[chain]![i].summary = summary
         }
     }
 }

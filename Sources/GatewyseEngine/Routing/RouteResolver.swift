@@ -61,7 +61,7 @@ public struct RouteResolver: Sendable {
         }
         for record in storedRoutes where record.enabled && record.capability == .chat {
             guard let alias = Self.alias(from: record) else { continue }
-            if let tenant = record.tenantID { perTenant[tenant, default: [:]][alias.name] = alias } else { global[alias.name] = alias }
+            if let tenant = record.tenant { perTenant[tenant, default: [:]][alias.name] = alias } else { global[alias.name] = alias }
         }
         aliases = global
         tenantAliases = perTenant
