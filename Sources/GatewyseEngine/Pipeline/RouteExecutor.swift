@@ -35,7 +35,7 @@ public struct RouteExecutor: Sendable {
     public func chat(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<ChatResponse> {
         try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
             let parsed = try Self.translated(candidate, status: response.status, headers: response.headers,
-                                             body: try await response.body.collect(upTo: maximumResponseBytes))
+                                             body: try await response.collectBody(upTo: maximumResponseBytes))
             return (parsed, parsed.usage?.totalTokens ?? 0)
         }
     }
@@ -44,7 +44,7 @@ public struct RouteExecutor: Sendable {
     /// forwarded as it came (only its usage is read), anything else is translated.
     public func chatForOpenAIClient(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<OpenAIChatAnswer> {
         try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
-            let body = try await response.body.collect(upTo: maximumResponseBytes)
+            let body = try await response.collectBody(upTo: maximumResponseBytes)
             if let verbatim = try candidate.adapter.verbatimChatResponse(status: response.status, headers: response.headers, body: body) {
                 return (.verbatim(verbatim), verbatim.usage?.totalTokens ?? 0)
             }
@@ -80,7 +80,7 @@ public struct RouteExecutor: Sendable {
     /// reason, which the client sees when no candidate is left.
     public func embeddings(_ request: EmbeddingRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<EmbeddingResponse> {
         try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
-            let body = try await response.body.collect(upTo: maximumResponseBytes)
+            let body = try await response.collectBody(upTo: maximumResponseBytes)
             let parsed = try candidate.adapter.parseEmbeddingResponse(status: response.status, headers: response.headers, body: body,
                                                                       for: request, upstreamModel: candidate.upstreamModel)
             return (parsed, parsed.usage.totalTokens)
@@ -90,7 +90,7 @@ public struct RouteExecutor: Sendable {
     /// Rerank, like embeddings: candidates without rerank are skipped with the reason.
     public func rerank(_ request: RerankRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<RerankResponse> {
         try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
-            let body = try await response.body.collect(upTo: maximumResponseBytes)
+            let body = try await response.collectBody(upTo: maximumResponseBytes)
             let parsed = try candidate.adapter.parseRerankResponse(status: response.status, headers: response.headers, body: body,
                                                                    for: request, upstreamModel: candidate.upstreamModel)
             return (parsed, parsed.usage.totalTokens ?? 0)
@@ -139,7 +139,7 @@ public struct RouteExecutor: Sendable {
                         recordFreeTier(candidate, tokens: tokens, headers: response.headers, at: now)
                         return Attempted(value: value, providerID: providerID, upstreamModel: candidate.upstreamModel, attempts: total)
                     }
-                    let errorBody = (try? await response.body.collect(upTo: maximumErrorBytes)) ?? []
+                    let errorBody = (try? await response.collectBody(upTo: maximumErrorBytes)) ?? []
                     var parsed = candidate.adapter.parseFailure(status: response.status, headers: response.headers, body: errorBody)
                     if response.status == 429 {
                         recordFreeTier(candidate, tokens: 0, headers: response.headers, at: routing.clock())

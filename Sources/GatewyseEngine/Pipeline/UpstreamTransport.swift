@@ -22,6 +22,22 @@ public struct UpstreamResponse: Sendable {
     }
 }
 
+extension UpstreamResponse {
+    /// The body as declared by `Content-Length`, when it is declared and parses.
+    var declaredLength: Int? {
+        for (name, value) in headers where name.lowercased() == "content-length" { return Int(value) }
+        return nil
+    }
+
+    /// The whole body, failing past `limit` bytes. A body that declares more than the limit is
+    /// refused before a byte of it is read: reading 64 MB only to discard it costs the event loops
+    /// and the memory that other connections need.
+    public func collectBody(upTo limit: Int) async throws -> [UInt8] {
+        if let declared = declaredLength, declared > limit { throw UpstreamTransportError.bodyTooLarge(limit: limit) }
+        return try await body.collect(upTo: limit)
+    }
+}
+
 /// The body of an upstream response, read chunk by chunk (backpressure: the next chunk is only
 /// requested when the caller asks for it). Abandoning it cancels the upstream call.
 public protocol UpstreamBody: Sendable {

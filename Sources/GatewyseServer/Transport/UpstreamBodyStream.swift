@@ -139,9 +139,9 @@ final class UpstreamBodyHandle: UpstreamBody, @unchecked Sendable {
 
     func collect(upTo limit: Int) async throws -> [UInt8] {
         var out: [UInt8] = []
-        while var buffer = try await stream.nextBuffer() {
+        while let buffer = try await stream.nextBuffer() {
             guard out.count + buffer.readableBytes <= limit else { throw UpstreamTransportError.bodyTooLarge(limit: limit) }
-            out.append(contentsOf: buffer.readBytes(length: buffer.readableBytes) ?? [])
+            buffer.withUnsafeReadableBytes { out.append(contentsOf: $0) }
         }
         return out
     }
