@@ -33,7 +33,7 @@ public final class PostgresStore: GatewayStore, RevisionWatching {
 
     public static func open(_ url: PostgresURL, logger: Logger = Logger(label: "gatewyse.postgres")) async throws -> PostgresStore {
         let client = PostgresClient(configuration: configuration(url), backgroundLogger: logger)
-        let runTask = Task { await client.run() }
+        let runTask = await startRunning(client)
         do {
             let migrations = try await client.withConnection { try await PostgresMigrations.migrate($0, logger: logger) }
             return PostgresStore(url: url, migrations: migrations, client: client, logger: logger, runTask: runTask)
@@ -59,6 +59,19 @@ public final class PostgresStore: GatewayStore, RevisionWatching {
     public func close() async {
         runTask.cancel()
         await runTask.value
+    }
+
+    /// Starts the pool's `run()` in a task and returns once that task has begun, so that the
+    /// first lease does not find the pool not yet running.
+    private static func startRunning(_ client: PostgresClient) async -> Task<Void, Never> {
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let task = Task {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in started {}
+        await Task.yield()
+        return task
     }
 
     static func configuration(_ url: PostgresURL) -> PostgresClient.Configuration {
@@ -272,8 +285,7 @@ public final class PostgresStore: GatewayStore, RevisionWatching {
 
     private static func withAdminConnection(_ url: PostgresURL, logger: Logger, _ body: (PostgresConnection) async throws -> Void) async throws {
         let client = PostgresClient(configuration: configuration(url), backgroundLogger: logger)
-        let runTask = Task { await client.run() }
-        defer { runTask.cancel() }
+        let runTask = await startRunning(client)
         do {
             try await client.withConnection { try await body($0) }
         } catch {
