@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(name: "gatewyse-fuzz", dependencies: ["GatewyseCore", "GatewyseProviders", "GatewyseEngine"]),
         .testTarget(name: "GatewyseRoutingTests", dependencies: ["GatewyseRouting"]),
         .testTarget(name: "GatewyseTests", dependencies: [
-            "GatewyseTesting", "GatewyseServer", "GatewyseRouting",
+            "GatewyseTesting", "GatewyseServer", "GatewyseRouting", "GatewysePostgres", "GatewyseSQLite",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], exclude: ["Fixtures"]),
     ]
