@@ -5,7 +5,7 @@
 #   make build       debug build, tests included (the one configuration everything uses)
 #   make run         build and start the gateway: make run CONFIG=gatewyse.yaml ARGS="--port 9090"
 #   make venv        Python venv with the official SDKs for the end-to-end suite
-#   make test        Swift Testing, the Python SDK and hostile-peer suites against the real binaries, bounded fuzzing
+#   make test        (with a private PostgreSQL cluster) Swift Testing, the Python SDK and hostile-peer suites against the real binaries, bounded fuzzing
 #   make fuzz        libFuzzer + ASan over the parsers, FUZZ_SECONDS (20) per target (tests/fuzz/run.sh)
 #   make bench-deps  what the benchmark needs (nginx, wrk, haproxy)
 #   make bench       release build, then bench/run.sh (see bench/README.md)
@@ -48,8 +48,8 @@ deps:
 	[ -e /usr/include/sqlite3.h ] || missing="$$missing libsqlite3-dev"; \
 	$(APT_INSTALL)
 
-# What the test suites need on top: a PostgreSQL server (store contract suite, as the
-# PostgreSQL backend lands) and Python's venv for the SDK suite.
+# What the test suites need on top: PostgreSQL's server binaries (make test runs a private
+# cluster of its own, tests/postgres/cluster.sh) and Python's venv for the SDK suite.
 test-deps: deps
 	@missing=""; \
 	{ command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || missing="$$missing postgresql"; \
@@ -83,6 +83,10 @@ $(VENV)/.installed: $(REQUIREMENTS) | test-deps
 # for a bounded time (TEST_FUZZ_SECONDS per target, default 10).
 test: test-deps build venv
 	@swift_rc=0; python_rc=0; fuzz_rc=0; \
+	echo "== private PostgreSQL cluster (tests/postgres/cluster.sh)"; \
+	trap 'bash tests/postgres/cluster.sh stop' EXIT INT TERM; \
+	bash tests/postgres/cluster.sh start || exit 1; \
+	export GATEWYSE_TEST_POSTGRES_URL="$$(bash tests/postgres/cluster.sh url)"; \
 	echo "== swift test"; \
 	$(SWIFT) test --skip-build || swift_rc=$$?; \
 	echo "== python suites (tests/python: SDKs end to end, hostile peers)"; \

@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Unified model, errors, SSE, JSONValue, Secret. No I/O.
@@ -46,6 +47,12 @@ let package = Package(
             "GatewyseStorage",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The PostgreSQL backend (replicas sharing one database). Only this target imports PostgresNIO.
+        .target(name: "GatewysePostgres", dependencies: [
+            "GatewyseStorage",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Inference pipeline, route planning and execution. Talks to upstreams through UpstreamTransport.
         .target(name: "GatewyseEngine", dependencies: [
             "GatewyseCore", "GatewyseProviders", "GatewyseRouting", "GatewyseStorage",
@@ -54,7 +61,7 @@ let package = Package(
         ]),
         // The only target that imports Hummingbird and does network I/O (NIO upstream client).
         .target(name: "GatewyseServer", dependencies: [
-            "GatewyseEngine", "GatewyseRouting", "GatewyseSQLite",
+            "GatewyseEngine", "GatewyseRouting", "GatewyseSQLite", "GatewysePostgres",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -87,7 +94,7 @@ let package = Package(
         .executableTarget(name: "gatewyse-fuzz", dependencies: ["GatewyseCore", "GatewyseProviders", "GatewyseEngine"]),
         .testTarget(name: "GatewyseRoutingTests", dependencies: ["GatewyseRouting"]),
         .testTarget(name: "GatewyseTests", dependencies: [
-            "GatewyseTesting", "GatewyseServer", "GatewyseRouting",
+            "GatewyseTesting", "GatewyseServer", "GatewyseRouting", "GatewysePostgres", "GatewyseSQLite",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], exclude: ["Fixtures"]),
     ]

@@ -12,17 +12,38 @@ public final class SQLiteStore: GatewayStore {
 
     /// Opens (creating folders and file as needed) and migrates the database at `path`;
     /// `":memory:"` gives a private in-memory database.
-    public init(path: String) throws {
-        if path == ":memory:" {
-            database = try DatabaseQueue()
+    public convenience init(path: String) throws {
+        try self.init(path: path, upTo: nil)
+    }
+
+    /// Opens the database and applies migrations up to and including `lastMigration` (nil: all).
+    /// Tests use a partial migration to build databases as older versions left them.
+    public init(path: String, upTo lastMigration: String?) throws {
+        database = try Self.openDatabase(path: path)
+        if let lastMigration {
+            try SQLiteMigrations.migrator.migrate(database, upTo: lastMigration)
         } else {
-            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(5)
-            database = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteMigrations.migrator.migrate(database)
         }
+    }
+
+    /// Opens and migrates the database at `path` (`gatewyse migrate`): every applied migration,
+    /// and those this call applied.
+    public static func migrate(path: String) throws -> (applied: [String], new: [String]) {
+        let database = try openDatabase(path: path)
+        let before = try database.read { try SQLiteMigrations.migrator.appliedMigrations($0) }
         try SQLiteMigrations.migrator.migrate(database)
+        let after = try database.read { try SQLiteMigrations.migrator.appliedMigrations($0) }
+        return (after, after.filter { !before.contains($0) })
+    }
+
+    private static func openDatabase(path: String) throws -> any DatabaseWriter {
+        if path == ":memory:" { return try DatabaseQueue() }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        return try DatabasePool(path: path, configuration: configuration)
     }
 
     /// Applied migration identifiers, in order.

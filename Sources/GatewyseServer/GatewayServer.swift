@@ -3,6 +3,7 @@ import Glibc
 #endif
 import GatewyseCore
 import GatewyseEngine
+import GatewysePostgres
 import GatewyseSQLite
 import GatewyseStorage
 import Hummingbird
@@ -13,11 +14,26 @@ import ServiceLifecycle
 
 /// Assembles and runs the gateway: store, upstream transport, runtime, HTTP application.
 public enum GatewayServer {
-    /// Opens the store named by the configuration (SQLite by default).
-    public static func makeStore(_ location: DatabaseLocation) throws -> any GatewayStore {
+    /// Opens (and migrates) the store named by the configuration (SQLite by default).
+    public static func makeStore(_ location: DatabaseLocation, logger: Logger = Logger(label: "gatewyse.store")) async throws -> any GatewayStore {
         switch location {
         case .sqlite(let path): try SQLiteStore(path: path)
         case .memory: InMemoryStore()
+        case .postgres(let url): try await PostgresStore.open(url: url, logger: logger)
+        }
+    }
+
+    /// Applies the pending migrations of the configured database (`gatewyse migrate`): every
+    /// applied migration, and those applied by this call.
+    public static func migrate(_ location: DatabaseLocation, logger: Logger = Logger(label: "gatewyse.store")) async throws
+        -> (applied: [String], new: [String]) {
+        switch location {
+        case .sqlite(let path): return try SQLiteStore.migrate(path: path)
+        case .memory: return ([], [])
+        case .postgres(let url):
+            let store = try await PostgresStore.open(url: url, logger: logger)
+            await store.close()
+            return store.migrations
         }
     }
 
@@ -49,7 +65,7 @@ public enum GatewayServer {
     /// configured one.
     public static func run(configuration: GatewayConfiguration, store: (any GatewayStore)? = nil, logger: Logger,
                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let store = try store ?? makeStore(configuration.database)
+        let store = if let store { store } else { try await makeStore(configuration.database, logger: logger) }
         let transport = try makeTransport(configuration.upstream)
         let blockingWork = ThreadPoolWorkRunner()
         let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport, blockingWork: blockingWork)
@@ -87,7 +103,7 @@ public final class RunningGateway: Sendable {
                              logger: Logger = Logger(label: "gatewyse-test")) async throws -> RunningGateway {
         var configuration = configuration
         configuration.server.port = 0
-        let store = try store ?? GatewayServer.makeStore(configuration.database)
+        let store = if let store { store } else { try await GatewayServer.makeStore(configuration.database, logger: logger) }
         let transport = try GatewayServer.makeTransport(configuration.upstream)
         let blockingWork = ThreadPoolWorkRunner()
         let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport, stages: stages, observers: observers,

@@ -11,7 +11,7 @@ struct GatewyseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatewyse",
         abstract: "An OpenAI- and Anthropic-compatible AI gateway.",
-        subcommands: [Serve.self, Keys.self],
+        subcommands: [Serve.self, Keys.self, Migrate.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -20,7 +20,7 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .long, help: "YAML configuration file. Without one, providers come from their usual environment variables.")
     var config: String?
 
-    @Option(name: .long, help: "Database URL (sqlite:PATH or memory:). Overrides the file's `database`.")
+    @Option(name: .long, help: "Database URL (sqlite:PATH, memory: or postgres://user:password@host:port/db). Overrides the file's `database`.")
     var database: String?
 
     func load() throws -> GatewayConfiguration {
@@ -36,7 +36,7 @@ struct ConfigurationOptions: ParsableArguments {
         }
         if let database {
             guard let location = DatabaseLocation.parse(database) else {
-                throw ValidationError("--database: '\(database)' is not a database URL (expected sqlite:PATH or memory:)")
+                throw ValidationError("--database: '\(PostgresURL.redacted(database))' is not a database URL (expected sqlite:PATH, memory: or postgres://…)")
             }
             configuration.database = location
         }

@@ -25,7 +25,7 @@ struct Keys: AsyncParsableCommand {
             let configuration: GatewayConfiguration
             do { configuration = try options.load() } catch let error as ConfigurationError { exitWithConfigurationError(error) }
             guard !name.isEmpty, name.count <= 200 else { throw ValidationError("--name must be 1-200 characters") }
-            let store = try GatewayServer.makeStore(configuration.database)
+            let store = try await GatewayServer.makeStore(configuration.database)
             do {
                 let (record, key) = try await GatewayRuntime.createKey(store: store, tenantID: tenant, name: name)
                 print(key)
@@ -49,7 +49,7 @@ struct Keys: AsyncParsableCommand {
         func start() async throws {
             let configuration: GatewayConfiguration
             do { configuration = try options.load() } catch let error as ConfigurationError { exitWithConfigurationError(error) }
-            let store = try GatewayServer.makeStore(configuration.database)
+            let store = try await GatewayServer.makeStore(configuration.database)
             let keys = if let tenant { try await store.keys(tenantID: tenant) } else { try await store.allKeys() }
             for key in keys {
                 let status = key.revokedAt != nil ? "revoked" : "active"

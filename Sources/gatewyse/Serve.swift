@@ -31,7 +31,7 @@ struct Serve: AsyncParsableCommand {
         let logger = makeLogger()
 
         // First start with no key anywhere: mint one so the operator can make a first call.
-        let store = try GatewayServer.makeStore(configuration.database)
+        let store = try await GatewayServer.makeStore(configuration.database)
         let bootstrapKey = try await Self.bootstrapKeyIfNeeded(configuration, store: store)
         let providers = configuration.providers.map(\.id)
         let aliases = configuration.models.map(\.name)

@@ -1,4 +1,5 @@
 import GatewyseCore
+import GatewyseStorage
 import GatewyseProviders
 import GatewyseRouting
 
@@ -41,9 +42,9 @@ public enum ConfigurationValidator {
             if let location = DatabaseLocation.parse(url) {
                 configuration.database = location
             } else if url.hasPrefix("postgres") {
-                r.problems.append("database: PostgreSQL is not supported by this build yet; use sqlite:PATH")
+                r.problems.append("database: '\(PostgresURL.redacted(url))' is not a valid PostgreSQL URL (expected postgres://user:password@host:port/database)")
             } else {
-                r.problems.append("database: '\(url)' is not a database URL (expected sqlite:PATH or memory:)")
+                r.problems.append("database: '\(url)' is not a database URL (expected sqlite:PATH, memory: or postgres://…)")
             }
         }
         if let upstream = r.mapping(document["upstream"], "upstream") {

@@ -1,4 +1,5 @@
 import GatewyseCore
+import GatewyseStorage
 import GatewyseProviders
 import GatewyseRouting
 
@@ -41,10 +42,16 @@ public struct ServerSettings: Sendable, Equatable {
 public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
     case memory
+    /// A PostgreSQL URL (`postgres://user:pass@host:port/db`, `postgresql://…`, `?host=/socket/dir`),
+    /// kept as written; `description` hides its password.
+    case postgres(url: String)
 
-    /// Parses `sqlite:PATH`, `sqlite://PATH`, `sqlite::memory:` or `memory:`.
+    /// Parses `sqlite:PATH`, `sqlite://PATH`, `sqlite::memory:`, `memory:`, `postgres://…` or `postgresql://…`.
     public static func parse(_ url: String) -> DatabaseLocation? {
         if url == "memory:" || url == "sqlite::memory:" { return .memory }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            return PostgresURL.parse(url) == nil ? nil : .postgres(url: url)
+        }
         for scheme in ["sqlite://", "sqlite:"] where url.hasPrefix(scheme) {
             let path = String(url.dropFirst(scheme.count))
             return path.isEmpty ? nil : .sqlite(path: path)
@@ -56,6 +63,7 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .sqlite(let path): "sqlite:\(path)"
         case .memory: "memory:"
+        case .postgres(let url): PostgresURL.redacted(url)
         }
     }
 }
