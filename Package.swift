@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // Unified model, errors, SSE, JSONValue, Secret. No I/O.
@@ -46,9 +47,14 @@ let package = Package(
             "GatewyseStorage",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // libargon2 (Debian libargon2-dev) for Argon2id password hashing (ARCHITECTURE §8).
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         // Inference pipeline, route planning and execution. Talks to upstreams through UpstreamTransport.
+        // Accounts (passwords, admin sessions, the master key) live here too: no HTTP, no NIO.
         .target(name: "GatewyseEngine", dependencies: [
-            "GatewyseCore", "GatewyseProviders", "GatewyseRouting", "GatewyseStorage",
+            "GatewyseCore", "GatewyseProviders", "GatewyseRouting", "GatewyseStorage", "CArgon2",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -89,6 +95,7 @@ let package = Package(
         .testTarget(name: "GatewyseTests", dependencies: [
             "GatewyseTesting", "GatewyseServer", "GatewyseRouting",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ], exclude: ["Fixtures"]),
     ]
 )

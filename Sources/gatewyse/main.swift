@@ -22,6 +22,7 @@ do {
     case let serve as Serve: try await serve.start()
     case let create as Keys.Create: try await create.start()
     case let list as Keys.List: try await list.start()
+    case let create as Admin.Create: try await create.start()
     default: try command.run()
     }
 } catch {
