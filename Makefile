@@ -46,6 +46,7 @@ APT_INSTALL = \
 deps:
 	@missing=""; \
 	[ -e /usr/include/sqlite3.h ] || missing="$$missing libsqlite3-dev"; \
+	[ -e /usr/include/argon2.h ] || missing="$$missing libargon2-dev"; \
 	$(APT_INSTALL)
 
 # What the test suites need on top: PostgreSQL's server binaries (make test runs a private

@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // Unified model, errors, SSE, JSONValue, Secret. No I/O.
@@ -53,9 +54,14 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // libargon2 (Debian libargon2-dev) for Argon2id password hashing (ARCHITECTURE §8).
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         // Inference pipeline, route planning and execution. Talks to upstreams through UpstreamTransport.
+        // Accounts (passwords, admin sessions, the master key) live here too: no HTTP, no NIO.
         .target(name: "GatewyseEngine", dependencies: [
-            "GatewyseCore", "GatewyseProviders", "GatewyseRouting", "GatewyseStorage",
+            "GatewyseCore", "GatewyseProviders", "GatewyseRouting", "GatewyseStorage", "CArgon2",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -96,6 +102,7 @@ let package = Package(
         .testTarget(name: "GatewyseTests", dependencies: [
             "GatewyseTesting", "GatewyseServer", "GatewyseRouting", "GatewysePostgres", "GatewyseSQLite",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ], exclude: ["Fixtures"]),
     ]
 )

@@ -10,15 +10,23 @@ public final class GatewayRuntime: Sendable {
     public let store: any GatewayStore
     public let engine: InferenceEngine
     public let routing: RoutingRuntime
+    /// Admin sign-in, sessions, access tokens, passwords and credential encryption.
+    public let controlPlane: ControlPlane
     public let startedAt: Int64
 
     /// `stages` and `observers` extend the engine's pipeline (governance stages as they land,
     /// and tests); each applies to every inference route on every transport.
-    public init(configuration: GatewayConfiguration, store: any GatewayStore, transport: any UpstreamTransport,
+    /// `masterKey`: the loaded one (`MasterKey.load`); every derived key (access-token signing,
+    /// credential encryption) comes from it, so replicas must share it.
+    /// `passwordParameters`: Argon2id cost, OWASP's unless a test lowers it.
+    public init(configuration: GatewayConfiguration, store: any GatewayStore, transport: any UpstreamTransport, masterKey: MasterKey,
                 stages: [any InferenceStage] = [], observers: [any CompletionObserver] = [],
-                blockingWork: (any BlockingWorkRunner)? = nil, clock: @escaping @Sendable () -> Int64 = UnixClock.now) {
+                blockingWork: (any BlockingWorkRunner)? = nil, passwordParameters: PasswordHasher.Parameters = .owasp,
+                clock: @escaping @Sendable () -> Int64 = UnixClock.now) {
         self.configuration = configuration
         self.store = store
+        self.controlPlane = ControlPlane(masterKey: masterKey, store: store, blockingWork: blockingWork ?? DispatchWorkRunner(),
+                                         settings: configuration.accounts, passwordParameters: passwordParameters)
         self.routing = RoutingRuntime(configuration: configuration)
         let executor = RouteExecutor(transport: transport, settings: configuration.upstream, routing: routing)
         self.engine = InferenceEngine(
@@ -44,6 +52,7 @@ public final class GatewayRuntime: Sendable {
         }
         try await reloadKeys()
         try await reloadRoutes()
+        try await controlPlane.accounts.prepare()
         logger.info("gateway ready", metadata: [
             "providers": "\(configuration.providers.map(\.id).joined(separator: ","))",
             "aliases": "\(configuration.models.count)", "tenants": "\(configuration.tenants.count)",

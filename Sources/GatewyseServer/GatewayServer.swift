@@ -23,6 +23,12 @@ public enum GatewayServer {
         }
     }
 
+    /// Releases what a store holds open (PostgreSQL's connection pool; SQLite and memory hold
+    /// nothing that outlives the process cleanly).
+    public static func closeStore(_ store: any GatewayStore) async {
+        if let postgres = store as? PostgresStore { await postgres.close() }
+    }
+
     /// Applies the pending migrations of the configured database (`gatewyse migrate`): every
     /// applied migration, and those applied by this call.
     public static func migrate(_ location: DatabaseLocation, logger: Logger = Logger(label: "gatewyse.store")) async throws
@@ -48,6 +54,7 @@ public enum GatewayServer {
         HealthController(runtime: runtime).register(on: router)
         OpenAIController(runtime: runtime).register(on: router)
         AnthropicMessagesController(runtime: runtime).register(on: router)
+        AuthController(controlPlane: runtime.controlPlane).register(on: router)
         return router
     }
 
@@ -63,12 +70,14 @@ public enum GatewayServer {
     /// `store`: the one the caller already opened (an in-memory store exists once per process,
     /// so the bootstrap key `serve` mints must be made in the store that serves); nil opens the
     /// configured one.
-    public static func run(configuration: GatewayConfiguration, store: (any GatewayStore)? = nil, logger: Logger,
+    /// `masterKey`: from `MasterKey.load` (every replica must run on the same one).
+    public static func run(configuration: GatewayConfiguration, store: (any GatewayStore)? = nil, masterKey: MasterKey, logger: Logger,
                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let store = if let store { store } else { try await makeStore(configuration.database, logger: logger) }
         let transport = try makeTransport(configuration.upstream)
         let blockingWork = ThreadPoolWorkRunner()
-        let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport, blockingWork: blockingWork)
+        let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport, masterKey: masterKey,
+                                     blockingWork: blockingWork)
         do {
             try await runtime.bootstrap(logger: logger)
             let app = Application(
@@ -98,16 +107,19 @@ public final class RunningGateway: Sendable {
     private let transport: any ClosableTransport
     private let services: ServiceGroup
 
+    /// `masterKey`: nil makes a random one (this process only); `passwordParameters`: tests
+    /// lower the Argon2id cost.
     public static func start(configuration: GatewayConfiguration, store: (any GatewayStore)? = nil,
                              stages: [any InferenceStage] = [], observers: [any CompletionObserver] = [],
+                             masterKey: MasterKey? = nil, passwordParameters: PasswordHasher.Parameters = .owasp,
                              logger: Logger = Logger(label: "gatewyse-test")) async throws -> RunningGateway {
         var configuration = configuration
         configuration.server.port = 0
         let store = if let store { store } else { try await GatewayServer.makeStore(configuration.database, logger: logger) }
         let transport = try GatewayServer.makeTransport(configuration.upstream)
         let blockingWork = ThreadPoolWorkRunner()
-        let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport, stages: stages, observers: observers,
-                                     blockingWork: blockingWork)
+        let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport, masterKey: masterKey ?? .random(),
+                                     stages: stages, observers: observers, blockingWork: blockingWork, passwordParameters: passwordParameters)
         try await runtime.bootstrap(logger: logger)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(

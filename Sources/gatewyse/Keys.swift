@@ -33,6 +33,7 @@ struct Keys: AsyncParsableCommand {
             } catch let error as ConfigurationError {
                 exitWithConfigurationError(error)
             }
+            await GatewayServer.closeStore(store)
         }
     }
 
@@ -55,6 +56,7 @@ struct Keys: AsyncParsableCommand {
                 let status = key.revokedAt != nil ? "revoked" : "active"
                 print("\(key.id)\t\(key.tenantID)\t\(key.name)\t\(key.prefix)…\t\(key.source.rawValue)\t\(status)")
             }
+            await GatewayServer.closeStore(store)
         }
     }
 }

@@ -30,13 +30,43 @@ struct Serve: AsyncParsableCommand {
         if let port { configuration.server.port = port }
         let logger = makeLogger()
 
+        let environment = ProcessInfo.processInfo.environment
+        let masterKey: MasterKey
+        do {
+            let loaded = try MasterKey.load(environment: environment, fallback: MasterKey.fallback(for: configuration.database))
+            masterKey = loaded.key
+            switch loaded.origin {
+            case .generated(let path):
+                logger.notice("generated the master key \(path) (mode 0600): back it up; without it stored credentials cannot be decrypted")
+            case .ephemeral:
+                logger.notice("in-memory database: the master key lives only as long as this process")
+            case .environment, .file:
+                break
+            }
+        } catch {
+            FileHandle.standardError.write(Data("gatewyse: \(error)\n".utf8))
+            Foundation.exit(2)
+        }
+
         // First start with no key anywhere: mint one so the operator can make a first call.
         let store = try await GatewayServer.makeStore(configuration.database)
         let bootstrapKey = try await Self.bootstrapKeyIfNeeded(configuration, store: store)
+        // First start with no user: the super-admin (its generated password is shown once, below).
+        let superAdmin: AccountBootstrap.Outcome?
+        do {
+            let controlPlane = ControlPlane(masterKey: masterKey, store: store, blockingWork: DispatchWorkRunner(), settings: configuration.accounts)
+            superAdmin = try await AccountBootstrap.ensureSuperAdmin(accounts: controlPlane.accounts, environment: environment)
+        } catch let error as BootstrapError {
+            FileHandle.standardError.write(Data("gatewyse: \(error.description)\n".utf8))
+            Foundation.exit(2)
+        }
+        var adminEmail = superAdmin?.email
+        if adminEmail == nil { adminEmail = try await Self.superAdminEmail(store) }
+        let signInEmail = adminEmail
         let providers = configuration.providers.map(\.id)
         let aliases = configuration.models.map(\.name)
         let settings = configuration
-        try await GatewayServer.run(configuration: settings, store: store, logger: logger) { port in
+        let banner: @Sendable (Int) async -> Void = { port in
             let host = settings.server.host == "0.0.0.0" ? "127.0.0.1" : settings.server.host
             let base = "http://\(host):\(port)"
             var lines = ["", "Gatewyse is listening on \(base)", ""]
@@ -55,6 +85,13 @@ struct Serve: AsyncParsableCommand {
                 lines.append("  Providers:           \(providers.joined(separator: ", "))  (address models as provider/model)")
             }
             if !aliases.isEmpty { lines.append("  Model aliases:       \(aliases.joined(separator: ", "))") }
+            lines.append("  Admin sign-in:       POST \(base)/api/auth/login  as \(signInEmail ?? "an admin (gatewyse admin create --email E --role super-admin)")")
+            if let password = superAdmin?.generatedPassword {
+                lines.append("                       password: \(password)")
+                lines.append("  (the super-admin's generated password, shown only this once: change it with POST /api/auth/password)")
+            }
+            lines.append("    curl -X POST \(base)/api/auth/login -H 'Content-Type: application/json' \\")
+            lines.append("      -d '{\"email\":\"\(signInEmail ?? "you@example.com")\",\"password\":\"…\"}'")
             lines.append("  Dashboard:           not in this build yet; the API above is the whole surface")
             lines.append("  Try:  curl \(base)/v1/chat/completions -H \"Authorization: Bearer $OPENAI_API_KEY\" \\")
             lines.append("          -H 'Content-Type: application/json' -d '{\"model\":\"\(aliases.first ?? (providers.first.map { "\($0)/<model>" } ?? "openai/gpt-4o-mini"))\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'")
@@ -62,6 +99,19 @@ struct Serve: AsyncParsableCommand {
             print(lines.joined(separator: "\n"))
             fflush(nil)
         }
+        do {
+            try await GatewayServer.run(configuration: settings, store: store, masterKey: masterKey, logger: logger, onRunning: banner)
+        } catch {
+            await GatewayServer.closeStore(store)
+            throw error
+        }
+        await GatewayServer.closeStore(store)
+    }
+
+    /// The e-mail of a super-admin, to name in the banner.
+    static func superAdminEmail(_ store: any GatewayStore) async throws -> String? {
+        try await store.all(UserRecord.self).filter { $0.roles.contains(BuiltInRole.superAdmin.rawValue) }
+            .min { $0.createdAt < $1.createdAt }?.email
     }
 
     /// Creates a key for tenant `default` when the database holds no key and the configuration

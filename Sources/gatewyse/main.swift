@@ -23,6 +23,7 @@ do {
     case let create as Keys.Create: try await create.start()
     case let list as Keys.List: try await list.start()
     case let migrate as Migrate: try await migrate.start()
+    case let create as Admin.Create: try await create.start()
     default: try command.run()
     }
 } catch {

@@ -14,7 +14,7 @@ public enum ConfigurationValidator {
         return configuration
     }
 
-    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "prices", "providers", "models", "tenants"]
+    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "prices", "providers", "models", "tenants", "auth"]
 
     public static func validate(_ document: ConfigValue, problems: inout [String]) -> GatewayConfiguration {
         var configuration = GatewayConfiguration()
@@ -45,6 +45,24 @@ public enum ConfigurationValidator {
                 r.problems.append("database: '\(PostgresURL.redacted(url))' is not a valid PostgreSQL URL (expected postgres://user:password@host:port/database)")
             } else {
                 r.problems.append("database: '\(url)' is not a database URL (expected sqlite:PATH, memory: or postgres://…)")
+            }
+        }
+        if let auth = r.mapping(document["auth"], "auth") {
+            r.rejectUnknownKeys(auth, allowed: ["access_token_ttl_seconds", "refresh_idle_seconds", "session_max_seconds",
+                                                "max_failed_logins", "lockout_seconds"], path: "auth")
+            if let n = r.int(auth["access_token_ttl_seconds"], "auth.access_token_ttl_seconds", in: 60...86_400) {
+                configuration.accounts.accessTokenLifetime = Int64(n)
+            }
+            if let n = r.int(auth["refresh_idle_seconds"], "auth.refresh_idle_seconds", in: 300...(90 * 86_400)) {
+                configuration.accounts.refreshIdleLifetime = Int64(n)
+            }
+            if let n = r.int(auth["session_max_seconds"], "auth.session_max_seconds", in: 300...(365 * 86_400)) {
+                configuration.accounts.sessionMaxLifetime = Int64(n)
+            }
+            if let n = r.int(auth["max_failed_logins"], "auth.max_failed_logins", in: 1...100) { configuration.accounts.maxFailedLogins = n }
+            if let n = r.int(auth["lockout_seconds"], "auth.lockout_seconds", in: 1...86_400) {
+                configuration.accounts.lockoutDuration = Int64(n)
+                configuration.accounts.failureWindow = Int64(n)
             }
         }
         if let upstream = r.mapping(document["upstream"], "upstream") {

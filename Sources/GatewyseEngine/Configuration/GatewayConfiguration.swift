@@ -18,6 +18,8 @@ public struct GatewayConfiguration: Sendable {
     /// Per provider id: a declared free-tier quota replacing the catalog default, or nil to turn
     /// free-tier tracking off for that provider (`providers[].free_tier`).
     public var freeTierOverrides: [String: FreeTierQuota?] = [:]
+    /// Admin sign-in: token lifetimes and lockout (`auth:`).
+    public var accounts = AccountSettings()
 
     public init() {}
 }

@@ -91,4 +91,10 @@ public struct SessionRecord: DomainResource {
     }
 
     public func isActive(at now: Int64) -> Bool { revokedAt == nil && expiresAt > now }
+
+    /// Session ids are random and unique system-wide: a refresh token (`<session id>.<secret>`)
+    /// names no tenant, so the session is found by its id alone.
+    public var uniqueKey: String? { Self.uniqueKey(id: id) }
+
+    public static func uniqueKey(id: String) -> String { "session:" + id }
 }
