@@ -13,6 +13,9 @@ public final class GatewayRuntime: Sendable {
     /// Admin sign-in, sessions, access tokens, passwords and credential encryption.
     public let controlPlane: ControlPlane
     public let startedAt: Int64
+    /// The admin API's route table and handlers; a change it commits reloads this replica's
+    /// snapshot at once.
+    public let adminRouter: AdminRouter
 
     /// `stages` and `observers` extend the engine's pipeline (governance stages as they land,
     /// and tests); each applies to every inference route on every transport.
@@ -35,6 +38,15 @@ public final class GatewayRuntime: Sendable {
             server: configuration.server, upstream: configuration.upstream, stages: stages, observers: observers,
             blockingWork: blockingWork, clock: clock)
         self.startedAt = clock()
+        let reload: @Sendable () async -> Void = { [weak engine, store, configuration] in
+            guard let engine else { return }
+            // Best effort: a failed reload is retried by the revision watch; the change is committed.
+            if let keys = try? await store.allKeys() { engine.replaceSnapshot { $0.replacing(authenticator: APIKeyAuthenticator(keys: keys)) } }
+            if let routes = try? await store.allRoutes() {
+                engine.replaceSnapshot { $0.replacing(resolver: RouteResolver(configuration: configuration, storedRoutes: routes)) }
+            }
+        }
+        self.adminRouter = AdminRouter(api: AdminAPI(store: store, passwords: controlPlane.passwords, reload: reload))
     }
 
     /// Imports the tenants and keys declared in the configuration, then loads every key into
@@ -42,7 +54,7 @@ public final class GatewayRuntime: Sendable {
     public func bootstrap(logger: Logger) async throws {
         let now = UnixClock.now()
         for seed in configuration.tenants {
-            try await store.upsertTenant(Tenant(id: seed.id, name: seed.name, createdAt: now))
+            try await store.upsertTenant(Tenant(id: seed.id, name: seed.name, source: .config, createdAt: now))
             for (name, key) in seed.apiKeys {
                 try await store.upsertConfigKey(APIKeyRecord(
                     id: "key_" + IDGenerator.hex(bytes: 12), tenantID: seed.id, name: name,

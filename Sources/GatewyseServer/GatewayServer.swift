@@ -55,6 +55,8 @@ public enum GatewayServer {
         OpenAIController(runtime: runtime).register(on: router)
         AnthropicMessagesController(runtime: runtime).register(on: router)
         AuthController(controlPlane: runtime.controlPlane).register(on: router)
+        AdminController(router: runtime.adminRouter, authenticator: AdminAuthenticator(store: runtime.store, tokens: runtime.controlPlane.accessTokens))
+            .register(on: router)
         return router
     }
 
