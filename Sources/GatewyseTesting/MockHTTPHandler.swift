@@ -45,7 +45,10 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             context.close(promise: nil)
         case .slow(let milliseconds):
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let recorder = recorder
+            recorder.slowAnswerStarted()
             context.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
+                recorder.slowAnswerEnded()
                 guard loopBound.value.channel.isActive else { return }
                 answer(loopBound.value)
             }

@@ -25,6 +25,8 @@ public final class MockOpenAIUpstream: MockUpstream, @unchecked Sendable {
     public var abandonedStreams: Int { recorder.abandonedStreams }
     /// Connections open to the mock right now.
     public var openConnectionCount: Int { recorder.openChannels().count }
+    /// The most `slow` answers held at once since the mock started.
+    public var peakConcurrentSlowAnswers: Int { recorder.peakSlowAnswers }
 }
 
 /// One request as the mock received it.
@@ -41,6 +43,8 @@ final class MockRecorder: Sendable {
         var requests: [RecordedRequest] = []
         var abandonedStreams = 0
         var channels: [ObjectIdentifier: any Channel] = [:]
+        var slowAnswers = 0
+        var peakSlowAnswers = 0
     }
     private let state = NIOLockedValueBox(State())
 
@@ -61,6 +65,14 @@ final class MockRecorder: Sendable {
         state.withLockedValue { $0.channels[id] = channel }
         channel.closeFuture.whenComplete { _ in _ = self.state.withLockedValue { $0.channels.removeValue(forKey: id) } }
     }
+
+    /// Requests of a `slow` scenario being held at once, and the most seen: how many exchanges
+    /// the gateway ran in parallel, whatever the mock's view of half-closed connections.
+    func slowAnswerStarted() {
+        state.withLockedValue { $0.slowAnswers += 1; $0.peakSlowAnswers = max($0.peakSlowAnswers, $0.slowAnswers) }
+    }
+    func slowAnswerEnded() { state.withLockedValue { $0.slowAnswers -= 1 } }
+    var peakSlowAnswers: Int { state.withLockedValue { $0.peakSlowAnswers } }
 
     func openChannels() -> [any Channel] { state.withLockedValue { Array($0.channels.values) } }
 }

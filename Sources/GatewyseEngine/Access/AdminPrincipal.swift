@@ -35,6 +35,17 @@ public struct AdminPrincipal: Sendable, Equatable {
 
     public var isSuperAdmin: Bool { roles.contains(BuiltInRole.superAdmin.rawValue) }
 
+    /// Whether the principal holds the permission, directly or through the permission whose
+    /// `:own` variant it is (`keys:read` covers `keys:read:own`).
+    public func holds(_ permission: Permission) -> Bool {
+        permissions.contains(permission) || permissions.contains { $0.ownVariant == permission }
+    }
+
+    /// The first permission of `granted` (sorted, for a stable message) the principal does not hold.
+    public func firstMissing(of granted: Set<Permission>) -> Permission? {
+        granted.filter { !holds($0) }.sorted { $0.rawValue < $1.rawValue }.first
+    }
+
     /// An audit draft for an action of this principal.
     public func audit(_ action: String, targetType: String, targetID: String, summary: String, time: Int64,
                       tenantID: String? = nil) -> AuditDraft {

@@ -75,7 +75,7 @@ extension AdminAPI {
             guard permission != .tenantsRead, permission != .tenantsWrite else {
                 throw GatewayError.invalidField("permissions[\(i)]", "'\(name)' belongs to super-admins only.")
             }
-            guard principal.permissions.contains(permission) else { throw GatewayError.permissionDenied(name) }
+            guard principal.holds(permission) else { throw GatewayError.permissionDenied(name) }
             if !result.contains(name) { result.append(name) }
         }
         return result

@@ -131,8 +131,8 @@ extension AdminAPI {
             }
         }
         let granted = RoleResolver.permissions(of: roles, customRoles: custom)
-        if let missing = granted.subtracting(principal.permissions).map(\.rawValue).sorted().first {
-            throw GatewayError.permissionDenied(missing)
+        if let missing = principal.firstMissing(of: granted) {
+            throw GatewayError.permissionDenied(missing.rawValue)
         }
         return Array(uniqued(roles))
     }

@@ -1,0 +1,110 @@
+import AsyncHTTPClient
+import Foundation
+import GatewyseCore
+import GatewyseEngine
+import GatewyseServer
+import GatewyseStorage
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// `/api/admin` on the real server with a real HTTP client: sign in, manage a tenant, a user
+/// and a key, and see the key work on `/v1` and stop working once revoked.
+@Suite("Admin HTTP", .serialized)
+struct AdminHTTPTests {
+    typealias Auth = AuthHTTPTests
+
+    static func call(_ gateway: RunningGateway, _ method: HTTPMethod, _ path: String, token: String? = nil, tenant: String? = nil,
+                     body: String? = nil) async throws -> Auth.Reply {
+        var request = HTTPClientRequest(url: gateway.baseURL + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let tenant { request.headers.add(name: "X-Tenant-ID", value: tenant) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1024 * 1024)
+        return Auth.Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
+    }
+
+    static func login(_ gateway: RunningGateway, _ email: String, _ password: String) async throws -> String {
+        let login = try await call(gateway, .POST, "/api/auth/login", body: #"{"email":"\#(email)","password":"\#(password)"}"#)
+        return try #require(login.json?["accessToken"]?.stringValue, "login of \(email): \(login.status) \(login.body)")
+    }
+
+    @Test("super-admin creates a tenant and its admin; the admin mints a key that works on /v1 until revoked")
+    func tenantAdminFlow() async throws {
+        try await Auth.withGateway { gateway in
+            let root = try await Self.login(gateway, Auth.email, Auth.password)
+            // No credentials, an unknown route, a field that does not exist.
+            #expect(try await Self.call(gateway, .GET, "/api/admin/tenants").status == 401)
+            #expect(try await Self.call(gateway, .GET, "/api/admin/nothing", token: root).status == 404)
+            let unknown = try await Self.call(gateway, .POST, "/api/admin/tenants", token: root, body: #"{"id":"acme","colour":"red"}"#)
+            #expect(unknown.status == 400 && unknown.code == "INVALID_FIELD" && unknown.param == "colour")
+
+            let created = try await Self.call(gateway, .POST, "/api/admin/tenants", token: root, body: #"{"id":"acme","name":"Acme"}"#)
+            #expect(created.status == 201 && created.json?["status"] == "active")
+            #expect(try await Self.call(gateway, .POST, "/api/admin/tenants", token: root, body: #"{"id":"acme"}"#).code == "CONFLICT")
+            #expect(try await Self.call(gateway, .GET, "/api/admin/users", token: root).code == "TENANT_REQUIRED")
+
+            let password = "Tenant-Admin-Pass-1"
+            let admin = try await Self.call(gateway, .POST, "/api/admin/users", token: root, tenant: "acme",
+                                            body: #"{"email":"boss@acme.test","password":"\#(password)","roles":["tenant-admin"]}"#)
+            #expect(admin.status == 201 && admin.json?["password"] == nil && admin.json?["passwordHash"] == nil)
+            let boss = try await Self.login(gateway, "boss@acme.test", password)
+            // A tenant admin cannot make a super-admin, nor act on another tenant.
+            let escalate = try await Self.call(gateway, .POST, "/api/admin/users", token: boss,
+                                               body: #"{"email":"x@acme.test","roles":["super-admin"]}"#)
+            #expect(escalate.status == 400 && escalate.param == "roles[0]")
+            #expect(try await Self.call(gateway, .GET, "/api/admin/tenants", token: boss).code == "PERMISSION_DENIED")
+            #expect(try await Self.call(gateway, .GET, "/api/admin/keys", token: boss, tenant: "other").status == 404)
+
+            let key = try await Self.call(gateway, .POST, "/api/admin/keys", token: boss,
+                                          body: #"{"name":"ci","scopes":{"capabilities":["chat","embeddings"]},"allowedCidrs":["127.0.0.1/32"]}"#)
+            #expect(key.status == 201)
+            let secret = try #require(key.json?["key"]?.stringValue)
+            let keyID = try #require(key.json?["id"]?.stringValue)
+            #expect(secret.hasPrefix("aigw_sk_") && key.json?["prefix"]?.stringValue == String(secret.prefix(16)))
+            let read = try await Self.call(gateway, .GET, "/api/admin/keys/\(keyID)", token: boss)
+            #expect(read.status == 200 && read.json?["key"] == nil && !read.body.contains(secret))
+            #expect(try await Self.call(gateway, .GET, "/v1/models", token: secret).status == 200)
+
+            let revoked = try await Self.call(gateway, .POST, "/api/admin/keys/\(keyID)/revoke", token: boss)
+            #expect(revoked.status == 200 && revoked.json?["status"] == "revoked")
+            // This replica reloads its snapshot with the commit: refused at once.
+            #expect(try await Self.call(gateway, .GET, "/v1/models", token: secret).status == 401)
+
+            // Every change is in the tenant's chain, by the signed-in actor, and the chain verifies.
+            let audit = try await Self.call(gateway, .GET, "/api/admin/audit?targetType=api_key", token: boss)
+            let actions = audit.json?["data"]?.arrayValue?.compactMap { $0["action"]?.stringValue }
+            #expect(actions == ["key.create", "key.revoke"])
+            let bossID = admin.json?["id"]?.stringValue
+            #expect(audit.json?["data"]?.arrayValue?.allSatisfy { $0["actorId"]?.stringValue == bossID } == true)
+            let verify = try await Self.call(gateway, .GET, "/api/admin/audit/verify", token: boss)
+            #expect(verify.json?["valid"] == true && verify.json?["chain"] == "acme")
+        }
+    }
+
+    @Test("a key with the admin capability acts as tenant-admin of its tenant; one without it is refused")
+    func adminKeys() async throws {
+        try await Auth.withGateway { gateway in
+            let root = try await Self.login(gateway, Auth.email, Auth.password)
+            _ = try await Self.call(gateway, .POST, "/api/admin/tenants", token: root, body: #"{"id":"acme"}"#)
+            let adminKey = try await Self.call(gateway, .POST, "/api/admin/keys", token: root, tenant: "acme",
+                                               body: #"{"name":"automation","scopes":{"capabilities":["admin"]}}"#)
+            let chatKey = try await Self.call(gateway, .POST, "/api/admin/keys", token: root, tenant: "acme", body: #"{"name":"app"}"#)
+            let admin = try #require(adminKey.json?["key"]?.stringValue)
+            let chat = try #require(chatKey.json?["key"]?.stringValue)
+            #expect(chatKey.json?["scopes"]?["capabilities"] == ["chat"])
+            let listed = try await Self.call(gateway, .GET, "/api/admin/keys", token: admin)
+            #expect(listed.status == 200 && listed.json?["data"]?.arrayValue?.count == 2)
+            #expect(try await Self.call(gateway, .GET, "/api/admin/keys", token: chat).code == "CAPABILITY_NOT_ALLOWED")
+            #expect(try await Self.call(gateway, .GET, "/api/admin/tenants", token: admin).code == "PERMISSION_DENIED")
+            // Suspending the tenant stops its admin key too.
+            _ = try await Self.call(gateway, .PATCH, "/api/admin/tenants/acme", token: root, body: #"{"status":"suspended"}"#)
+            #expect(try await Self.call(gateway, .GET, "/api/admin/keys", token: admin).code == "TENANT_SUSPENDED")
+        }
+    }
+}
