@@ -11,7 +11,7 @@ struct GatewyseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatewyse",
         abstract: "An OpenAI- and Anthropic-compatible AI gateway.",
-        subcommands: [Serve.self, Keys.self, Migrate.self, Admin.self],
+        subcommands: [Serve.self, Keys.self, Migrate.self, Admin.self, Audit.self],
         defaultSubcommand: Serve.self)
 }
 

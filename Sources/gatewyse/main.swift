@@ -24,6 +24,7 @@ do {
     case let list as Keys.List: try await list.start()
     case let migrate as Migrate: try await migrate.start()
     case let create as Admin.Create: try await create.start()
+    case let verify as Audit.Verify: try await verify.start()
     default: try command.run()
     }
 } catch {
