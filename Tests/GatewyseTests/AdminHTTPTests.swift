@@ -107,4 +107,26 @@ struct AdminHTTPTests {
             #expect(try await Self.call(gateway, .GET, "/api/admin/keys", token: admin).code == "TENANT_SUSPENDED")
         }
     }
+
+    @Test("GET /api/admin/openapi.json describes every admin route, with its permission, before signing in")
+    func openAPIDocument() async throws {
+        try await Auth.withGateway { gateway in
+            let reply = try await Self.call(gateway, .GET, "/api/admin/openapi.json")
+            #expect(reply.status == 200)
+            let document = try #require(reply.json)
+            #expect(document["openapi"] == "3.1.0")
+            let paths = try #require(document["paths"]?.objectValue)
+            for route in gateway.runtime.adminRouter.routes {
+                let operation = paths[route.pattern]?[route.method.lowercased()]
+                #expect(operation != nil, "\(route.method) \(route.pattern) missing")
+                #expect(operation?["x-permission"]?.stringValue == route.permission?.rawValue)
+            }
+            let operations = paths.entries.reduce(0) { $0 + ($1.value.objectValue?.count ?? 0) }
+            #expect(operations == gateway.runtime.adminRouter.routes.count)
+            // Every $ref resolves.
+            let schemas = try #require(document["components"]?["schemas"]?.objectValue)
+            let refs = reply.body.components(separatedBy: "#/components/schemas/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+            #expect(!refs.isEmpty && refs.allSatisfy { schemas[$0] != nil })
+        }
+    }
 }

@@ -10,6 +10,13 @@ import NIOCore
 struct AdminController: Sendable {
     let router: AdminRouter
     let authenticator: AdminAuthenticator
+    let openAPI: JSONValue
+
+    init(router: AdminRouter, authenticator: AdminAuthenticator) {
+        self.router = router
+        self.authenticator = authenticator
+        openAPI = AdminOpenAPI.document(routes: router.routes)
+    }
     /// Admin bodies are small documents.
     static let bodyLimit = 256 * 1024
 
@@ -22,6 +29,8 @@ struct AdminController: Sendable {
     func handle(_ request: Request) async throws -> Response {
         let path = request.uri.path
         let method = request.method.rawValue
+        // The document describes routes, not data: it is readable before signing in.
+        if path == "/api/admin/openapi.json", method == "GET" { return Self.json(openAPI, status: 200) }
         // Who is calling comes first: an unauthenticated caller learns nothing about the routes.
         let principal = try await authenticator.principal(authorization: request.headers[.authorization],
                                                           tenantHeader: request.headers[HTTPField.Name("X-Tenant-ID")!])
@@ -41,8 +50,13 @@ struct AdminController: Sendable {
         headers[.cacheControl] = "no-store"
         for (name, value) in answer.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
         guard let body = answer.body else { return Response(status: .init(code: answer.status), headers: headers) }
+        return Self.json(body, status: answer.status, headers: headers)
+    }
+
+    static func json(_ body: JSONValue, status: Int, headers: HTTPFields = HTTPFields()) -> Response {
+        var headers = headers
         headers[.contentType] = "application/json"
-        return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(body))))
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(body))))
     }
 
 }

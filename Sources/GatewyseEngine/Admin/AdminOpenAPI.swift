@@ -1,0 +1,155 @@
+import GatewyseCore
+
+/// The OpenAPI 3.1 document of the admin API (`GET /api/admin/openapi.json`), generated from the
+/// route table so that it cannot list a route that does not exist nor miss one that does; the
+/// resource schemas are written out here, next to the fields the handlers accept.
+public enum AdminOpenAPI {
+    /// A property of a resource schema.
+    struct Field {
+        var name: String
+        var type: JSONValue
+        var access: Access = .readWrite
+        var required = false
+
+        enum Access { case readWrite, readOnly, writeOnly }
+    }
+
+    static let string: JSONValue = ["type": "string"]
+    static let time: JSONValue = ["type": ["string", "null"], "format": "date-time"]
+    static let strings: JSONValue = ["type": "array", "items": ["type": "string"]]
+    static let nullableString: JSONValue = ["type": ["string", "null"]]
+    static let count: JSONValue = ["type": ["integer", "null"], "minimum": 0]
+    static func choice(_ values: [String]) -> JSONValue { ["type": "string", "enum": .array(values.map(JSONValue.string))] }
+
+    static let schemas: [(String, [Field])] = [
+        ("Tenant", [Field(name: "id", type: ["type": "string", "pattern": "^[a-z0-9-]{2,63}$"], required: true), Field(name: "name", type: string),
+                    Field(name: "status", type: choice(["active", "suspended"])), Field(name: "allowedModels", type: strings),
+                    Field(name: "enabledCapabilities", type: strings), Field(name: "source", type: choice(["config", "api"]), access: .readOnly),
+                    Field(name: "createdAt", type: time, access: .readOnly)]),
+        ("Organization", [Field(name: "id", type: string), Field(name: "name", type: string, required: true),
+                          Field(name: "createdAt", type: time, access: .readOnly)]),
+        ("Department", [Field(name: "id", type: string), Field(name: "name", type: string, required: true),
+                        Field(name: "organizationId", type: string, required: true), Field(name: "createdAt", type: time, access: .readOnly)]),
+        ("User", [Field(name: "id", type: string, access: .readOnly), Field(name: "email", type: ["type": "string", "format": "email"], required: true),
+                  Field(name: "name", type: string), Field(name: "password", type: string, access: .writeOnly),
+                  Field(name: "roles", type: strings), Field(name: "organizationId", type: nullableString),
+                  Field(name: "departmentId", type: nullableString),
+                  Field(name: "status", type: choice(["active", "inactive", "suspended", "locked"])),
+                  Field(name: "lastLoginAt", type: time, access: .readOnly), Field(name: "createdAt", type: time, access: .readOnly)]),
+        ("Role", [Field(name: "slug", type: string, required: true), Field(name: "name", type: string),
+                  Field(name: "permissions", type: strings), Field(name: "builtIn", type: ["type": "boolean"], access: .readOnly)]),
+        ("Key", [Field(name: "id", type: string, access: .readOnly), Field(name: "name", type: string, required: true),
+                 Field(name: "key", type: string, access: .readOnly),
+                 Field(name: "scopes", type: ["type": "object", "properties": [
+                     "capabilities": ["type": "array", "items": choice(AdminAPI.keyCapabilities)], "providerIds": strings, "modelIds": strings]]),
+                 Field(name: "rateLimits", type: ["type": "object", "properties": [
+                     "requestsPerMinute": count, "requestsPerDay": count, "tokensPerDay": count]]),
+                 Field(name: "expiresAt", type: time), Field(name: "allowedCidrs", type: strings),
+                 Field(name: "organizationId", type: nullableString), Field(name: "departmentId", type: nullableString),
+                 Field(name: "userId", type: nullableString), Field(name: "metadata", type: ["type": "object", "additionalProperties": string]),
+                 Field(name: "prefix", type: string, access: .readOnly), Field(name: "status", type: choice(["active", "expired", "revoked"]), access: .readOnly),
+                 Field(name: "source", type: choice(["config", "api"]), access: .readOnly), Field(name: "createdAt", type: time, access: .readOnly),
+                 Field(name: "revokedAt", type: time, access: .readOnly), Field(name: "lastUsedAt", type: time, access: .readOnly)]),
+        ("AuditEntry", [Field(name: "sequence", type: ["type": "integer"]), Field(name: "time", type: time), Field(name: "tenantId", type: string),
+                        Field(name: "actorId", type: string), Field(name: "actorType", type: choice(["user", "api_key", "system"])),
+                        Field(name: "action", type: string), Field(name: "targetType", type: string), Field(name: "targetId", type: string),
+                        Field(name: "summary", type: string), Field(name: "previousHash", type: string), Field(name: "hash", type: string)]),
+    ]
+
+    public static func document(routes: [AdminRoute]) -> JSONValue {
+        var paths = JSONObject()
+        for route in routes {
+            var item = paths[route.pattern]?.objectValue ?? JSONObject()
+            item[route.method.lowercased()] = .object(operation(route))
+            paths[route.pattern] = .object(item)
+        }
+        var components = JSONObject()
+        for (name, fields) in schemas { components[name] = schema(fields) }
+        components["Error"] = ["type": "object", "properties": ["error": ["type": "object", "properties": [
+            "message": string, "type": string, "code": string, "param": nullableString]]]]
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": "Gatewyse admin API", "version": "1",
+                     "description": "Tenants, users, roles, keys and the audit log. Every route needs a bearer credential: an access token from POST /api/auth/login, or an API key whose scopes hold `admin`. A super-admin names the tenant it acts on with X-Tenant-ID. Another tenant's resource answers 404."],
+            "servers": [["url": "/"]],
+            "security": [["bearer": []]],
+            "paths": .object(paths),
+            "components": ["schemas": .object(components), "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]]],
+        ]
+    }
+
+    static func operation(_ route: AdminRoute) -> JSONObject {
+        let segments = route.pattern.split(separator: "/").dropFirst(2)
+        let resource = String(segments.first ?? "admin")
+        var operation = JSONObject()
+        operation["operationId"] = .string(route.method.lowercased() + segments.map { $0.hasPrefix("{") ? "ById" : $0.prefix(1).uppercased() + $0.dropFirst() }.joined())
+        operation["tags"] = [.string(resource)]
+        operation["summary"] = .string(route.permission.map { "\($0.summary) (\($0.rawValue))" } ?? "Any signed-in caller")
+        if let permission = route.permission { operation["x-permission"] = .string(permission.rawValue) }
+        var parameters: [JSONValue] = []
+        if route.pattern.contains("{id}") {
+            parameters.append(["name": "id", "in": "path", "required": true, "schema": string])
+        }
+        if route.scope != .system {
+            parameters.append(["name": "X-Tenant-ID", "in": "header", "required": false, "schema": string,
+                               "description": "The tenant a super-admin acts on."])
+        }
+        let isList = route.method == "GET" && !route.pattern.contains("{id}") && !["permissions", "verify"].contains(String(segments.last ?? ""))
+        if isList {
+            parameters.append(["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]])
+            parameters.append(["name": "cursor", "in": "query", "schema": string])
+        }
+        if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+        let schemaName = schemaName(for: resource)
+        if let schemaName, route.method == "POST" || route.method == "PATCH", !route.pattern.hasSuffix("/revoke") {
+            operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(schemaName)")]]]]
+        }
+        var responses = JSONObject()
+        let success: JSONValue = schemaName.map { name in
+            isList ? ["type": "object", "properties": ["data": ["type": "array", "items": ["$ref": .string("#/components/schemas/\(name)")]],
+                                                       "nextCursor": nullableString]]
+                   : ["$ref": .string("#/components/schemas/\(name)")]
+        } ?? ["type": "object"]
+        switch route.method {
+        case "DELETE": responses["204"] = ["description": "Deleted"]
+        case "POST" where !route.pattern.hasSuffix("/revoke"):
+            responses["201"] = ["description": "Created", "content": ["application/json": ["schema": success]]]
+        default: responses["200"] = ["description": "OK", "content": ["application/json": ["schema": success]]]
+        }
+        let error: JSONValue = ["content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
+        for (status, text) in [("400", "INVALID_FIELD or TENANT_REQUIRED"), ("401", "AUTH_REQUIRED, AUTH_INVALID_TOKEN, AUTH_TOKEN_EXPIRED"),
+                               ("403", "PERMISSION_DENIED naming the permission"), ("404", "NOT_FOUND (also another tenant's resource)"),
+                               ("409", "CONFLICT or CONFIG_MANAGED")] {
+            var entry = error.objectValue!
+            entry["description"] = .string(text)
+            responses[status] = .object(entry)
+        }
+        operation["responses"] = .object(responses)
+        return operation
+    }
+
+    static func schemaName(for resource: String) -> String? {
+        switch resource {
+        case "tenants": "Tenant"
+        case "organizations": "Organization"
+        case "departments": "Department"
+        case "users": "User"
+        case "roles": "Role"
+        case "keys": "Key"
+        case "audit": "AuditEntry"
+        default: nil
+        }
+    }
+
+    static func schema(_ fields: [Field]) -> JSONValue {
+        var properties = JSONObject()
+        for field in fields {
+            var type = field.type.objectValue ?? JSONObject()
+            if field.access == .readOnly { type["readOnly"] = true }
+            if field.access == .writeOnly { type["writeOnly"] = true }
+            properties[field.name] = .object(type)
+        }
+        let required = fields.filter(\.required).map { JSONValue.string($0.name) }
+        return ["type": "object", "properties": .object(properties), "required": .array(required)]
+    }
+}
