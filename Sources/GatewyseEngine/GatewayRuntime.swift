@@ -46,7 +46,7 @@ public final class GatewayRuntime: Sendable {
                 engine.replaceSnapshot { $0.replacing(resolver: RouteResolver(configuration: configuration, storedRoutes: routes)) }
             }
         }
-        self.adminRouter = AdminRouter(api: AdminAPI(store: store, passwords: controlPlane.passwords, reload: reload))
+        self.adminRouter = AdminRouter(api: AdminAPI(store: store, passwords: controlPlane.passwords, configuration: configuration, reload: reload))
     }
 
     /// Imports the tenants and keys declared in the configuration, then loads every key into

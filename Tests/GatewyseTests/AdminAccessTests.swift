@@ -1,6 +1,7 @@
 import Foundation
 import GatewyseCore
 @testable import GatewyseEngine
+import GatewyseProviders
 import GatewyseStorage
 import Testing
 
@@ -34,6 +35,9 @@ struct AdminAccessTests {
         "GET /api/admin/keys": .keysRead, "POST /api/admin/keys": .keysWrite,
         "GET /api/admin/keys/{id}": .keysRead, "PATCH /api/admin/keys/{id}": .keysWrite,
         "POST /api/admin/keys/{id}/revoke": .keysWrite,
+        "GET /api/admin/routes": .routesRead, "POST /api/admin/routes": .routesWrite,
+        "GET /api/admin/routes/{id}": .routesRead, "PATCH /api/admin/routes/{id}": .routesWrite,
+        "DELETE /api/admin/routes/{id}": .routesWrite,
         "GET /api/admin/audit": .auditRead, "GET /api/admin/audit/verify": .auditRead,
     ]
 
@@ -74,7 +78,11 @@ struct AdminAccessTests {
     }
 
     static func world(_ store: any ControlPlaneStore) async throws -> World {
-        let api = AdminAPI(store: store, passwords: PasswordHasher(parameters: .testing, runner: DispatchWorkRunner()))
+        var configuration = GatewayConfiguration()
+        configuration.providers = [ProviderConfiguration(id: "openai", entry: ProviderCatalog.entry(forType: "openai")!,
+                                                         baseURL: "https://api.openai.com/v1", apiKey: nil)]
+        let api = AdminAPI(store: store, passwords: PasswordHasher(parameters: .testing, runner: DispatchWorkRunner()),
+                           configuration: configuration)
         var world = World(api: api, router: AdminRouter(api: api), store: store)
         let now = UnixClock.now()
         for tenant in ["acme", "beta"] {
@@ -89,12 +97,14 @@ struct AdminAccessTests {
             let material = APIKeyMaterial.generate()
             let key = APIKeyRecord(id: "key_\(tenant)_actor", tenantID: tenant, name: "laptop", prefix: APIKeyMaterial.displayPrefix(material),
                                    digest: APIKeyMaterial.digest(material), createdAt: now, source: .created, userID: actor.id)
-            changes += [try .insert(org, at: now), try .insert(dept, at: now), try .insert(role, at: now), try .insert(actor, at: now),
+            let route = RouteRecord(id: "\(tenant)-route", tenantID: tenant, alias: "fast", strategy: "priority",
+                                    targets: [RouteRecord.Target(provider: "openai", model: "gpt-4o-mini")], updatedAt: now)
+            changes += [try .insert(route, at: now), try .insert(org, at: now), try .insert(dept, at: now), try .insert(role, at: now), try .insert(actor, at: now),
                         try .insert(target, at: now), try .insert(key, at: now)]
             try await store.commit(changes, audit: [AuditDraft(tenantID: tenant, time: now * 1000, actorID: "system", actorType: .system,
                                                                action: "test.seed", targetType: "tenant", targetID: tenant, summary: "seed")])
             world.ids[tenant] = ["tenant": tenant, "organization": org.id, "department": dept.id, "role": role.id, "actor": actor.id,
-                                 "user": target.id, "key": key.id]
+                                 "user": target.id, "key": key.id, "route": route.id]
         }
         return world
     }
@@ -111,6 +121,7 @@ struct AdminAccessTests {
             case "departments": "department"
             case "users": "user"
             case "roles": "role"
+            case "routes": "route"
             default: "key"
             }
             path = path.replacingOccurrences(of: "{id}", with: ids[kind]!)
@@ -123,7 +134,8 @@ struct AdminAccessTests {
             case ("POST", "user"): ["email": .string("new@\(tenant).test"), "roles": ["user"]]
             case ("POST", "role"): ["slug": "reader", "permissions": ["routes:read"]]
             case ("POST", "key") where route.pattern.hasSuffix("/keys"): ["name": "ci"]
-            case ("PATCH", "key"): ["name": "Renamed"]
+            case ("PATCH", "key"), ("PATCH", "route"): ["name": "Renamed"]
+            case ("POST", "route"): ["name": "smart", "targets": [["provider": "openai", "model": "gpt-4o"]]]
             default: nil
             }
             return (route.pattern, route.method, path, body)

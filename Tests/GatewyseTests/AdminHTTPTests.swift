@@ -4,6 +4,7 @@ import GatewyseCore
 import GatewyseEngine
 import GatewyseServer
 import GatewyseStorage
+import GatewyseTesting
 import NIOCore
 import NIOHTTP1
 import Testing
@@ -128,5 +129,44 @@ struct AdminHTTPTests {
             let refs = reply.body.components(separatedBy: "#/components/schemas/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
             #expect(!refs.isEmpty && refs.allSatisfy { schemas[$0] != nil })
         }
+    }
+
+    @Test("a route added through the API serves /v1 at once; configured aliases and tenants read as source config and refuse changes")
+    func routesThroughTheAPI() async throws {
+        let gateway = try await TestGateway.start()
+        defer { Task { await gateway.stop() } }
+        let running = gateway.gateway
+        _ = try await running.runtime.controlPlane.accounts.createUser(
+            AccountService.NewUser(email: "ops@acme.test", password: Auth.password, roles: ["tenant-admin"], tenantID: "acme"))
+        let token = try await Self.login(running, "ops@acme.test", Auth.password)
+        let chat = #"{"model":"team-fast","messages":[{"role":"user","content":"hi"}]}"#
+        #expect(try await Self.call(running, .POST, "/v1/chat/completions", token: gateway.apiKey, body: chat).status == 404)
+
+        let created = try await Self.call(running, .POST, "/api/admin/routes", token: token,
+                                          body: #"{"name":"team-fast","strategy":"failover","targets":[{"provider":"down","model":"x"},{"provider":"mock","model":"mock-chat"}]}"#)
+        #expect(created.status == 201, "\(created.body)")
+        let routeID = try #require(created.json?["id"]?.stringValue)
+        let answered = try await Self.call(running, .POST, "/v1/chat/completions", token: gateway.apiKey, body: chat)
+        #expect(answered.status == 200, "\(answered.body)")
+
+        let unknown = try await Self.call(running, .POST, "/api/admin/routes", token: token,
+                                          body: #"{"name":"bad","targets":[{"provider":"nowhere","model":"m"}]}"#)
+        #expect(unknown.status == 400 && unknown.param == "targets[0].provider")
+        let listed = try await Self.call(running, .GET, "/api/admin/routes", token: token)
+        #expect(listed.json?["data"]?.arrayValue?.map { $0["name"]?.stringValue ?? "" } == ["team-fast"])
+
+        // The configuration's aliases are global: a super-admin acting on no tenant sees them.
+        _ = try await running.runtime.controlPlane.accounts.createUser(
+            AccountService.NewUser(email: "root@gw.test", password: Auth.password, roles: ["super-admin"]))
+        let root = try await Self.login(running, "root@gw.test", Auth.password)
+        let global = try await Self.call(running, .GET, "/api/admin/routes?source=config", token: root)
+        #expect(global.json?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue }.contains("config:mock-chat") == true)
+        #expect(try await Self.call(running, .PATCH, "/api/admin/routes/config:mock-chat", token: root, body: #"{"enabled":false}"#).code
+                == "CONFIG_MANAGED")
+        #expect(try await Self.call(running, .GET, "/api/admin/tenants/acme", token: root).json?["source"] == "config")
+        #expect(try await Self.call(running, .PATCH, "/api/admin/tenants/acme", token: root, body: #"{"name":"x"}"#).code == "CONFIG_MANAGED")
+
+        #expect(try await Self.call(running, .DELETE, "/api/admin/routes/\(routeID)", token: token).status == 204)
+        #expect(try await Self.call(running, .POST, "/v1/chat/completions", token: gateway.apiKey, body: chat).status == 404)
     }
 }

@@ -10,13 +10,16 @@ public final class AdminAPI: Sendable {
     let passwords: PasswordHasher
     let clock: @Sendable () -> Int64
     let reload: @Sendable () async -> Void
+    /// The configuration file's providers and aliases: read through the API as `source: "config"`.
+    let configuration: GatewayConfiguration
 
-    public init(store: any ControlPlaneStore, passwords: PasswordHasher,
+    public init(store: any ControlPlaneStore, passwords: PasswordHasher, configuration: GatewayConfiguration = GatewayConfiguration(),
                 clock: @escaping @Sendable () -> Int64 = UnixClock.now, reload: @escaping @Sendable () async -> Void = {}) {
         self.store = store
         self.passwords = passwords
         self.clock = clock
         self.reload = reload
+        self.configuration = configuration
     }
 }
 
@@ -28,7 +31,7 @@ public struct AdminRouter: Sendable {
     public init(api: AdminAPI) {
         self.api = api
         routes = api.tenantRoutes() + api.organizationRoutes() + api.departmentRoutes() + api.userRoutes() + api.roleRoutes()
-            + api.keyRoutes() + api.auditRoutes()
+            + api.keyRoutes() + api.routeRoutes() + api.auditRoutes()
     }
 
     /// The route for a method and path, with its parameters; nil when none matches (the

@@ -1,4 +1,5 @@
 import GatewyseCore
+import GatewyseRouting
 
 /// The OpenAPI 3.1 document of the admin API (`GET /api/admin/openapi.json`), generated from the
 /// route table so that it cannot list a route that does not exist nor miss one that does; the
@@ -50,6 +51,14 @@ public enum AdminOpenAPI {
                  Field(name: "prefix", type: string, access: .readOnly), Field(name: "status", type: choice(["active", "expired", "revoked"]), access: .readOnly),
                  Field(name: "source", type: choice(["config", "api"]), access: .readOnly), Field(name: "createdAt", type: time, access: .readOnly),
                  Field(name: "revokedAt", type: time, access: .readOnly), Field(name: "lastUsedAt", type: time, access: .readOnly)]),
+        ("Route", [Field(name: "id", type: string, access: .readOnly), Field(name: "name", type: string, required: true),
+                   Field(name: "capability", type: choice(AdminAPI.routableCapabilities.map(\.rawValue))),
+                   Field(name: "strategy", type: choice(RoutingStrategyKind.allCases.map(\.rawValue))),
+                   Field(name: "targets", type: ["type": "array", "items": ["type": "object", "required": ["provider", "model"], "properties": [
+                       "provider": string, "model": string, "priority": ["type": "integer", "minimum": 0], "weight": ["type": "number", "minimum": 0]]]],
+                         required: true),
+                   Field(name: "fallbacks", type: strings), Field(name: "enabled", type: ["type": "boolean"]),
+                   Field(name: "source", type: choice(["config", "api"]), access: .readOnly), Field(name: "updatedAt", type: time, access: .readOnly)]),
         ("AuditEntry", [Field(name: "sequence", type: ["type": "integer"]), Field(name: "time", type: time), Field(name: "tenantId", type: string),
                         Field(name: "actorId", type: string), Field(name: "actorType", type: choice(["user", "api_key", "system"])),
                         Field(name: "action", type: string), Field(name: "targetType", type: string), Field(name: "targetId", type: string),
@@ -136,6 +145,7 @@ public enum AdminOpenAPI {
         case "users": "User"
         case "roles": "Role"
         case "keys": "Key"
+        case "routes": "Route"
         case "audit": "AuditEntry"
         default: nil
         }
