@@ -38,15 +38,16 @@ public final class GatewayRuntime: Sendable {
             server: configuration.server, upstream: configuration.upstream, stages: stages, observers: observers,
             blockingWork: blockingWork, clock: clock)
         self.startedAt = clock()
-        let reload: @Sendable () async -> Void = { [weak engine, store, configuration] in
+        let reload: @Sendable () async -> Void = { [weak engine, store, configuration, controlPlane] in
             guard let engine else { return }
             // Best effort: a failed reload is retried by the revision watch; the change is committed.
             if let keys = try? await store.allKeys() { engine.replaceSnapshot { $0.replacing(authenticator: APIKeyAuthenticator(keys: keys)) } }
-            if let routes = try? await store.allRoutes() {
-                engine.replaceSnapshot { $0.replacing(resolver: RouteResolver(configuration: configuration, storedRoutes: routes)) }
+            if let resolver = try? await RouteResolver.load(configuration: configuration, store: store, credentials: controlPlane.credentials) {
+                engine.replaceSnapshot { $0.replacing(resolver: resolver) }
             }
         }
-        self.adminRouter = AdminRouter(api: AdminAPI(store: store, passwords: controlPlane.passwords, configuration: configuration, reload: reload))
+        self.adminRouter = AdminRouter(api: AdminAPI(store: store, passwords: controlPlane.passwords, configuration: configuration,
+                                                     credentials: controlPlane.credentials, reload: reload))
     }
 
     /// Imports the tenants and keys declared in the configuration, then loads every key into
@@ -73,7 +74,7 @@ public final class GatewayRuntime: Sendable {
 
     /// Rebuilds the route table from the configuration and the stored routes.
     public func reloadRoutes() async throws {
-        let resolver = RouteResolver(configuration: configuration, storedRoutes: try await store.allRoutes())
+        let resolver = try await RouteResolver.load(configuration: configuration, store: store, credentials: controlPlane.credentials)
         engine.replaceSnapshot { $0.replacing(resolver: resolver) }
     }
 

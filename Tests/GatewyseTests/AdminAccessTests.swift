@@ -35,6 +35,9 @@ struct AdminAccessTests {
         "GET /api/admin/keys": .keysRead, "POST /api/admin/keys": .keysWrite,
         "GET /api/admin/keys/{id}": .keysRead, "PATCH /api/admin/keys/{id}": .keysWrite,
         "POST /api/admin/keys/{id}/revoke": .keysWrite,
+        "GET /api/admin/providers": .providersRead, "POST /api/admin/providers": .providersWrite,
+        "GET /api/admin/providers/{id}": .providersRead, "PUT /api/admin/providers/{id}": .providersWrite,
+        "PATCH /api/admin/providers/{id}": .providersWrite, "DELETE /api/admin/providers/{id}": .providersWrite,
         "GET /api/admin/routes": .routesRead, "POST /api/admin/routes": .routesWrite,
         "GET /api/admin/routes/{id}": .routesRead, "PATCH /api/admin/routes/{id}": .routesWrite,
         "DELETE /api/admin/routes/{id}": .routesWrite,
@@ -99,12 +102,15 @@ struct AdminAccessTests {
                                    digest: APIKeyMaterial.digest(material), createdAt: now, source: .created, userID: actor.id)
             let route = RouteRecord(id: "\(tenant)-route", tenantID: tenant, alias: "fast", strategy: "priority",
                                     targets: [RouteRecord.Target(provider: "openai", model: "gpt-4o-mini")], updatedAt: now)
-            changes += [try .insert(route, at: now), try .insert(org, at: now), try .insert(dept, at: now), try .insert(role, at: now), try .insert(actor, at: now),
+            let provider = ProviderRecord(id: "\(tenant)-prov", tenantID: tenant, type: "openai", name: "Own account",
+                                          encryptedAPIKey: try api.credentials.encrypt("sk-\(tenant)-secret", tenantID: tenant),
+                                          baseURL: "https://api.openai.com/v1", createdAt: now, updatedAt: now)
+            changes += [try .insert(provider, at: now), try .insert(route, at: now), try .insert(org, at: now), try .insert(dept, at: now), try .insert(role, at: now), try .insert(actor, at: now),
                         try .insert(target, at: now), try .insert(key, at: now)]
             try await store.commit(changes, audit: [AuditDraft(tenantID: tenant, time: now * 1000, actorID: "system", actorType: .system,
                                                                action: "test.seed", targetType: "tenant", targetID: tenant, summary: "seed")])
             world.ids[tenant] = ["tenant": tenant, "organization": org.id, "department": dept.id, "role": role.id, "actor": actor.id,
-                                 "user": target.id, "key": key.id, "route": route.id]
+                                 "user": target.id, "key": key.id, "route": route.id, "provider": provider.id]
         }
         return world
     }
@@ -122,6 +128,7 @@ struct AdminAccessTests {
             case "users": "user"
             case "roles": "role"
             case "routes": "route"
+            case "providers": "provider"
             default: "key"
             }
             path = path.replacingOccurrences(of: "{id}", with: ids[kind]!)
@@ -135,6 +142,9 @@ struct AdminAccessTests {
             case ("POST", "role"): ["slug": "reader", "permissions": ["routes:read"]]
             case ("POST", "key") where route.pattern.hasSuffix("/keys"): ["name": "ci"]
             case ("PATCH", "key"), ("PATCH", "route"): ["name": "Renamed"]
+            case ("POST", "provider"): ["id": "newprov", "type": "openai", "apiKey": "sk-new"]
+            case ("PUT", "provider"): ["apiKey": "sk-replaced"]
+            case ("PATCH", "provider"): ["name": "Renamed"]
             case ("POST", "route"): ["name": "smart", "targets": [["provider": "openai", "model": "gpt-4o"]]]
             default: nil
             }

@@ -12,14 +12,18 @@ public final class AdminAPI: Sendable {
     let reload: @Sendable () async -> Void
     /// The configuration file's providers and aliases: read through the API as `source: "config"`.
     let configuration: GatewayConfiguration
+    /// Encrypts provider credentials before they reach the store.
+    let credentials: CredentialCipher
 
     public init(store: any ControlPlaneStore, passwords: PasswordHasher, configuration: GatewayConfiguration = GatewayConfiguration(),
+                credentials: CredentialCipher = CredentialCipher(masterKey: .random()),
                 clock: @escaping @Sendable () -> Int64 = UnixClock.now, reload: @escaping @Sendable () async -> Void = {}) {
         self.store = store
         self.passwords = passwords
         self.clock = clock
         self.reload = reload
         self.configuration = configuration
+        self.credentials = credentials
     }
 }
 
@@ -31,7 +35,7 @@ public struct AdminRouter: Sendable {
     public init(api: AdminAPI) {
         self.api = api
         routes = api.tenantRoutes() + api.organizationRoutes() + api.departmentRoutes() + api.userRoutes() + api.roleRoutes()
-            + api.keyRoutes() + api.routeRoutes() + api.auditRoutes()
+            + api.keyRoutes() + api.providerRoutes() + api.routeRoutes() + api.auditRoutes()
     }
 
     /// The route for a method and path, with its parameters; nil when none matches (the

@@ -1,4 +1,5 @@
 import GatewyseCore
+import GatewyseProviders
 import GatewyseRouting
 
 /// The OpenAPI 3.1 document of the admin API (`GET /api/admin/openapi.json`), generated from the
@@ -51,6 +52,16 @@ public enum AdminOpenAPI {
                  Field(name: "prefix", type: string, access: .readOnly), Field(name: "status", type: choice(["active", "expired", "revoked"]), access: .readOnly),
                  Field(name: "source", type: choice(["config", "api"]), access: .readOnly), Field(name: "createdAt", type: time, access: .readOnly),
                  Field(name: "revokedAt", type: time, access: .readOnly), Field(name: "lastUsedAt", type: time, access: .readOnly)]),
+        ("Provider", [Field(name: "id", type: string, required: true), Field(name: "type", type: choice(ProviderCatalog.knownTypes), required: true),
+                      Field(name: "name", type: string), Field(name: "apiKey", type: string, access: .writeOnly),
+                      Field(name: "baseUrl", type: ["type": "string", "format": "uri"]),
+                      Field(name: "headers", type: ["type": "object", "additionalProperties": string, "description": "Values are write-only: answers show ********."]),
+                      Field(name: "models", type: strings), Field(name: "enabled", type: ["type": "boolean"]),
+                      Field(name: "settings", type: ["type": "object", "properties": ["apiVersion": string, "region": string]]),
+                      Field(name: "allowPrivateNetwork", type: ["type": "boolean", "description": "super-admin only"]),
+                      Field(name: "hasApiKey", type: ["type": "boolean"], access: .readOnly),
+                      Field(name: "scope", type: choice(["shared", "tenant"]), access: .readOnly),
+                      Field(name: "source", type: choice(["config", "api"]), access: .readOnly)]),
         ("Route", [Field(name: "id", type: string, access: .readOnly), Field(name: "name", type: string, required: true),
                    Field(name: "capability", type: choice(AdminAPI.routableCapabilities.map(\.rawValue))),
                    Field(name: "strategy", type: choice(RoutingStrategyKind.allCases.map(\.rawValue))),
@@ -110,7 +121,7 @@ public enum AdminOpenAPI {
         }
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
         let schemaName = schemaName(for: resource)
-        if let schemaName, route.method == "POST" || route.method == "PATCH", !route.pattern.hasSuffix("/revoke") {
+        if let schemaName, route.method == "POST" || route.method == "PATCH" || route.method == "PUT", !route.pattern.hasSuffix("/revoke") {
             operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(schemaName)")]]]]
         }
         var responses = JSONObject()
@@ -146,6 +157,7 @@ public enum AdminOpenAPI {
         case "roles": "Role"
         case "keys": "Key"
         case "routes": "Route"
+        case "providers": "Provider"
         case "audit": "AuditEntry"
         default: nil
         }

@@ -37,6 +37,9 @@ public struct ResolvedRoute: Sendable {
 /// order is decided afterwards by the alias's strategy (`GatewyseRouting.RoutePlanner`).
 public struct RouteResolver: Sendable {
     public let adapters: [String: any ProviderAdapter]
+    /// Providers a tenant added itself, by tenant id: its routes and `provider/model` requests
+    /// may use them besides the shared ones.
+    public let tenantAdapters: [String: [String: any ProviderAdapter]]
     /// Upstream models each provider declares (`providers[].models`), for `GET /v1/models`.
     public let declaredModels: [(providerID: String, models: [String])]
     public let aliases: [String: ModelAlias]
@@ -48,11 +51,19 @@ public struct RouteResolver: Sendable {
 
     /// - Parameter storedRoutes: routes from the store (admin API); an enabled stored route
     ///   replaces the configured alias of the same name in its scope (global or tenant).
-    public init(configuration: GatewayConfiguration, storedRoutes: [RouteRecord] = []) {
+    /// - Parameter sharedProviders: providers added through the admin API for every tenant.
+    /// - Parameter tenantProviders: providers a tenant added for itself, by tenant id.
+    public init(configuration: GatewayConfiguration, storedRoutes: [RouteRecord] = [], sharedProviders: [ProviderConfiguration] = [],
+                tenantProviders: [String: [ProviderConfiguration]] = [:]) {
         var adapters: [String: any ProviderAdapter] = [:]
-        for provider in configuration.providers { adapters[provider.id] = ProviderRegistry.makeAdapter(for: provider) }
+        // The configuration file wins over a stored provider of the same id (the admin API refuses to create one).
+        for provider in sharedProviders + configuration.providers { adapters[provider.id] = ProviderRegistry.makeAdapter(for: provider) }
         self.adapters = adapters
-        declaredModels = configuration.providers.map { ($0.id, $0.models) }
+        let tenantAdapters = tenantProviders.mapValues { providers in
+            Dictionary(providers.map { ($0.id, ProviderRegistry.makeAdapter(for: $0)) }, uniquingKeysWith: { first, _ in first })
+        }
+        self.tenantAdapters = tenantAdapters
+        declaredModels = (configuration.providers + sharedProviders).map { ($0.id, $0.models) }
 
         var global = Dictionary(configuration.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var perTenant: [String: [String: ModelAlias]] = [:]
@@ -66,21 +77,23 @@ public struct RouteResolver: Sendable {
         aliases = global
         tenantAliases = perTenant
 
-        func candidates(_ alias: ModelAlias) -> [RouteCandidate] {
+        func candidates(_ alias: ModelAlias, tenant: String? = nil) -> [RouteCandidate] {
             alias.targets.compactMap { target in
-                adapters[target.provider].map {
+                (tenant.flatMap { tenantAdapters[$0]?[target.provider] } ?? adapters[target.provider]).map {
                     RouteCandidate(adapter: $0, upstreamModel: target.model,
                                    deployment: Deployment(providerID: target.provider, model: target.model, priority: target.priority, weight: target.weight))
                 }
             }
         }
-        func route(_ alias: ModelAlias, scope: [String: ModelAlias]) -> ResolvedRoute {
-            ResolvedRoute(strategy: alias.strategy, candidates: candidates(alias), fallbacks: alias.fallbacks.compactMap { name in
-                (scope[name] ?? global[name]).map { ResolvedRoute(strategy: $0.strategy, candidates: candidates($0)) }
+        func route(_ alias: ModelAlias, scope: [String: ModelAlias], tenant: String? = nil) -> ResolvedRoute {
+            ResolvedRoute(strategy: alias.strategy, candidates: candidates(alias, tenant: tenant), fallbacks: alias.fallbacks.compactMap { name in
+                (scope[name] ?? global[name]).map { ResolvedRoute(strategy: $0.strategy, candidates: candidates($0, tenant: tenant)) }
             })
         }
         routes = global.mapValues { route($0, scope: global) }
-        tenantRoutes = perTenant.mapValues { own in own.mapValues { route($0, scope: own) } }
+        var tenantRoutes: [String: [String: ResolvedRoute]] = [:]
+        for (tenant, own) in perTenant { tenantRoutes[tenant] = own.mapValues { route($0, scope: own, tenant: tenant) } }
+        self.tenantRoutes = tenantRoutes
     }
 
     /// A stored route as an alias, or nil when its strategy is unknown to this build.
@@ -130,7 +143,7 @@ public struct RouteResolver: Sendable {
         if let slash = model.firstIndex(of: "/") {
             let providerID = String(model[..<slash])
             let upstreamModel = String(model[model.index(after: slash)...])
-            if let adapter = adapters[providerID], !upstreamModel.isEmpty {
+            if let adapter = tenantID.flatMap({ tenantAdapters[$0]?[providerID] }) ?? adapters[providerID], !upstreamModel.isEmpty {
                 if let problem = Self.unsafeUpstreamModel(upstreamModel) {
                     throw GatewayError.invalidRequest("Field 'model': the model name after '\(providerID)/' \(problem).", param: "model", code: "INVALID_FIELD")
                 }

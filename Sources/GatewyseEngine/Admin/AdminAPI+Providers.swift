@@ -1,0 +1,184 @@
+import GatewyseCore
+import GatewyseProviders
+import GatewyseStorage
+
+/// `providers`: a tenant's own upstream accounts, or shared ones managed by a super-admin acting
+/// on no tenant. The API key and headers are encrypted before they reach the store and never
+/// answered (`hasApiKey`, header names only). The configuration file's providers read here with
+/// `source: "config"`. Provider ids are unique across the whole deployment, so health, free-tier
+/// and log lines never mix two accounts.
+extension AdminAPI {
+    static let providerFields: Set<String> = ["id", "type", "name", "apiKey", "baseUrl", "headers", "models", "enabled", "settings",
+                                              "allowPrivateNetwork"]
+
+    func providerRoutes() -> [AdminRoute] {
+        [
+            AdminRoute("GET", "/api/admin/providers", .providersRead, scope: .either) { [self] request in
+                let tenantID = request.principal.tenantID
+                let stored = try await store.everything(ProviderRecord.self, tenantID: tenantID)
+                let configured = tenantID == SystemScope.tenantID ? configuration.providers : []
+                let items = stored.map { ($0.id, render($0)) } + configured.map { ($0.id, render($0)) }
+                return .ok(try AdminListing.page(items, query: request.query, filterable: ["type", "enabled", "source", "name"]))
+            },
+            AdminRoute("POST", "/api/admin/providers", .providersWrite, scope: .either) { [self] request in
+                let body = try FieldReader(request.body, allowed: Self.providerFields)
+                let id = try body.requiredString("id")
+                let provider = try await provider(from: body, id: id, existing: nil, request: request)
+                try await commit([.insert(provider, at: now)], audit: [
+                    request.principal.audit("provider.create", targetType: "provider", targetID: id,
+                                            summary: "created provider \(id) (\(provider.type)) at \(provider.baseURL)", time: nowMilliseconds),
+                ])
+                return .created(.object(render(provider)))
+            },
+            AdminRoute("GET", "/api/admin/providers/{id}", .providersRead, scope: .either) { [self] request in
+                if let configured = configuredProvider(request) { return .ok(.object(render(configured))) }
+                return .ok(.object(render(try await existing(ProviderRecord.self, "provider", request))))
+            },
+            AdminRoute("PUT", "/api/admin/providers/{id}", .providersWrite, scope: .either) { [self] request in
+                try await replaceProvider(request, partial: false)
+            },
+            AdminRoute("PATCH", "/api/admin/providers/{id}", .providersWrite, scope: .either) { [self] request in
+                try await replaceProvider(request, partial: true)
+            },
+            AdminRoute("DELETE", "/api/admin/providers/{id}", .providersWrite, scope: .either) { [self] request in
+                if configuredProvider(request) != nil { throw GatewayError.configManaged("provider", request.parameter("id")) }
+                let provider = try await existing(ProviderRecord.self, "provider", request)
+                let users = try await store.listAll(.route).map { try RouteRecord(stored: $0) }
+                    .filter { route in route.targets.contains { $0.provider == provider.id } && (provider.tenantID == SystemScope.tenantID || route.tenantID == provider.tenantID) }
+                guard users.isEmpty else {
+                    throw GatewayError.conflict("Provider '\(provider.id)' is a target of route(s) \(users.map(\.alias).joined(separator: ", ")); change them first.")
+                }
+                try await commit([.delete(provider)], audit: [
+                    request.principal.audit("provider.delete", targetType: "provider", targetID: provider.id,
+                                            summary: "deleted provider \(provider.id)", time: nowMilliseconds),
+                ])
+                return .noContent
+            },
+        ]
+    }
+
+    private func replaceProvider(_ request: AdminRequest, partial: Bool) async throws -> AdminAnswer {
+        if configuredProvider(request) != nil { throw GatewayError.configManaged("provider", request.parameter("id")) }
+        let current = try await existing(ProviderRecord.self, "provider", request)
+        let body = try FieldReader(request.body, allowed: Self.providerFields)
+        if let id = try body.string("id"), id != current.id { throw GatewayError.invalidField("id", "The id of a provider cannot change.") }
+        if let type = try body.string("type"), type != current.type { throw GatewayError.invalidField("type", "The type of a provider cannot change; create another.") }
+        let updated = try await provider(from: body, id: current.id, existing: partial ? current : current.keepingSecretsOnly, request: request)
+        let rotated = body.has("apiKey")
+        try await commit([.update(updated, at: now)], audit: [
+            request.principal.audit("provider.update", targetType: "provider", targetID: updated.id,
+                                    summary: changeSummary(before: render(current), after: render(updated)) + (rotated ? "; API key replaced" : ""),
+                                    time: nowMilliseconds),
+        ])
+        return .ok(.object(render(updated)))
+    }
+
+    /// A record from a body: on create `existing` is nil; on PATCH it is the current record; on
+    /// PUT it is the current record stripped of everything but its secrets (a whole replacement
+    /// that omits the write-only `apiKey` keeps the stored one).
+    private func provider(from body: FieldReader, id: String, existing: ProviderRecord?, request: AdminRequest) async throws -> ProviderRecord {
+        let tenantID = request.principal.tenantID
+        var record: ProviderRecord
+        if let existing {
+            record = existing
+        } else {
+            guard Identifier.isValid(id) else {
+                throw GatewayError.invalidField("id", "'id' must be lowercase letters, digits, '-', '_' or '.' (at most 64).")
+            }
+            guard !configuration.providers.contains(where: { $0.id == id }),
+                  try await store.listAll(.provider).allSatisfy({ $0.id != id }) else {
+                throw GatewayError.conflict("A provider with the id '\(id)' already exists in this deployment.", param: "id")
+            }
+            record = ProviderRecord(id: id, tenantID: tenantID, type: try body.requiredString("type"), name: id, baseURL: "", createdAt: now, updatedAt: now)
+        }
+        guard let entry = ProviderCatalog.entry(forType: record.type) else {
+            throw GatewayError.invalidField("type", "Unknown provider type '\(record.type)' (known: \(ProviderCatalog.knownTypes.joined(separator: ", "))).")
+        }
+        if case .awsSigV4 = entry.auth {
+            throw GatewayError.invalidField("type", "AWS-signed providers (\(record.type)) are configured in the configuration file for now.")
+        }
+        if let name = try body.string("name") { record.name = try nonEmpty(name, "name") }
+        if let enabled = try body.bool("enabled") { record.enabled = enabled }
+        if let models = try body.strings("models") { record.models = uniqued(models) }
+        if let allow = try body.bool("allowPrivateNetwork") {
+            guard !allow || request.principal.isSuperAdmin else {
+                throw GatewayError.permissionDenied("super-admin (allowPrivateNetwork)")
+            }
+            record.allowPrivateNetwork = allow
+        } else if existing == nil {
+            // Self-hosted types live on private networks by nature, but only an operator may say so.
+            record.allowPrivateNetwork = entry.isSelfHosted && request.principal.isSuperAdmin
+        }
+        if let settings = try body.nested("settings", allowed: ["apiVersion", "region"]) {
+            record.settings = [:]
+            if let version = try settings.string("apiVersion") { record.settings["apiVersion"] = version }
+            if let region = try settings.string("region") { record.settings["region"] = region }
+        }
+        if let url = try body.string("baseUrl") {
+            record.baseURL = url
+        } else if record.baseURL.isEmpty {
+            guard let template = entry.defaultBaseURL else { throw GatewayError.invalidField("baseUrl", "'baseUrl' is required for provider type \(entry.type).") }
+            record.baseURL = template.replacing("{region}", with: record.settings["region"] ?? "")
+        }
+        if let problem = UpstreamURLPolicy.problem(with: record.baseURL, allowPrivate: record.allowPrivateNetwork) {
+            throw GatewayError.invalidField("baseUrl", "'baseUrl' \(problem).")
+        }
+        if body.has("apiKey") {
+            let key = try body.string("apiKey")
+            if let key, key.contains(where: \.isNewline) { throw GatewayError.invalidField("apiKey", "'apiKey' must not contain line breaks.") }
+            record.encryptedAPIKey = try key.map { try credentials.encrypt($0, tenantID: record.tenantID) }
+        }
+        if entry.requiresAPIKey, record.encryptedAPIKey == nil {
+            throw GatewayError.invalidField("apiKey", "'apiKey' is required for provider type \(entry.type).")
+        }
+        if let headers = try body.stringMap("headers") {
+            for (name, value) in headers where name.isEmpty || name.contains(where: { $0.isNewline || $0 == ":" || $0 == " " }) || value.contains(where: \.isNewline) {
+                throw GatewayError.invalidField("headers.\(name)", "Header names and values must be single-line (names without ':' or spaces).")
+            }
+            record.headerNames = headers.keys.sorted()
+            record.encryptedHeaders = headers.isEmpty ? nil : try credentials.encrypt(JSONWriter.string(.object(JSONObject(
+                headers.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))), tenantID: record.tenantID)
+        }
+        record.updatedAt = now
+        return record
+    }
+
+    private func configuredProvider(_ request: AdminRequest) -> ProviderConfiguration? {
+        guard request.principal.tenantID == SystemScope.tenantID else { return nil }
+        return configuration.providers.first { $0.id == request.parameter("id") }
+    }
+
+    func render(_ provider: ProviderRecord) -> JSONObject {
+        JSONObject([
+            ("id", .string(provider.id)), ("type", .string(provider.type)), ("name", .string(provider.name)),
+            ("baseUrl", .string(provider.baseURL)), ("hasApiKey", .bool(provider.encryptedAPIKey != nil)),
+            ("headers", .object(JSONObject(provider.headerNames.map { ($0, JSONValue.string("********")) }))),
+            ("models", .strings(provider.models)), ("enabled", .bool(provider.enabled)),
+            ("allowPrivateNetwork", .bool(provider.allowPrivateNetwork)),
+            ("settings", .object(JSONObject(provider.settings.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))),
+            ("scope", .string(provider.tenantID == SystemScope.tenantID ? "shared" : "tenant")),
+            ("source", .string("api")), ("createdAt", .time(provider.createdAt)), ("updatedAt", .time(provider.updatedAt)),
+        ])
+    }
+
+    func render(_ provider: ProviderConfiguration) -> JSONObject {
+        var settings = JSONObject()
+        if let version = provider.apiVersion { settings["apiVersion"] = .string(version) }
+        if let region = provider.region { settings["region"] = .string(region) }
+        return JSONObject([
+            ("id", .string(provider.id)), ("type", .string(provider.entry.type)), ("name", .string(provider.entry.displayName)),
+            ("baseUrl", .string(provider.baseURL)), ("hasApiKey", .bool(provider.apiKey.map { !$0.isEmpty } ?? false || provider.awsCredentials != nil)),
+            ("headers", .object(JSONObject(provider.headers.map { ($0.0, JSONValue.string("********")) }))),
+            ("models", .strings(provider.models)), ("enabled", .bool(true)), ("settings", .object(settings)),
+            ("scope", .string("shared")), ("source", .string("config")),
+        ])
+    }
+}
+
+extension ProviderRecord {
+    /// What a whole replacement (`PUT`) keeps when the body omits it: the write-only secrets.
+    var keepingSecretsOnly: ProviderRecord {
+        ProviderRecord(id: id, tenantID: tenantID, type: type, name: id, encryptedAPIKey: encryptedAPIKey, encryptedHeaders: encryptedHeaders,
+                       headerNames: headerNames, baseURL: "", createdAt: createdAt, updatedAt: updatedAt)
+    }
+}

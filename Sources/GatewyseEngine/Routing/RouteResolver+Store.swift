@@ -1,0 +1,51 @@
+import GatewyseCore
+import GatewyseProviders
+import GatewyseStorage
+import Logging
+
+extension RouteResolver {
+    /// The route table from the configuration and the store: stored routes, and the providers
+    /// added through the admin API with their credentials decrypted (in memory only, for the
+    /// request path). A provider that cannot be decrypted (another master key, a tampered row)
+    /// is left out and logged by id, never with its secret, rather than failing the reload.
+    public static func load(configuration: GatewayConfiguration, store: any ControlPlaneStore, credentials: CredentialCipher,
+                            logger: Logger? = nil) async throws -> RouteResolver {
+        let routes = try await store.allRoutes()
+        var shared: [ProviderConfiguration] = []
+        var perTenant: [String: [ProviderConfiguration]] = [:]
+        for stored in try await store.listAll(.provider) {
+            let record = try ProviderRecord(stored: stored)
+            guard record.enabled else { continue }
+            guard let provider = record.configuration(credentials) else {
+                logger?.error("provider credentials do not decrypt with this master key; provider left out",
+                              metadata: ["provider": "\(record.id)", "tenant": "\(record.tenantID)"])
+                continue
+            }
+            if record.tenantID == SystemScope.tenantID { shared.append(provider) } else { perTenant[record.tenantID, default: []].append(provider) }
+        }
+        return RouteResolver(configuration: configuration, storedRoutes: routes, sharedProviders: shared, tenantProviders: perTenant)
+    }
+}
+
+extension ProviderRecord {
+    /// The adapter configuration, secrets decrypted; nil when the type is unknown to this build
+    /// or a secret does not decrypt.
+    func configuration(_ credentials: CredentialCipher) -> ProviderConfiguration? {
+        guard let entry = ProviderCatalog.entry(forType: type) else { return nil }
+        var apiKey: Secret?
+        if let encryptedAPIKey {
+            guard let key = try? credentials.decrypt(encryptedAPIKey, tenantID: tenantID) else { return nil }
+            apiKey = Secret(key)
+        }
+        var headers: [(String, String)] = []
+        if let encryptedHeaders {
+            guard let text = try? credentials.decrypt(encryptedHeaders, tenantID: tenantID),
+                  let object = (try? JSONParser.parse(Array(text.utf8)))?.objectValue else { return nil }
+            headers = object.entries.compactMap { name, value in value.stringValue.map { (name, $0) } }
+        }
+        var provider = ProviderConfiguration(id: id, entry: entry, baseURL: baseURL, apiKey: apiKey, models: models, headers: headers,
+                                             apiVersion: settings["apiVersion"])
+        provider.region = settings["region"]
+        return provider
+    }
+}
