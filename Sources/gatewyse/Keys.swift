@@ -6,7 +6,7 @@ import GatewyseServer
 import GatewyseStorage
 
 struct Keys: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage gateway API keys.", subcommands: [Create.self, List.self])
+    static let configuration = CommandConfiguration(abstract: "Manage gateway API keys.", subcommands: [Create.self, List.self, RotateMaster.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API key and print it (it is shown only once).")

@@ -22,6 +22,7 @@ do {
     case let serve as Serve: try await serve.start()
     case let create as Keys.Create: try await create.start()
     case let list as Keys.List: try await list.start()
+    case let rotate as Keys.RotateMaster: try await rotate.start()
     case let migrate as Migrate: try await migrate.start()
     case let create as Admin.Create: try await create.start()
     case let verify as Audit.Verify: try await verify.start()
