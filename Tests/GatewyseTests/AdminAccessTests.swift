@@ -38,6 +38,7 @@ struct AdminAccessTests {
         "GET /api/admin/providers": .providersRead, "POST /api/admin/providers": .providersWrite,
         "GET /api/admin/providers/{id}": .providersRead, "PUT /api/admin/providers/{id}": .providersWrite,
         "PATCH /api/admin/providers/{id}": .providersWrite, "DELETE /api/admin/providers/{id}": .providersWrite,
+        "POST /api/admin/providers/{id}/test": .providersWrite,
         "GET /api/admin/routes": .routesRead, "POST /api/admin/routes": .routesWrite,
         "GET /api/admin/routes/{id}": .routesRead, "PATCH /api/admin/routes/{id}": .routesWrite,
         "DELETE /api/admin/routes/{id}": .routesWrite,
@@ -85,7 +86,7 @@ struct AdminAccessTests {
         configuration.providers = [ProviderConfiguration(id: "openai", entry: ProviderCatalog.entry(forType: "openai")!,
                                                          baseURL: "https://api.openai.com/v1", apiKey: nil)]
         let api = AdminAPI(store: store, passwords: PasswordHasher(parameters: .testing, runner: DispatchWorkRunner()),
-                           configuration: configuration)
+                           configuration: configuration, prober: RefusingTransport.prober())
         var world = World(api: api, router: AdminRouter(api: api), store: store)
         let now = UnixClock.now()
         for tenant in ["acme", "beta"] {
@@ -104,7 +105,7 @@ struct AdminAccessTests {
                                     targets: [RouteRecord.Target(provider: "openai", model: "gpt-4o-mini")], updatedAt: now)
             let provider = ProviderRecord(id: "\(tenant)-prov", tenantID: tenant, type: "openai", name: "Own account",
                                           encryptedAPIKey: try api.credentials.encrypt("sk-\(tenant)-secret", tenantID: tenant),
-                                          baseURL: "https://api.openai.com/v1", createdAt: now, updatedAt: now)
+                                          baseURL: "https://api.openai.com/v1", models: ["gpt-4o-mini"], createdAt: now, updatedAt: now)
             changes += [try .insert(provider, at: now), try .insert(route, at: now), try .insert(org, at: now), try .insert(dept, at: now), try .insert(role, at: now), try .insert(actor, at: now),
                         try .insert(target, at: now), try .insert(key, at: now)]
             try await store.commit(changes, audit: [AuditDraft(tenantID: tenant, time: now * 1000, actorID: "system", actorType: .system,
@@ -142,6 +143,7 @@ struct AdminAccessTests {
             case ("POST", "role"): ["slug": "reader", "permissions": ["routes:read"]]
             case ("POST", "key") where route.pattern.hasSuffix("/keys"): ["name": "ci"]
             case ("PATCH", "key"), ("PATCH", "route"): ["name": "Renamed"]
+            case ("POST", "provider") where route.pattern.hasSuffix("/test"): nil
             case ("POST", "provider"): ["id": "newprov", "type": "openai", "apiKey": "sk-new"]
             case ("PUT", "provider"): ["apiKey": "sk-replaced"]
             case ("PATCH", "provider"): ["name": "Renamed"]
@@ -225,5 +227,19 @@ struct AdminAccessTests {
             let principal = world.principal(.tenantAdmin, tenant: "acme")
             #expect(await world.call("GET", "/api/admin/audit", as: principal, query: ["chain": "beta"]).status == 400)
         }
+    }
+}
+
+/// An upstream that refuses every connection, as an unreachable provider does: the admin tests
+/// never leave loopback.
+struct RefusingTransport: UpstreamTransport {
+    func send(_ request: UpstreamRequest, timeouts: UpstreamSettings) async throws -> UpstreamResponse {
+        throw UpstreamTransportError.connectFailed("connection refused (test)")
+    }
+
+    static func prober() -> ProviderProber {
+        let configuration = GatewayConfiguration()
+        return ProviderProber(executor: RouteExecutor(transport: RefusingTransport(), settings: configuration.upstream,
+                                                      routing: RoutingRuntime(configuration: configuration)))
     }
 }

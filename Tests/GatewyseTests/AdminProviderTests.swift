@@ -37,7 +37,7 @@ struct AdminProviderTests {
         let masterKey = MasterKey.random()
         let cipher = CredentialCipher(masterKey: masterKey)
         let router = AdminRouter(api: AdminAPI(store: store, passwords: PasswordHasher(parameters: .testing, runner: DispatchWorkRunner()),
-                                               credentials: cipher))
+                                               credentials: cipher, prober: RefusingTransport.prober()))
         let created = try await Self.call(router, "POST", "/api/admin/providers", [
             "id": "acme-openai", "type": "openai", "apiKey": .string(Self.canaryKey), "headers": ["X-Org": .string(Self.canaryHeader)],
             "models": ["gpt-4o-mini"],
@@ -99,6 +99,10 @@ struct AdminProviderTests {
         let answered = try await AdminHTTPTests.call(running, .POST, "/v1/chat/completions", token: gateway.apiKey, body: chat)
         #expect(answered.status == 200, "\(answered.body)")
 
+        let probe = try await AdminHTTPTests.call(running, .POST, "/api/admin/providers/acme-mock/test", token: ops, body: #"{"model":"mock-chat"}"#)
+        #expect(probe.status == 200 && probe.json?["ok"] == true && probe.json?["status"] == 200, "\(probe.body)")
+        let down = try await AdminHTTPTests.call(running, .POST, "/api/admin/providers/down/test", token: root, body: #"{"model":"m"}"#)
+        #expect(down.json?["ok"] == false && (down.json?["status"]?.intValue ?? 0) >= 500, "\(down.body)")
         // Another tenant's key: the provider does not exist for it.
         _ = try await AdminHTTPTests.call(running, .POST, "/api/admin/tenants", token: root, body: #"{"id":"beta"}"#)
         let betaKey = try await AdminHTTPTests.call(running, .POST, "/api/admin/keys", token: root, tenant: "beta", body: #"{"name":"b"}"#)

@@ -40,6 +40,26 @@ extension AdminAPI {
             AdminRoute("PATCH", "/api/admin/providers/{id}", .providersWrite, scope: .either) { [self] request in
                 try await replaceProvider(request, partial: true)
             },
+            AdminRoute("POST", "/api/admin/providers/{id}/test", .providersWrite, scope: .either) { [self] request in
+                let body = request.body == nil ? nil : try FieldReader(request.body, allowed: ["model"])
+                let provider: ProviderConfiguration
+                if let configured = configuredProvider(request) {
+                    provider = configured
+                } else {
+                    let record = try await existing(ProviderRecord.self, "provider", request)
+                    guard let decrypted = record.configuration(credentials) else {
+                        throw GatewayError.conflict("The credentials of provider '\(record.id)' do not decrypt with this gateway's master key; set them again.")
+                    }
+                    provider = decrypted
+                }
+                guard let model = try body?.string("model") ?? provider.models.first else {
+                    throw GatewayError.invalidField("model", "Name the model to test with ('model'), or declare the provider's models.")
+                }
+                if let problem = RouteResolver.unsafeUpstreamModel(model) { throw GatewayError.invalidField("model", "The model name \(problem).") }
+                let outcome = await prober.probe(provider, model: model, tenantID: request.principal.tenantID)
+                return .ok(.object(JSONObject([("ok", .bool(outcome.ok)), ("status", .int(outcome.status)),
+                                               ("latencyMs", .int(outcome.latencyMs)), ("message", .string(outcome.message))])))
+            },
             AdminRoute("DELETE", "/api/admin/providers/{id}", .providersWrite, scope: .either) { [self] request in
                 if configuredProvider(request) != nil { throw GatewayError.configManaged("provider", request.parameter("id")) }
                 let provider = try await existing(ProviderRecord.self, "provider", request)

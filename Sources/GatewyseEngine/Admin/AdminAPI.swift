@@ -14,9 +14,11 @@ public final class AdminAPI: Sendable {
     let configuration: GatewayConfiguration
     /// Encrypts provider credentials before they reach the store.
     let credentials: CredentialCipher
+    /// Calls a provider for `POST /api/admin/providers/{id}/test`.
+    let prober: ProviderProber
 
     public init(store: any ControlPlaneStore, passwords: PasswordHasher, configuration: GatewayConfiguration = GatewayConfiguration(),
-                credentials: CredentialCipher = CredentialCipher(masterKey: .random()),
+                credentials: CredentialCipher = CredentialCipher(masterKey: .random()), prober: ProviderProber,
                 clock: @escaping @Sendable () -> Int64 = UnixClock.now, reload: @escaping @Sendable () async -> Void = {}) {
         self.store = store
         self.passwords = passwords
@@ -24,6 +26,7 @@ public final class AdminAPI: Sendable {
         self.reload = reload
         self.configuration = configuration
         self.credentials = credentials
+        self.prober = prober
     }
 }
 

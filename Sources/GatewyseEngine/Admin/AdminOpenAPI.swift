@@ -121,18 +121,24 @@ public enum AdminOpenAPI {
         }
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
         let schemaName = schemaName(for: resource)
-        if let schemaName, route.method == "POST" || route.method == "PATCH" || route.method == "PUT", !route.pattern.hasSuffix("/revoke") {
+        let isAction = route.pattern.hasSuffix("/revoke") || route.pattern.hasSuffix("/test")
+        if route.pattern.hasSuffix("/test") {
+            operation["requestBody"] = ["required": false, "content": ["application/json": ["schema": ["type": "object", "properties": [
+                "model": ["type": "string", "description": "The upstream model to call; default the provider's first declared model."]]]]]]
+        } else if let schemaName, route.method == "POST" || route.method == "PATCH" || route.method == "PUT", !isAction {
             operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(schemaName)")]]]]
         }
         var responses = JSONObject()
-        let success: JSONValue = schemaName.map { name in
+        let success: JSONValue = route.pattern.hasSuffix("/test")
+            ? ["type": "object", "properties": ["ok": ["type": "boolean"], "status": ["type": "integer"], "latencyMs": ["type": "integer"], "message": string]]
+            : schemaName.map { name in
             isList ? ["type": "object", "properties": ["data": ["type": "array", "items": ["$ref": .string("#/components/schemas/\(name)")]],
                                                        "nextCursor": nullableString]]
                    : ["$ref": .string("#/components/schemas/\(name)")]
         } ?? ["type": "object"]
         switch route.method {
         case "DELETE": responses["204"] = ["description": "Deleted"]
-        case "POST" where !route.pattern.hasSuffix("/revoke"):
+        case "POST" where !isAction:
             responses["201"] = ["description": "Created", "content": ["application/json": ["schema": success]]]
         default: responses["200"] = ["description": "OK", "content": ["application/json": ["schema": success]]]
         }
