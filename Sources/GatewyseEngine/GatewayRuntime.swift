@@ -47,7 +47,8 @@ public final class GatewayRuntime: Sendable {
             }
         }
         self.adminRouter = AdminRouter(api: AdminAPI(store: store, passwords: controlPlane.passwords, configuration: configuration,
-                                                     credentials: controlPlane.credentials, prober: ProviderProber(executor: executor), reload: reload))
+                                                     credentials: controlPlane.credentials, prober: ProviderProber(executor: executor),
+                                                     healthSnapshot: { [routing] in routing.health.snapshot(at: routing.clock()) }, reload: reload))
     }
 
     /// Imports the tenants and keys declared in the configuration, then loads every key into

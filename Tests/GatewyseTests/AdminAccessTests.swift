@@ -38,7 +38,7 @@ struct AdminAccessTests {
         "GET /api/admin/providers": .providersRead, "POST /api/admin/providers": .providersWrite,
         "GET /api/admin/providers/{id}": .providersRead, "PUT /api/admin/providers/{id}": .providersWrite,
         "PATCH /api/admin/providers/{id}": .providersWrite, "DELETE /api/admin/providers/{id}": .providersWrite,
-        "POST /api/admin/providers/{id}/test": .providersWrite,
+        "POST /api/admin/providers/{id}/test": .providersWrite, "GET /api/admin/providers/health": .providersRead,
         "GET /api/admin/routes": .routesRead, "POST /api/admin/routes": .routesWrite,
         "GET /api/admin/routes/{id}": .routesRead, "PATCH /api/admin/routes/{id}": .routesWrite,
         "DELETE /api/admin/routes/{id}": .routesWrite,

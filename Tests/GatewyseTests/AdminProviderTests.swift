@@ -103,6 +103,10 @@ struct AdminProviderTests {
         #expect(probe.status == 200 && probe.json?["ok"] == true && probe.json?["status"] == 200, "\(probe.body)")
         let down = try await AdminHTTPTests.call(running, .POST, "/api/admin/providers/down/test", token: root, body: #"{"model":"m"}"#)
         #expect(down.json?["ok"] == false && (down.json?["status"]?.intValue ?? 0) >= 500, "\(down.body)")
+        let health = try await AdminHTTPTests.call(running, .GET, "/api/admin/providers/health", token: ops)
+        let rows = health.json?["data"]?.arrayValue ?? []
+        #expect(rows.first { $0["id"] == "acme-mock" }?["status"] == "healthy", "\(health.body)")
+        #expect(rows.first { $0["id"] == "down" }?["status"]?.stringValue != "healthy")
         // Another tenant's key: the provider does not exist for it.
         _ = try await AdminHTTPTests.call(running, .POST, "/api/admin/tenants", token: root, body: #"{"id":"beta"}"#)
         let betaKey = try await AdminHTTPTests.call(running, .POST, "/api/admin/keys", token: root, tenant: "beta", body: #"{"name":"b"}"#)

@@ -1,4 +1,5 @@
 import GatewyseCore
+import GatewyseRouting
 import GatewyseStorage
 
 /// The admin API (admin-api.md §4, §5) as a route table over the control-plane store. Every
@@ -16,9 +17,12 @@ public final class AdminAPI: Sendable {
     let credentials: CredentialCipher
     /// Calls a provider for `POST /api/admin/providers/{id}/test`.
     let prober: ProviderProber
+    /// This replica's measured deployment health.
+    let healthSnapshot: @Sendable () -> HealthSnapshot
 
     public init(store: any ControlPlaneStore, passwords: PasswordHasher, configuration: GatewayConfiguration = GatewayConfiguration(),
                 credentials: CredentialCipher = CredentialCipher(masterKey: .random()), prober: ProviderProber,
+                healthSnapshot: @escaping @Sendable () -> HealthSnapshot = { HealthSnapshot() },
                 clock: @escaping @Sendable () -> Int64 = UnixClock.now, reload: @escaping @Sendable () async -> Void = {}) {
         self.store = store
         self.passwords = passwords
@@ -27,6 +31,7 @@ public final class AdminAPI: Sendable {
         self.configuration = configuration
         self.credentials = credentials
         self.prober = prober
+        self.healthSnapshot = healthSnapshot
     }
 }
 
@@ -38,7 +43,7 @@ public struct AdminRouter: Sendable {
     public init(api: AdminAPI) {
         self.api = api
         routes = api.tenantRoutes() + api.organizationRoutes() + api.departmentRoutes() + api.userRoutes() + api.roleRoutes()
-            + api.keyRoutes() + api.providerRoutes() + api.routeRoutes() + api.auditRoutes()
+            + api.keyRoutes() + [api.providerHealthRoute()] + api.providerRoutes() + api.routeRoutes() + api.auditRoutes()
     }
 
     /// The route for a method and path, with its parameters; nil when none matches (the

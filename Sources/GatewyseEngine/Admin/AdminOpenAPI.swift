@@ -114,7 +114,7 @@ public enum AdminOpenAPI {
             parameters.append(["name": "X-Tenant-ID", "in": "header", "required": false, "schema": string,
                                "description": "The tenant a super-admin acts on."])
         }
-        let isList = route.method == "GET" && !route.pattern.contains("{id}") && !["permissions", "verify"].contains(String(segments.last ?? ""))
+        let isList = route.method == "GET" && !route.pattern.contains("{id}") && !["permissions", "verify", "health"].contains(String(segments.last ?? ""))
         if isList {
             parameters.append(["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]])
             parameters.append(["name": "cursor", "in": "query", "schema": string])
@@ -129,7 +129,11 @@ public enum AdminOpenAPI {
             operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(schemaName)")]]]]
         }
         var responses = JSONObject()
-        let success: JSONValue = route.pattern.hasSuffix("/test")
+        let success: JSONValue = route.pattern.hasSuffix("/health")
+            ? ["type": "object", "properties": ["data": ["type": "array", "items": ["type": "object", "properties": [
+                "id": string, "type": string, "status": choice(["healthy", "degraded", "down", "unknown"]), "latencyMs": count,
+                "errorRate": ["type": ["number", "null"]], "circuit": choice(["closed", "open", "half-open"])]]]]]
+            : route.pattern.hasSuffix("/test")
             ? ["type": "object", "properties": ["ok": ["type": "boolean"], "status": ["type": "integer"], "latencyMs": ["type": "integer"], "message": string]]
             : schemaName.map { name in
             isList ? ["type": "object", "properties": ["data": ["type": "array", "items": ["$ref": .string("#/components/schemas/\(name)")]],
