@@ -42,6 +42,7 @@ struct AdminAccessTests {
         "GET /api/admin/routes": .routesRead, "POST /api/admin/routes": .routesWrite,
         "GET /api/admin/routes/{id}": .routesRead, "PATCH /api/admin/routes/{id}": .routesWrite,
         "DELETE /api/admin/routes/{id}": .routesWrite,
+        "GET /api/admin/settings": .settingsRead, "PUT /api/admin/settings": .settingsWrite, "PATCH /api/admin/settings": .settingsWrite,
         "GET /api/admin/audit": .auditRead, "GET /api/admin/audit/verify": .auditRead,
     ]
 
@@ -130,9 +131,10 @@ struct AdminAccessTests {
             case "roles": "role"
             case "routes": "route"
             case "providers": "provider"
+            case "settings": "settings"
             default: "key"
             }
-            path = path.replacingOccurrences(of: "{id}", with: ids[kind]!)
+            path = path.replacingOccurrences(of: "{id}", with: ids[kind] ?? "")
             let body: JSONValue? = switch (route.method, kind) {
             case ("POST", "tenant"): ["id": "gamma"]
             case ("PATCH", "tenant"): ["name": "Renamed"]
@@ -143,6 +145,7 @@ struct AdminAccessTests {
             case ("POST", "role"): ["slug": "reader", "permissions": ["routes:read"]]
             case ("POST", "key") where route.pattern.hasSuffix("/keys"): ["name": "ci"]
             case ("PATCH", "key"), ("PATCH", "route"): ["name": "Renamed"]
+            case ("PUT", "settings"), ("PATCH", "settings"): ["customLabels": ["team": "x"]]
             case ("POST", "provider") where route.pattern.hasSuffix("/test"): nil
             case ("POST", "provider"): ["id": "newprov", "type": "openai", "apiKey": "sk-new"]
             case ("PUT", "provider"): ["apiKey": "sk-replaced"]

@@ -155,6 +155,7 @@ struct AdminHTTPTests {
         let listed = try await Self.call(running, .GET, "/api/admin/routes", token: token)
         #expect(listed.json?["data"]?.arrayValue?.map { $0["name"]?.stringValue ?? "" } == ["team-fast"])
 
+
         // The configuration's aliases are global: a super-admin acting on no tenant sees them.
         _ = try await running.runtime.controlPlane.accounts.createUser(
             AccountService.NewUser(email: "root@gw.test", password: Auth.password, roles: ["super-admin"]))
@@ -165,6 +166,18 @@ struct AdminHTTPTests {
                 == "CONFIG_MANAGED")
         #expect(try await Self.call(running, .GET, "/api/admin/tenants/acme", token: root).json?["source"] == "config")
         #expect(try await Self.call(running, .PATCH, "/api/admin/tenants/acme", token: root, body: #"{"name":"x"}"#).code == "CONFIG_MANAGED")
+
+        // Settings: the default strategy of new routes, and the providers routes may target.
+        #expect(try await Self.call(running, .GET, "/api/admin/settings", token: token).json?["allowedProviders"] == [])
+        let badSettings = try await Self.call(running, .PATCH, "/api/admin/settings", token: token, body: #"{"allowedProviders":["nowhere"]}"#)
+        #expect(badSettings.status == 400 && badSettings.param == "allowedProviders[0]")
+        let settings = try await Self.call(running, .PUT, "/api/admin/settings", token: token,
+                                           body: #"{"defaultRoutingStrategy":"failover","allowedProviders":["mock"],"rateLimits":{"maxRequestsPerMinute":60}}"#)
+        #expect(settings.status == 200 && settings.json?["rateLimits"]?["maxRequestsPerMinute"] == 60, "\(settings.body)")
+        let refused = try await Self.call(running, .POST, "/api/admin/routes", token: token, body: #"{"name":"other","targets":[{"provider":"down","model":"m"}]}"#)
+        #expect(refused.status == 400 && refused.param == "targets[0].provider")
+        let defaulted = try await Self.call(running, .POST, "/api/admin/routes", token: token, body: #"{"name":"other","targets":[{"provider":"mock","model":"m"}]}"#)
+        #expect(defaulted.json?["strategy"] == "failover")
 
         #expect(try await Self.call(running, .DELETE, "/api/admin/routes/\(routeID)", token: token).status == 204)
         #expect(try await Self.call(running, .POST, "/v1/chat/completions", token: gateway.apiKey, body: chat).status == 404)

@@ -23,10 +23,11 @@ extension AdminAPI {
                 let name = try body.requiredString("name")
                 let capability = try routeCapability(body) ?? .chat
                 let tenant = request.principal.tenantID == SystemScope.tenantID ? nil : request.principal.tenantID
-                var route = RouteRecord(tenantID: tenant, capability: capability, alias: name, strategy: RoutingStrategyKind.priority.rawValue,
-                                        targets: [], updatedAt: now)
+                let settings = try await settings(of: request.principal.tenantID)
+                var route = RouteRecord(tenantID: tenant, capability: capability, alias: name,
+                                        strategy: settings.defaultRoutingStrategy ?? RoutingStrategyKind.priority.rawValue, targets: [], updatedAt: now)
                 route.id = "rt_" + IDGenerator.hex(bytes: 8)
-                try apply(body, to: &route)
+                try await apply(body, to: &route, tenantID: request.principal.tenantID)
                 guard !route.targets.isEmpty else { throw GatewayError.invalidField("targets", "'targets' is required: at least one {provider, model}.") }
                 do {
                     try await commit([.insert(route, at: now)], audit: [
@@ -48,7 +49,7 @@ extension AdminAPI {
                 let body = try FieldReader(request.body, allowed: Self.routeFields.subtracting(["capability"]))
                 let before = render(route)
                 if let name = try body.string("name") { route.alias = try nonEmpty(name, "name") }
-                try apply(body, to: &route)
+                try await apply(body, to: &route, tenantID: request.principal.tenantID)
                 guard !route.targets.isEmpty else { throw GatewayError.invalidField("targets", "A route needs at least one target.") }
                 route.updatedAt = now
                 do {
@@ -81,7 +82,9 @@ extension AdminAPI {
         return capability
     }
 
-    private func apply(_ body: FieldReader, to route: inout RouteRecord) throws(GatewayError) {
+    /// Targets must name a provider the tenant can reach (its own, or a shared one) and, when its
+    /// settings restrict them, one of its `allowedProviders`.
+    private func apply(_ body: FieldReader, to route: inout RouteRecord, tenantID: String) async throws {
         if let strategy = try body.choice("strategy", RoutingStrategyKind.allCases.map(\.rawValue)) { route.strategy = strategy }
         if let enabled = try body.bool("enabled") { route.enabled = enabled }
         if let fallbacks = try body.strings("fallbacks") {
@@ -92,12 +95,17 @@ extension AdminAPI {
         }
         guard let value = body.object["targets"], !value.isNull else { return }
         guard let items = value.arrayValue else { throw GatewayError.invalidField("targets", "'targets' must be an array of {provider, model, priority, weight}.") }
+        let reachable = try await reachableProviderIDs(tenantID)
+        let allowed = Set(try await settings(of: tenantID).allowedProviders)
         var targets: [RouteRecord.Target] = []
         for (i, item) in items.enumerated() {
             let target = try FieldReader(item, path: "targets[\(i)]", allowed: ["provider", "model", "priority", "weight"])
             let provider = try target.requiredString("provider")
-            guard configuration.providers.contains(where: { $0.id == provider }) else {
-                throw GatewayError.invalidField("targets[\(i)].provider", "No provider '\(provider)' (configured: \(configuration.providers.map(\.id).joined(separator: ", "))).")
+            guard reachable.contains(provider) else {
+                throw GatewayError.invalidField("targets[\(i)].provider", "No provider '\(provider)' (reachable: \(reachable.sorted().joined(separator: ", "))).")
+            }
+            guard allowed.isEmpty || allowed.contains(provider) else {
+                throw GatewayError.invalidField("targets[\(i)].provider", "Provider '\(provider)' is not in this tenant's allowedProviders.")
             }
             let model = try target.requiredString("model")
             if let problem = RouteResolver.unsafeUpstreamModel(model) {

@@ -62,6 +62,14 @@ public enum AdminOpenAPI {
                       Field(name: "hasApiKey", type: ["type": "boolean"], access: .readOnly),
                       Field(name: "scope", type: choice(["shared", "tenant"]), access: .readOnly),
                       Field(name: "source", type: choice(["config", "api"]), access: .readOnly)]),
+        ("Settings", [Field(name: "rateLimits", type: ["type": "object", "description": "0 = unlimited", "properties": [
+                          "maxRequestsPerMinute": ["type": "integer", "minimum": 0], "maxRequestsPerDay": ["type": "integer", "minimum": 0],
+                          "maxTokensPerDay": ["type": "integer", "minimum": 0]]]),
+                      Field(name: "caching", type: ["type": "object", "properties": ["enabled": ["type": "boolean"], "ttlSeconds": ["type": "integer", "minimum": 0]]]),
+                      Field(name: "defaultRoutingStrategy", type: ["type": ["string", "null"], "enum": .array(RoutingStrategyKind.allCases.map { .string($0.rawValue) } + [.null])]),
+                      Field(name: "allowedProviders", type: strings),
+                      Field(name: "customLabels", type: ["type": "object", "additionalProperties": string]),
+                      Field(name: "updatedAt", type: time, access: .readOnly)]),
         ("Route", [Field(name: "id", type: string, access: .readOnly), Field(name: "name", type: string, required: true),
                    Field(name: "capability", type: choice(AdminAPI.routableCapabilities.map(\.rawValue))),
                    Field(name: "strategy", type: choice(RoutingStrategyKind.allCases.map(\.rawValue))),
@@ -168,6 +176,7 @@ public enum AdminOpenAPI {
         case "keys": "Key"
         case "routes": "Route"
         case "providers": "Provider"
+        case "settings": "Settings"
         case "audit": "AuditEntry"
         default: nil
         }
