@@ -33,6 +33,10 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
     private let idle = NIOLockedValueBox([PoolKey: [any Channel]]())
     private let maximumIdlePerOrigin: Int
     let slots: ConnectionSlots
+    #if DEBUG
+    /// Tests only: the exchanges and upstream body streams of every connection (`LiveObjects`).
+    let liveExchanges = LiveObjects()
+    #endif
 
     public init(settings: UpstreamSettings, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         self.group = group
@@ -202,6 +206,9 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
                     try sync.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     let handler = UpstreamHTTPHandler()
                     handler.onReusable = { channel in self?.release(channel, to: origin) }
+                    #if DEBUG
+                    handler.live = self?.liveExchanges
+                    #endif
                     try sync.addHandler(handler)
                 }
             }

@@ -38,6 +38,10 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     private var paused = false
     /// Called when an exchange ends cleanly and the connection can serve another.
     var onReusable: ((Channel) -> Void)?
+    #if DEBUG
+    /// Tests only: every exchange and body stream, to check that none outlives its request.
+    var live: LiveObjects?
+    #endif
 
     // MARK: Starting an exchange (on the event loop)
 
@@ -90,20 +94,26 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
             exchange.keepAlive = head.isKeepAlive
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
-            // Strong on purpose: the handler lives as long as its channel, and the stream is
-            // released with the exchange.
-            let stream = UpstreamBodyStream { consumerGone in
-                eventLoop.execute {
-                    if consumerGone {
+            // The handler strongly, on purpose: it lives as long as its channel, and lets go of
+            // the exchange when it ends. Never the exchange, which holds the stream: that cycle
+            // leaked every exchange. Its stream stands for it in the check below.
+            let stream = UpstreamBodyStream { stream, consumerGone in
+                if consumerGone {
+                    eventLoop.execute {
                         // The client went away mid-body: this connection cannot be reused.
                         // Only this exchange's: the connection may already serve the next one.
-                        if self.exchange === exchange { self.failExchange(context: loopBound.value, error: CancellationError()) }
-                    } else {
-                        self.resume(context: loopBound.value)
+                        if self.exchange?.body === stream { self.failExchange(context: loopBound.value, error: CancellationError()) }
                     }
+                } else {
+                    // Apart, so that this frequent one does not hold the stream until it runs.
+                    eventLoop.execute { self.resume(context: loopBound.value) }
                 }
             }
             exchange.body = stream
+            #if DEBUG
+            live?.track(exchange)
+            live?.track(stream)
+            #endif
             exchange.headPromise.succeed((head, stream))
         case .body(let buffer):
             if exchange.body?.append(buffer) == false { paused = true }
