@@ -1,6 +1,7 @@
 import GatewyseCore
 import GatewyseStorage
 import Logging
+import Synchronization
 
 /// Everything a running gateway holds: configuration, store and the inference engine (whose
 /// snapshot of keys and routes is reloaded from the store here). Built once at startup; the
@@ -13,6 +14,11 @@ public final class GatewayRuntime: Sendable {
     /// Admin sign-in, sessions, access tokens, passwords and credential encryption.
     public let controlPlane: ControlPlane
     public let startedAt: Int64
+    /// Key last-use times, recorded in memory from completion events and flushed in batches
+    /// by the server's key-use service.
+    public let keyUses: KeyUseRecorder
+    /// Builds and swaps the snapshot; usable before `self` exists (the admin API's reload hook).
+    public let loader: SnapshotLoader
 
     /// `stages` and `observers` extend the engine's pipeline (governance stages as they land,
     /// and tests); each applies to every inference route on every transport.
@@ -29,11 +35,14 @@ public final class GatewayRuntime: Sendable {
                                          settings: configuration.accounts, passwordParameters: passwordParameters)
         self.routing = RoutingRuntime(configuration: configuration)
         let executor = RouteExecutor(transport: transport, settings: configuration.upstream, routing: routing)
+        let keyUses = KeyUseRecorder(clock: clock)
+        self.keyUses = keyUses
         self.engine = InferenceEngine(
             executor: executor,
             snapshot: RuntimeSnapshot(authenticator: APIKeyAuthenticator(), resolver: RouteResolver(configuration: configuration)),
-            server: configuration.server, upstream: configuration.upstream, stages: stages, observers: observers,
+            server: configuration.server, upstream: configuration.upstream, stages: stages, observers: [keyUses] + observers,
             blockingWork: blockingWork, clock: clock)
+        self.loader = SnapshotLoader(store: store, configuration: configuration, engine: engine)
         self.startedAt = clock()
     }
 
@@ -50,8 +59,7 @@ public final class GatewayRuntime: Sendable {
                     createdAt: now, source: .config))
             }
         }
-        try await reloadKeys()
-        try await reloadRoutes()
+        try await reloadControlPlane()
         try await controlPlane.accounts.prepare()
         logger.info("gateway ready", metadata: [
             "providers": "\(configuration.providers.map(\.id).joined(separator: ","))",
@@ -59,16 +67,34 @@ public final class GatewayRuntime: Sendable {
         ])
     }
 
-    /// Rebuilds the route table from the configuration and the stored routes.
-    public func reloadRoutes() async throws {
-        let resolver = RouteResolver(configuration: configuration, storedRoutes: try await store.allRoutes())
-        engine.replaceSnapshot { $0.replacing(resolver: resolver) }
+    /// Rebuilds the whole snapshot — keys with their policies, tenants, routes — from the store
+    /// and swaps it in at once (`SnapshotLoader.reload`). Returns the revision now serving.
+    @discardableResult
+    public func reloadControlPlane() async throws -> Int64 {
+        try await loader.reload()
     }
 
-    /// Refreshes the authenticator from the store (after a key is created or revoked).
+    /// The store revision the serving snapshot was built from.
+    public var loadedRevision: Int64 { engine.snapshot.revision }
+
+    /// Reloads when the store's revision moved past the snapshot's (the watcher's check;
+    /// revisions only grow). Returns whether it reloaded.
+    @discardableResult
+    public func reloadIfChanged(revision: Int64? = nil) async throws -> Bool {
+        let latest = if let revision { revision } else { try await store.revision() }
+        guard latest > loadedRevision else { return false }
+        try await reloadControlPlane()
+        return true
+    }
+
+    /// Rebuilds the route table (with the rest of the snapshot: one swap, one revision).
+    public func reloadRoutes() async throws {
+        try await reloadControlPlane()
+    }
+
+    /// Refreshes keys and tenants (with the rest of the snapshot) after a key is created or revoked.
     public func reloadKeys() async throws {
-        let authenticator = APIKeyAuthenticator(keys: try await store.allKeys())
-        engine.replaceSnapshot { $0.replacing(authenticator: authenticator) }
+        try await reloadControlPlane()
     }
 
     /// Creates a key for a tenant (creating the tenant if needed) and returns it in clear, once.
@@ -84,5 +110,83 @@ public final class GatewayRuntime: Sendable {
                                   createdAt: now, source: .created)
         try await store.insertKey(record)
         return (record, key)
+    }
+}
+
+/// Rebuilds the request path's snapshot from the store: keys with their policies, tenants and
+/// routes, swapped in at once. The revision is read first, so a change committed while the
+/// resources are read shows as a newer revision at the watcher's next check and is never
+/// missed; and a snapshot built from an older revision never replaces a newer one. Reloads run
+/// one at a time.
+public final class SnapshotLoader: Sendable {
+    let store: any GatewayStore
+    let configuration: GatewayConfiguration
+    let engine: InferenceEngine
+    private let gate = ReloadGate()
+
+    init(store: any GatewayStore, configuration: GatewayConfiguration, engine: InferenceEngine) {
+        self.store = store
+        self.configuration = configuration
+        self.engine = engine
+    }
+
+    /// Returns the revision the serving snapshot has afterwards.
+    @discardableResult
+    public func reload() async throws -> Int64 {
+        try await gate.run {
+            let revision = try await store.revision()
+            async let tenants = store.all(Tenant.self)
+            async let keys = store.allKeys()
+            async let routes = store.allRoutes()
+            let snapshot = RuntimeSnapshot(authenticator: APIKeyAuthenticator(keys: try await keys, tenants: try await tenants),
+                                           resolver: RouteResolver(configuration: configuration, storedRoutes: try await routes),
+                                           revision: revision)
+            var serving = revision
+            engine.replaceSnapshot { old in
+                guard old.revision <= revision else {
+                    serving = old.revision
+                    return old
+                }
+                return snapshot
+            }
+            return serving
+        }
+    }
+}
+
+/// Runs reloads one after another: they read the store and swap the snapshot, and two at once
+/// would only do the same work twice.
+final class ReloadGate: Sendable {
+    private let busy = Mutex<(running: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func run<T>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let acquired = busy.withLock { state in
+                if state.running {
+                    state.waiters.append(continuation)
+                    return false
+                }
+                state.running = true
+                return true
+            }
+            if acquired { continuation.resume() }
+        }
+    }
+
+    private func release() {
+        let next = busy.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.running = false
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
     }
 }

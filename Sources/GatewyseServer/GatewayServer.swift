@@ -65,6 +65,11 @@ public enum GatewayServer {
         return .http1(configuration: .init(additionalChannelHandlers: [DataPlaneInstaller(runtime: runtime, logger: logger)]))
     }
 
+    /// What runs beside the HTTP server: the key-use flusher and the control-plane watcher.
+    static func backgroundServices(runtime: GatewayRuntime, logger: Logger) -> [any Service] {
+        [KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, logger: logger)]
+    }
+
     /// Runs until SIGINT/SIGTERM, then drains in-flight requests and shuts the client down.
     /// `onRunning` receives the bound port (useful with port 0).
     /// `store`: the one the caller already opened (an in-memory store exists once per process,
@@ -86,8 +91,11 @@ public enum GatewayServer {
                 configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "gatewyse"),
                 onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.server.port) },
                 logger: logger)
+            // Shut down in reverse order: the app drains its requests first, then the watcher
+            // stops, then the key-use flusher writes what those requests recorded.
             let group = ServiceGroup(configuration: .init(
-                services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: backgroundServices(runtime: runtime, logger: logger) + [app], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
             try await group.run()
         } catch {
             await transport.close()
@@ -130,7 +138,8 @@ public final class RunningGateway: Sendable {
             logger: logger)
         // A service group without signal handling, so tests can ask for the graceful shutdown
         // SIGTERM starts in `gatewyse serve`.
-        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let services = ServiceGroup(configuration: .init(
+            services: GatewayServer.backgroundServices(runtime: runtime, logger: logger) + [app], logger: logger))
         let task = Task { try await services.run() }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw GatewayError.internalError("server did not start") }
