@@ -66,8 +66,10 @@ public enum GatewayServer {
     }
 
     /// What runs beside the HTTP server: the key-use flusher and the control-plane watcher.
-    static func backgroundServices(runtime: GatewayRuntime, logger: Logger) -> [any Service] {
-        [KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, logger: logger)]
+    /// `pollInterval`: how often the watcher compares the store's revision (the safety net
+    /// beside PostgreSQL's notifications).
+    static func backgroundServices(runtime: GatewayRuntime, pollInterval: Duration = .seconds(1), logger: Logger) -> [any Service] {
+        [KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, interval: pollInterval, logger: logger)]
     }
 
     /// Runs until SIGINT/SIGTERM, then drains in-flight requests and shuts the client down.
@@ -116,10 +118,12 @@ public final class RunningGateway: Sendable {
     private let services: ServiceGroup
 
     /// `masterKey`: nil makes a random one (this process only); `passwordParameters`: tests
-    /// lower the Argon2id cost.
+    /// lower the Argon2id cost; `controlPlanePollInterval`: tests lengthen it to show that
+    /// PostgreSQL's notifications alone deliver a change.
     public static func start(configuration: GatewayConfiguration, store: (any GatewayStore)? = nil,
                              stages: [any InferenceStage] = [], observers: [any CompletionObserver] = [],
                              masterKey: MasterKey? = nil, passwordParameters: PasswordHasher.Parameters = .owasp,
+                             controlPlanePollInterval: Duration = .seconds(1),
                              logger: Logger = Logger(label: "gatewyse-test")) async throws -> RunningGateway {
         var configuration = configuration
         configuration.server.port = 0
@@ -139,7 +143,8 @@ public final class RunningGateway: Sendable {
         // A service group without signal handling, so tests can ask for the graceful shutdown
         // SIGTERM starts in `gatewyse serve`.
         let services = ServiceGroup(configuration: .init(
-            services: GatewayServer.backgroundServices(runtime: runtime, logger: logger) + [app], logger: logger))
+            services: GatewayServer.backgroundServices(runtime: runtime, pollInterval: controlPlanePollInterval, logger: logger) + [app],
+            logger: logger))
         let task = Task { try await services.run() }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw GatewayError.internalError("server did not start") }
