@@ -1,6 +1,7 @@
 import GatewyseCore
 import GatewyseStorage
 import Logging
+import Synchronization
 
 /// Everything a running gateway holds: configuration, store and the inference engine (whose
 /// snapshot of keys and routes is reloaded from the store here). Built once at startup; the
@@ -16,6 +17,11 @@ public final class GatewayRuntime: Sendable {
     /// The admin API's route table and handlers; a change it commits reloads this replica's
     /// snapshot at once.
     public let adminRouter: AdminRouter
+    /// Key last-use times, recorded in memory from completion events and flushed in batches
+    /// by the server's key-use service.
+    public let keyUses: KeyUseRecorder
+    /// Builds and swaps the snapshot; usable before `self` exists (the admin API's reload hook).
+    public let loader: SnapshotLoader
 
     /// `stages` and `observers` extend the engine's pipeline (governance stages as they land,
     /// and tests); each applies to every inference route on every transport.
@@ -32,20 +38,17 @@ public final class GatewayRuntime: Sendable {
                                          settings: configuration.accounts, passwordParameters: passwordParameters)
         self.routing = RoutingRuntime(configuration: configuration)
         let executor = RouteExecutor(transport: transport, settings: configuration.upstream, routing: routing)
+        let keyUses = KeyUseRecorder(clock: clock)
+        self.keyUses = keyUses
         self.engine = InferenceEngine(
             executor: executor,
             snapshot: RuntimeSnapshot(authenticator: APIKeyAuthenticator(), resolver: RouteResolver(configuration: configuration)),
-            server: configuration.server, upstream: configuration.upstream, stages: stages, observers: observers,
+            server: configuration.server, upstream: configuration.upstream, stages: stages, observers: [keyUses] + observers,
             blockingWork: blockingWork, clock: clock)
+        self.loader = SnapshotLoader(store: store, configuration: configuration, engine: engine, credentials: controlPlane.credentials)
         self.startedAt = clock()
-        let reload: @Sendable () async -> Void = { [weak engine, store, configuration, controlPlane] in
-            guard let engine else { return }
-            // Best effort: a failed reload is retried by the revision watch; the change is committed.
-            if let keys = try? await store.allKeys() { engine.replaceSnapshot { $0.replacing(authenticator: APIKeyAuthenticator(keys: keys)) } }
-            if let resolver = try? await RouteResolver.load(configuration: configuration, store: store, credentials: controlPlane.credentials) {
-                engine.replaceSnapshot { $0.replacing(resolver: resolver) }
-            }
-        }
+        // Best effort: the change is committed, and a failed reload is retried by the watcher.
+        let reload: @Sendable () async -> Void = { [loader] in _ = try? await loader.reload() }
         self.adminRouter = AdminRouter(api: AdminAPI(store: store, passwords: controlPlane.passwords, configuration: configuration,
                                                      credentials: controlPlane.credentials, prober: ProviderProber(executor: executor),
                                                      healthSnapshot: { [routing] in routing.health.snapshot(at: routing.clock()) }, reload: reload))
@@ -64,8 +67,7 @@ public final class GatewayRuntime: Sendable {
                     createdAt: now, source: .config))
             }
         }
-        try await reloadKeys()
-        try await reloadRoutes()
+        try await reloadControlPlane()
         try await controlPlane.accounts.prepare()
         logger.info("gateway ready", metadata: [
             "providers": "\(configuration.providers.map(\.id).joined(separator: ","))",
@@ -73,16 +75,34 @@ public final class GatewayRuntime: Sendable {
         ])
     }
 
-    /// Rebuilds the route table from the configuration and the stored routes.
-    public func reloadRoutes() async throws {
-        let resolver = try await RouteResolver.load(configuration: configuration, store: store, credentials: controlPlane.credentials)
-        engine.replaceSnapshot { $0.replacing(resolver: resolver) }
+    /// Rebuilds the whole snapshot — keys with their policies, tenants, routes — from the store
+    /// and swaps it in at once (`SnapshotLoader.reload`). Returns the revision now serving.
+    @discardableResult
+    public func reloadControlPlane() async throws -> Int64 {
+        try await loader.reload()
     }
 
-    /// Refreshes the authenticator from the store (after a key is created or revoked).
+    /// The store revision the serving snapshot was built from.
+    public var loadedRevision: Int64 { engine.snapshot.revision }
+
+    /// Reloads when the store's revision moved past the snapshot's (the watcher's check;
+    /// revisions only grow). Returns whether it reloaded.
+    @discardableResult
+    public func reloadIfChanged(revision: Int64? = nil) async throws -> Bool {
+        let latest = if let revision { revision } else { try await store.revision() }
+        guard latest > loadedRevision else { return false }
+        try await reloadControlPlane()
+        return true
+    }
+
+    /// Rebuilds the route table (with the rest of the snapshot: one swap, one revision).
+    public func reloadRoutes() async throws {
+        try await reloadControlPlane()
+    }
+
+    /// Refreshes keys and tenants (with the rest of the snapshot) after a key is created or revoked.
     public func reloadKeys() async throws {
-        let authenticator = APIKeyAuthenticator(keys: try await store.allKeys())
-        engine.replaceSnapshot { $0.replacing(authenticator: authenticator) }
+        try await reloadControlPlane()
     }
 
     /// Creates a key for a tenant (creating the tenant if needed) and returns it in clear, once.

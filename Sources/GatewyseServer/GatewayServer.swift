@@ -67,6 +67,13 @@ public enum GatewayServer {
         return .http1(configuration: .init(additionalChannelHandlers: [DataPlaneInstaller(runtime: runtime, logger: logger)]))
     }
 
+    /// What runs beside the HTTP server: the key-use flusher and the control-plane watcher.
+    /// `pollInterval`: how often the watcher compares the store's revision (the safety net
+    /// beside PostgreSQL's notifications).
+    static func backgroundServices(runtime: GatewayRuntime, pollInterval: Duration = .seconds(1), logger: Logger) -> [any Service] {
+        [KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, interval: pollInterval, logger: logger)]
+    }
+
     /// Runs until SIGINT/SIGTERM, then drains in-flight requests and shuts the client down.
     /// `onRunning` receives the bound port (useful with port 0).
     /// `store`: the one the caller already opened (an in-memory store exists once per process,
@@ -88,8 +95,11 @@ public enum GatewayServer {
                 configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "gatewyse"),
                 onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.server.port) },
                 logger: logger)
+            // Shut down in reverse order: the app drains its requests first, then the watcher
+            // stops, then the key-use flusher writes what those requests recorded.
             let group = ServiceGroup(configuration: .init(
-                services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: backgroundServices(runtime: runtime, logger: logger) + [app], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
             try await group.run()
         } catch {
             await transport.close()
@@ -110,10 +120,12 @@ public final class RunningGateway: Sendable {
     private let services: ServiceGroup
 
     /// `masterKey`: nil makes a random one (this process only); `passwordParameters`: tests
-    /// lower the Argon2id cost.
+    /// lower the Argon2id cost; `controlPlanePollInterval`: tests lengthen it to show that
+    /// PostgreSQL's notifications alone deliver a change.
     public static func start(configuration: GatewayConfiguration, store: (any GatewayStore)? = nil,
                              stages: [any InferenceStage] = [], observers: [any CompletionObserver] = [],
                              masterKey: MasterKey? = nil, passwordParameters: PasswordHasher.Parameters = .owasp,
+                             controlPlanePollInterval: Duration = .seconds(1),
                              logger: Logger = Logger(label: "gatewyse-test")) async throws -> RunningGateway {
         var configuration = configuration
         configuration.server.port = 0
@@ -132,7 +144,9 @@ public final class RunningGateway: Sendable {
             logger: logger)
         // A service group without signal handling, so tests can ask for the graceful shutdown
         // SIGTERM starts in `gatewyse serve`.
-        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let services = ServiceGroup(configuration: .init(
+            services: GatewayServer.backgroundServices(runtime: runtime, pollInterval: controlPlanePollInterval, logger: logger) + [app],
+            logger: logger))
         let task = Task { try await services.run() }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw GatewayError.internalError("server did not start") }

@@ -17,7 +17,7 @@ public final class TestGateway: Sendable {
     public static func start(maxBodyBytes: Int = 10 * 1024 * 1024, firstByteTimeout: Double = 1.5, breakerFailures: Int = 10_000,
                              extraProviders: [ProviderConfiguration] = [], extraModels: [ModelAlias] = [],
                              stages: [any InferenceStage] = [], observers: [any CompletionObserver] = [],
-                             configure: (inout GatewayConfiguration) -> Void = { _ in }) async throws -> TestGateway {
+                             store: (any GatewayStore)? = nil, controlPlanePollInterval: Duration = .seconds(1), configure: (inout GatewayConfiguration) -> Void = { _ in }) async throws -> TestGateway {
         let mock = try await MockOpenAIUpstream.start()
         let apiKey = APIKeyMaterial.generate()
         var configuration = GatewayConfiguration()
@@ -47,7 +47,8 @@ public final class TestGateway: Sendable {
         configure(&configuration)
         var logger = Logger(label: "gatewyse-test")
         logger.logLevel = .critical
-        let gateway = try await RunningGateway.start(configuration: configuration, stages: stages, observers: observers, logger: logger)
+        let gateway = try await RunningGateway.start(configuration: configuration, store: store, stages: stages, observers: observers,
+                                                       controlPlanePollInterval: controlPlanePollInterval, logger: logger)
         return TestGateway(gateway: gateway, mock: mock, apiKey: apiKey)
     }
 

@@ -27,14 +27,32 @@ public struct CIDRBlock: Sendable, Equatable, CustomStringConvertible {
         return groups.joined(separator: ":") + "/\(prefixLength)"
     }
 
-    /// Whether the address (4 or 16 bytes) falls in the block.
+    init(network: [UInt8], prefixLength: Int) {
+        self.network = network
+        self.prefixLength = prefixLength
+    }
+
+    /// Whether the address (4 or 16 bytes) falls in the block. Compares in place, without
+    /// building a masked copy: it runs per request for keys with an allow-list.
     public func contains(_ address: [UInt8]) -> Bool {
-        var address = address
-        if network.count == 4, address.count == 16, address[0..<10].allSatisfy({ $0 == 0 }), address[10] == 0xFF, address[11] == 0xFF {
-            address = Array(address[12..<16])
+        var offset = 0
+        if network.count == 4, address.count == 16 {
+            for i in 0..<10 where address[i] != 0 { return false }
+            guard address[10] == 0xFF, address[11] == 0xFF else { return false }
+            offset = 12
+        } else if address.count != network.count {
+            return false
         }
-        guard address.count == network.count else { return false }
-        return Self.masked(address, prefixLength) == network
+        var remaining = prefixLength
+        var i = 0
+        while remaining > 0 {
+            let bits = min(8, remaining)
+            let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+            if address[offset + i] & mask != network[i] { return false }
+            remaining -= bits
+            i += 1
+        }
+        return true
     }
 
     /// Dotted-quad IPv4 or RFC 4291 IPv6 only: allow-lists are written by people, and the

@@ -1,16 +1,24 @@
 import GatewyseCore
 import GatewyseStorage
 
-/// Who is calling, once their key checked out.
+/// Who is calling, once their key checked out, with the key's precomputed governance
+/// (`KeyPolicy`, shared by every request of the key until the next reload).
 public struct Principal: Sendable, Equatable {
     public var tenantID: String
     public var keyID: String
     public var keyName: String
+    public var policy: KeyPolicy
 
-    public init(tenantID: String, keyID: String, keyName: String) {
+    public init(tenantID: String, keyID: String, keyName: String, policy: KeyPolicy = .unrestricted) {
         self.tenantID = tenantID
         self.keyID = keyID
         self.keyName = keyName
+        self.policy = policy
+    }
+
+    /// The identity; the policy is derived from it.
+    public static func == (lhs: Principal, rhs: Principal) -> Bool {
+        lhs.tenantID == rhs.tenantID && lhs.keyID == rhs.keyID && lhs.keyName == rhs.keyName
     }
 }
 
@@ -18,13 +26,31 @@ public struct Principal: Sendable, Equatable {
 /// request). Immutable: part of `RuntimeSnapshot`, rebuilt and swapped when keys change. Keys
 /// are indexed by their 16-character display prefix; the SHA-256 digest of the presented key is
 /// then compared in constant time, so the lookup reveals nothing about the secret part.
+///
+/// Each key's `KeyPolicy` (scopes, CIDR blocks, its tenant's status and switches) is built here,
+/// once per reload, and handed out in the `Principal`.
 public struct APIKeyAuthenticator: Sendable {
-    private let keysByPrefix: [String: [APIKeyRecord]]
+    private struct Entry: Sendable {
+        let record: APIKeyRecord
+        let principal: Principal
+    }
 
-    public init(keys: [APIKeyRecord] = []) {
-        var index: [String: [APIKeyRecord]] = [:]
-        for key in keys { index[key.prefix, default: []].append(key) }
+    private let keysByPrefix: [String: [Entry]]
+    /// The tenants the policies were built from, by id.
+    public let tenants: [String: TenantPolicy]
+
+    /// `tenants`: the tenant records; a key whose tenant is missing is governed by its own scopes only.
+    public init(keys: [APIKeyRecord] = [], tenants: [Tenant] = []) {
+        var tenantPolicies: [String: TenantPolicy] = [:]
+        for tenant in tenants { tenantPolicies[tenant.id] = TenantPolicy(tenant) }
+        var index: [String: [Entry]] = [:]
+        for key in keys {
+            let tenant = tenantPolicies[key.tenantID] ?? TenantPolicy(unrestricted: key.tenantID)
+            let principal = Principal(tenantID: key.tenantID, keyID: key.id, keyName: key.name, policy: KeyPolicy(key: key, tenant: tenant))
+            index[key.prefix, default: []].append(Entry(record: key, principal: principal))
+        }
         keysByPrefix = index
+        self.tenants = tenantPolicies
     }
 
     /// The credentials of a request → principal, or the 401 to send. `x-api-key` (Anthropic's
@@ -49,9 +75,9 @@ public struct APIKeyAuthenticator: Sendable {
         guard APIKeyMaterial.looksLikeKey(key) else { throw .invalidAPIKey }
         let candidates = keysByPrefix[APIKeyMaterial.displayPrefix(key)] ?? []
         let digest = APIKeyMaterial.digest(key)
-        for record in candidates where ConstantTime.equals(record.digest, digest) {
-            guard record.isActive(at: now) else { throw .invalidAPIKey }
-            return Principal(tenantID: record.tenantID, keyID: record.id, keyName: record.name)
+        for entry in candidates where ConstantTime.equals(entry.record.digest, digest) {
+            guard entry.record.isActive(at: now) else { throw .invalidAPIKey }
+            return entry.principal
         }
         throw .invalidAPIKey
     }

@@ -51,7 +51,8 @@ public protocol CompletionObserver: Sendable {
 
 /// A policy stage of the engine's pipeline (ARCHITECTURE §4 step 3). The engine runs every
 /// stage, in the order given, for every inference route on every transport: `admit` right after
-/// authentication, from the headers alone (scopes, rate limits), and `inspect` once the body is
+/// authentication and the key policy's checks (tenant status, address, capability scope — run
+/// by the engine itself), from the headers alone (rate limits), and `inspect` once the body is
 /// decoded (guards, cache lookup, budget reservation). A stage refuses by throwing a
 /// `GatewayError`, which the client receives in its own envelope.
 public protocol InferenceStage: Sendable {

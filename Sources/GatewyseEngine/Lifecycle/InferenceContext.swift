@@ -28,6 +28,9 @@ public struct InferenceContext: Sendable {
     /// When the gateway stops trying (the upstream total timeout after the start).
     public let deadline: ContinuousClock.Instant
     public var logger: Logger
+    /// Where the request came from (checked against a key's `allowedCidrs`); nil when the
+    /// transport could not tell, which a key with an allow-list refuses.
+    public let clientAddress: ClientAddress?
     /// Set by authentication, the engine's first stage; nil only in events of refused requests.
     public internal(set) var principal: Principal?
 
@@ -35,8 +38,9 @@ public struct InferenceContext: Sendable {
     public var clientFormat: ClientFormat { endpoint.clientFormat }
 
     public init(requestID: String, endpoint: InferenceEndpoint, startedAt: ContinuousClock.Instant = .now,
-                timeout: Duration, logger: Logger) {
+                timeout: Duration, logger: Logger, clientAddress: ClientAddress? = nil) {
         self.requestID = requestID
+        self.clientAddress = clientAddress
         self.endpoint = endpoint
         self.startedAt = startedAt
         self.deadline = startedAt + timeout

@@ -6,11 +6,13 @@ import Synchronization
 /// The one entry point of every inference request, on every transport (ARCHITECTURE §4,
 /// decisions/0006). In the documented order, as straight-line code:
 ///
-/// 1. `admit`, from the request head alone, before the body is read: authenticate → the
-///    in-flight limit → each stage's `admit` (capability scope, rate limits) → the declared
-///    body length against the limit;
+/// 1. `admit`, from the request head alone, before the body is read: authenticate → the key's
+///    governance (`KeyPolicy.admit`: tenant status, client address, capability scope) → the
+///    in-flight limit → each stage's `admit` (rate limits) → the declared body length against
+///    the limit;
 /// 2. `serve`, once the body is in: decode + validate → each stage's `inspect` (guards, cache
-///    lookup, budget reservation) → the fast-path decision → route plan and `RouteExecutor` →
+///    lookup, budget reservation) → the fast-path decision → route resolution, restricted to
+///    the models and providers the key and its tenant allow → route plan and `RouteExecutor` →
 ///    the answer in the client's format;
 /// 3. the completion event, exactly once (`InferenceExchange`, `InferenceStream`).
 ///
@@ -53,8 +55,10 @@ public final class InferenceEngine: Sendable {
     public var requestsInFlight: Int { limiter.inFlight }
 
     /// The context of a new request, timed from now.
-    public func context(for endpoint: InferenceEndpoint, requestID: String, logger: Logger) -> InferenceContext {
-        InferenceContext(requestID: requestID, endpoint: endpoint, timeout: requestTimeout, logger: logger)
+    /// `clientAddress`: the peer's address, which transports compute once per connection.
+    public func context(for endpoint: InferenceEndpoint, requestID: String, logger: Logger,
+                        clientAddress: ClientAddress? = nil) -> InferenceContext {
+        InferenceContext(requestID: requestID, endpoint: endpoint, timeout: requestTimeout, logger: logger, clientAddress: clientAddress)
     }
 
     /// What admission decided: go on and read the body, or answer this at once (and, as the
@@ -75,6 +79,13 @@ public final class InferenceEngine: Sendable {
             return refuse(error, context: context, snapshot: snapshot)
         }
         context.principal = principal
+        // Governance right after authentication (ARCHITECTURE §4 step 3), from memory: tenant
+        // status, the caller's address, the route's capability (admin-api.md §6).
+        do {
+            try principal.policy.admit(context.capability, from: context.clientAddress)
+        } catch {
+            return refuse(error, context: context, snapshot: snapshot)
+        }
         guard limiter.acquire() else {
             context.logger.warning("request refused: too many in flight", metadata: ["limit": "\(limiter.limit)"])
             return refuse(.overloaded(retryAfterSeconds: 1), context: context, snapshot: snapshot)
@@ -137,7 +148,11 @@ public final class InferenceEngine: Sendable {
     private func execute(_ staged: StagedRequest, exchange: InferenceExchange) async throws -> InferenceReply {
         let context = staged.context, endpoint = context.endpoint
         let tenantID = staged.principal.tenantID, logger = context.logger
-        let route = try exchange.snapshot.resolver.resolve(model: staged.payload.model, tenantID: tenantID)
+        let model = staged.payload.model
+        // The model and the providers are known here, once: the key's and tenant's model and
+        // provider restrictions narrow the route (MODEL_NOT_ALLOWED when nothing is left).
+        let route = try staged.principal.policy.restrict(exchange.snapshot.resolver.resolve(model: model, tenantID: tenantID),
+                                                          requestedModel: model)
         // The fast paths, decided once: only an OpenAI-format client reads an upstream's own bytes.
         let relay = endpoint == .chatCompletions && staged.fastPaths.relayUpstreamAnswer
         switch staged.payload {
@@ -196,9 +211,17 @@ public final class InferenceEngine: Sendable {
 
     // MARK: Beside inference
 
-    /// For the routes that are not inference (the model list, token counting): the same keys.
-    public func authenticate(_ credentials: Credentials) throws(GatewayError) -> Principal {
-        try snapshot.authenticator.authenticate(credentials, now: clock())
+    /// For the routes that are not inference (the model list, token counting): the same keys,
+    /// the same tenant status and address checks, and `capability` when the route has one.
+    public func authenticate(_ credentials: Credentials, clientAddress: ClientAddress?,
+                             capability: Capability? = nil) throws(GatewayError) -> Principal {
+        let principal = try snapshot.authenticator.authenticate(credentials, now: clock())
+        if let capability {
+            try principal.policy.admit(capability, from: clientAddress)
+        } else {
+            try principal.policy.checkAccess(from: clientAddress)
+        }
+        return principal
     }
 }
 

@@ -1,5 +1,6 @@
-/// What the request path reads from memory (ARCHITECTURE §6): the keys and the route table.
-/// Immutable; a reload builds a new snapshot and swaps it in atomically
+/// What the request path reads from memory (ARCHITECTURE §6): the keys with their governance
+/// (scopes, allow-lists, their tenant's status and switches — `KeyPolicy`), the tenants, and
+/// the route table. Immutable; a reload builds a new snapshot and swaps it in atomically
 /// (`InferenceEngine.replaceSnapshot`), so a request sees one consistent version from its
 /// admission to its end, and never waits on a reload.
 ///
@@ -7,13 +8,20 @@
 public final class RuntimeSnapshot: Sendable {
     public let authenticator: APIKeyAuthenticator
     public let resolver: RouteResolver
+    /// The store's control revision the snapshot was built from (`ControlPlaneStore.revision`);
+    /// a reload never replaces a snapshot with one built from an older revision.
+    public let revision: Int64
 
-    public init(authenticator: APIKeyAuthenticator, resolver: RouteResolver) {
+    public init(authenticator: APIKeyAuthenticator, resolver: RouteResolver, revision: Int64 = .min) {
         self.authenticator = authenticator
         self.resolver = resolver
+        self.revision = revision
     }
 
+    /// Tenants by id, as the keys' policies see them.
+    public var tenants: [String: TenantPolicy] { authenticator.tenants }
+
     public func replacing(authenticator: APIKeyAuthenticator? = nil, resolver: RouteResolver? = nil) -> RuntimeSnapshot {
-        RuntimeSnapshot(authenticator: authenticator ?? self.authenticator, resolver: resolver ?? self.resolver)
+        RuntimeSnapshot(authenticator: authenticator ?? self.authenticator, resolver: resolver ?? self.resolver, revision: revision)
     }
 }

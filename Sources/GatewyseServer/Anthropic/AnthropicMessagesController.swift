@@ -17,7 +17,7 @@ struct AnthropicMessagesController: Sendable {
     /// An estimate (about four bytes per token plus per-message overhead): the gateway cannot
     /// run every provider's tokenizer, and routing may pick any of them.
     func countTokens(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        _ = try runtime.engine.authenticate(Credentials(request))
+        _ = try runtime.engine.authenticate(Credentials(request), clientAddress: ClientAddress(context.remoteAddress), capability: .chat)
         let body = try await RequestBodyReader.json(request, limit: runtime.configuration.server.maxBodyBytes)
         var object = body.objectValue ?? JSONObject()
         if object["max_tokens"] == nil { object["max_tokens"] = 1 }

@@ -14,7 +14,7 @@ struct OpenAIController: Sendable {
     }
 
     func models(_ request: Request, _ context: GatewayRequestContext) throws -> Response {
-        let principal = try runtime.engine.authenticate(Credentials(request))
+        let principal = try runtime.engine.authenticate(Credentials(request), clientAddress: ClientAddress(context.remoteAddress))
         let data: [JSONValue] = runtime.engine.listModels(for: principal).map { listing in
             ["id": .string(listing.id), "object": "model", "created": .int(Int(runtime.startedAt)), "owned_by": .string(listing.ownedBy)]
         }

@@ -101,6 +101,8 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     var quiescePending = false
     /// Bytes have arrived since the connection was last idle, but no head yet.
     var headStarted = false
+    /// The peer's address, read once per connection (outer nil: not read yet).
+    private var peer: ClientAddress??
 
     init(runtime: GatewayRuntime, logger: Logger) {
         engine = runtime.engine
@@ -250,7 +252,9 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         logger[metadataKey: "request_id"] = .string(requestID)
         let declared = head.headers.first(name: "content-length").flatMap { Int($0) }
         let credentials = Credentials(authorization: head.headers.first(name: "authorization"), apiKey: head.headers.first(name: "x-api-key"))
-        switch engine.admit(engine.context(for: endpoint, requestID: requestID, logger: logger), credentials: credentials,
+        if peer == nil { peer = .some(ClientAddress(context.channel.remoteAddress)) }
+        let clientAddress = peer ?? nil
+        switch engine.admit(engine.context(for: endpoint, requestID: requestID, logger: logger, clientAddress: clientAddress), credentials: credentials,
                             declaredBodyBytes: declared) {
         case .refused(let status, let headers, let body):
             // The announced body is read and dropped when that is cheap and unambiguous: bounded

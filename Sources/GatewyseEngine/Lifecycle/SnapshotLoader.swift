@@ -1,0 +1,84 @@
+import GatewyseCore
+import GatewyseStorage
+import Logging
+import Synchronization
+
+/// Rebuilds the request path's snapshot from the store: keys with their policies, tenants and
+/// routes, swapped in at once. The revision is read first, so a change committed while the
+/// resources are read shows as a newer revision at the watcher's next check and is never
+/// missed; and a snapshot built from an older revision never replaces a newer one. Reloads run
+/// one at a time.
+public final class SnapshotLoader: Sendable {
+    let store: any GatewayStore
+    let configuration: GatewayConfiguration
+    let engine: InferenceEngine
+    /// Decrypts the credentials of providers added through the admin API, into memory only.
+    let credentials: CredentialCipher
+    private let gate = ReloadGate()
+
+    init(store: any GatewayStore, configuration: GatewayConfiguration, engine: InferenceEngine, credentials: CredentialCipher) {
+        self.store = store
+        self.configuration = configuration
+        self.engine = engine
+        self.credentials = credentials
+    }
+
+    /// Returns the revision the serving snapshot has afterwards.
+    @discardableResult
+    public func reload() async throws -> Int64 {
+        try await gate.run {
+            let revision = try await store.revision()
+            async let tenants = store.all(Tenant.self)
+            async let keys = store.allKeys()
+            async let resolver = RouteResolver.load(configuration: configuration, store: store, credentials: credentials)
+            let snapshot = RuntimeSnapshot(authenticator: APIKeyAuthenticator(keys: try await keys, tenants: try await tenants),
+                                           resolver: try await resolver, revision: revision)
+            var serving = revision
+            engine.replaceSnapshot { old in
+                guard old.revision <= revision else {
+                    serving = old.revision
+                    return old
+                }
+                return snapshot
+            }
+            return serving
+        }
+    }
+}
+
+/// Runs reloads one after another: they read the store and swap the snapshot, and two at once
+/// would only do the same work twice.
+final class ReloadGate: Sendable {
+    private let busy = Mutex<(running: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func run<T>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let acquired = busy.withLock { state in
+                if state.running {
+                    state.waiters.append(continuation)
+                    return false
+                }
+                state.running = true
+                return true
+            }
+            if acquired { continuation.resume() }
+        }
+    }
+
+    private func release() {
+        let next = busy.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.running = false
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}
