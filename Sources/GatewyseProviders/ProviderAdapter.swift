@@ -8,6 +8,9 @@ public struct UpstreamRequest: Sendable {
     public var body: [UInt8]
     /// Whether the response is an event stream (decides timeouts and how the body is read).
     public var expectsStream: Bool
+    /// Whether the provider may sit on a private or loopback address: the transport checks every
+    /// address a host name resolves to against it when it connects (set by the route executor).
+    public var allowPrivateNetwork = false
 
     public init(method: String = "POST", url: String, headers: [(String, String)], body: [UInt8], expectsStream: Bool) {
         self.method = method

@@ -8,6 +8,9 @@ public struct ProviderConfiguration: Sendable {
     /// Base URL without a trailing slash.
     public var baseURL: String
     public var apiKey: Secret?
+    /// Private and loopback upstream addresses are allowed (`allow_private_network`, self-hosted
+    /// types by default); link-local and metadata addresses never are.
+    public var allowPrivateNetwork = false
     /// Upstream models the operator declares (listed by `GET /v1/models`).
     public var models: [String]
     /// Extra headers sent with every request (`OpenAI-Organization`, `X-HF-Bill-To`, …).

@@ -144,6 +144,7 @@ public enum ConfigurationValidator {
                                                  apiVersion: apiVersion)
             provider.region = aws.region
             provider.awsCredentials = aws.credentials
+            provider.allowPrivateNetwork = allowPrivate
             result.append(provider)
         }
         return (result, freeTiers)

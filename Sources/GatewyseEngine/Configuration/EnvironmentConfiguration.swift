@@ -20,7 +20,10 @@ public enum EnvironmentConfiguration {
                 if let problem = UpstreamURLPolicy.problem(with: url, allowPrivate: true) {
                     problems.append("\(variable): \(problem)")
                 } else {
-                    configuration.providers.append(ProviderConfiguration(id: entry.type, entry: entry, baseURL: url, apiKey: nil))
+                    // Base-URL variables name self-hosted servers (OLLAMA_BASE_URL, VLLM_BASE_URL…).
+                    var provider = ProviderConfiguration(id: entry.type, entry: entry, baseURL: url, apiKey: nil)
+                    provider.allowPrivateNetwork = true
+                    configuration.providers.append(provider)
                 }
             }
         }

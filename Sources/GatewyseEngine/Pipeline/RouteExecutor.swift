@@ -116,7 +116,8 @@ public struct RouteExecutor: Sendable {
             }
             let providerID = candidate.adapter.providerID
             let deploymentID = candidate.deployment.id
-            let upstreamRequest = try request.upstreamRequest(for: candidate)
+            var upstreamRequest = try request.upstreamRequest(for: candidate)
+            upstreamRequest.allowPrivateNetwork = candidate.allowPrivateNetwork
             var attemptsHere = 0
             attempts: while true {
                 guard routing.health.acquire(deploymentID, at: routing.clock()).allowsRequest else {

@@ -46,6 +46,7 @@ extension ProviderRecord {
         var provider = ProviderConfiguration(id: id, entry: entry, baseURL: baseURL, apiKey: apiKey, models: models, headers: headers,
                                              apiVersion: settings["apiVersion"])
         provider.region = settings["region"]
+        provider.allowPrivateNetwork = allowPrivateNetwork
         return provider
     }
 }

@@ -12,12 +12,16 @@ public struct RouteCandidate: Sendable {
     /// The free-tier counter this deployment's calls count against, built once with the route
     /// (not per request: reading the adapter's configuration copies a large struct).
     public let freeTierKey: String
+    /// Whether the transport may connect to private addresses for it (read once, like `freeTierKey`).
+    public let allowPrivateNetwork: Bool
 
     public init(adapter: any ProviderAdapter, upstreamModel: String, deployment: Deployment) {
         self.adapter = adapter
         self.upstreamModel = upstreamModel
         self.deployment = deployment
-        freeTierKey = RoutingRuntime.freeTierKey(type: adapter.configuration.entry.type, providerID: deployment.providerID, model: upstreamModel)
+        let configuration = adapter.configuration
+        freeTierKey = RoutingRuntime.freeTierKey(type: configuration.entry.type, providerID: deployment.providerID, model: upstreamModel)
+        allowPrivateNetwork = configuration.allowPrivateNetwork
     }
 }
 

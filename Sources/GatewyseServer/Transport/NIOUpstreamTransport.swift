@@ -19,6 +19,9 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
         var tls: Bool
         var host: String
         var port: Int
+        /// The provider may reach private addresses: part of the key, so a connection opened
+        /// under one policy is never reused under the other.
+        var allowPrivate = false
     }
 
     /// Idle connections are kept per origin and per owning event loop.
@@ -83,7 +86,9 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
 
     public func send(_ request: UpstreamRequest, timeouts: UpstreamSettings) async throws -> UpstreamResponse {
         let destination = try destination(for: request.url)
-        let origin = destination.origin, target = destination.target
+        var origin = destination.origin
+        origin.allowPrivate = request.allowPrivateNetwork
+        let target = destination.target
         var headers = HTTPHeaders()
         headers.reserveCapacity(request.headers.count + 3)
         headers.add(name: "Host", value: destination.host)
@@ -212,13 +217,24 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
                     try sync.addHandler(handler)
                 }
             }
+        let addresses: [SocketAddress]
         do {
-            return try await bootstrap.connect(host: origin.host, port: origin.port).get()
-        } catch {
-            if error is CancellationError { throw error }
-            if case ChannelError.connectTimeout = error { throw UpstreamTransportError.connectFailed("connect timed out") }
-            throw UpstreamTransportError.connectFailed("connection refused or unreachable")
+            addresses = try await UpstreamAddressCheck.addresses(host: origin.host, port: origin.port, allowPrivate: origin.allowPrivate)
+        } catch let refused as UpstreamAddressCheck.Refused {
+            throw UpstreamTransportError.connectFailed(refused.description)
         }
+        var lastError: any Error = UpstreamTransportError.connectFailed("connection refused or unreachable")
+        // The first two acceptable addresses (typically one per family), each with the connect timeout.
+        for address in addresses.prefix(2) {
+            do {
+                return try await bootstrap.connect(to: address).get()
+            } catch {
+                if error is CancellationError { throw error }
+                if case ChannelError.connectTimeout = error { lastError = UpstreamTransportError.connectFailed("connect timed out") }
+                else { lastError = UpstreamTransportError.connectFailed("connection refused or unreachable") }
+            }
+        }
+        throw lastError
     }
 
     /// Splits an absolute http(s) URL into its origin and request target.
