@@ -43,14 +43,22 @@ extension Keys {
             // leaves both keys, never credentials without their key.
             let pending = keyFile.map { $0 + ".new" }
             if let pending { try MasterKeyRotation.writeKeyFile(new.text, to: pending) }
+            // From the environment, the new key is shown before the commit: a commit that
+            // succeeds but reports a failure (a connection lost during COMMIT) must not leave
+            // credentials under a key nobody has.
+            if keyFile == nil {
+                print(new.text)
+                FileHandle.standardError.write(Data("the new master key is above, shown once; keep it until this command reports the outcome.\n".utf8))
+            }
             let count: Int
             do {
                 count = try await MasterKeyRotation.reencrypt(store: store, from: current.key, to: new.key)
             } catch {
-                // One transaction: nothing changed, so the new key is not needed.
-                if let pending { unlink(pending) }
+                // Most likely nothing changed (one transaction); but a commit can succeed and still
+                // report a failure, so the new key is kept until the operator has checked.
                 await GatewayServer.closeStore(store)
                 FileHandle.standardError.write(Data("gatewyse: \((error as? MasterKeyRotation.Failure)?.description ?? "\(error)")\n".utf8))
+                FileHandle.standardError.write(Data("If the system audit chain has no new master_key.rotate entry (GET /api/admin/audit?action=master_key.rotate as a super-admin), nothing changed and \(pending ?? "the key printed above") can be discarded; otherwise it is the key now in use.\n".utf8))
                 throw ExitCode(1)
             }
             await GatewayServer.closeStore(store)
@@ -61,8 +69,7 @@ extension Keys {
                 }
                 FileHandle.standardError.write(Data("re-encrypted \(count) provider credential(s); the new key replaced \(keyFile). Restart every replica.\n".utf8))
             } else {
-                print(new.text)
-                FileHandle.standardError.write(Data("re-encrypted \(count) provider credential(s). The new key is above, shown once: set it as \(MasterKey.environmentVariable) on every replica, then restart them.\n".utf8))
+                FileHandle.standardError.write(Data("re-encrypted \(count) provider credential(s). Set the new key printed above as \(MasterKey.environmentVariable) on every replica, then restart them.\n".utf8))
             }
         }
     }

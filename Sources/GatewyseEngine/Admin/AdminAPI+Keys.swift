@@ -28,11 +28,17 @@ extension AdminAPI {
                                        createdAt: now, source: .created, scopes: APIKeyRecord.Scopes())
                 try await apply(body, to: &key, request: request)
                 if request.ownOnly {
-                    guard let userID = principal.userID else { throw GatewayError.permissionDenied(Permission.keysWrite.rawValue) }
+                    guard let userID = principal.userID,
+                          let user = try await store.get(UserRecord.self, tenantID: principal.tenantID, id: userID) else {
+                        throw GatewayError.permissionDenied(Permission.keysWrite.rawValue)
+                    }
                     guard key.userID == nil || key.userID == userID else {
                         throw GatewayError.invalidField("userId", "You may only create keys bound to yourself.")
                     }
+                    // Costs and budgets follow the key's unit: one's own keys belong to one's own.
                     key.userID = userID
+                    key.organizationID = user.organizationID
+                    key.departmentID = user.departmentID
                 }
                 try await checkAdminCapability(key, by: principal)
                 try await commit([.insert(key, at: now)], audit: [
@@ -45,13 +51,16 @@ extension AdminAPI {
                 return .created(.object(answer))
             },
             AdminRoute("GET", "/api/admin/keys/{id}", .keysRead) { [self] request in
-                let key = try await visibleKey(request)
+                let (key, _) = try await visibleKey(request)
                 return .ok(.object(render(key, lastUsed: try await store.keyUses(tenantID: key.tenantID)[key.id])))
             },
             AdminRoute("PATCH", "/api/admin/keys/{id}", .keysWrite) { [self] request in
-                var key = try await visibleKey(request)
+                var (key, version) = try await visibleKey(request)
                 guard key.source != .config else { throw GatewayError.configManaged("key", key.id) }
-                let body = try FieldReader(request.body, allowed: Self.keyFields)
+                try await checkAdminCapability(key, by: request.principal)
+                // The limits an admin set on someone's key are not theirs to lift: a caller with
+                // only `keys:write:own` renames its keys and edits their metadata, nothing else.
+                let body = try FieldReader(request.body, allowed: request.ownOnly ? ["name", "metadata"] : Self.keyFields)
                 let before = render(key, lastUsed: nil)
                 if let name = try body.string("name") { key.name = try nonEmpty(name, "name") }
                 try await apply(body, to: &key, request: request)
@@ -59,18 +68,19 @@ extension AdminAPI {
                     throw GatewayError.invalidField("userId", "You may only bind your keys to yourself.")
                 }
                 try await checkAdminCapability(key, by: request.principal)
-                try await commit([.update(key, at: now)], audit: [
+                try await commit([.update(key, at: now, expectedVersion: version)], audit: [
                     request.principal.audit("key.update", targetType: "api_key", targetID: key.id,
                                             summary: changeSummary(before: before, after: render(key, lastUsed: nil)), time: nowMilliseconds),
                 ])
                 return .ok(.object(render(key, lastUsed: try await store.keyUses(tenantID: key.tenantID)[key.id])))
             },
             AdminRoute("POST", "/api/admin/keys/{id}/revoke", .keysWrite) { [self] request in
-                var key = try await visibleKey(request)
+                var (key, version) = try await visibleKey(request)
                 guard key.source != .config else { throw GatewayError.configManaged("key", key.id) }
+                try await checkAdminCapability(key, by: request.principal)
                 if key.revokedAt == nil {
                     key.revokedAt = now
-                    try await commit([.update(key, at: now)], audit: [
+                    try await commit([.update(key, at: now, expectedVersion: version)], audit: [
                         request.principal.audit("key.revoke", targetType: "api_key", targetID: key.id,
                                                 summary: "revoked key \(key.name) (\(key.prefix)…)", time: nowMilliseconds),
                     ])
@@ -89,12 +99,12 @@ extension AdminAPI {
 
     /// A key of the caller's tenant, and the caller's own when it only holds `:own`; any other
     /// answers 404 like a missing one.
-    private func visibleKey(_ request: AdminRequest) async throws -> APIKeyRecord {
-        let key = try await existing(APIKeyRecord.self, "key", request)
+    private func visibleKey(_ request: AdminRequest) async throws -> (key: APIKeyRecord, version: Int64) {
+        let (key, version) = try await existingVersioned(APIKeyRecord.self, "key", request)
         if request.ownOnly, key.userID == nil || key.userID != request.principal.userID {
             throw GatewayError.resourceNotFound("key", key.id)
         }
-        return key
+        return (key, version)
     }
 
     private func apply(_ body: FieldReader, to key: inout APIKeyRecord, request: AdminRequest) async throws {
@@ -145,16 +155,23 @@ extension AdminAPI {
 
     /// A key with the `admin` capability acts with the roles of its user, or as `tenant-admin`
     /// when bound to none (admin-api.md §2): minting one must not give the caller more than it holds.
+    /// Checked when such a key is created or changed, and before one is changed or revoked (a
+    /// dept-admin does not manage a tenant-admin's automation key). Bound to a user, it may only
+    /// be the caller's own: the key acts with that user's *current* roles, and a key bound to a
+    /// colleague would gain whatever the colleague is granted later.
     private func checkAdminCapability(_ key: APIKeyRecord, by principal: AdminPrincipal) async throws {
         guard key.scopes.capabilities.contains("admin") else { return }
+        if let userID = key.userID, userID != principal.userID {
+            throw GatewayError.invalidField("userId", "A key with the admin capability can only be bound to yourself, or to no user.")
+        }
         let granted: Set<Permission>
         if let userID = key.userID, let user = try await store.get(UserRecord.self, tenantID: key.tenantID, id: userID) {
             granted = RoleResolver.permissions(of: user.roles, customRoles: try await store.everything(RoleRecord.self, tenantID: key.tenantID))
         } else {
             granted = BuiltInRole.tenantAdmin.permissions
         }
-        if let missing = granted.subtracting(principal.permissions).map(\.rawValue).sorted().first {
-            throw GatewayError.permissionDenied(missing)
+        if let missing = principal.firstMissing(of: granted) {
+            throw GatewayError.permissionDenied(missing.rawValue)
         }
     }
 

@@ -24,11 +24,11 @@ extension AdminAPI {
                 .ok(.object(render(try await existing(Organization.self, "organization", request))))
             },
             AdminRoute("PATCH", "/api/admin/organizations/{id}", .organizationsWrite) { [self] request in
-                var organization = try await existing(Organization.self, "organization", request)
+                var (organization, version) = try await existingVersioned(Organization.self, "organization", request)
                 let body = try FieldReader(request.body, allowed: ["name"])
                 let before = render(organization)
                 if let name = try body.string("name") { organization.name = try nonEmpty(name, "name") }
-                try await commit([.update(organization, at: now)], audit: [
+                try await commit([.update(organization, at: now, expectedVersion: version)], audit: [
                     request.principal.audit("organization.update", targetType: "organization", targetID: organization.id,
                                             summary: changeSummary(before: before, after: render(organization)), time: nowMilliseconds),
                 ])
@@ -74,7 +74,7 @@ extension AdminAPI {
                 .ok(.object(render(try await existing(Department.self, "department", request))))
             },
             AdminRoute("PATCH", "/api/admin/departments/{id}", .departmentsWrite) { [self] request in
-                var department = try await existing(Department.self, "department", request)
+                var (department, version) = try await existingVersioned(Department.self, "department", request)
                 let body = try FieldReader(request.body, allowed: ["name", "organizationId"])
                 let before = render(department)
                 if let name = try body.string("name") { department.name = try nonEmpty(name, "name") }
@@ -82,7 +82,7 @@ extension AdminAPI {
                     try await requireMember(Organization.self, organizationID, tenantID: request.principal.tenantID, field: "organizationId")
                     department.organizationID = organizationID
                 }
-                try await commit([.update(department, at: now)], audit: [
+                try await commit([.update(department, at: now, expectedVersion: version)], audit: [
                     request.principal.audit("department.update", targetType: "department", targetID: department.id,
                                             summary: changeSummary(before: before, after: render(department)), time: nowMilliseconds),
                 ])
@@ -118,11 +118,18 @@ extension AdminAPI {
     /// The resource named by the path's `{id}` in the caller's tenant; another tenant's answers
     /// exactly as a missing one (404), since the lookup never leaves the caller's tenant.
     func existing<R: DomainResource>(_ type: R.Type, _ kind: String, _ request: AdminRequest) async throws -> R {
-        let id = request.parameter("id")
-        guard let resource = try await store.get(type, tenantID: request.principal.tenantID, id: id) else {
-            throw GatewayError.resourceNotFound(kind, id)
-        }
-        return resource
+        try await existingVersioned(type, kind, request).resource
+    }
+
+    /// `existing` with the version read: a read-modify-write commits with it as the expected
+    /// version, so two concurrent changes cannot silently undo each other (409 `CONFLICT`).
+    func existingVersioned<R: DomainResource>(_ type: R.Type, _ kind: String, _ request: AdminRequest) async throws -> (resource: R, version: Int64) {
+        try await versioned(type, kind, tenantID: request.principal.tenantID, id: request.parameter("id"))
+    }
+
+    func versioned<R: DomainResource>(_ type: R.Type, _ kind: String, tenantID: String, id: String) async throws -> (resource: R, version: Int64) {
+        guard let stored = try await store.fetch(R.kind, tenantID: tenantID, id: id) else { throw GatewayError.resourceNotFound(kind, id) }
+        return (try R(stored: stored), stored.version)
     }
 
     /// A reference from a body (`organizationId`) that must name a resource of the same tenant.

@@ -24,10 +24,14 @@ extension AdminAPI {
                 let body = try FieldReader(request.body, allowed: Self.providerFields)
                 let id = try body.requiredString("id")
                 let provider = try await provider(from: body, id: id, existing: nil, request: request)
-                try await commit([.insert(provider, at: now)], audit: [
-                    request.principal.audit("provider.create", targetType: "provider", targetID: id,
-                                            summary: "created provider \(id) (\(provider.type)) at \(provider.baseURL)", time: nowMilliseconds),
-                ])
+                do {
+                    try await commit([.insert(provider, at: now)], audit: [
+                        request.principal.audit("provider.create", targetType: "provider", targetID: id,
+                                                summary: "created provider \(id) (\(provider.type)) at \(provider.baseURL)", time: nowMilliseconds),
+                    ])
+                } catch StoreError.duplicate {
+                    throw GatewayError.conflict("A provider with the id '\(id)' already exists in this deployment.", param: "id")
+                }
                 return .created(.object(render(provider)))
             },
             AdminRoute("GET", "/api/admin/providers/{id}", .providersRead, scope: .either) { [self] request in
@@ -79,15 +83,15 @@ extension AdminAPI {
 
     private func replaceProvider(_ request: AdminRequest, partial: Bool) async throws -> AdminAnswer {
         if configuredProvider(request) != nil { throw GatewayError.configManaged("provider", request.parameter("id")) }
-        let current = try await existing(ProviderRecord.self, "provider", request)
+        let (current, version) = try await existingVersioned(ProviderRecord.self, "provider", request)
         let body = try FieldReader(request.body, allowed: Self.providerFields)
         if let id = try body.string("id"), id != current.id { throw GatewayError.invalidField("id", "The id of a provider cannot change.") }
         if let type = try body.string("type"), type != current.type { throw GatewayError.invalidField("type", "The type of a provider cannot change; create another.") }
         let updated = try await provider(from: body, id: current.id, existing: partial ? current : current.keepingSecretsOnly, request: request)
-        let rotated = body.has("apiKey")
-        try await commit([.update(updated, at: now)], audit: [
+        let rotated = body.has("apiKey") ? (body.isSet("apiKey") ? "; API key replaced" : "; API key removed") : ""
+        try await commit([.update(updated, at: now, expectedVersion: version)], audit: [
             request.principal.audit("provider.update", targetType: "provider", targetID: updated.id,
-                                    summary: changeSummary(before: render(current), after: render(updated)) + (rotated ? "; API key replaced" : ""),
+                                    summary: changeSummary(before: render(current), after: render(updated)) + rotated,
                                     time: nowMilliseconds),
         ])
         return .ok(.object(render(updated)))
@@ -105,8 +109,8 @@ extension AdminAPI {
             guard Identifier.isValid(id) else {
                 throw GatewayError.invalidField("id", "'id' must be lowercase letters, digits, '-', '_' or '.' (at most 64).")
             }
-            guard !configuration.providers.contains(where: { $0.id == id }),
-                  try await store.listAll(.provider).allSatisfy({ $0.id != id }) else {
+            guard id != "health", !configuration.providers.contains(where: { $0.id == id }),
+                  try await store.fetch(.provider, uniqueKey: ProviderRecord.uniqueKey(id: id)) == nil else {
                 throw GatewayError.conflict("A provider with the id '\(id)' already exists in this deployment.", param: "id")
             }
             record = ProviderRecord(id: id, tenantID: tenantID, type: try body.requiredString("type"), name: id, baseURL: "", createdAt: now, updatedAt: now)
@@ -120,15 +124,22 @@ extension AdminAPI {
         if let name = try body.string("name") { record.name = try nonEmpty(name, "name") }
         if let enabled = try body.bool("enabled") { record.enabled = enabled }
         if let models = try body.strings("models") { record.models = uniqued(models) }
+        let superAdmin = request.principal.isSuperAdmin
+        let movesURL = body.has("baseUrl")
         if let allow = try body.bool("allowPrivateNetwork") {
-            guard !allow || request.principal.isSuperAdmin else {
+            // A tenant admin may send back what it read (a flag an operator set), never set it.
+            let unchanged = allow == existing?.allowPrivateNetwork && !movesURL
+            guard !allow || superAdmin || unchanged else {
                 throw GatewayError.permissionDenied("super-admin (allowPrivateNetwork)")
             }
             record.allowPrivateNetwork = allow
-        } else if existing == nil {
+        } else if existing == nil || existing?.baseURL.isEmpty == true {
             // Self-hosted types live on private networks by nature, but only an operator may say so.
-            record.allowPrivateNetwork = entry.isSelfHosted && request.principal.isSuperAdmin
+            record.allowPrivateNetwork = entry.isSelfHosted && superAdmin
         }
+        // The operator's permission was for the address it saw: a tenant admin who moves the
+        // provider elsewhere moves it to a public address.
+        if movesURL && !superAdmin { record.allowPrivateNetwork = false }
         if let settings = try body.nested("settings", allowed: ["apiVersion", "region"]) {
             record.settings = [:]
             if let version = try settings.string("apiVersion") { record.settings["apiVersion"] = version }
@@ -152,8 +163,8 @@ extension AdminAPI {
             throw GatewayError.invalidField("apiKey", "'apiKey' is required for provider type \(entry.type).")
         }
         if let headers = try body.stringMap("headers") {
-            for (name, value) in headers where name.isEmpty || name.contains(where: { $0.isNewline || $0 == ":" || $0 == " " }) || value.contains(where: \.isNewline) {
-                throw GatewayError.invalidField("headers.\(name)", "Header names and values must be single-line (names without ':' or spaces).")
+            for (name, value) in headers {
+                if let problem = Self.headerProblem(name: name, value: value) { throw GatewayError.invalidField("headers.\(name)", problem) }
             }
             record.headerNames = headers.keys.sorted()
             record.encryptedHeaders = headers.isEmpty ? nil : try credentials.encrypt(JSONWriter.string(.object(JSONObject(
@@ -161,6 +172,26 @@ extension AdminAPI {
         }
         record.updatedAt = now
         return record
+    }
+
+    /// Headers the gateway sends itself or that frame the message: a provider's extra headers
+    /// travel on pooled connections other tenants share, so they must not be able to split or
+    /// re-frame a request.
+    static let reservedHeaders: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "te", "upgrade", "trailer",
+                                               "keep-alive", "expect", "proxy-authorization", "proxy-connection"]
+
+    static func headerProblem(name: String, value: String) -> String? {
+        // RFC 9110 token characters.
+        let token = name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+        guard !name.isEmpty, token else { return "'\(name)' is not a valid header name." }
+        let lower = name.lowercased()
+        guard !reservedHeaders.contains(lower), !lower.hasPrefix("proxy-") else { return "'\(name)' is set by the gateway and cannot be configured." }
+        guard !value.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) else {
+            return "The value of '\(name)' must not contain control characters."
+        }
+        return nil
     }
 
     private func configuredProvider(_ request: AdminRequest) -> ProviderConfiguration? {

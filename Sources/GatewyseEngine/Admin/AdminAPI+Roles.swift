@@ -31,12 +31,14 @@ extension AdminAPI {
             },
             AdminRoute("PATCH", "/api/admin/roles/{id}", .rolesWrite) { [self] request in
                 try refuseBuiltIn(request)
-                var role = try await existing(RoleRecord.self, "role", request)
+                var (role, version) = try await existingVersioned(RoleRecord.self, "role", request)
+                // Changing a role changes everyone who holds it: the caller must hold what it grants now.
+                try requireHolds(role.permissions, request.principal)
                 let body = try FieldReader(request.body, allowed: ["name", "permissions"])
                 let before = render(role)
                 if let name = try body.string("name") { role.name = try nonEmpty(name, "name") }
                 if let permissions = try permissions(body, by: request.principal) { role.permissions = permissions }
-                try await commit([.update(role, at: now)], audit: [
+                try await commit([.update(role, at: now, expectedVersion: version)], audit: [
                     request.principal.audit("role.update", targetType: "role", targetID: role.id,
                                             summary: changeSummary(before: before, after: render(role)), time: nowMilliseconds),
                 ])
@@ -45,6 +47,7 @@ extension AdminAPI {
             AdminRoute("DELETE", "/api/admin/roles/{id}", .rolesWrite) { [self] request in
                 try refuseBuiltIn(request)
                 let role = try await existing(RoleRecord.self, "role", request)
+                try requireHolds(role.permissions, request.principal)
                 let holders = try await store.everything(UserRecord.self, tenantID: role.tenantID).filter { $0.roles.contains(role.id) }
                 guard holders.isEmpty else {
                     throw GatewayError.conflict("Role '\(role.id)' is held by \(holders.count) user(s); take it from them first.")
@@ -56,6 +59,12 @@ extension AdminAPI {
             },
             AdminRoute("GET", "/api/admin/permissions", nil, scope: .either) { _ in .ok(Self.permissionCatalogue) },
         ]
+    }
+
+    private func requireHolds(_ names: [String], _ principal: AdminPrincipal) throws(GatewayError) {
+        if let missing = principal.firstMissing(of: Set(names.compactMap(Permission.init(rawValue:)))) {
+            throw GatewayError.permissionDenied(missing.rawValue)
+        }
     }
 
     private func refuseBuiltIn(_ request: AdminRequest) throws(GatewayError) {

@@ -45,7 +45,7 @@ extension AdminAPI {
             },
             AdminRoute("PATCH", "/api/admin/routes/{id}", .routesWrite, scope: .either) { [self] request in
                 if configuredAlias(request) != nil { throw GatewayError.configManaged("route", request.parameter("id")) }
-                var route = try await existing(RouteRecord.self, "route", request)
+                var (route, version) = try await existingVersioned(RouteRecord.self, "route", request)
                 let body = try FieldReader(request.body, allowed: Self.routeFields.subtracting(["capability"]))
                 let before = render(route)
                 if let name = try body.string("name") { route.alias = try nonEmpty(name, "name") }
@@ -53,7 +53,7 @@ extension AdminAPI {
                 guard !route.targets.isEmpty else { throw GatewayError.invalidField("targets", "A route needs at least one target.") }
                 route.updatedAt = now
                 do {
-                    try await commit([.update(route, at: now)], audit: [
+                    try await commit([.update(route, at: now, expectedVersion: version)], audit: [
                         request.principal.audit("route.update", targetType: "route", targetID: route.id,
                                                 summary: changeSummary(before: before, after: render(route)), time: nowMilliseconds),
                     ])

@@ -30,7 +30,8 @@ extension AdminAPI {
     private func writeSettings(_ request: AdminRequest, base: TenantSettings) async throws -> AdminAnswer {
         let tenantID = request.principal.tenantID
         let body = try FieldReader(request.body, allowed: Self.settingsFields)
-        let current = try await store.get(TenantSettings.self, tenantID: tenantID, id: TenantSettings.documentID)
+        let stored = try await store.fetch(.settings, tenantID: tenantID, id: TenantSettings.documentID)
+        let current = try stored.map { try TenantSettings(stored: $0) }
         var settings = base
         if let limits = try body.nested("rateLimits", allowed: ["maxRequestsPerMinute", "maxRequestsPerDay", "maxTokensPerDay"]) {
             settings.rateLimits = TenantSettings.RateLimits(maxRequestsPerMinute: try limits.count("maxRequestsPerMinute") ?? 0,
@@ -53,7 +54,7 @@ extension AdminAPI {
         if let labels = try body.stringMap("customLabels") { settings.customLabels = labels }
         settings.updatedAt = now
         let before = render(current ?? TenantSettings(tenantID: tenantID))
-        let change: ResourceChange = current == nil ? try .insert(settings, at: now) : try .update(settings, at: now)
+        let change: ResourceChange = current == nil ? try .insert(settings, at: now) : try .update(settings, at: now, expectedVersion: stored?.version)
         try await commit([change], audit: [
             request.principal.audit("settings.update", targetType: "settings", targetID: tenantID,
                                     summary: changeSummary(before: before, after: render(settings)), time: nowMilliseconds),

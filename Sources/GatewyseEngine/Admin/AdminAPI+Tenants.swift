@@ -16,6 +16,11 @@ extension AdminAPI {
                 let body = try FieldReader(request.body, allowed: Self.tenantFields)
                 let id = try body.requiredString("id")
                 guard Slug.isValid(id) else { throw GatewayError.invalidField("id", "'id' must match [a-z0-9-]{2,63}.") }
+                guard id != AuditChain.system else { throw GatewayError.invalidField("id", "'system' names the deployment's own audit chain.") }
+                // A deleted tenant's audit chain stays: a new tenant with its id would read it.
+                guard try await store.auditEntries(chain: id, filter: AuditFilter(), afterSequence: nil, limit: 1).isEmpty else {
+                    throw GatewayError.conflict("The id '\(id)' belonged to a deleted tenant; choose another.", param: "id")
+                }
                 var tenant = Tenant(id: id, name: try body.string("name") ?? id, createdAt: now)
                 try apply(body, to: &tenant)
                 try await commit([.insert(tenant, at: now)], audit: [
@@ -28,14 +33,14 @@ extension AdminAPI {
                 .ok(.object(render(try await existingTenant(request.parameter("id")))))
             },
             AdminRoute("PATCH", "/api/admin/tenants/{id}", .tenantsWrite, scope: .system) { [self] request in
-                var tenant = try await existingTenant(request.parameter("id"))
+                var (tenant, version) = try await versioned(Tenant.self, "tenant", tenantID: SystemScope.tenantID, id: request.parameter("id"))
                 guard tenant.source != .config else { throw GatewayError.configManaged("tenant", tenant.id) }
                 let body = try FieldReader(request.body, allowed: Self.tenantFields.subtracting(["id"]))
                 let before = tenant
                 if let name = try body.string("name") { tenant.name = name }
                 try apply(body, to: &tenant)
                 let action = before.status != tenant.status ? (tenant.status == .suspended ? "tenant.suspend" : "tenant.activate") : "tenant.update"
-                try await commit([.update(tenant, at: now)], audit: [
+                try await commit([.update(tenant, at: now, expectedVersion: version)], audit: [
                     request.principal.audit(action, targetType: "tenant", targetID: tenant.id, summary: changeSummary(before: render(before), after: render(tenant)),
                                             time: nowMilliseconds, tenantID: SystemScope.tenantID),
                 ])
@@ -49,7 +54,12 @@ extension AdminAPI {
                         throw GatewayError.conflict("Tenant '\(tenant.id)' still has resources (\(kind.rawValue)); delete them or suspend the tenant.")
                     }
                 }
-                try await commit([.delete(tenant)], audit: [
+                // What a tenant holds beyond the resources above goes with it.
+                let roles = try await store.everything(RoleRecord.self, tenantID: tenant.id)
+                let settings = try await store.fetch(.settings, tenantID: tenant.id, id: TenantSettings.documentID)
+                let extras: [ResourceChange] = roles.map { .delete($0) }
+                    + (settings.map { [.delete(kind: .settings, tenantID: tenant.id, id: $0.id)] } ?? [])
+                try await commit([.delete(tenant)] + extras, audit: [
                     request.principal.audit("tenant.delete", targetType: "tenant", targetID: tenant.id, summary: "deleted tenant \(tenant.id)",
                                             time: nowMilliseconds, tenantID: SystemScope.tenantID),
                 ])

@@ -44,7 +44,7 @@ extension AdminAPI {
                 .ok(.object(render(try await existing(UserRecord.self, "user", request))))
             },
             AdminRoute("PATCH", "/api/admin/users/{id}", .usersWrite) { [self] request in
-                var user = try await existing(UserRecord.self, "user", request)
+                var (user, version) = try await existingVersioned(UserRecord.self, "user", request)
                 let body = try FieldReader(request.body, allowed: Self.userFields.subtracting(["email"]))
                 let before = user
                 // Changing someone who holds more than the caller would be an escalation too.
@@ -70,7 +70,7 @@ extension AdminAPI {
                 // A password reset or a user no longer active ends every session of the user.
                 let endSessions = before.passwordHash != user.passwordHash || user.status != .active
                 let sessions = endSessions ? try await activeSessions(of: user) : []
-                try await commit([.update(user, at: now)] + (try sessions.map { try .update($0, at: now) }), audit: actions.map { action, summary in
+                try await commit([.update(user, at: now, expectedVersion: version)] + (try sessions.map { try .update($0, at: now) }), audit: actions.map { action, summary in
                     request.principal.audit(action, targetType: "user", targetID: user.id, summary: summary, time: nowMilliseconds)
                 })
                 return .ok(.object(render(user)))

@@ -276,6 +276,7 @@ public enum ConfigurationValidator {
             r.rejectUnknownKeys(entry, allowed: ["id", "name", "api_keys", "models"], path: path)
             guard let id = r.requiredString(entry["id"], "\(path).id") else { continue }
             if !Identifier.isValid(id) { r.problems.append("\(path).id: \"\(id)\" must be lowercase letters, digits, '-', '_' or '.'") }
+            if id == "system" { r.problems.append("\(path).id: \"system\" names the deployment's own audit chain; choose another id") }
             if !seenTenants.insert(id).inserted { r.problems.append("\(path).id: duplicate tenant \"\(id)\"") }
             var keys: [(name: String, key: Secret)] = []
             var seenKeyNames: Set<String> = []

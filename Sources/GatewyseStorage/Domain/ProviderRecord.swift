@@ -25,6 +25,12 @@ public struct ProviderRecord: DomainResource {
     public var createdAt: Int64
     public var updatedAt: Int64
 
+    /// Provider ids are unique across the deployment (health, free tier and logs are keyed by
+    /// them): the store enforces it, so two replicas creating one id at once cannot both win.
+    public var uniqueKey: String? { Self.uniqueKey(id: id) }
+
+    public static func uniqueKey(id: String) -> String { "provider:" + id }
+
     public init(id: String, tenantID: String, type: String, name: String, encryptedAPIKey: String? = nil, encryptedHeaders: String? = nil,
                 headerNames: [String] = [], baseURL: String, models: [String] = [], enabled: Bool = true, allowPrivateNetwork: Bool = false,
                 settings: [String: String] = [:], createdAt: Int64, updatedAt: Int64) {
