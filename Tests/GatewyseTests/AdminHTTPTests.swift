@@ -174,6 +174,11 @@ struct AdminHTTPTests {
         let settings = try await Self.call(running, .PUT, "/api/admin/settings", token: token,
                                            body: #"{"defaultRoutingStrategy":"failover","allowedProviders":["mock"],"rateLimits":{"maxRequestsPerMinute":60}}"#)
         #expect(settings.status == 200 && settings.json?["rateLimits"]?["maxRequestsPerMinute"] == 60, "\(settings.body)")
+        // On /v1 too: the tenant's keys reach allowed providers only, directly or through aliases.
+        let direct = { (model: String) in #"{"model":"\#(model)","messages":[{"role":"user","content":"hi"}]}"# }
+        let blocked = try await Self.call(running, .POST, "/v1/chat/completions", token: gateway.apiKey, body: direct("down/whatever"))
+        #expect(blocked.status == 403 && blocked.code == "MODEL_NOT_ALLOWED", "\(blocked.body)")
+        #expect(try await Self.call(running, .POST, "/v1/chat/completions", token: gateway.apiKey, body: direct("mock/mock-chat")).status == 200)
         let refused = try await Self.call(running, .POST, "/api/admin/routes", token: token, body: #"{"name":"other","targets":[{"provider":"down","model":"m"}]}"#)
         #expect(refused.status == 400 && refused.param == "targets[0].provider")
         let defaulted = try await Self.call(running, .POST, "/api/admin/routes", token: token, body: #"{"name":"other","targets":[{"provider":"mock","model":"m"}]}"#)

@@ -40,9 +40,10 @@ public struct APIKeyAuthenticator: Sendable {
     public let tenants: [String: TenantPolicy]
 
     /// `tenants`: the tenant records; a key whose tenant is missing is governed by its own scopes only.
-    public init(keys: [APIKeyRecord] = [], tenants: [Tenant] = []) {
+    public init(keys: [APIKeyRecord] = [], tenants: [Tenant] = [], settings: [TenantSettings] = []) {
+        let settingsByTenant = Dictionary(settings.map { ($0.tenantID, $0) }, uniquingKeysWith: { first, _ in first })
         var tenantPolicies: [String: TenantPolicy] = [:]
-        for tenant in tenants { tenantPolicies[tenant.id] = TenantPolicy(tenant) }
+        for tenant in tenants { tenantPolicies[tenant.id] = TenantPolicy(tenant, settings: settingsByTenant[tenant.id]) }
         var index: [String: [Entry]] = [:]
         for key in keys {
             let tenant = tenantPolicies[key.tenantID] ?? TenantPolicy(unrestricted: key.tenantID)

@@ -54,12 +54,15 @@ public final class TenantPolicy: Sendable {
     public let capabilities: CapabilitySet
     /// `allowedModels` (aliases or `provider/model`); empty means any.
     public let allowedModels: Set<String>
+    /// The settings' `allowedProviders`; empty means any.
+    public let allowedProviders: Set<String>
 
-    public init(_ tenant: Tenant) {
+    public init(_ tenant: Tenant, settings: TenantSettings? = nil) {
         id = tenant.id
         isSuspended = tenant.status == .suspended
         capabilities = CapabilitySet(names: tenant.enabledCapabilities)
         allowedModels = Set(tenant.allowedModels)
+        allowedProviders = Set(settings?.allowedProviders ?? [])
     }
 
     /// A key whose tenant record is missing (it predates tenants as resources): no restriction.
@@ -68,6 +71,7 @@ public final class TenantPolicy: Sendable {
         isSuspended = false
         capabilities = .all
         allowedModels = []
+        allowedProviders = []
     }
 }
 
@@ -94,7 +98,7 @@ public final class KeyPolicy: Sendable {
         allowedBlocks = key.allowedCIDRs.isEmpty ? nil : key.allowedCIDRs.compactMap { CIDRBlock($0.trimmingSpaces) }
         modelIDs = Set(key.scopes.modelIDs)
         providerIDs = Set(key.scopes.providerIDs)
-        restrictsRoutes = !modelIDs.isEmpty || !providerIDs.isEmpty || !tenant.allowedModels.isEmpty
+        restrictsRoutes = !modelIDs.isEmpty || !providerIDs.isEmpty || !tenant.allowedModels.isEmpty || !tenant.allowedProviders.isEmpty
     }
 
     private init() {
@@ -152,6 +156,7 @@ public final class KeyPolicy: Sendable {
     /// Whether the key and its tenant may reach this deployment when the client names `requestedModel`.
     public func allows(providerID: String, upstreamModel: String, requestedModel: String) -> Bool {
         if !providerIDs.isEmpty, !providerIDs.contains(providerID) { return false }
+        if !tenant.allowedProviders.isEmpty, !tenant.allowedProviders.contains(providerID) { return false }
         return Self.names(modelIDs, requestedModel, providerID, upstreamModel)
             && Self.names(tenant.allowedModels, requestedModel, providerID, upstreamModel)
     }

@@ -30,8 +30,10 @@ public final class SnapshotLoader: Sendable {
             let revision = try await store.revision()
             async let tenants = store.all(Tenant.self)
             async let keys = store.allKeys()
+            async let settings = store.listAll(.settings)
             async let resolver = RouteResolver.load(configuration: configuration, store: store, credentials: credentials)
-            let snapshot = RuntimeSnapshot(authenticator: APIKeyAuthenticator(keys: try await keys, tenants: try await tenants),
+            let snapshot = RuntimeSnapshot(authenticator: APIKeyAuthenticator(keys: try await keys, tenants: try await tenants,
+                                                                        settings: try await settings.map { try TenantSettings(stored: $0) }),
                                            resolver: try await resolver, revision: revision)
             var serving = revision
             engine.replaceSnapshot { old in
