@@ -85,4 +85,17 @@ struct AdminHardeningTests {
         #expect(try await world.store.get(RoleRecord.self, tenantID: "gamma", id: "reader") == nil)
         #expect(await world.call("POST", "/api/admin/tenants", ["id": "gamma"], as: root).error?.code == "CONFLICT")
     }
+
+    @Test("PATCH merges nested objects: a limit left out keeps its value, null removes it")
+    func nestedMerge() async throws {
+        let world = try await AdminAccessTests.world(InMemoryStore())
+        let admin = world.principal(.tenantAdmin)
+        let created = await world.call("POST", "/api/admin/keys", ["name": "k", "rateLimits": ["requestsPerMinute": 60, "requestsPerDay": 1000]], as: admin)
+        let id = try #require(created.body?["id"]?.stringValue)
+        let patched = await world.call("PATCH", "/api/admin/keys/\(id)", ["rateLimits": ["requestsPerMinute": nil, "tokensPerDay": 5000]], as: admin)
+        #expect(patched.body?["rateLimits"] == ["requestsPerMinute": nil, "requestsPerDay": 1000, "tokensPerDay": 5000])
+        _ = await world.call("PUT", "/api/admin/settings", ["caching": ["enabled": true, "ttlSeconds": 600]], as: admin)
+        let settings = await world.call("PATCH", "/api/admin/settings", ["caching": ["ttlSeconds": 60]], as: admin)
+        #expect(settings.body?["caching"] == ["enabled": true, "ttlSeconds": 60])
+    }
 }

@@ -120,9 +120,10 @@ extension AdminAPI {
             if let models = try scopes.strings("modelIds") { key.scopes.modelIDs = uniqued(models) }
         }
         if let limits = try body.nested("rateLimits", allowed: ["requestsPerMinute", "requestsPerDay", "tokensPerDay"]) {
-            key.rateLimits = APIKeyRecord.RateLimits(requestsPerMinute: try limits.count("requestsPerMinute"),
-                                                     requestsPerDay: try limits.count("requestsPerDay"),
-                                                     tokensPerDay: try limits.count("tokensPerDay"))
+            // Merged: a field left out keeps its value, `null` removes the limit.
+            if limits.has("requestsPerMinute") { key.rateLimits.requestsPerMinute = try limits.count("requestsPerMinute") }
+            if limits.has("requestsPerDay") { key.rateLimits.requestsPerDay = try limits.count("requestsPerDay") }
+            if limits.has("tokensPerDay") { key.rateLimits.tokensPerDay = try limits.count("tokensPerDay") }
         }
         if body.has("expiresAt") {
             let expiresAt = try body.time("expiresAt")

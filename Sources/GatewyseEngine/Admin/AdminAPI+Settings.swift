@@ -34,12 +34,14 @@ extension AdminAPI {
         let current = try stored.map { try TenantSettings(stored: $0) }
         var settings = base
         if let limits = try body.nested("rateLimits", allowed: ["maxRequestsPerMinute", "maxRequestsPerDay", "maxTokensPerDay"]) {
-            settings.rateLimits = TenantSettings.RateLimits(maxRequestsPerMinute: try limits.count("maxRequestsPerMinute") ?? 0,
-                                                            maxRequestsPerDay: try limits.count("maxRequestsPerDay") ?? 0,
-                                                            maxTokensPerDay: try limits.count("maxTokensPerDay") ?? 0)
+            // Merged into `base` (the defaults for PUT, the stored settings for PATCH).
+            if limits.has("maxRequestsPerMinute") { settings.rateLimits.maxRequestsPerMinute = try limits.count("maxRequestsPerMinute") ?? 0 }
+            if limits.has("maxRequestsPerDay") { settings.rateLimits.maxRequestsPerDay = try limits.count("maxRequestsPerDay") ?? 0 }
+            if limits.has("maxTokensPerDay") { settings.rateLimits.maxTokensPerDay = try limits.count("maxTokensPerDay") ?? 0 }
         }
         if let caching = try body.nested("caching", allowed: ["enabled", "ttlSeconds"]) {
-            settings.caching = TenantSettings.Caching(enabled: try caching.bool("enabled") ?? false, ttlSeconds: try caching.count("ttlSeconds") ?? 3600)
+            if let enabled = try caching.bool("enabled") { settings.caching.enabled = enabled }
+            if let ttl = try caching.count("ttlSeconds") { settings.caching.ttlSeconds = ttl }
         }
         if body.has("defaultRoutingStrategy") {
             settings.defaultRoutingStrategy = try body.choice("defaultRoutingStrategy", RoutingStrategyKind.allCases.map(\.rawValue))
