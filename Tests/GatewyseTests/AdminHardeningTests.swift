@@ -98,4 +98,14 @@ struct AdminHardeningTests {
         let settings = await world.call("PATCH", "/api/admin/settings", ["caching": ["ttlSeconds": 60]], as: admin)
         #expect(settings.body?["caching"] == ["enabled": true, "ttlSeconds": 60])
     }
+
+    @Test("a department moved to another organization takes its users along")
+    func departmentMoves() async throws {
+        let world = try await AdminAccessTests.world(InMemoryStore())
+        let admin = world.principal(.tenantAdmin)
+        #expect(await world.call("POST", "/api/admin/organizations", ["id": "sales", "name": "Sales"], as: admin).status == 201)
+        #expect(await world.call("PATCH", "/api/admin/departments/acme-core", ["organizationId": "sales"], as: admin).status == 200)
+        #expect(try await world.store.get(UserRecord.self, tenantID: "acme", id: "usr_acme_target")?.organizationID == "sales")
+        #expect(await world.call("DELETE", "/api/admin/departments/acme-core", nil, as: admin).error?.code == "CONFLICT")
+    }
 }

@@ -39,8 +39,10 @@ extension AdminAPI {
                 let tenantID = request.principal.tenantID
                 let departments = try await store.everything(Department.self, tenantID: tenantID)
                 let users = try await store.everything(UserRecord.self, tenantID: tenantID)
-                if departments.contains(where: { $0.organizationID == organization.id }) || users.contains(where: { $0.organizationID == organization.id }) {
-                    throw GatewayError.conflict("Organization '\(organization.id)' still has departments or users; move or delete them first.")
+                let keys = try await store.everything(APIKeyRecord.self, tenantID: tenantID).filter { $0.revokedAt == nil }
+                if departments.contains(where: { $0.organizationID == organization.id }) || users.contains(where: { $0.organizationID == organization.id })
+                    || keys.contains(where: { $0.organizationID == organization.id }) {
+                    throw GatewayError.conflict("Organization '\(organization.id)' still has departments, users or active keys; move or delete them first.")
                 }
                 try await commit([.delete(organization)], audit: [
                     request.principal.audit("organization.delete", targetType: "organization", targetID: organization.id,
@@ -78,11 +80,21 @@ extension AdminAPI {
                 let body = try FieldReader(request.body, allowed: ["name", "organizationId"])
                 let before = render(department)
                 if let name = try body.string("name") { department.name = try nonEmpty(name, "name") }
-                if let organizationID = try body.string("organizationId") {
+                var moved: [ResourceChange] = []
+                if let organizationID = try body.string("organizationId"), organizationID != department.organizationID {
                     try await requireMember(Organization.self, organizationID, tenantID: request.principal.tenantID, field: "organizationId")
                     department.organizationID = organizationID
+                    // Its users and keys move with it: a department belongs to one organization.
+                    for var user in try await store.everything(UserRecord.self, tenantID: department.tenantID) where user.departmentID == department.id {
+                        user.organizationID = organizationID
+                        moved.append(try .update(user, at: now))
+                    }
+                    for var key in try await store.everything(APIKeyRecord.self, tenantID: department.tenantID) where key.departmentID == department.id {
+                        key.organizationID = organizationID
+                        moved.append(try .update(key, at: now))
+                    }
                 }
-                try await commit([.update(department, at: now, expectedVersion: version)], audit: [
+                try await commit([.update(department, at: now, expectedVersion: version)] + moved, audit: [
                     request.principal.audit("department.update", targetType: "department", targetID: department.id,
                                             summary: changeSummary(before: before, after: render(department)), time: nowMilliseconds),
                 ])
@@ -90,8 +102,11 @@ extension AdminAPI {
             },
             AdminRoute("DELETE", "/api/admin/departments/{id}", .departmentsWrite) { [self] request in
                 let department = try await existing(Department.self, "department", request)
-                if try await store.everything(UserRecord.self, tenantID: request.principal.tenantID).contains(where: { $0.departmentID == department.id }) {
-                    throw GatewayError.conflict("Department '\(department.id)' still has users; move or delete them first.")
+                let tenantID = request.principal.tenantID
+                let users = try await store.everything(UserRecord.self, tenantID: tenantID)
+                let keys = try await store.everything(APIKeyRecord.self, tenantID: tenantID).filter { $0.revokedAt == nil }
+                if users.contains(where: { $0.departmentID == department.id }) || keys.contains(where: { $0.departmentID == department.id }) {
+                    throw GatewayError.conflict("Department '\(department.id)' still has users or active keys; move or delete them first.")
                 }
                 try await commit([.delete(department)], audit: [
                     request.principal.audit("department.delete", targetType: "department", targetID: department.id,
