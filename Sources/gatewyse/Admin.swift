@@ -33,8 +33,7 @@ struct Admin: AsyncParsableCommand {
         func run() async throws { try await start() }
 
         func start() async throws {
-            let configuration: GatewayConfiguration
-            do { configuration = try options.load() } catch let error as ConfigurationError { exitWithConfigurationError(error) }
+            let configuration = try options.loadOrExit()
             let store = try await GatewayServer.makeStore(configuration.database)
             // Creating a user hashes a password and issues no token: the master key is not used.
             let controlPlane = ControlPlane(masterKey: .random(), store: store, blockingWork: DispatchWorkRunner(), settings: configuration.accounts)

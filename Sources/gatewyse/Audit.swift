@@ -21,8 +21,7 @@ struct Audit: AsyncParsableCommand {
         func run() async throws { try await start() }
 
         func start() async throws {
-            let configuration: GatewayConfiguration
-            do { configuration = try options.load() } catch let error as ConfigurationError { exitWithConfigurationError(error) }
+            let configuration = try options.loadOrExit()
             let store = try await GatewayServer.makeStore(configuration.database)
             let chains = if let tenant { [tenant] } else { [AuditChain.system] + (try await store.allTenants().map(\.id)) }
             var broken = 0

@@ -23,6 +23,12 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .long, help: "Database URL (sqlite:PATH, memory: or postgres://user:password@host:port/db). Overrides the file's `database`.")
     var database: String?
 
+    /// `load()`, exiting with every problem listed when the configuration is invalid (what each
+    /// subcommand does first).
+    func loadOrExit() throws -> GatewayConfiguration {
+        do { return try load() } catch let error as ConfigurationError { exitWithConfigurationError(error) }
+    }
+
     func load() throws -> GatewayConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var configuration: GatewayConfiguration

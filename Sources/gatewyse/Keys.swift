@@ -22,8 +22,7 @@ struct Keys: AsyncParsableCommand {
         func run() async throws { try await start() }
 
         func start() async throws {
-            let configuration: GatewayConfiguration
-            do { configuration = try options.load() } catch let error as ConfigurationError { exitWithConfigurationError(error) }
+            let configuration = try options.loadOrExit()
             guard !name.isEmpty, name.count <= 200 else { throw ValidationError("--name must be 1-200 characters") }
             let store = try await GatewayServer.makeStore(configuration.database)
             do {
@@ -48,8 +47,7 @@ struct Keys: AsyncParsableCommand {
         func run() async throws { try await start() }
 
         func start() async throws {
-            let configuration: GatewayConfiguration
-            do { configuration = try options.load() } catch let error as ConfigurationError { exitWithConfigurationError(error) }
+            let configuration = try options.loadOrExit()
             let store = try await GatewayServer.makeStore(configuration.database)
             let keys = if let tenant { try await store.keys(tenantID: tenant) } else { try await store.allKeys() }
             for key in keys {

@@ -13,8 +13,7 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws { try await start() }
 
     func start() async throws {
-        let configuration: GatewayConfiguration
-        do { configuration = try options.load() } catch let error as ConfigurationError { exitWithConfigurationError(error) }
+        let configuration = try options.loadOrExit()
         let result = try await GatewayServer.migrate(configuration.database, logger: makeLogger())
         print("database: \(configuration.database)")
         for id in result.applied {

@@ -19,8 +19,7 @@ extension Keys {
         func run() async throws { try await start() }
 
         func start() async throws {
-            let configuration: GatewayConfiguration
-            do { configuration = try options.load() } catch let error as ConfigurationError { exitWithConfigurationError(error) }
+            let configuration = try options.loadOrExit()
             let environment = ProcessInfo.processInfo.environment
             let current: (key: MasterKey, origin: MasterKey.Origin)
             do {

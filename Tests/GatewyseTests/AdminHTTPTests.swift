@@ -15,19 +15,10 @@ import Testing
 struct AdminHTTPTests {
     typealias Auth = AuthHTTPTests
 
+    /// `AuthHTTPTests.call` with the argument order these tests read best in.
     static func call(_ gateway: RunningGateway, _ method: HTTPMethod, _ path: String, token: String? = nil, tenant: String? = nil,
                      body: String? = nil) async throws -> Auth.Reply {
-        var request = HTTPClientRequest(url: gateway.baseURL + path)
-        request.method = method
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let tenant { request.headers.add(name: "X-Tenant-ID", value: tenant) }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 1024 * 1024)
-        return Auth.Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
+        try await Auth.call(gateway, method, path, body: body, token: token, tenant: tenant)
     }
 
     static func login(_ gateway: RunningGateway, _ email: String, _ password: String) async throws -> String {

@@ -38,10 +38,12 @@ struct AuthHTTPTests {
         await gateway.stop()
     }
 
-    static func call(_ gateway: RunningGateway, _ method: HTTPMethod, _ path: String, body: String? = nil, token: String? = nil) async throws -> Reply {
+    static func call(_ gateway: RunningGateway, _ method: HTTPMethod, _ path: String, body: String? = nil, token: String? = nil,
+                     tenant: String? = nil) async throws -> Reply {
         var request = HTTPClientRequest(url: gateway.baseURL + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let tenant { request.headers.add(name: "X-Tenant-ID", value: tenant) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))

@@ -133,21 +133,31 @@ extension MasterKey {
             throw .unwritable(directory, "\(error)")
         }
         let bytes = randomBytes(byteCount)
-        let temporary = path + ".tmp-" + IDGenerator.hex(bytes: 6)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw .unwritable(temporary, String(cString: strerror(errno))) }
+        let temporary = try writeTemporary(encode(bytes), beside: path)
         defer { unlink(temporary) }
-        let text = Array((encode(bytes) + "\n").utf8)
-        let written = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor) == 0
-        let errorText = String(cString: strerror(errno))
-        close(descriptor)
-        guard written == text.count, synced else { throw .unwritable(temporary, errorText) }
         if link(temporary, path) != 0 {
             guard errno == EEXIST else { throw .unwritable(path, String(cString: strerror(errno))) }
             return (try read(path: path, source: path), .file(path: path))
         }
         return (try MasterKey(bytes: bytes), .generated(path: path))
+    }
+
+    /// Writes a key's text to a new file beside `path` (mode 0600, flushed to disk) and returns
+    /// its path, for the caller to link or rename into place: no reader ever sees half a key.
+    static func writeTemporary(_ text: String, beside path: String) throws(MasterKeyError) -> String {
+        let temporary = path + ".tmp-" + IDGenerator.hex(bytes: 6)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw .unwritable(temporary, String(cString: strerror(errno))) }
+        let bytes = Array((text + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor) == 0
+        let errorText = String(cString: strerror(errno))
+        close(descriptor)
+        guard written == bytes.count, synced else {
+            unlink(temporary)
+            throw .unwritable(temporary, errorText)
+        }
+        return temporary
     }
 }
 

@@ -41,16 +41,11 @@ public enum MasterKeyRotation {
 
     /// Writes `text` to `path` with mode 0600 through a temporary file renamed into place.
     public static func writeKeyFile(_ text: String, to path: String) throws {
-        let temporary = path + ".tmp-" + IDGenerator.hex(bytes: 6)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw Failure(description: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        let bytes = Array((text + "\n").utf8)
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor) == 0
-        close(descriptor)
-        guard written == bytes.count, synced, rename(temporary, path) == 0 else {
+        let temporary = try MasterKey.writeTemporary(text, beside: path)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+            throw Failure(description: "cannot write \(path): \(reason)")
         }
     }
 }

@@ -140,27 +140,28 @@ extension AdminAPI {
     }
 
     func render(_ route: RouteRecord) -> JSONObject {
-        JSONObject([
-            ("id", .string(route.id)), ("name", .string(route.alias)), ("capability", .string(route.capability.rawValue)),
-            ("strategy", .string(route.strategy)),
-            ("targets", .array(route.targets.map { target in
-                .object(JSONObject([("provider", .string(target.provider)), ("model", .string(target.model)),
-                                    ("priority", .int(target.priority)), ("weight", .number(String(target.weight)))]))
-            })),
-            ("fallbacks", .strings(route.fallbacks)), ("enabled", .bool(route.enabled)), ("source", .string("api")),
-            ("updatedAt", .time(route.updatedAt)),
-        ])
+        renderRoute(id: route.id, name: route.alias, capability: route.capability, strategy: route.strategy,
+                    targets: route.targets.map { ($0.provider, $0.model, $0.priority, $0.weight) }, fallbacks: route.fallbacks,
+                    enabled: route.enabled, source: "api", updatedAt: .time(route.updatedAt))
     }
 
     func render(_ alias: ModelAlias) -> JSONObject {
+        renderRoute(id: "config:" + alias.name, name: alias.name, capability: .chat, strategy: alias.strategy.rawValue,
+                    targets: alias.targets.map { ($0.provider, $0.model, $0.priority, $0.weight) }, fallbacks: alias.fallbacks,
+                    enabled: true, source: "config", updatedAt: .null)
+    }
+
+    /// One shape for stored routes and configured aliases.
+    private func renderRoute(id: String, name: String, capability: Capability, strategy: String,
+                             targets: [(provider: String, model: String, priority: Int, weight: Double)], fallbacks: [String],
+                             enabled: Bool, source: String, updatedAt: JSONValue) -> JSONObject {
         JSONObject([
-            ("id", .string("config:" + alias.name)), ("name", .string(alias.name)), ("capability", .string(Capability.chat.rawValue)),
-            ("strategy", .string(alias.strategy.rawValue)),
-            ("targets", .array(alias.targets.map { target in
+            ("id", .string(id)), ("name", .string(name)), ("capability", .string(capability.rawValue)), ("strategy", .string(strategy)),
+            ("targets", .array(targets.map { target in
                 .object(JSONObject([("provider", .string(target.provider)), ("model", .string(target.model)),
                                     ("priority", .int(target.priority)), ("weight", .number(String(target.weight)))]))
             })),
-            ("fallbacks", .strings(alias.fallbacks)), ("enabled", .bool(true)), ("source", .string("config")), ("updatedAt", .null),
+            ("fallbacks", .strings(fallbacks)), ("enabled", .bool(enabled)), ("source", .string(source)), ("updatedAt", updatedAt),
         ])
     }
 }

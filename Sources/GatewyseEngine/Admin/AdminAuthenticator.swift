@@ -71,7 +71,8 @@ public struct AdminAuthenticator: Sendable {
         return RoleResolver.permissions(of: roles, customRoles: custom)
     }
 
-    static func bearer(_ header: String?) -> String? {
+    /// The token of an `Authorization: Bearer …` header (`/api/auth` and `/api/admin` alike).
+    public static func bearer(_ header: String?) -> String? {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }

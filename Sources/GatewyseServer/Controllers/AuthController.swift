@@ -58,12 +58,8 @@ struct AuthController: Sendable {
 
     /// The bearer token of the `Authorization` header.
     static func bearer(_ request: Request) throws -> String {
-        guard let header = request.headers[.authorization] else { throw tokenRequired }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw tokenRequired }
-        let token = parts[1].drop(while: { $0 == " " })
-        guard !token.isEmpty else { throw tokenRequired }
-        return String(token)
+        guard let token = AdminAuthenticator.bearer(request.headers[.authorization]) else { throw tokenRequired }
+        return token
     }
 
     /// A JSON object of exactly these string fields: an unknown field, a missing one or one of
