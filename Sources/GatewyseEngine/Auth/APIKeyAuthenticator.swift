@@ -7,12 +7,21 @@ public struct Principal: Sendable, Equatable {
     public var tenantID: String
     public var keyID: String
     public var keyName: String
+    /// The units the key is bound to (admin-api.md §4 `organizationId`, `departmentId`,
+    /// `userId`): usage is attributed to them and their budgets apply.
+    public var organizationID: String?
+    public var departmentID: String?
+    public var userID: String?
     public var policy: KeyPolicy
 
-    public init(tenantID: String, keyID: String, keyName: String, policy: KeyPolicy = .unrestricted) {
+    public init(tenantID: String, keyID: String, keyName: String, organizationID: String? = nil, departmentID: String? = nil,
+                userID: String? = nil, policy: KeyPolicy = .unrestricted) {
         self.tenantID = tenantID
         self.keyID = keyID
         self.keyName = keyName
+        self.organizationID = organizationID
+        self.departmentID = departmentID
+        self.userID = userID
         self.policy = policy
     }
 
@@ -47,7 +56,8 @@ public struct APIKeyAuthenticator: Sendable {
         var index: [String: [Entry]] = [:]
         for key in keys {
             let tenant = tenantPolicies[key.tenantID] ?? TenantPolicy(unrestricted: key.tenantID)
-            let principal = Principal(tenantID: key.tenantID, keyID: key.id, keyName: key.name, policy: KeyPolicy(key: key, tenant: tenant))
+            let principal = Principal(tenantID: key.tenantID, keyID: key.id, keyName: key.name, organizationID: key.organizationID,
+                                      departmentID: key.departmentID, userID: key.userID, policy: KeyPolicy(key: key, tenant: tenant))
             index[key.prefix, default: []].append(Entry(record: key, principal: principal))
         }
         keysByPrefix = index

@@ -37,6 +37,13 @@ public struct CompletionEvent: Sendable {
     public var attempts: Int
     /// What the upstream reported — for an abandoned stream, what it reported before the client left.
     public var usage: Usage?
+    /// True when `usage` was counted by the gateway rather than reported by the upstream (a
+    /// stream abandoned before the upstream's usage event, an upstream that reports none).
+    public var usageEstimated: Bool = false
+    /// What `usage` costs at the price book's rates for the provider and upstream model; nil
+    /// when there is no usage or the model has no price. Computed once, here, so that the usage
+    /// record and the budget settlement can never disagree.
+    public var cost: Money?
     public var cacheStatus: CacheStatus
     /// From the start of the request to the first answer byte handed to the transport.
     public var timeToFirstByte: Duration?

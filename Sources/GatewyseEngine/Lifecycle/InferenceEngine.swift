@@ -90,7 +90,7 @@ public final class InferenceEngine: Sendable {
             context.logger.warning("request refused: too many in flight", metadata: ["limit": "\(limiter.limit)"])
             return refuse(.overloaded(retryAfterSeconds: 1), context: context, snapshot: snapshot)
         }
-        let exchange = InferenceExchange(context: context, snapshot: snapshot, observers: observers, limiter: limiter)
+        let exchange = InferenceExchange(context: context, snapshot: snapshot, prices: executor.routing.prices, observers: observers, limiter: limiter)
         do throws(GatewayError) {
             for stage in stages { try stage.admit(context) }
             if let declaredBodyBytes, declaredBodyBytes > maxBodyBytes { throw GatewayError.bodyTooLarge(limit: maxBodyBytes) }
@@ -103,7 +103,7 @@ public final class InferenceEngine: Sendable {
     }
 
     private func refuse(_ error: GatewayError, context: InferenceContext, snapshot: RuntimeSnapshot) -> Admission {
-        InferenceExchange(context: context, snapshot: snapshot, observers: observers, limiter: nil).fail(error)
+        InferenceExchange(context: context, snapshot: snapshot, prices: executor.routing.prices, observers: observers, limiter: nil).fail(error)
         let rendered = ErrorEnvelope.render(error, format: context.clientFormat)
         return .refused(status: rendered.status, headers: rendered.headers, body: rendered.body)
     }

@@ -1,4 +1,5 @@
 import GatewyseCore
+import GatewyseRouting
 import Synchronization
 
 /// One admitted inference request, from its head to its completion event. The transport holds
@@ -14,15 +15,18 @@ public final class InferenceExchange: @unchecked Sendable {
     // the completion (guarded by `completed`) reads them.
     public private(set) var context: InferenceContext
     let snapshot: RuntimeSnapshot
+    private let prices: PriceBook
     private let observers: [any CompletionObserver]
     private let limiter: InFlightLimiter?
     private let completed = Atomic<Bool>(false)
     var requestedModel: String?
     private var firstByteAt: ContinuousClock.Instant?
 
-    init(context: InferenceContext, snapshot: RuntimeSnapshot, observers: [any CompletionObserver], limiter: InFlightLimiter?) {
+    init(context: InferenceContext, snapshot: RuntimeSnapshot, prices: PriceBook, observers: [any CompletionObserver],
+         limiter: InFlightLimiter?) {
         self.context = context
         self.snapshot = snapshot
+        self.prices = prices
         self.observers = observers
         self.limiter = limiter
     }
@@ -47,8 +51,14 @@ public final class InferenceExchange: @unchecked Sendable {
         let event = CompletionEvent(
             requestID: context.requestID, endpoint: context.endpoint, principal: context.principal, requestedModel: requestedModel,
             outcome: outcome, providerID: providerID, upstreamModel: upstreamModel, attempts: attempts, usage: usage,
+            cost: cost(of: usage, providerID: providerID, upstreamModel: upstreamModel),
             cacheStatus: .notConsulted, timeToFirstByte: firstByteAt.map { $0 - context.startedAt }, duration: now - context.startedAt)
         for observer in observers { observer.requestCompleted(event) }
+    }
+
+    private func cost(of usage: Usage?, providerID: String?, upstreamModel: String?) -> Money? {
+        guard let usage, let providerID, let upstreamModel else { return nil }
+        return prices.cost(usage: usage, providerID: providerID, model: upstreamModel)
     }
 
     /// A failure before any answer byte: the event carries what the client was told, and the
