@@ -76,6 +76,45 @@ enum PostgresMigrations {
             )
             """,
         ]),
+        // One row per request (decisions/0011); the indexes as SQLite's 0004 gives them.
+        Migration(id: "0002_usage_records", statements: [
+            """
+            CREATE TABLE usage_records (
+                id TEXT COLLATE "C" PRIMARY KEY,
+                request_id TEXT NOT NULL,
+                time BIGINT NOT NULL,
+                tenant_id TEXT COLLATE "C" NOT NULL,
+                organization_id TEXT COLLATE "C",
+                department_id TEXT COLLATE "C",
+                user_id TEXT COLLATE "C",
+                key_id TEXT COLLATE "C" NOT NULL,
+                capability TEXT NOT NULL,
+                requested_model TEXT COLLATE "C",
+                provider_id TEXT COLLATE "C",
+                upstream_model TEXT,
+                input_tokens BIGINT NOT NULL,
+                output_tokens BIGINT NOT NULL,
+                cached_tokens BIGINT NOT NULL,
+                cache_write_tokens BIGINT NOT NULL,
+                reasoning_tokens BIGINT NOT NULL,
+                cost_nanos BIGINT,
+                latency_ms BIGINT NOT NULL,
+                ttft_ms BIGINT,
+                status INTEGER NOT NULL,
+                error_code TEXT,
+                attempts INTEGER NOT NULL,
+                cache_hit BOOLEAN NOT NULL,
+                usage_estimated BOOLEAN NOT NULL,
+                outcome TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX usage_tenant_time ON usage_records (tenant_id, time, id)",
+            "CREATE INDEX usage_key_time ON usage_records (tenant_id, key_id, time)",
+            "CREATE INDEX usage_user_time ON usage_records (tenant_id, user_id, time)",
+            "CREATE INDEX usage_organization_time ON usage_records (tenant_id, organization_id, time)",
+            "CREATE INDEX usage_department_time ON usage_records (tenant_id, department_id, time)",
+            "CREATE INDEX usage_time ON usage_records (time)",
+        ]),
     ]
 
     /// Applies what is missing in one transaction, under a transaction-scoped advisory lock so

@@ -119,6 +119,48 @@ enum SQLiteMigrations {
             for document in documents { try SQLiteStore.insert(document, db: db) }
             try db.execute(sql: "DROP TABLE api_keys; DROP TABLE tenants; DROP TABLE routes;")
         }
+        migrator.registerMigration("0004_usage_records") { db in
+            // One row per request (decisions/0011). The indexes serve, in order: a tenant's
+            // report and its newest requests; one key's usage (`/v1/usage`) and the apiKey
+            // budgets; the user, organization and department budgets; the super-admin's
+            // all-tenant report. `id` is the gateway's idempotency key.
+            try db.execute(sql: """
+                CREATE TABLE usage_records (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    request_id TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    tenant_id TEXT NOT NULL,
+                    organization_id TEXT,
+                    department_id TEXT,
+                    user_id TEXT,
+                    key_id TEXT NOT NULL,
+                    capability TEXT NOT NULL,
+                    requested_model TEXT,
+                    provider_id TEXT,
+                    upstream_model TEXT,
+                    input_tokens INTEGER NOT NULL,
+                    output_tokens INTEGER NOT NULL,
+                    cached_tokens INTEGER NOT NULL,
+                    cache_write_tokens INTEGER NOT NULL,
+                    reasoning_tokens INTEGER NOT NULL,
+                    cost_nanos INTEGER,
+                    latency_ms INTEGER NOT NULL,
+                    ttft_ms INTEGER,
+                    status INTEGER NOT NULL,
+                    error_code TEXT,
+                    attempts INTEGER NOT NULL,
+                    cache_hit INTEGER NOT NULL,
+                    usage_estimated INTEGER NOT NULL,
+                    outcome TEXT NOT NULL
+                );
+                CREATE INDEX usage_tenant_time ON usage_records(tenant_id, time, id);
+                CREATE INDEX usage_key_time ON usage_records(tenant_id, key_id, time);
+                CREATE INDEX usage_user_time ON usage_records(tenant_id, user_id, time);
+                CREATE INDEX usage_organization_time ON usage_records(tenant_id, organization_id, time);
+                CREATE INDEX usage_department_time ON usage_records(tenant_id, department_id, time);
+                CREATE INDEX usage_time ON usage_records(time);
+                """)
+        }
         return migrator
     }
 

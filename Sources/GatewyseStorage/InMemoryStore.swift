@@ -25,6 +25,8 @@ public final class InMemoryStore: GatewayStore {
     }
 
     private let state = Mutex(State())
+    /// Usage records, apart from the control plane's state (`InMemoryStore+Usage.swift`).
+    let usage = Mutex(InMemoryUsage())
 
     public init() {}
 

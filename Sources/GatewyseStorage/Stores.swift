@@ -1,7 +1,7 @@
 import GatewyseCore
 
-/// Everything one backend provides.
-public typealias GatewayStore = ControlPlaneStore
+/// Everything one backend provides: the control plane and the usage records.
+public typealias GatewayStore = ControlPlaneStore & UsageStore
 
 /// Errors a store reports for conditions the caller can act on.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
