@@ -12,3 +12,13 @@ extension GatewayError {
         status: 408, code: "REQUEST_TIMEOUT", type: "invalid_request_error",
         message: "The request did not arrive in time; send the body without pausing.")
 }
+
+extension GatewayError {
+    /// The usage records waiting for the store passed their bound (`usage.queue_capacity`):
+    /// new requests are refused rather than records dropped (decisions/0011).
+    public static func usageBacklog(retryAfterSeconds: Int) -> GatewayError {
+        GatewayError(status: 503, code: "OVERLOADED", type: "api_error",
+                     message: "The gateway cannot store usage records as fast as it serves requests; retry shortly.",
+                     headers: [("Retry-After", String(retryAfterSeconds))])
+    }
+}

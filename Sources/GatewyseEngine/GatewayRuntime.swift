@@ -20,6 +20,9 @@ public final class GatewayRuntime: Sendable {
     /// Key last-use times, recorded in memory from completion events and flushed in batches
     /// by the server's key-use service.
     public let keyUses: KeyUseRecorder
+    /// Usage records: journaled and queued from completion events, written in batches by the
+    /// server's usage flusher (decisions/0011).
+    public let usage: UsageRecorder
     /// Builds and swaps the snapshot; usable before `self` exists (the admin API's reload hook).
     public let loader: SnapshotLoader
 
@@ -40,10 +43,13 @@ public final class GatewayRuntime: Sendable {
         let executor = RouteExecutor(transport: transport, settings: configuration.upstream, routing: routing)
         let keyUses = KeyUseRecorder(clock: clock)
         self.keyUses = keyUses
+        let usage = UsageRecorder(capacity: configuration.usage.queueCapacity,
+                                  journalDirectory: configuration.usage.journalDirectory(for: configuration.database))
+        self.usage = usage
         self.engine = InferenceEngine(
             executor: executor,
             snapshot: RuntimeSnapshot(authenticator: APIKeyAuthenticator(), resolver: RouteResolver(configuration: configuration)),
-            server: configuration.server, upstream: configuration.upstream, stages: stages, observers: [keyUses] + observers,
+            server: configuration.server, upstream: configuration.upstream, stages: [UsageBackpressure(recorder: usage)] + stages, observers: [keyUses, usage] + observers,
             blockingWork: blockingWork, clock: clock)
         self.loader = SnapshotLoader(store: store, configuration: configuration, engine: engine, credentials: controlPlane.credentials)
         self.startedAt = clock()
@@ -69,6 +75,8 @@ public final class GatewayRuntime: Sendable {
         }
         try await reloadControlPlane()
         try await controlPlane.accounts.prepare()
+        // Before serving: what a killed process journaled reaches the store first.
+        try await usage.start(replayingInto: store, logger: logger)
         logger.info("gateway ready", metadata: [
             "providers": "\(configuration.providers.map(\.id).joined(separator: ","))",
             "aliases": "\(configuration.models.count)", "tenants": "\(configuration.tenants.count)",

@@ -34,6 +34,20 @@ public enum IDGenerator {
         return String(decoding: out, as: UTF8.self)
     }
 
+    private static let usageCounter = Atomic<UInt64>(0)
+
+    /// A usage record id unique across processes (the random per-process prefix, re-drawn at
+    /// every start) and within one (a counter): the idempotency key of
+    /// `UsageStore.appendUsage`. Not the request id, which a client may choose.
+    public static func usageRecordID() -> String {
+        let n = usageCounter.add(1, ordering: .relaxed).newValue
+        var out: [UInt8] = Array("usg_".utf8)
+        out.reserveCapacity(4 + 12 + 12)
+        out.append(contentsOf: processPrefix.utf8)
+        for shift in stride(from: 44, through: 0, by: -4) { out.append(hexDigits[Int((n >> UInt64(shift)) & 0xF)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     @inline(__always)

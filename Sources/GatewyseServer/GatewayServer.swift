@@ -67,11 +67,13 @@ public enum GatewayServer {
         return .http1(configuration: .init(additionalChannelHandlers: [DataPlaneInstaller(runtime: runtime, logger: logger)]))
     }
 
-    /// What runs beside the HTTP server: the key-use flusher and the control-plane watcher.
+    /// What runs beside the HTTP server: the usage and key-use flushers and the control-plane watcher.
     /// `pollInterval`: how often the watcher compares the store's revision (the safety net
     /// beside PostgreSQL's notifications).
     static func backgroundServices(runtime: GatewayRuntime, pollInterval: Duration = .seconds(1), logger: Logger) -> [any Service] {
-        [KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, interval: pollInterval, logger: logger)]
+        let usage = runtime.configuration.usage
+        return [UsageFlusher(runtime: runtime, interval: .milliseconds(Int64(usage.flushInterval * 1000)), batch: usage.flushBatch, logger: logger),
+                KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, interval: pollInterval, logger: logger)]
     }
 
     /// Runs until SIGINT/SIGTERM, then drains in-flight requests and shuts the client down.
@@ -96,7 +98,7 @@ public enum GatewayServer {
                 onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.server.port) },
                 logger: logger)
             // Shut down in reverse order: the app drains its requests first, then the watcher
-            // stops, then the key-use flusher writes what those requests recorded.
+            // stops, then the flushers write what those requests recorded.
             let group = ServiceGroup(configuration: .init(
                 services: backgroundServices(runtime: runtime, logger: logger) + [app], gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

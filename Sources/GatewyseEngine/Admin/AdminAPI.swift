@@ -7,7 +7,7 @@ import GatewyseStorage
 /// its snapshot so the change reaches this replica's request path at once (others follow via
 /// the revision watch).
 public final class AdminAPI: Sendable {
-    let store: any ControlPlaneStore
+    let store: any GatewayStore
     let passwords: PasswordHasher
     let clock: @Sendable () -> Int64
     let reload: @Sendable () async -> Void
@@ -20,7 +20,7 @@ public final class AdminAPI: Sendable {
     /// This replica's measured deployment health.
     let healthSnapshot: @Sendable () -> HealthSnapshot
 
-    public init(store: any ControlPlaneStore, passwords: PasswordHasher, configuration: GatewayConfiguration = GatewayConfiguration(),
+    public init(store: any GatewayStore, passwords: PasswordHasher, configuration: GatewayConfiguration = GatewayConfiguration(),
                 credentials: CredentialCipher = CredentialCipher(masterKey: .random()), prober: ProviderProber,
                 healthSnapshot: @escaping @Sendable () -> HealthSnapshot = { HealthSnapshot() },
                 clock: @escaping @Sendable () -> Int64 = UnixClock.now, reload: @escaping @Sendable () async -> Void = {}) {
@@ -44,6 +44,7 @@ public struct AdminRouter: Sendable {
         self.api = api
         routes = api.tenantRoutes() + api.organizationRoutes() + api.departmentRoutes() + api.userRoutes() + api.roleRoutes()
             + api.keyRoutes() + [api.providerHealthRoute()] + api.providerRoutes() + api.routeRoutes() + api.settingsRoutes() + api.auditRoutes()
+            + api.usageRoutes()
     }
 
     /// The route for a method and path, with its parameters; nil when none matches (the

@@ -10,12 +10,15 @@ public struct AdminRequest: Sendable {
     public var query: [String: String]
     public var body: JSONValue?
     public var principal: AdminPrincipal
+    /// The `Accept` header (`text/csv` turns the usage report into CSV).
+    public var accept: String?
     /// Set by the policy when the caller holds only the `:own` variant of the route's
     /// permission: handlers then show and change only the caller's own resources.
     public var ownOnly = false
 
     public init(method: String, parameters: [String: String] = [:], query: [String: String] = [:], body: JSONValue? = nil,
-                principal: AdminPrincipal) {
+                principal: AdminPrincipal, accept: String? = nil) {
+        self.accept = accept
         self.method = method
         self.parameters = parameters
         self.query = query
@@ -31,11 +34,19 @@ public struct AdminAnswer: Sendable {
     public var status: Int
     public var body: JSONValue?
     public var headers: [(String, String)]
+    /// A body that is not JSON (the usage report as CSV), sent with its `Content-Type` header.
+    public var bytes: [UInt8]?
 
     public init(status: Int = 200, body: JSONValue?, headers: [(String, String)] = []) {
         self.status = status
         self.body = body
         self.headers = headers
+    }
+
+    public static func ok(_ bytes: [UInt8], contentType: String) -> AdminAnswer {
+        var answer = AdminAnswer(body: nil, headers: [("Content-Type", contentType)])
+        answer.bytes = bytes
+        return answer
     }
 
     public static func ok(_ body: JSONValue) -> AdminAnswer { AdminAnswer(body: body) }

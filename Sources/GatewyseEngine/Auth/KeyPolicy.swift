@@ -91,6 +91,9 @@ public final class KeyPolicy: Sendable {
     /// Whether any model or provider restriction applies (key or tenant): when not, routing
     /// pays nothing for governance.
     public let restrictsRoutes: Bool
+    /// The key's scopes name `usage:read`: it may read its own usage (`GET /v1/usage`). Only
+    /// when named: an empty capability list opens the inference routes, not this.
+    public let readsOwnUsage: Bool
 
     public init(key: APIKeyRecord, tenant: TenantPolicy) {
         self.tenant = tenant
@@ -99,6 +102,7 @@ public final class KeyPolicy: Sendable {
         modelIDs = Set(key.scopes.modelIDs)
         providerIDs = Set(key.scopes.providerIDs)
         restrictsRoutes = !modelIDs.isEmpty || !providerIDs.isEmpty || !tenant.allowedModels.isEmpty || !tenant.allowedProviders.isEmpty
+        readsOwnUsage = key.scopes.capabilities.contains("usage:read")
     }
 
     private init() {
@@ -108,6 +112,7 @@ public final class KeyPolicy: Sendable {
         modelIDs = []
         providerIDs = []
         restrictsRoutes = false
+        readsOwnUsage = false
     }
 
     /// No restriction at all (principals built outside a snapshot, in tests).

@@ -14,7 +14,7 @@ public enum ConfigurationValidator {
         return configuration
     }
 
-    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "prices", "providers", "models", "tenants", "auth"]
+    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "prices", "providers", "models", "tenants", "auth", "usage"]
 
     public static func validate(_ document: ConfigValue, problems: inout [String]) -> GatewayConfiguration {
         var configuration = GatewayConfiguration()
@@ -64,6 +64,13 @@ public enum ConfigurationValidator {
                 configuration.accounts.lockoutDuration = Int64(n)
                 configuration.accounts.failureWindow = Int64(n)
             }
+        }
+        if let usage = r.mapping(document["usage"], "usage") {
+            r.rejectUnknownKeys(usage, allowed: ["journal_dir", "queue_capacity", "flush_interval_ms", "flush_batch"], path: "usage")
+            if let directory = r.string(usage["journal_dir"], "usage.journal_dir") { configuration.usage.journalDirectory = directory }
+            if let n = r.int(usage["queue_capacity"], "usage.queue_capacity", in: 100...10_000_000) { configuration.usage.queueCapacity = n }
+            if let ms = r.int(usage["flush_interval_ms"], "usage.flush_interval_ms", in: 10...60_000) { configuration.usage.flushInterval = Double(ms) / 1000 }
+            if let n = r.int(usage["flush_batch"], "usage.flush_batch", in: 1...100_000) { configuration.usage.flushBatch = n }
         }
         if let upstream = r.mapping(document["upstream"], "upstream") {
             r.rejectUnknownKeys(upstream, allowed: ["connect_timeout_ms", "first_byte_timeout_ms", "total_timeout_ms", "connections_per_host",

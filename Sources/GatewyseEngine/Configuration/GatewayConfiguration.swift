@@ -20,6 +20,8 @@ public struct GatewayConfiguration: Sendable {
     public var freeTierOverrides: [String: FreeTierQuota?] = [:]
     /// Admin sign-in: token lifetimes and lockout (`auth:`).
     public var accounts = AccountSettings()
+    /// The usage journal, queue and flushes (`usage:`).
+    public var usage = UsageSettings()
 
     public init() {}
 }

@@ -45,10 +45,13 @@ struct AdminController: Sendable {
             body = try await RequestBodyReader.jsonIfPresent(request, limit: Self.bodyLimit)
         }
         let answer = try await router.handle(route, AdminRequest(method: method, parameters: parameters, query: query, body: body,
-                                                                 principal: principal))
+                                                                 principal: principal, accept: request.headers[.accept]))
         var headers = HTTPFields()
         headers[.cacheControl] = "no-store"
         for (name, value) in answer.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
+        if let bytes = answer.bytes {
+            return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
         guard let body = answer.body else { return Response(status: .init(code: answer.status), headers: headers) }
         return Self.json(body, status: answer.status, headers: headers)
     }

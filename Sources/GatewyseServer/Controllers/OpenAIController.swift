@@ -4,13 +4,26 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `GET /v1/models`. The inference routes themselves are served by the data plane
+/// `GET /v1/models` and `GET /v1/usage`. The inference routes themselves are served by the data plane
 /// (`DataPlaneChannelHandler` → `InferenceEngine`), on one path only.
 struct OpenAIController: Sendable {
     let runtime: GatewayRuntime
 
     func register(on router: Router<GatewayRequestContext>) {
         router.get("/v1/models") { request, context in try models(request, context) }
+        router.get("/v1/usage") { request, context in try await usage(request, context) }
+    }
+
+    /// The calling key's usage (admin-api.md §5); the key needs `usage:read` in its scopes.
+    func usage(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let principal = try runtime.engine.authenticate(Credentials(request), clientAddress: ClientAddress(context.remoteAddress))
+        var parameters: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters { parameters[String(name)] = String(value) }
+        let answer = try await runtime.keyUsage(for: principal, parameters: parameters, accept: request.headers[.accept])
+        var headers = HTTPFields()
+        headers[.contentType] = answer.contentType
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
     func models(_ request: Request, _ context: GatewayRequestContext) throws -> Response {

@@ -1,0 +1,97 @@
+import GatewyseCore
+import GatewyseStorage
+
+/// One usage record as one journal line: a compact JSON array of the fields in a fixed order,
+/// led by a format version, ended by `\n`. Positional rather than an object so that the line
+/// the request path writes is short and built without a `JSONValue` tree: numbers and
+/// strings are appended straight into a reused buffer.
+enum UsageJournalLine {
+    static let version = 1
+    static let fieldCount = 1 + UsageRecord.columnCount
+
+    /// Appends the line, newline included.
+    static func encode(_ r: UsageRecord, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        int(version, &out)
+        string(r.id, &out)
+        string(r.requestID, &out)
+        int(r.time, &out)
+        string(r.tenantID, &out)
+        string(r.organizationID, &out)
+        string(r.departmentID, &out)
+        string(r.userID, &out)
+        string(r.keyID, &out)
+        string(r.capability, &out)
+        string(r.requestedModel, &out)
+        string(r.providerID, &out)
+        string(r.upstreamModel, &out)
+        int(r.inputTokens, &out)
+        int(r.outputTokens, &out)
+        int(r.cachedTokens, &out)
+        int(r.cacheWriteTokens, &out)
+        int(r.reasoningTokens, &out)
+        int(r.costNanos, &out)
+        int(r.latencyMs, &out)
+        int(r.ttftMs, &out)
+        int(r.status, &out)
+        string(r.errorCode, &out)
+        int(r.attempts, &out)
+        int(r.cacheHit ? 1 : 0, &out)
+        int(r.usageEstimated ? 1 : 0, &out)
+        string(r.outcome.rawValue, &out)
+        out.append(UInt8(ascii: "]"))
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    private static func separator(_ out: inout [UInt8]) {
+        if out.last != UInt8(ascii: "[") { out.append(UInt8(ascii: ",")) }
+    }
+
+    private static func int(_ value: (some BinaryInteger)?, _ out: inout [UInt8]) {
+        separator(&out)
+        guard let value else { return out.append(contentsOf: "null".utf8) }
+        // Digits straight into the buffer, no intermediate String.
+        var magnitude = UInt64(truncatingIfNeeded: Int64(value).magnitude)
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        let start = out.count
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        out[start...].reverse()
+    }
+
+    private static func string(_ value: String?, _ out: inout [UInt8]) {
+        separator(&out)
+        guard let value else { return out.append(contentsOf: "null".utf8) }
+        JSONWriter.writeString(value, into: &out)
+    }
+
+    /// The record of one line (without its newline), or nil when the line is not a complete,
+    /// well-formed record of a known version — a line torn by a crash mid-write.
+    static func decode(_ line: ArraySlice<UInt8>) -> UsageRecord? {
+        guard let fields = (try? JSONParser.parse(Array(line)))?.arrayValue, fields.count == fieldCount,
+              fields[0].intValue == version else { return nil }
+        func text(_ i: Int) -> String? { fields[i].stringValue }
+        func number(_ i: Int) -> Int64? {
+            guard case .number(let lexeme) = fields[i] else { return nil }
+            return Int64(lexeme)
+        }
+        func count(_ i: Int) -> Int? { number(i).map { Int(clamping: $0) } }
+        func optional<T>(_ i: Int, _ read: (Int) -> T?) -> T?? { fields[i].isNull ? .some(nil) : read(i).map { .some($0) } }
+        guard let id = text(1), let requestID = text(2), let time = number(3), let tenantID = text(4),
+              let organizationID = optional(5, text), let departmentID = optional(6, text), let userID = optional(7, text),
+              let keyID = text(8), let capability = text(9), let requestedModel = optional(10, text), let providerID = optional(11, text),
+              let upstreamModel = optional(12, text), let input = count(13), let output = count(14), let cached = count(15),
+              let cacheWrite = count(16), let reasoning = count(17), let cost = optional(18, number), let latency = count(19),
+              let ttft = optional(20, count), let status = count(21), let errorCode = optional(22, text), let attempts = count(23),
+              let cacheHit = count(24), let estimated = count(25), let outcome = text(26).flatMap(UsageRecord.Outcome.init(rawValue:))
+        else { return nil }
+        return UsageRecord(id: id, requestID: requestID, time: time, tenantID: tenantID, organizationID: organizationID,
+                           departmentID: departmentID, userID: userID, keyID: keyID, capability: capability, requestedModel: requestedModel,
+                           providerID: providerID, upstreamModel: upstreamModel, inputTokens: input, outputTokens: output, cachedTokens: cached,
+                           cacheWriteTokens: cacheWrite, reasoningTokens: reasoning, costNanos: cost, latencyMs: latency, ttftMs: ttft,
+                           status: status, errorCode: errorCode, attempts: attempts, cacheHit: cacheHit != 0, usageEstimated: estimated != 0,
+                           outcome: outcome)
+    }
+}

@@ -1,0 +1,160 @@
+import GatewyseCore
+import GatewyseStorage
+import Logging
+import Synchronization
+
+/// Takes every completion event off the request path as a `UsageRecord` (decisions/0011):
+/// the record's journal line is written (one `write(2)`) and the record queued in memory before
+/// the observer returns — and the engine fires the event before the client receives the end of
+/// its answer — so a record exists on disk for every answer a client saw complete. The usage
+/// flusher (a background service) hands the queue to the store in batches; the journal segment
+/// that holds a batch is removed once the store has it.
+///
+/// The queue is bounded: past `capacity` records not yet stored, `UsageBackpressure` refuses new
+/// requests (503 `OVERLOADED`, `Retry-After`), so records are never dropped.
+public final class UsageRecorder: CompletionObserver {
+    private struct State {
+        var journal: UsageJournal?
+        var pending: [UsageRecord] = []
+        /// Reused for every line: the request path allocates no buffer of its own.
+        var line: [UInt8] = []
+    }
+
+    /// Records handed over by `seal` and not yet acknowledged by the store, oldest first.
+    private struct Sealed {
+        var records: [UsageRecord]
+        var segment: UsageJournal.Segment?
+    }
+
+    public let capacity: Int
+    /// Where segments are written; nil keeps records in memory only (`memory:` databases, whose
+    /// store dies with the process anyway).
+    public let journalDirectory: String?
+    private let state = Mutex(State())
+    private let unflushed = Mutex<[Sealed]>([])
+    /// Records not yet stored (pending + sealed): the admission check reads only this.
+    private let queued = Atomic<Int>(0)
+    private let journalFailures = Atomic<Int>(0)
+    private let clock: @Sendable () -> Int64
+
+    /// `clock`: Unix milliseconds, the records' time.
+    public init(capacity: Int, journalDirectory: String?, clock: @escaping @Sendable () -> Int64 = UnixClock.milliseconds) {
+        self.capacity = capacity
+        self.journalDirectory = journalDirectory
+        self.clock = clock
+    }
+
+    /// Records waiting for the store.
+    public var depth: Int { queued.load(ordering: .relaxed) }
+
+    /// Whether new requests must wait for the store to catch up.
+    public var isFull: Bool { depth >= capacity }
+
+    /// Lines that could not be written to the journal (disk full…): their records are still
+    /// queued and stored, but would not survive a crash before the next flush.
+    public var journalWriteFailures: Int { journalFailures.load(ordering: .relaxed) }
+
+    // MARK: The request path
+
+    public func requestCompleted(_ event: CompletionEvent) {
+        // Load-shedding refusals (the in-flight limit, this queue's own bound) used nothing;
+        // recording them would grow the very queue that is full.
+        if case .failed(503, "OVERLOADED") = event.outcome { return }
+        guard let record = UsageRecord(event, id: IDGenerator.usageRecordID(), time: clock()) else { return }
+        self.record(record)
+    }
+
+    /// Journals and queues one record.
+    public func record(_ record: UsageRecord) {
+        let written = state.withLock { state -> Bool in
+            state.pending.append(record)
+            guard let journal = state.journal else { return true }
+            state.line.removeAll(keepingCapacity: true)
+            UsageJournalLine.encode(record, into: &state.line)
+            return journal.append(state.line)
+        }
+        queued.add(1, ordering: .relaxed)
+        if !written { journalFailures.add(1, ordering: .relaxed) }
+    }
+
+    // MARK: Start, flush, stop (one caller at a time: bootstrap, then the flusher service)
+
+    /// Before serving: stores every record of the segments dead processes left (idempotent),
+    /// removes them, then opens this process's journal. A damaged or torn line is skipped,
+    /// counted and logged; it never stops the start.
+    @discardableResult
+    public func start(replayingInto store: any UsageStore, logger: Logger) async throws -> (records: Int, skippedLines: Int) {
+        guard let journalDirectory else { return (0, 0) }
+        var records = 0, skipped = 0
+        for leftover in try UsageJournal.leftovers(in: journalDirectory) {
+            if leftover.skippedLines > 0 {
+                logger.warning("usage journal: skipped unreadable lines (a write torn by a crash)",
+                               metadata: ["segment": "\(leftover.segment.path)", "lines": "\(leftover.skippedLines)"])
+            }
+            var start = 0
+            while start < leftover.records.count {
+                let end = min(start + 5000, leftover.records.count)
+                try await store.appendUsage(Array(leftover.records[start..<end]))
+                start = end
+            }
+            leftover.segment.remove()
+            records += leftover.records.count
+            skipped += leftover.skippedLines
+        }
+        if records > 0 || skipped > 0 {
+            logger.notice("usage journal replayed", metadata: ["records": "\(records)", "skippedLines": "\(skipped)"])
+        }
+        let journal = try UsageJournal(directory: journalDirectory)
+        state.withLock { $0.journal = journal }
+        return (records, skipped)
+    }
+
+    /// Hands everything queued to the store: seals the pending records with their segment, then
+    /// writes each sealed batch in order and removes its segment. On a store failure the batch
+    /// and its segment are kept (and retried first next time) and the error is thrown.
+    /// Returns the number of records stored.
+    @discardableResult
+    public func flush(to store: any UsageStore, logger: Logger? = nil) async throws -> Int {
+        seal(logger: logger)
+        var stored = 0
+        while let batch = unflushed.withLock({ $0.first }) {
+            try await store.appendUsage(batch.records)
+            batch.segment?.remove()
+            unflushed.withLock { _ = $0.removeFirst() }
+            queued.subtract(batch.records.count, ordering: .relaxed)
+            stored += batch.records.count
+        }
+        return stored
+    }
+
+    /// Records waiting that are not yet sealed (the flusher flushes early past a batch size).
+    public var pendingCount: Int { state.withLock { $0.pending.count } }
+
+    private func seal(logger: Logger?) {
+        let sealed: Sealed? = state.withLock { state in
+            guard !state.pending.isEmpty else { return nil }
+            var segment: UsageJournal.Segment?
+            if let journal = state.journal {
+                do {
+                    segment = try journal.rotate()
+                } catch {
+                    // The current segment goes on; it is sealed at a later rotation.
+                    logger?.error("usage journal: cannot start a new segment", metadata: ["error": "\(error)"])
+                }
+            }
+            let records = state.pending
+            state.pending.removeAll(keepingCapacity: true)
+            return Sealed(records: records, segment: segment)
+        }
+        if let sealed { unflushed.withLock { $0.append(sealed) } }
+    }
+
+    /// At shutdown, after the last flush: closes the journal (an empty segment is removed; one
+    /// whose records did not reach the store stays for the next start).
+    public func close() {
+        state.withLock { state in
+            state.journal?.close()
+            state.journal = nil
+        }
+    }
+}
