@@ -44,6 +44,7 @@ struct AdminAccessTests {
         "DELETE /api/admin/routes/{id}": .routesWrite,
         "GET /api/admin/settings": .settingsRead, "PUT /api/admin/settings": .settingsWrite, "PATCH /api/admin/settings": .settingsWrite,
         "GET /api/admin/audit": .auditRead, "GET /api/admin/audit/verify": .auditRead,
+        "GET /api/admin/usage": .usageRead, "GET /api/admin/requests": .requestsRead,
     ]
 
     /// What a role may call, from the catalogue alone.
@@ -57,7 +58,7 @@ struct AdminAccessTests {
     struct World {
         let api: AdminAPI
         let router: AdminRouter
-        let store: any ControlPlaneStore
+        let store: any GatewayStore
         var ids: [String: [String: String]] = [:]  // tenant → kind → id
 
         func principal(_ role: BuiltInRole, tenant: String = "acme") -> AdminPrincipal {
@@ -82,7 +83,7 @@ struct AdminAccessTests {
         }
     }
 
-    static func world(_ store: any ControlPlaneStore) async throws -> World {
+    static func world(_ store: any GatewayStore) async throws -> World {
         var configuration = GatewayConfiguration()
         configuration.providers = [ProviderConfiguration(id: "openai", entry: ProviderCatalog.entry(forType: "openai")!,
                                                          baseURL: "https://api.openai.com/v1", apiKey: nil)]

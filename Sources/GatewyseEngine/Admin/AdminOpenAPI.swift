@@ -82,7 +82,45 @@ public enum AdminOpenAPI {
                         Field(name: "actorId", type: string), Field(name: "actorType", type: choice(["user", "api_key", "system"])),
                         Field(name: "action", type: string), Field(name: "targetType", type: string), Field(name: "targetId", type: string),
                         Field(name: "summary", type: string), Field(name: "previousHash", type: string), Field(name: "hash", type: string)]),
+        ("UsageRow", [Field(name: "period", type: ["type": "string", "format": "date-time", "description": "Start of the UTC period"]),
+                      Field(name: "group", type: nullableString), Field(name: "requests", type: ["type": "integer"]),
+                      Field(name: "errors", type: ["type": "integer"]), Field(name: "inputTokens", type: ["type": "integer"]),
+                      Field(name: "outputTokens", type: ["type": "integer"]), Field(name: "cachedTokens", type: ["type": "integer"]),
+                      Field(name: "reasoningTokens", type: ["type": "integer"]),
+                      Field(name: "costUsd", type: ["type": "number", "description": "Exact decimal USD of the priced requests"]),
+                      Field(name: "cacheHits", type: ["type": "integer"])]),
+        ("Request", [Field(name: "id", type: string), Field(name: "time", type: time), Field(name: "tenantId", type: string),
+                     Field(name: "apiKeyId", type: string), Field(name: "userId", type: nullableString), Field(name: "capability", type: string),
+                     Field(name: "model", type: nullableString), Field(name: "provider", type: nullableString),
+                     Field(name: "upstreamModel", type: nullableString), Field(name: "status", type: ["type": "integer"]),
+                     Field(name: "latencyMs", type: ["type": "integer"]), Field(name: "ttftMs", type: count),
+                     Field(name: "inputTokens", type: ["type": "integer"]), Field(name: "outputTokens", type: ["type": "integer"]),
+                     Field(name: "costUsd", type: ["type": ["number", "null"]]), Field(name: "cacheHit", type: ["type": "boolean"]),
+                     Field(name: "attempts", type: ["type": "integer"]), Field(name: "organizationId", type: nullableString),
+                     Field(name: "departmentId", type: nullableString), Field(name: "cachedTokens", type: ["type": "integer"]),
+                     Field(name: "cacheWriteTokens", type: ["type": "integer"]), Field(name: "reasoningTokens", type: ["type": "integer"]),
+                     Field(name: "errorCode", type: nullableString),
+                     Field(name: "outcome", type: choice(["answered", "failed", "streamFinished", "streamFailed", "clientGone"])),
+                     Field(name: "usageEstimated", type: ["type": "boolean"]), Field(name: "recordId", type: string)]),
     ]
+
+    /// Query parameters of the routes that filter by more than `limit` and `cursor`.
+    static func filters(_ pattern: String) -> [JSONValue] {
+        let from: JSONValue = ["name": "from", "in": "query", "schema": ["type": "string", "format": "date-time"]]
+        let to: JSONValue = ["name": "to", "in": "query", "schema": ["type": "string", "format": "date-time"]]
+        let key: JSONValue = ["name": "apiKeyId", "in": "query", "schema": string]
+        switch pattern {
+        case "/api/admin/usage":
+            return [from, to, ["name": "interval", "in": "query", "schema": ["type": "string", "enum": ["hour", "day", "week"], "default": "day"]],
+                    ["name": "groupBy", "in": "query", "schema": choice(["tenant", "organization", "department", "user", "apiKey", "provider", "model"])],
+                    key]
+        case "/api/admin/requests":
+            return [from, to, key, ["name": "userId", "in": "query", "schema": string], ["name": "model", "in": "query", "schema": string],
+                    ["name": "provider", "in": "query", "schema": string], ["name": "status", "in": "query", "schema": ["type": "integer"]]]
+        default:
+            return []
+        }
+    }
 
     public static func document(routes: [AdminRoute]) -> JSONValue {
         var paths = JSONObject()
@@ -98,7 +136,7 @@ public enum AdminOpenAPI {
         return [
             "openapi": "3.1.0",
             "info": ["title": "Gatewyse admin API", "version": "1",
-                     "description": "Tenants, users, roles, keys and the audit log. Every route needs a bearer credential: an access token from POST /api/auth/login, or an API key whose scopes hold `admin`. A super-admin names the tenant it acts on with X-Tenant-ID. Another tenant's resource answers 404."],
+                     "description": "Tenants, users, roles, keys, providers, routes, settings, usage, recent requests and the audit log. Every route needs a bearer credential: an access token from POST /api/auth/login, or an API key whose scopes hold `admin`. A super-admin names the tenant it acts on with X-Tenant-ID. Another tenant's resource answers 404."],
             "servers": [["url": "/"]],
             "security": [["bearer": []]],
             "paths": .object(paths),
@@ -122,11 +160,13 @@ public enum AdminOpenAPI {
             parameters.append(["name": "X-Tenant-ID", "in": "header", "required": false, "schema": string,
                                "description": "The tenant a super-admin acts on."])
         }
-        let isList = route.method == "GET" && !route.pattern.contains("{id}") && !["permissions", "verify", "health"].contains(String(segments.last ?? ""))
+        let isList = route.method == "GET" && !route.pattern.contains("{id}")
+            && !["permissions", "verify", "health", "usage"].contains(String(segments.last ?? ""))
         if isList {
             parameters.append(["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]])
             parameters.append(["name": "cursor", "in": "query", "schema": string])
         }
+        parameters += filters(route.pattern)
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
         let schemaName = schemaName(for: resource)
         let isAction = route.pattern.hasSuffix("/revoke") || route.pattern.hasSuffix("/test")
@@ -152,6 +192,10 @@ public enum AdminOpenAPI {
         case "DELETE": responses["204"] = ["description": "Deleted"]
         case "POST" where !isAction:
             responses["201"] = ["description": "Created", "content": ["application/json": ["schema": success]]]
+        case _ where route.pattern == "/api/admin/usage":
+            responses["200"] = ["description": "OK; the same rows as CSV with Accept: text/csv", "content": [
+                "application/json": ["schema": ["type": "object", "properties": ["data": ["type": "array", "items": ["$ref": "#/components/schemas/UsageRow"]]]]],
+                "text/csv": ["schema": ["type": "string"]]]]
         default: responses["200"] = ["description": "OK", "content": ["application/json": ["schema": success]]]
         }
         let error: JSONValue = ["content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
@@ -178,6 +222,7 @@ public enum AdminOpenAPI {
         case "providers": "Provider"
         case "settings": "Settings"
         case "audit": "AuditEntry"
+        case "requests": "Request"
         default: nil
         }
     }
