@@ -62,10 +62,11 @@ final class UsageJournal: @unchecked Sendable {
     }
 
     private static func open(directory: String, sequence: Int) throws -> (Segment, Int32) {
-        // Millisecond time, process id and a sequence: unique among processes sharing the directory.
-        let name = "usage-\(UnixClock.milliseconds())-\(getpid())-\(sequence)\(suffix)"
+        // Time, process id, a random part and a sequence: unique among processes sharing the
+        // directory and among journals of one process; O_EXCL makes sure the file is new.
+        let name = "usage-\(UnixClock.milliseconds())-\(getpid())-\(IDGenerator.hex(bytes: 4))-\(sequence)\(suffix)"
         let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw UsageJournalError.cannotOpen(path, errno) }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno

@@ -1,0 +1,229 @@
+import Foundation
+import GatewyseCore
+@testable import GatewyseEngine
+import GatewyseStorage
+import Logging
+import Synchronization
+import Testing
+
+/// The usage pipeline without HTTP (decisions/0011): records built from completion events, the
+/// journal's lines and segments, replay after a crash, the flush with its retries, and the
+/// backpressure that refuses requests rather than drop records.
+@Suite("Usage recorder and journal")
+struct UsageRecorderTests {
+    static let principal = Principal(tenantID: "acme", keyID: "key_1", keyName: "ci", organizationID: "org_1", departmentID: "dept_1",
+                                     userID: "usr_1")
+    static let logger = Logger(label: "usage-test")
+
+    static func event(_ outcome: CompletionEvent.Outcome, principal: Principal? = principal, usage: Usage? = nil, cost: Money? = nil,
+                      attempts: Int = 1) -> CompletionEvent {
+        CompletionEvent(requestID: "req_1", endpoint: .chatCompletions, principal: principal, requestedModel: "fast", outcome: outcome,
+                        providerID: "mock", upstreamModel: "mock-chat", attempts: attempts, usage: usage, usageEstimated: false, cost: cost,
+                        cacheStatus: .notConsulted, timeToFirstByte: .milliseconds(42), duration: .milliseconds(1234))
+    }
+
+    static func directory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("gw-usage-\(UUID().uuidString)").path
+    }
+
+    static func segments(_ directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".journal") }.sorted()
+    }
+
+    static func record(_ i: Int, model: String? = "fast") -> UsageRecord {
+        UsageRecord(id: "usg_\(i)", requestID: "req_\(i)", time: 1_767_571_200_000 + Int64(i), tenantID: "acme", keyID: "key_1",
+                    capability: "chat", requestedModel: model, providerID: "mock", upstreamModel: "mock-chat", inputTokens: i, outputTokens: 1,
+                    costNanos: Int64(i) * 10, latencyMs: 5, status: 200, attempts: 1)
+    }
+
+    // MARK: Records
+
+    @Test("a record from an answered event: who, what, tokens with cache reads, writes and reasoning, cost, timings")
+    func answeredRecord() throws {
+        var usage = Usage(promptTokens: 100, completionTokens: 40)
+        usage.cachedPromptTokens = 60
+        usage.reasoningTokens = 25
+        usage.extra["cache_creation_input_tokens"] = .int(30)
+        let record = try #require(UsageRecord(Self.event(.answered, usage: usage, cost: Money(nanos: 123_456)), id: "usg_x", time: 99))
+        #expect(record == UsageRecord(id: "usg_x", requestID: "req_1", time: 99, tenantID: "acme", organizationID: "org_1",
+                                      departmentID: "dept_1", userID: "usr_1", keyID: "key_1", capability: "chat", requestedModel: "fast",
+                                      providerID: "mock", upstreamModel: "mock-chat", inputTokens: 100, outputTokens: 40, cachedTokens: 60,
+                                      cacheWriteTokens: 30, reasoningTokens: 25, costNanos: 123_456, latencyMs: 1234, ttftMs: 42, status: 200,
+                                      errorCode: nil, attempts: 1, cacheHit: false, usageEstimated: false, outcome: .answered))
+        #expect(!record.isError && record.isServed)
+    }
+
+    @Test("refusals after authentication are recorded with status, code and no tokens; unauthenticated requests are not")
+    func refusalsAndEndings() throws {
+        let refused = try #require(UsageRecord(Self.event(.failed(status: 403, code: "CAPABILITY_NOT_ALLOWED"), attempts: 0), id: "a", time: 1))
+        #expect(refused.status == 403 && refused.errorCode == "CAPABILITY_NOT_ALLOWED" && refused.inputTokens == 0 && refused.costNanos == nil)
+        #expect(refused.isError && !refused.isServed && refused.outcome == .failed)
+        let broken = try #require(UsageRecord(Self.event(.streamFailed(code: "UPSTREAM_STREAM_INTERRUPTED")), id: "b", time: 1))
+        #expect(broken.status == 200 && broken.errorCode == "UPSTREAM_STREAM_INTERRUPTED" && broken.outcome == .streamFailed)
+        let gone = try #require(UsageRecord(Self.event(.clientGone, usage: Usage(promptTokens: 5, completionTokens: 3)), id: "c", time: 1))
+        #expect(gone.status == 499 && gone.errorCode == nil && gone.outputTokens == 3 && !gone.isError)
+        #expect(UsageRecord(Self.event(.failed(status: 401, code: "AUTH_INVALID_KEY"), principal: nil), id: "d", time: 1) == nil)
+    }
+
+    // MARK: Journal
+
+    @Test("a journal line round-trips every field, escapes included, and is one line")
+    func lineRoundTrip() throws {
+        var odd = UsageRecord(id: "usg_\"q\"", requestID: "req\n2", time: -5, tenantID: "acme", organizationID: nil, userID: "usr_é🙂",
+                              keyID: "key_1", capability: "embeddings", requestedModel: "a,b\\c", providerID: nil, upstreamModel: nil,
+                              inputTokens: Int.max, costNanos: -7, ttftMs: nil, status: 499, errorCode: "X", attempts: 3, cacheHit: true,
+                              usageEstimated: true, outcome: .clientGone)
+        odd.cacheWriteTokens = 9
+        for record in [odd, Self.record(1, model: nil)] {
+            var line: [UInt8] = []
+            UsageJournalLine.encode(record, into: &line)
+            #expect(line.last == UInt8(ascii: "\n") && line.dropLast().allSatisfy { $0 != UInt8(ascii: "\n") })
+            #expect(UsageJournalLine.decode(line.dropLast()) == record)
+        }
+    }
+
+    @Test("a segment's torn last line and a damaged line are skipped and counted; the others are read")
+    func tornLines() {
+        var bytes: [UInt8] = []
+        for i in 0..<3 { UsageJournalLine.encode(Self.record(i), into: &bytes) }
+        bytes += Array("[1,\"garbage\"]\n".utf8)
+        var last: [UInt8] = []
+        UsageJournalLine.encode(Self.record(9), into: &last)
+        bytes += last.prefix(last.count / 2)
+        let (records, skipped) = UsageJournal.parse(bytes)
+        #expect(records == (0..<3).map { Self.record($0) })
+        #expect(skipped == 2)
+        #expect(UsageJournal.parse([]).records.isEmpty && UsageJournal.parse([]).skipped == 0)
+    }
+
+    @Test("journaled records survive the process: a new one replays them (torn tail skipped), removes the segment, and a replay twice counts once")
+    func replayAfterCrash() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = InMemoryStore()
+        var crashed: UsageRecorder? = UsageRecorder(capacity: 100, journalDirectory: directory)
+        try await crashed!.start(replayingInto: store, logger: Self.logger)
+        for i in 0..<5 { crashed!.record(Self.record(i)) }
+        // The process dies: nothing flushed, its descriptors (and locks) gone.
+        crashed = nil
+        let segment = try #require(Self.segments(directory).first)
+        let path = directory + "/" + segment
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data("[1,\"usg_torn\",\"req".utf8))
+        try handle.close()
+        let copy = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        let restarted = UsageRecorder(capacity: 100, journalDirectory: directory)
+        let replayed = try await restarted.start(replayingInto: store, logger: Self.logger)
+        #expect(replayed.records == 5 && replayed.skippedLines == 1)
+        #expect(!Self.segments(directory).contains(segment))
+        let all = try await store.recentRequests(RecentRequestsQuery(tenants: .all, limit: 100))
+        #expect(Set(all.map(\.id)) == Set((0..<5).map { "usg_\($0)" }))
+        #expect(all.first { $0.id == "usg_3" } == Self.record(3))
+
+        // The same segment again (say the process died between the insert and the unlink).
+        try copy.write(to: URL(fileURLWithPath: path))
+        restarted.close()
+        let again = UsageRecorder(capacity: 100, journalDirectory: directory)
+        #expect(try await again.start(replayingInto: store, logger: Self.logger).records == 5)
+        #expect(try await store.recentRequests(RecentRequestsQuery(tenants: .all, limit: 100)).count == 5)
+    }
+
+    @Test("a segment held by a live process is not replayed by another starting in the same directory")
+    func liveSegmentUntouched() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let running = UsageRecorder(capacity: 100, journalDirectory: directory)
+        try await running.start(replayingInto: InMemoryStore(), logger: Self.logger)
+        running.record(Self.record(1))
+        let other = InMemoryStore()
+        let starting = UsageRecorder(capacity: 100, journalDirectory: directory)
+        #expect(try await starting.start(replayingInto: other, logger: Self.logger).records == 0)
+        #expect(try await other.recentRequests(RecentRequestsQuery(tenants: .all, limit: 10)).isEmpty)
+        #expect(Self.segments(directory).count == 2)
+        running.close()
+        starting.close()
+    }
+
+    // MARK: Flush and backpressure
+
+    /// A usage store whose writes fail while `failing` is set.
+    final class FlakyStore: UsageStore {
+        let inner = InMemoryStore()
+        let failing = Atomic<Bool>(false)
+        let calls = Atomic<Int>(0)
+
+        struct Down: Error {}
+
+        func appendUsage(_ records: [UsageRecord]) async throws {
+            calls.add(1, ordering: .relaxed)
+            if failing.load(ordering: .relaxed) { throw Down() }
+            try await inner.appendUsage(records)
+        }
+        func usageReport(_ query: UsageReportQuery) async throws -> [UsageReportRow] { try await inner.usageReport(query) }
+        func recentRequests(_ query: RecentRequestsQuery) async throws -> [UsageRecord] { try await inner.recentRequests(query) }
+        func usageTotals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) async throws -> UsageTotals {
+            try await inner.usageTotals(tenantID: tenantID, scope: scope, scopeID: scopeID, since: since)
+        }
+        var stored: [String] { get async throws { try await inner.recentRequests(RecentRequestsQuery(tenants: .all, limit: 1000)).map(\.id) } }
+    }
+
+    @Test("a flush stores the queue in one batch and removes its segment; a failed one keeps records and segment and the next stores all once")
+    func flushAndRetry() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = FlakyStore()
+        let recorder = UsageRecorder(capacity: 1000, journalDirectory: directory)
+        try await recorder.start(replayingInto: store, logger: Self.logger)
+        for i in 0..<10 { recorder.record(Self.record(i)) }
+        #expect(recorder.depth == 10 && recorder.pendingCount == 10)
+        #expect(try await recorder.flush(to: store) == 10)
+        #expect(recorder.depth == 0 && store.calls.load(ordering: .relaxed) == 1)
+        #expect(Self.segments(directory).count == 1)  // the new, current segment only
+        #expect(try await recorder.flush(to: store) == 0)
+        #expect(store.calls.load(ordering: .relaxed) == 1)
+
+        store.failing.store(true, ordering: .relaxed)
+        for i in 10..<13 { recorder.record(Self.record(i)) }
+        await #expect(throws: FlakyStore.Down.self) { try await recorder.flush(to: store) }
+        #expect(recorder.depth == 3 && recorder.pendingCount == 0)
+        #expect(Self.segments(directory).count == 2)  // the sealed one waits with its records
+        recorder.record(Self.record(13))
+        await #expect(throws: FlakyStore.Down.self) { try await recorder.flush(to: store) }
+        #expect(recorder.depth == 4 && Self.segments(directory).count == 3)
+
+        store.failing.store(false, ordering: .relaxed)
+        #expect(try await recorder.flush(to: store) == 4)
+        #expect(recorder.depth == 0 && Self.segments(directory).count == 1)
+        #expect(Set(try await store.stored) == Set((0..<14).map { "usg_\($0)" }))
+        recorder.close()
+        #expect(Self.segments(directory).isEmpty)
+    }
+
+    @Test("past its capacity the queue refuses new requests with 503 OVERLOADED and Retry-After, never dropping a record; load-shedding refusals are not recorded")
+    func backpressure() async throws {
+        let store = InMemoryStore()
+        let recorder = UsageRecorder(capacity: 3, journalDirectory: nil)
+        let stage = UsageBackpressure(recorder: recorder)
+        let context = InferenceContext(requestID: "r", endpoint: .chatCompletions, timeout: .seconds(1), logger: Self.logger)
+        for _ in 0..<2 { recorder.requestCompleted(Self.event(.answered)) }
+        #expect(throws: Never.self) { try stage.admit(context) }
+        recorder.requestCompleted(Self.event(.answered))
+        recorder.requestCompleted(Self.event(.failed(status: 503, code: "OVERLOADED"), attempts: 0))
+        #expect(recorder.depth == 3 && recorder.isFull)
+        do {
+            try stage.admit(context)
+            Issue.record("admitted past the usage queue's capacity")
+        } catch {
+            #expect(error.status == 503 && error.code == "OVERLOADED")
+            #expect(error.headers.contains { $0.0 == "Retry-After" && $0.1 == "1" })
+        }
+        // Requests already admitted still complete and are recorded: the bound is on admission.
+        recorder.requestCompleted(Self.event(.answered))
+        #expect(recorder.depth == 4)
+        #expect(try await recorder.flush(to: store) == 4)
+        #expect(throws: Never.self) { try stage.admit(context) }
+        #expect(try await store.recentRequests(RecentRequestsQuery(tenants: .one("acme"), limit: 10)).count == 4)
+    }
+}
