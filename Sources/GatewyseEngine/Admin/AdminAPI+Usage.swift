@@ -9,7 +9,7 @@ extension AdminAPI {
     func usageRoutes() -> [AdminRoute] {
         [
             AdminRoute("GET", "/api/admin/usage", .usageRead, scope: .either) { [self] request in
-                var query = try UsageReportFormat.query(request.query, tenants: tenants(request), now: clock() * 1000, groupable: true,
+                var query = try UsageReportFormat.query(request.query, tenants: tenants(request), now: (clock() + 1) * 1000, groupable: true,
                                                         extra: ["apiKeyId"])
                 query.keyID = request.query["apiKeyId"]
                 if request.ownOnly {

@@ -8,7 +8,7 @@ extension GatewayRuntime {
     public func keyUsage(for principal: Principal, parameters: [String: String], accept: String?) async throws
         -> (contentType: String, body: [UInt8]) {
         guard principal.policy.readsOwnUsage else { throw GatewayError.capabilityNotAllowed("usage:read") }
-        var query = try UsageReportFormat.query(parameters, tenants: .one(principal.tenantID), now: UnixClock.milliseconds(), groupable: false)
+        var query = try UsageReportFormat.query(parameters, tenants: .one(principal.tenantID), now: UnixClock.milliseconds() + 1, groupable: false)
         query.keyID = principal.keyID
         let rows = try await store.usageReport(query)
         if UsageReportFormat.wantsCSV(accept) { return ("text/csv; charset=utf-8", UsageReportFormat.csv(rows)) }

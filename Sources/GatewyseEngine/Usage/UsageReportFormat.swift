@@ -10,6 +10,8 @@ public enum UsageReportFormat {
 
     /// `from` and `to` (RFC 3339; default the 30 days up to now), `interval` (default `day`),
     /// `groupBy` when `groupable`; any other parameter not in `extra` is a 400 naming it.
+    /// `now`: the default `to` (exclusive), just past the present so that the records of this
+    /// very moment are in.
     static func query(_ parameters: [String: String], tenants: UsageTenants, now: Int64, groupable: Bool,
                       extra: Set<String> = []) throws(GatewayError) -> UsageReportQuery {
         var known: Set<String> = ["from", "to", "interval"]
