@@ -226,4 +226,25 @@ struct UsageRecorderTests {
         #expect(throws: Never.self) { try stage.admit(context) }
         #expect(try await store.recentRequests(RecentRequestsQuery(tenants: .one("acme"), limit: 10)).count == 4)
     }
+
+    @Test("usage settings: read from the file with their bounds, the journal beside the SQLite file, none for memory:")
+    func settings() throws {
+        let yaml = "database: sqlite:/var/lib/gw/db.sqlite\nusage:\n  queue_capacity: 500\n  flush_interval_ms: 250\n  flush_batch: 50\n"
+        let loaded = try ConfigurationValidator.load(yaml: yaml, environment: [:])
+        #expect(loaded.usage.queueCapacity == 500 && loaded.usage.flushInterval == 0.25 && loaded.usage.flushBatch == 50)
+        #expect(loaded.usage.journalDirectory(for: loaded.database) == "/var/lib/gw/usage-journal")
+        var settings = UsageSettings()
+        #expect(settings.journalDirectory(for: .memory) == nil)
+        #expect(settings.journalDirectory(for: .postgres(url: "postgres://gw@db/gw")) == "./data/usage-journal")
+        #expect(settings.journalDirectory(for: .sqlite(path: "gw.sqlite")) == "./usage-journal")
+        settings.journalDirectory = "/srv/journal"
+        #expect(settings.journalDirectory(for: .memory) == "/srv/journal")
+        do {
+            _ = try ConfigurationValidator.load(yaml: "usage:\n  queue_capacity: 1\n  colour: red\n", environment: [:])
+            Issue.record("an out-of-range capacity and an unknown key were accepted")
+        } catch {
+            #expect(error.problems.contains { $0.hasPrefix("usage.queue_capacity") }, "\(error.problems)")
+            #expect(error.problems.contains { $0.hasPrefix("usage.colour") }, "\(error.problems)")
+        }
+    }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import GatewyseCore
+@testable import GatewyseEngine
+import Logging
 import GatewysePostgres
 import GatewyseSQLite
 import GatewyseStorage
@@ -97,6 +99,31 @@ struct UsageScaleMeasurement {
         _ = try await time("\(name) totals department today") {
             try await store.usageTotals(tenantID: "acme", scope: .department, scopeID: "dept_3", since: end - day)
         }
+    }
+
+    @Test("the completion observer's cost per request: record, line, one write(2), queue")
+    func observerCost() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gw-usage-observer-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let recorder = UsageRecorder(capacity: .max, journalDirectory: directory)
+        try await recorder.start(replayingInto: InMemoryStore(), logger: Logger(label: "bench"))
+        var usage = Usage(promptTokens: 1200, completionTokens: 300)
+        usage.cachedPromptTokens = 200
+        let event = CompletionEvent(requestID: "req_0123456789abcdef01234567", endpoint: .chatCompletions, principal: UsageRecorderTests.principal,
+                                    requestedModel: "gpt-4o-mini", outcome: .answered, providerID: "openai", upstreamModel: "gpt-4o-mini-2024-07-18",
+                                    attempts: 1, usage: usage, usageEstimated: false, cost: Money(nanos: 360_000), cacheStatus: .notConsulted,
+                                    timeToFirstByte: .milliseconds(80), duration: .milliseconds(900))
+        let count = 200_000
+        for round in 0..<3 {
+            let start = ContinuousClock.now
+            for _ in 0..<count { recorder.requestCompleted(event) }
+            let elapsed = ContinuousClock.now - start
+            let ns = (Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9) / Double(count)
+            print("usage-bench observer round \(round): \(String(format: "%.2f", ns / 1000)) µs per request (\(count) requests, journal on \(directory))")
+            _ = try await recorder.flush(to: InMemoryStore())
+        }
+        #expect(recorder.depth == 0)
+        recorder.close()
     }
 
     @Test("SQLite file")
