@@ -114,6 +114,32 @@ enum PostgresMigrations {
             "CREATE INDEX usage_organization_time ON usage_records (tenant_id, organization_id, time)",
             "CREATE INDEX usage_department_time ON usage_records (tenant_id, department_id, time)",
             "CREATE INDEX usage_time ON usage_records (time)",
+            // The hourly rollup reports and totals read for whole hours (`UsageRollup`).
+            """
+            CREATE TABLE usage_hourly (
+                tenant_id TEXT COLLATE "C" NOT NULL,
+                time BIGINT NOT NULL,
+                key_id TEXT COLLATE "C" NOT NULL,
+                organization_id TEXT COLLATE "C" NOT NULL,
+                department_id TEXT COLLATE "C" NOT NULL,
+                user_id TEXT COLLATE "C" NOT NULL,
+                provider_id TEXT COLLATE "C" NOT NULL,
+                requested_model TEXT COLLATE "C" NOT NULL,
+                requests BIGINT NOT NULL,
+                errors BIGINT NOT NULL,
+                input_tokens BIGINT NOT NULL,
+                output_tokens BIGINT NOT NULL,
+                cached_tokens BIGINT NOT NULL,
+                reasoning_tokens BIGINT NOT NULL,
+                cost_nanos BIGINT NOT NULL,
+                cache_hits BIGINT NOT NULL,
+                served_requests BIGINT NOT NULL,
+                served_tokens BIGINT NOT NULL,
+                served_cost_nanos BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, time, key_id, organization_id, department_id, user_id, provider_id, requested_model)
+            )
+            """,
+            "CREATE INDEX usage_hourly_time ON usage_hourly (time)",
         ]),
     ]
 

@@ -3,7 +3,9 @@ import PostgresNIO
 
 /// Usage records in PostgreSQL (migration 0002). A batch is one transaction of multi-row
 /// inserts; `ON CONFLICT (id) DO NOTHING` makes a replayed batch a no-op, also when two
-/// replicas replay the same segment at once.
+/// replicas replay the same segment at once. The records an insert newly took (`RETURNING id`)
+/// are added to the hourly rollup (`UsageRollup`) in the same transaction, in key order so
+/// that concurrent batches lock shared rollup rows in the same order.
 extension PostgresStore {
     /// Rows per INSERT: 26 parameters each, well under the protocol's 65,535.
     static let usageRowsPerInsert = 1000
@@ -11,6 +13,7 @@ extension PostgresStore {
     public func appendUsage(_ records: [UsageRecord]) async throws {
         guard !records.isEmpty else { return }
         try await transaction { connection in
+            var inserted: Set<String> = []
             var start = 0
             while start < records.count {
                 let chunk = records[start..<min(start + Self.usageRowsPerInsert, records.count)]
@@ -47,14 +50,55 @@ extension PostgresStore {
                     binds.append(r.outcome.rawValue)
                     rows.append("(" + (first..<(first + UsageRecord.columnCount)).map { "$\($0)" }.joined(separator: ",") + ")")
                 }
-                let sql = "INSERT INTO usage_records (\(UsageRecord.columns)) VALUES \(rows.joined(separator: ",")) ON CONFLICT (id) DO NOTHING"
-                try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: self.logger)
+                let sql = """
+                    INSERT INTO usage_records (\(UsageRecord.columns)) VALUES \(rows.joined(separator: ",")) ON CONFLICT (id) DO NOTHING RETURNING id
+                    """
+                let taken = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: self.logger)
+                for try await id in taken.decode(String.self) { inserted.insert(id) }
                 start += chunk.count
             }
+            try await self.addToRollup(UsageRollup.buckets(records.lazy.filter { inserted.contains($0.id) }), connection: connection)
+        }
+    }
+
+    /// Rollup rows per statement: 19 parameters each.
+    static let rollupRowsPerInsert = 2000
+
+    private func addToRollup(_ buckets: [UsageRollup.Bucket], connection: PostgresConnection) async throws {
+        let width = UsageRollup.columns.count
+        let sums = UsageRollup.countColumns.map { "\($0) = usage_hourly.\($0) + excluded.\($0)" }.joined(separator: ", ")
+        var start = 0
+        while start < buckets.count {
+            let chunk = buckets[start..<min(start + Self.rollupRowsPerInsert, buckets.count)]
+            var binds = PostgresBindings(capacity: chunk.count * width)
+            var rows: [String] = []
+            for bucket in chunk {
+                let first = binds.count + 1
+                binds.append(bucket.tenantID)
+                binds.append(bucket.time)
+                for value in bucket.key { binds.append(value) }
+                for value in bucket.counts { binds.append(value) }
+                rows.append("(" + (first..<(first + width)).map { "$\($0)" }.joined(separator: ",") + ")")
+            }
+            let sql = """
+                INSERT INTO usage_hourly (\(UsageRollup.columns.joined(separator: ", "))) VALUES \(rows.joined(separator: ","))
+                ON CONFLICT (tenant_id, time, \(UsageRollup.keyColumns.joined(separator: ", "))) DO UPDATE SET \(sums)
+                """
+            try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            start += chunk.count
         }
     }
 
     public func usageReport(_ query: UsageReportQuery) async throws -> [UsageReportRow] {
+        let (whole, edges) = UsageRollup.split(from: query.from, to: query.to)
+        var rows: [UsageReportRow] = []
+        if let whole { rows += try await report(query, whole, rollup: true) }
+        for edge in edges { rows += try await report(query, edge, rollup: false) }
+        return UsageRollup.merge(rows)
+    }
+
+    /// The report over `range`, from the rollup (whole hours) or the records (the edges).
+    private func report(_ query: UsageReportQuery, _ range: Range<Int64>, rollup: Bool) async throws -> [UsageReportRow] {
         var binds = PostgresBindings()
         var conditions: [String] = []
         func add(_ condition: String, _ value: some PostgresDynamicTypeEncodable) {
@@ -62,18 +106,21 @@ extension PostgresStore {
             conditions.append("\(condition) $\(binds.count)")
         }
         if case .one(let tenant) = query.tenants { add("tenant_id =", tenant) }
-        add("time >=", query.from)
-        add("time <", query.to)
+        add("time >=", range.lowerBound)
+        add("time <", range.upperBound)
         if let keyID = query.keyID { add("key_id =", keyID) }
         if let userID = query.userID { add("user_id =", userID) }
-        let group = query.groupBy.map { "\($0.column)::text" } ?? "NULL::text"
+        let group = rollup ? UsageRollup.groupExpression(query.groupBy) : query.groupBy?.column ?? "NULL"
+        let sums: [String] = rollup
+            ? ["SUM(requests)", "SUM(errors)", "SUM(input_tokens)", "SUM(output_tokens)", "SUM(cached_tokens)", "SUM(reasoning_tokens)",
+               "SUM(cost_nanos)", "SUM(cache_hits)"]
+            : ["COUNT(*)", "COUNT(*) FILTER (WHERE error_code IS NOT NULL)", "SUM(input_tokens)", "SUM(output_tokens)", "SUM(cached_tokens)",
+               "SUM(reasoning_tokens)", "COALESCE(SUM(cost_nanos), 0)", "COUNT(*) FILTER (WHERE cache_hit)"]
+        // SUM over BIGINT is NUMERIC: each is cast back.
+        let casted = sums.map { "(\($0))::BIGINT" }.joined(separator: ", ")
         let sql = """
-            SELECT \(query.interval.bucketSQL) AS period, \(group) AS grp, COUNT(*),
-                   COUNT(*) FILTER (WHERE error_code IS NOT NULL), COALESCE(SUM(input_tokens), 0)::BIGINT,
-                   COALESCE(SUM(output_tokens), 0)::BIGINT, COALESCE(SUM(cached_tokens), 0)::BIGINT, COALESCE(SUM(reasoning_tokens), 0)::BIGINT,
-                   COALESCE(SUM(cost_nanos), 0)::BIGINT, COUNT(*) FILTER (WHERE cache_hit)
-            FROM usage_records WHERE \(conditions.joined(separator: " AND "))
-            GROUP BY period, grp ORDER BY period, grp NULLS FIRST
+            SELECT \(query.interval.bucketSQL) AS period, (\(group))::text AS grp, \(casted)
+            FROM \(rollup ? "usage_hourly" : "usage_records") WHERE \(conditions.joined(separator: " AND ")) GROUP BY period, grp
             """
         var result: [UsageReportRow] = []
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
@@ -117,18 +164,25 @@ extension PostgresStore {
     }
 
     public func usageTotals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) async throws -> UsageTotals {
+        // The partial hour after `since` from the records, every whole hour after from the rollup.
         let sql = """
             SELECT COUNT(*), COALESCE(SUM(input_tokens + output_tokens), 0)::BIGINT, COALESCE(SUM(cost_nanos), 0)::BIGINT FROM usage_records
-            WHERE tenant_id = $1 AND \(scope.column) = $2 AND time >= $3 AND (attempts > 0 OR cache_hit)
+            WHERE tenant_id = $1 AND \(scope.column) = $2 AND time >= $3 AND time < $4 AND (attempts > 0 OR cache_hit)
+            UNION ALL
+            SELECT COALESCE(SUM(served_requests), 0)::BIGINT, COALESCE(SUM(served_tokens), 0)::BIGINT, COALESCE(SUM(served_cost_nanos), 0)::BIGINT
+            FROM usage_hourly WHERE tenant_id = $1 AND \(scope.column) = $2 AND time >= $4
             """
         var binds = PostgresBindings()
         binds.append(tenantID)
         binds.append(scopeID)
         binds.append(since)
+        binds.append(UsageRollup.ceilHour(since))
         var totals = UsageTotals()
         for try await (requests, tokens, cost) in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
             .decode((Int64, Int64, Int64).self) {
-            totals = UsageTotals(requests: requests, tokens: tokens, costNanos: cost)
+            totals.requests += requests
+            totals.tokens += tokens
+            totals.costNanos += cost
         }
         return totals
     }

@@ -123,7 +123,8 @@ enum SQLiteMigrations {
             // One row per request (decisions/0011). The indexes serve, in order: a tenant's
             // report and its newest requests; one key's usage (`/v1/usage`) and the apiKey
             // budgets; the user, organization and department budgets; the super-admin's
-            // all-tenant report. `id` is the gateway's idempotency key.
+            // all-tenant report. `id` is the gateway's idempotency key. `usage_hourly` is the
+            // rollup reports and totals read for whole hours (`UsageRollup`).
             try db.execute(sql: """
                 CREATE TABLE usage_records (
                     id TEXT PRIMARY KEY NOT NULL,
@@ -159,6 +160,29 @@ enum SQLiteMigrations {
                 CREATE INDEX usage_organization_time ON usage_records(tenant_id, organization_id, time);
                 CREATE INDEX usage_department_time ON usage_records(tenant_id, department_id, time);
                 CREATE INDEX usage_time ON usage_records(time);
+                CREATE TABLE usage_hourly (
+                    tenant_id TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    key_id TEXT NOT NULL,
+                    organization_id TEXT NOT NULL,
+                    department_id TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    provider_id TEXT NOT NULL,
+                    requested_model TEXT NOT NULL,
+                    requests INTEGER NOT NULL,
+                    errors INTEGER NOT NULL,
+                    input_tokens INTEGER NOT NULL,
+                    output_tokens INTEGER NOT NULL,
+                    cached_tokens INTEGER NOT NULL,
+                    reasoning_tokens INTEGER NOT NULL,
+                    cost_nanos INTEGER NOT NULL,
+                    cache_hits INTEGER NOT NULL,
+                    served_requests INTEGER NOT NULL,
+                    served_tokens INTEGER NOT NULL,
+                    served_cost_nanos INTEGER NOT NULL,
+                    PRIMARY KEY (tenant_id, time, key_id, organization_id, department_id, user_id, provider_id, requested_model)
+                ) WITHOUT ROWID;
+                CREATE INDEX usage_hourly_time ON usage_hourly(time);
                 """)
         }
         return migrator

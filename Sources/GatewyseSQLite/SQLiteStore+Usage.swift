@@ -2,7 +2,8 @@ import GRDB
 import GatewyseStorage
 
 /// Usage records in SQLite (migration 0004). A batch is one write transaction of prepared
-/// inserts; `ON CONFLICT(id) DO NOTHING` makes a replayed batch a no-op.
+/// inserts; `ON CONFLICT(id) DO NOTHING` makes a replayed batch a no-op, and only the records it
+/// newly took are added to the hourly rollup (`UsageRollup`), in the same transaction.
 extension SQLiteStore {
     public func appendUsage(_ records: [UsageRecord]) async throws {
         guard !records.isEmpty else { return }
@@ -11,6 +12,8 @@ extension SQLiteStore {
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO usage_records (\(UsageRecord.columns)) VALUES (\(placeholders)) ON CONFLICT(id) DO NOTHING
                 """)
+            var inserted: [UsageRecord] = []
+            inserted.reserveCapacity(records.count)
             for r in records {
                 let values: [(any DatabaseValueConvertible)?] = [
                     r.id, r.requestID, r.time, r.tenantID, r.organizationID, r.departmentID, r.userID, r.keyID, r.capability, r.requestedModel,
@@ -18,28 +21,53 @@ extension SQLiteStore {
                     r.costNanos, r.latencyMs, r.ttftMs, r.status, r.errorCode, r.attempts, r.cacheHit, r.usageEstimated, r.outcome.rawValue,
                 ]
                 try statement.execute(arguments: StatementArguments(values))
+                if db.changesCount > 0 { inserted.append(r) }
+            }
+            let columns = UsageRollup.columns.joined(separator: ", ")
+            let sums = UsageRollup.countColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+            let rollup = try db.cachedStatement(sql: """
+                INSERT INTO usage_hourly (\(columns)) VALUES (\(Array(repeating: "?", count: UsageRollup.columns.count).joined(separator: ", ")))
+                ON CONFLICT (tenant_id, time, \(UsageRollup.keyColumns.joined(separator: ", "))) DO UPDATE SET \(sums)
+                """)
+            for bucket in UsageRollup.buckets(inserted) {
+                let values: [any DatabaseValueConvertible] = [bucket.tenantID, bucket.time] + bucket.key + bucket.counts
+                try rollup.execute(arguments: StatementArguments(values))
             }
         }
     }
 
     public func usageReport(_ query: UsageReportQuery) async throws -> [UsageReportRow] {
-        try await database.read { db in
-            let group = query.groupBy?.column ?? "NULL"
-            var conditions = ["time >= ?", "time < ?"]
-            var arguments: [any DatabaseValueConvertible] = [query.from, query.to]
-            if case .one(let tenant) = query.tenants { conditions.insert("tenant_id = ?", at: 0); arguments.insert(tenant, at: 0) }
-            if let keyID = query.keyID { conditions.append("key_id = ?"); arguments.append(keyID) }
-            if let userID = query.userID { conditions.append("user_id = ?"); arguments.append(userID) }
-            let sql = """
-                SELECT \(query.interval.bucketSQL) AS period, \(group) AS grp, COUNT(*), SUM(error_code IS NOT NULL), SUM(input_tokens),
-                       SUM(output_tokens), SUM(cached_tokens), SUM(reasoning_tokens), COALESCE(SUM(cost_nanos), 0), SUM(cache_hit)
-                FROM usage_records WHERE \(conditions.joined(separator: " AND "))
-                GROUP BY period, grp ORDER BY period, grp
-                """
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
-                UsageReportRow(period: row[0], group: row[1], requests: row[2], errors: row[3], inputTokens: row[4], outputTokens: row[5],
-                               cachedTokens: row[6], reasoningTokens: row[7], costNanos: row[8], cacheHits: row[9])
-            }
+        let (whole, edges) = UsageRollup.split(from: query.from, to: query.to)
+        return try await database.read { db in
+            var rows: [UsageReportRow] = []
+            if let whole { rows += try Self.report(query, whole, table: "usage_hourly", db: db) }
+            for edge in edges { rows += try Self.report(query, edge, table: "usage_records", db: db) }
+            return UsageRollup.merge(rows)
+        }
+    }
+
+    /// The report over `range`, from the rollup (whole hours) or the records (the edges).
+    private static func report(_ query: UsageReportQuery, _ range: Range<Int64>, table: String, db: Database) throws -> [UsageReportRow] {
+        let rollup = table == "usage_hourly"
+        var conditions = ["time >= ?", "time < ?"]
+        var arguments: [any DatabaseValueConvertible] = [range.lowerBound, range.upperBound]
+        if case .one(let tenant) = query.tenants { conditions.insert("tenant_id = ?", at: 0); arguments.insert(tenant, at: 0) }
+        if let keyID = query.keyID { conditions.append("key_id = ?"); arguments.append(keyID) }
+        if let userID = query.userID { conditions.append("user_id = ?"); arguments.append(userID) }
+        let group = rollup ? UsageRollup.groupExpression(query.groupBy) : query.groupBy?.column ?? "NULL"
+        let sums = rollup
+            ? "SUM(requests), SUM(errors), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens), SUM(reasoning_tokens), SUM(cost_nanos), SUM(cache_hits)"
+            : """
+              COUNT(*), SUM(error_code IS NOT NULL), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens), SUM(reasoning_tokens), \
+              COALESCE(SUM(cost_nanos), 0), SUM(cache_hit)
+              """
+        let sql = """
+            SELECT \(query.interval.bucketSQL) AS period, \(group) AS grp, \(sums)
+            FROM \(table) WHERE \(conditions.joined(separator: " AND ")) GROUP BY period, grp
+            """
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
+            UsageReportRow(period: row[0], group: row[1], requests: row[2], errors: row[3], inputTokens: row[4], outputTokens: row[5],
+                           cachedTokens: row[6], reasoningTokens: row[7], costNanos: row[8], cacheHits: row[9])
         }
     }
 
@@ -72,13 +100,24 @@ extension SQLiteStore {
     }
 
     public func usageTotals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) async throws -> UsageTotals {
-        try await database.read { db in
-            let row = try Row.fetchOne(db, sql: """
+        let wholeFrom = UsageRollup.ceilHour(since)
+        return try await database.read { db in
+            // The partial hour after `since` from the records, every whole hour after from the rollup.
+            let edge = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*), COALESCE(SUM(input_tokens + output_tokens), 0), COALESCE(SUM(cost_nanos), 0) FROM usage_records
-                WHERE tenant_id = ? AND \(scope.column) = ? AND time >= ? AND (attempts > 0 OR cache_hit = 1)
-                """, arguments: [tenantID, scopeID, since])
-            guard let row else { return UsageTotals() }
-            return UsageTotals(requests: row[0], tokens: row[1], costNanos: row[2])
+                WHERE tenant_id = ? AND \(scope.column) = ? AND time >= ? AND time < ? AND (attempts > 0 OR cache_hit = 1)
+                """, arguments: [tenantID, scopeID, since, wholeFrom])
+            let whole = try Row.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(served_requests), 0), COALESCE(SUM(served_tokens), 0), COALESCE(SUM(served_cost_nanos), 0) FROM usage_hourly
+                WHERE tenant_id = ? AND \(scope.column) = ? AND time >= ?
+                """, arguments: [tenantID, scopeID, wholeFrom])
+            var totals = UsageTotals()
+            for row in [edge, whole].compactMap({ $0 }) {
+                totals.requests += row[0] as Int64
+                totals.tokens += row[1] as Int64
+                totals.costNanos += row[2] as Int64
+            }
+            return totals
         }
     }
 

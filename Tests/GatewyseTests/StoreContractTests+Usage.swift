@@ -36,6 +36,12 @@ extension StoreContractTests {
             #expect(all.map(\.id) == ["u5", "u4", "u3", "u2", "u1", "u0"])
             #expect(all.first == odd)
             #expect(all.last == first[0])
+            // Nor does the replay count twice in the report or the totals (the SQL backends' rollup).
+            let report = try await store.usageReport(UsageReportQuery(tenants: .one("acme"), from: Self.monday, to: Self.monday + Self.hour,
+                                                                      interval: .day))
+            #expect(report.map(\.requests) == [6] && report.map(\.inputTokens) == [60] && report.map(\.errors) == [1])
+            #expect(try await store.usageTotals(tenantID: "acme", scope: .tenant, scopeID: "acme", since: Self.monday)
+                == UsageTotals(requests: 5, tokens: 75, costNanos: 5_000))
         }
     }
 
@@ -85,6 +91,16 @@ extension StoreContractTests {
             // `to` is exclusive, `from` inclusive.
             let edge = try await store.usageReport(UsageReportQuery(tenants: .one("acme"), from: Self.monday, to: Self.monday + Self.hour, interval: .hour))
             #expect(edge.map(\.requests) == [2])
+            // Ranges that do not start or end on the hour: whole hours and partial ones add up.
+            let partial = try await store.usageReport(UsageReportQuery(tenants: .one("acme"), from: Self.monday + 5 * 60_000,
+                                                                       to: Self.monday + Self.hour + 2, interval: .hour, groupBy: .apiKey))
+            #expect(partial.map { "\($0.period - Self.monday)/\($0.group ?? "-")=\($0.requests)" } == ["0/key_b=1", "\(Self.hour)/key_a=1"])
+            let around = try await store.usageReport(UsageReportQuery(tenants: .one("acme"), from: Self.monday - 2000, to: Self.monday + 7 * day - 1,
+                                                                      interval: .day))
+            #expect(around.map(\.requests) == [1, 3] && around.map(\.costNanos) == [7, 1_500])
+            let within = try await store.usageReport(UsageReportQuery(tenants: .all, from: Self.monday + 1, to: Self.monday + 20 * 60_000,
+                                                                      interval: .week, groupBy: .model))
+            #expect(within.map { "\($0.group ?? "-")=\($0.requests)" } == ["smart=1"])
         }
     }
 
@@ -150,6 +166,11 @@ extension StoreContractTests {
             #expect(try await totals(.apiKey, "key_a", tenant: "beta") == UsageTotals(requests: 1, tokens: 14, costNanos: 7))
             #expect(try await totals(.apiKey, "key_zzz") == UsageTotals())
             #expect(try await store.usageTotals(tenantID: "acme", scope: .apiKey, scopeID: "key_a", since: 0).costNanos == 5101)
+            // A start that is not on the hour: the partial hour from the records, the rest from whole hours.
+            #expect(try await store.usageTotals(tenantID: "acme", scope: .tenant, scopeID: "acme", since: Self.monday + 1)
+                == UsageTotals(requests: 2, tokens: 22, costNanos: 1))
+            #expect(try await store.usageTotals(tenantID: "acme", scope: .apiKey, scopeID: "key_a", since: Self.monday - 30 * 60_000)
+                == UsageTotals(requests: 3, tokens: 2017, costNanos: 5101))
         }
     }
 }

@@ -24,15 +24,7 @@ extension InMemoryStore {
             }
             return rows
         }
-        // By period, then group with no group first, as SQLite and PostgreSQL (NULLS FIRST) order them.
-        return rows.values.sorted { a, b in
-            if a.period != b.period { return a.period < b.period }
-            switch (a.group, b.group) {
-            case (nil, nil), (_?, nil): return false
-            case (nil, _?): return true
-            case let (x?, y?): return x < y
-            }
-        }
+        return rows.values.sorted(by: UsageReportRow.reportOrder)
     }
 
     private static func matches(_ record: UsageRecord, _ query: UsageReportQuery) -> Bool {
