@@ -95,6 +95,8 @@ let package = Package(
         .executableTarget(name: "gatewyse-mock", dependencies: ["GatewyseTesting"]),
         // Route-planning microbenchmark (make bench-routing).
         .executableTarget(name: "gatewyse-bench-routing", dependencies: ["GatewyseEngine", "GatewyseRouting"]),
+        // The usage observer's cost per request (docs/decisions/0011).
+        .executableTarget(name: "gatewyse-bench-usage", dependencies: ["GatewyseEngine", "GatewyseStorage"]),
         // libFuzzer harnesses for the parsers outsiders feed (tests/fuzz/run.sh, make fuzz); an
         // ordinary build makes the same harnesses a replayer of saved inputs.
         .executableTarget(name: "gatewyse-fuzz", dependencies: ["GatewyseCore", "GatewyseProviders", "GatewyseEngine"]),

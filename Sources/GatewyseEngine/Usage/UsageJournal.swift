@@ -79,7 +79,12 @@ final class UsageJournal: @unchecked Sendable {
     /// Appends one line with one `write(2)`; false when it did not go in whole.
     func append(_ line: [UInt8]) -> Bool {
         let written = line.withUnsafeBytes { write(currentDescriptor, $0.baseAddress, $0.count) }
-        guard written == line.count else { return false }
+        guard written == line.count else {
+            // A part went in (disk full): end it, so that the next line starts on its own and
+            // only this one is skipped at a replay.
+            if written > 0 { _ = write(currentDescriptor, "\n", 1) }
+            return false
+        }
         linesInCurrent += 1
         return true
     }

@@ -68,12 +68,13 @@ public final class UsageRecorder: CompletionObserver {
     public func record(_ record: UsageRecord) {
         let written = state.withLock { state -> Bool in
             state.pending.append(record)
+            // Counted under the lock, so a concurrent flush never subtracts it first.
+            queued.add(1, ordering: .relaxed)
             guard let journal = state.journal else { return true }
             state.line.removeAll(keepingCapacity: true)
             UsageJournalLine.encode(record, into: &state.line)
             return journal.append(state.line)
         }
-        queued.add(1, ordering: .relaxed)
         if !written { journalFailures.add(1, ordering: .relaxed) }
     }
 

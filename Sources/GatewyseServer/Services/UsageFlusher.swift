@@ -22,12 +22,14 @@ struct UsageFlusher: Service {
         try? await cancelWhenGracefulShutdown {
             var waited: Duration = .zero
             var backoff: Duration = .zero
+            var reportedFailures = 0
             while true {
                 do { try await Task.sleep(for: Self.tick) } catch { return }
                 waited += Self.tick
                 let due = waited >= max(interval, backoff) || (backoff == .zero && usage.pendingCount >= batch)
                 guard due else { continue }
                 waited = .zero
+                reportJournalFailures(since: &reportedFailures)
                 if await flush() {
                     backoff = .zero
                 } else {
@@ -37,6 +39,15 @@ struct UsageFlusher: Service {
         }
         _ = await flush()
         usage.close()
+    }
+
+    /// Logs lines the journal could not write since the last report (once per flush, not per request).
+    private func reportJournalFailures(since reported: inout Int) {
+        let failures = runtime.usage.journalWriteFailures
+        guard failures > reported else { return }
+        logger.error("usage journal: lines could not be written (disk full?); their records are queued but would not survive a crash",
+                     metadata: ["failedLines": "\(failures - reported)"])
+        reported = failures
     }
 
     private func flush() async -> Bool {
