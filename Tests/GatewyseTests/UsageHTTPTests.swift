@@ -129,4 +129,54 @@ struct UsageHTTPTests {
         }
         await gateway.stop()
     }
+
+    @Test("a full usage queue refuses new requests with 503 OVERLOADED and Retry-After until the store catches up")
+    func backpressure() async throws {
+        let gateway = try await TestGateway.start { configuration in
+            configuration.usage.queueCapacity = 2
+            configuration.usage.flushInterval = 60
+        }
+        do {
+            let runtime = gateway.gateway.runtime
+            for i in 0..<2 { #expect(try await Self.chat(gateway, key: gateway.apiKey, id: "bp-\(i)", model: "mock-chat").status == 200) }
+            let upstreamBefore = gateway.mock.requests.count
+            let refused = try await Self.chat(gateway, key: gateway.apiKey, id: "bp-refused", model: "mock-chat")
+            #expect(refused.status == 503 && refused.errorCode == "OVERLOADED")
+            #expect(refused.headers.contains { $0.0.lowercased() == "retry-after" && $0.1 == "1" })
+            #expect(gateway.mock.requests.count == upstreamBefore, "a refused request reached the upstream")
+            #expect(try await runtime.usage.flush(to: runtime.store) == 2)
+            #expect(try await Self.chat(gateway, key: gateway.apiKey, id: "bp-after", model: "mock-chat").status == 200)
+            let ids = try await runtime.store.recentRequests(RecentRequestsQuery(tenants: .one("acme"), limit: 10)).map(\.requestID)
+            #expect(ids == ["bp-1", "bp-0"])
+        } catch {
+            await gateway.stop()
+            throw error
+        }
+        await gateway.stop()
+    }
+
+    @Test("the flusher writes early once a batch waits, and once more after the server drains at shutdown")
+    func flusherService() async throws {
+        let gateway = try await TestGateway.start { configuration in
+            configuration.usage.flushBatch = 3
+            configuration.usage.flushInterval = 60
+        }
+        let store = gateway.gateway.runtime.store
+        func stored() async throws -> Int { try await store.recentRequests(RecentRequestsQuery(tenants: .one("acme"), limit: 100)).count }
+        do {
+            for i in 0..<3 { #expect(try await Self.chat(gateway, key: gateway.apiKey, id: "early-\(i)", model: "mock-chat").status == 200) }
+            let deadline = ContinuousClock.now + .seconds(3)
+            while try await stored() < 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(try await stored() == 3)
+            #expect(try await Self.chat(gateway, key: gateway.apiKey, id: "last", model: "mock-chat").status == 200)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await stored() == 3, "a lone record was flushed before its interval")
+            await gateway.gateway.shutdownGracefully()
+            #expect(try await stored() == 4)
+        } catch {
+            await gateway.stop()
+            throw error
+        }
+        await gateway.stop()
+    }
 }
