@@ -55,7 +55,7 @@ extension AdminAPI {
             },
             AdminRoute("GET", "/api/admin/models/{id}", .modelsRead, scope: .either) { [self] request in
                 if let configured = try configuredModel(request) { return .ok(.object(render(configured: configured))) }
-                return .ok(.object(render(try await existingModel(request).record)))
+                return .ok(.object(render(try await existingModel(request).resource)))
             },
             AdminRoute("PATCH", "/api/admin/models/{id}", .modelsWrite, scope: .either) { [self] request in
                 if let configured = try configuredModel(request) { throw GatewayError.configManaged("model", configured.address) }
@@ -76,7 +76,7 @@ extension AdminAPI {
             },
             AdminRoute("DELETE", "/api/admin/models/{id}", .modelsWrite, scope: .either) { [self] request in
                 if let configured = try configuredModel(request) { throw GatewayError.configManaged("model", configured.address) }
-                let record = try await existingModel(request).record
+                let record = try await existingModel(request).resource
                 try await commit([.delete(record)], audit: [
                     request.principal.audit("model.delete", targetType: "model", targetID: record.id, summary: "deleted model \(record.id)",
                                             time: nowMilliseconds),
@@ -136,7 +136,7 @@ extension AdminAPI {
     }
 
     /// The entry the path names in the caller's tenant (`?provider=` picks among several).
-    private func existingModel(_ request: AdminRequest) async throws -> (record: ModelRecord, version: Int64) {
+    private func existingModel(_ request: AdminRequest) async throws -> (resource: ModelRecord, version: Int64) {
         let tenantID = request.principal.tenantID
         let model = Self.percentDecoded(request.parameter("id"))
         if let provider = request.query["provider"] {
