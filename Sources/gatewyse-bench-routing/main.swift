@@ -69,6 +69,9 @@ measure("price book looked up by a built \"provider/model\" string (before)") {
     book.cost(usage: usage, providerID: priced.deployment.providerID, model: priced.upstreamModel)
 }
 measure("the candidate's own price (now)") { priced.price?.cost(usage: usage) }
+measure("the price lookup a provider/model request adds to its resolution") {
+    resolver.pricing.price(for: priced.deployment, providerType: priced.providerType, tenantID: "acme")?.inputPerMillion
+}
 measure("resolving a provider/model request, its price included") {
     (try? resolver.resolve(model: "openai/gpt-4.1", tenantID: "acme"))?.candidates[0].price?.inputPerMillion
 }
