@@ -41,7 +41,8 @@ public enum AnthropicMessagesWire {
     /// are also kept in `extra` (`cache_read_input_tokens`, `cache_creation_input_tokens`), which
     /// OpenAI-format clients have always been shown.
     public static func usage(inputTokens: Int, outputTokens: Int, cacheReadTokens: Int?, cacheCreationTokens: Int?) -> Usage {
-        let prompt = UpstreamNumber.sum(UpstreamNumber.sum(inputTokens, cacheReadTokens ?? 0), cacheCreationTokens ?? 0)
+        // Each count is at most `UpstreamNumber.maximumCount` (2^50), so the sum cannot overflow.
+        let prompt = inputTokens + (cacheReadTokens ?? 0) + (cacheCreationTokens ?? 0)
         var usage = Usage(promptTokens: prompt, completionTokens: outputTokens)
         usage.cachedPromptTokens = cacheReadTokens
         usage.cacheWriteTokens = cacheCreationTokens

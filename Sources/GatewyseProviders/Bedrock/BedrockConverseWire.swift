@@ -49,7 +49,7 @@ public enum BedrockConverseWire {
         let output = UpstreamNumber.count(object["outputTokens"]) ?? 0
         let cacheRead = UpstreamNumber.count(object["cacheReadInputTokens"])
         let cacheWrite = UpstreamNumber.count(object["cacheWriteInputTokens"])
-        var usage = Usage(promptTokens: UpstreamNumber.sum(UpstreamNumber.sum(input, cacheRead ?? 0), cacheWrite ?? 0), completionTokens: output)
+        var usage = Usage(promptTokens: input + (cacheRead ?? 0) + (cacheWrite ?? 0), completionTokens: output)
         usage.cachedPromptTokens = cacheRead
         usage.cacheWriteTokens = cacheWrite
         if let cacheRead { usage.extra["cache_read_input_tokens"] = .int(cacheRead) }
