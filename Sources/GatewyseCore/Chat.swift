@@ -160,13 +160,23 @@ public struct FinishReason: RawRepresentable, Sendable, Equatable, Hashable {
     public static let contentFilter = FinishReason(rawValue: "content_filter")
 }
 
-/// Token accounting. `promptTokens` includes cached tokens and `completionTokens` includes
-/// reasoning tokens, as in OpenAI's usage object.
+/// Token accounting in OpenAI's semantics, whatever the upstream's own: `promptTokens` is every
+/// input token — uncached, read from the provider's prompt cache (`cachedPromptTokens`) and
+/// written to it (`cacheWriteTokens`) — and `completionTokens` is every output token, reasoning
+/// (`reasoningTokens`) included. Adapters whose provider counts otherwise (Anthropic and Bedrock
+/// leave cache reads and writes out of their input count, Gemini leaves thoughts out of its
+/// candidates count) add them in, so pricing and every client wire read one convention.
 public struct Usage: Sendable, Equatable {
     public var promptTokens: Int
     public var completionTokens: Int
     public var totalTokens: Int
+    /// Part of `promptTokens` read from the provider's prompt cache.
     public var cachedPromptTokens: Int?
+    /// Part of `promptTokens` written to the provider's prompt cache (Anthropic's
+    /// `cache_creation_input_tokens`, Bedrock's `cacheWriteInputTokens`), which such providers
+    /// charge above the input price. OpenAI-format upstreams report none.
+    public var cacheWriteTokens: Int?
+    /// Part of `completionTokens` spent reasoning.
     public var reasoningTokens: Int?
     /// The provider's own detail objects, forwarded untouched.
     public var promptTokensDetails: JSONObject?

@@ -25,6 +25,9 @@ public protocol VerbatimStreamFilter: Sendable {
     var finishReason: FinishReason? { get }
     /// The failure that ended the stream, set by the `filter` call whose bytes precede it.
     var failure: GatewayError? { get }
+    /// UTF-8 bytes of generated text seen so far (content, reasoning, tool-call names and
+    /// arguments): what an estimate of the output counts when the upstream's usage never came.
+    var producedBytes: Int { get }
 }
 
 extension VerbatimStreamFilter {

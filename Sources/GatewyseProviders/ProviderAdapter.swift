@@ -52,10 +52,14 @@ public protocol ChatStreamDecoder: Sendable {
     /// The failure that ended the stream, once one was met; set by the `decode` call whose
     /// chunks precede it. Defaults to nil (a decoder that throws instead).
     var failure: GatewayError? { get }
+    /// Input usage the provider reported before its final usage (Anthropic's `message_start`):
+    /// the real prompt count of a stream abandoned before the end. Defaults to nil.
+    var promptUsage: Usage? { get }
 }
 
 extension ChatStreamDecoder {
     public var failure: GatewayError? { nil }
+    public var promptUsage: Usage? { nil }
 }
 
 /// A provider's wire format as pure functions (ARCHITECTURE rule 1): no I/O, fed recorded bytes in

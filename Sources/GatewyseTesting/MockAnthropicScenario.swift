@@ -32,7 +32,17 @@ enum MockAnthropicScenario {
             reply.blocks.insert(.thinking("The user greets me; answer briefly.", signature: "sig_mock_EqQBCkYIBhgCIkA"), at: 0)
         }
         if model == "claude-cache" { reply.usage = MockAnthropicUsage(input: 10, cacheRead: 100, cacheCreation: 20, output: 5) }
+        else if usesPromptCache(body) { reply.usage = promptCacheUsage }
         return .reply(reply)
+    }
+
+    /// A request with `cache_control` breakpoints (system, messages or tools) is answered, as
+    /// the real API answers a prompt whose prefix was partly cached and partly written (providers.md
+    /// §2 "Response": `input_tokens` excludes both), with these counts.
+    static let promptCacheUsage = MockAnthropicUsage(input: 12, cacheRead: 1_800, cacheCreation: 200, output: 5)
+
+    static func usesPromptCache(_ body: JSONObject) -> Bool {
+        JSONWriter.string(.object(body)).contains(#""cache_control""#)
     }
 
     /// A 429's headers: `retry-after` in seconds, and counters with RFC 3339 resets (providers.md §2).

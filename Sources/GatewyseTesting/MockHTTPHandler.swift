@@ -76,6 +76,14 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             } else {
                 sendJSON(context: context, status: .ok, MockResponses.completion(model: model, message: ["role": "assistant", "content": .string(text), "refusal": nil], finishReason: "stop"))
             }
+        case .reasoning:
+            let text = MockResponses.echoText(body)
+            if stream {
+                sendStream(context: context, frames: textFrames(model: model, text: text, includeUsage: includeUsage, usage: MockResponses.reasoningUsage))
+            } else {
+                sendJSON(context: context, status: .ok, MockResponses.completion(model: model, message: ["role": "assistant", "content": .string(text)],
+                                                                                  finishReason: "stop", usage: MockResponses.reasoningUsage))
+            }
         case .json:
             let text = "{\"answer\": 42}"
             if stream {
@@ -129,11 +137,11 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         }
     }
 
-    private func textFrames(model: String, text: String, includeUsage: Bool) -> [JSONValue] {
+    private func textFrames(model: String, text: String, includeUsage: Bool, usage: JSONValue = MockResponses.usage) -> [JSONValue] {
         var frames = [MockResponses.chunk(model: model, delta: ["role": "assistant", "content": ""])]
         frames += MockResponses.pieces(text).map { MockResponses.chunk(model: model, delta: ["content": .string($0)]) }
         frames.append(MockResponses.chunk(model: model, delta: [:], finishReason: "stop"))
-        if includeUsage { frames.append(MockResponses.usageChunk(model: model)) }
+        if includeUsage { frames.append(MockResponses.usageChunk(model: model, usage: usage)) }
         return frames
     }
 

@@ -4,6 +4,10 @@ import GatewyseCore
 enum MockScenario {
     /// "You said: <last user text>" (or "I see N image(s)").
     case echo
+    /// The echo from a reasoning model with a warm prompt cache: usage with
+    /// `completion_tokens_details.reasoning_tokens` (inside `completion_tokens`) and
+    /// `prompt_tokens_details.cached_tokens` (inside `prompt_tokens`), as providers.md §1 gives it.
+    case reasoning
     /// One tool call to the request's first tool (or `get_weather`).
     case toolCall
     /// Content `{"answer": 42}`.
@@ -31,6 +35,7 @@ enum MockScenario {
         switch model {
         case "mock-tool": .toolCall
         case "mock-json": .json
+        case "mock-reasoning": .reasoning
         case "error-429": .error(status: 429, headers: [("Retry-After", "7"), ("x-ratelimit-remaining-requests", "0")],
                                  type: "requests", code: "rate_limit_exceeded", message: "Rate limit reached for requests")
         // Azure OpenAI's throttling answer: the hint in milliseconds (`retry-after-ms`) as well
@@ -67,6 +72,15 @@ enum MockScenario {
 enum MockResponses {
     static let usage: JSONValue = ["prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15]
 
+    /// `MockScenario.reasoning`'s usage: 2,000 prompt tokens of which 1,500 cached; 1,200
+    /// completion tokens of which 1,000 reasoning.
+    static let reasoningUsage: JSONValue = [
+        "prompt_tokens": 2_000, "completion_tokens": 1_200, "total_tokens": 3_200,
+        "prompt_tokens_details": ["cached_tokens": 1_500, "audio_tokens": 0],
+        "completion_tokens_details": ["reasoning_tokens": 1_000, "audio_tokens": 0, "accepted_prediction_tokens": 0,
+                                      "rejected_prediction_tokens": 0],
+    ]
+
     static func echoText(_ body: JSONObject) -> String {
         guard let messages = body["messages"]?.arrayValue,
               let last = messages.last(where: { $0["role"]?.stringValue == "user" }) else { return "You said: " }
@@ -83,7 +97,7 @@ enum MockResponses {
 
     static let toolArguments = "{\"city\": \"Paris\"}"
 
-    static func completion(model: String, message: JSONValue, finishReason: String) -> JSONValue {
+    static func completion(model: String, message: JSONValue, finishReason: String, usage: JSONValue = usage) -> JSONValue {
         ["id": "chatcmpl-mock123", "object": "chat.completion", "created": 1_700_000_000, "model": .string(model),
          "system_fingerprint": "fp_mock",
          "choices": [["index": 0, "message": message, "logprobs": nil, "finish_reason": .string(finishReason)]],
@@ -96,7 +110,7 @@ enum MockResponses {
          "choices": [["index": 0, "delta": delta, "logprobs": nil, "finish_reason": finishReason.map(JSONValue.string) ?? .null]]]
     }
 
-    static func usageChunk(model: String) -> JSONValue {
+    static func usageChunk(model: String, usage: JSONValue = usage) -> JSONValue {
         ["id": "chatcmpl-mock123", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": .string(model),
          "choices": [], "usage": usage]
     }

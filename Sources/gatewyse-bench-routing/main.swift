@@ -45,3 +45,34 @@ for kind in RoutingStrategyKind.allCases {
     print("| \(kind.rawValue) | \(Int(perPlan.rounded())) | \(Int((1e9 / perPlan).rounded())) |")
 }
 if checksum == 42 { print("") }  // keeps the work observable to the optimizer
+
+// The completion event's cost (issue 12): what the request path pays to price a finished
+// request. Before prices moved into the snapshot, the price book was looked up by a
+// `"provider/model"` string built per request; now the answering candidate carries its price,
+// resolved for the tenant at reload, so pricing is arithmetic on a stored field.
+var usage = Usage(promptTokens: 2_012, completionTokens: 300)
+usage.cachedPromptTokens = 1_800
+usage.cacheWriteTokens = 200
+let book = PriceBook.defaults
+let priced = try resolver.resolve(model: "openai/gpt-4.1", tenantID: "acme").candidates[0]
+var spent = Money.zero
+@MainActor func measure(_ label: String, _ body: () -> Money?) {
+    for _ in 0..<1_000 { spent += body() ?? .zero }
+    let elapsed = ContinuousClock().measure { for _ in 0..<iterations { spent += body() ?? .zero } }
+    let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+    print("| \(label) | \(Int((nanoseconds / Double(iterations)).rounded())) |")
+}
+print("")
+print("| pricing a finished request | ns |")
+print("|---|---:|")
+measure("price book looked up by a built \"provider/model\" string (before)") {
+    book.cost(usage: usage, providerID: priced.deployment.providerID, model: priced.upstreamModel)
+}
+measure("the candidate's own price (now)") { priced.price?.cost(usage: usage) }
+measure("the price lookup a provider/model request adds to its resolution") {
+    resolver.pricing.price(for: priced.deployment, providerType: priced.providerType, tenantID: "acme")?.inputPerMillion
+}
+measure("resolving a provider/model request, its price included") {
+    (try? resolver.resolve(model: "openai/gpt-4.1", tenantID: "acme"))?.candidates[0].price?.inputPerMillion
+}
+if spent == .zero { print("") }

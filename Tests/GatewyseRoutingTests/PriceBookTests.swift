@@ -75,4 +75,65 @@ import Testing
         #expect(price.cost(usage: usage) == .max)
         #expect(Money.max + Money(nanos: 1) == .max)
     }
+
+    @Test("Anthropic's documented usage (input excludes cache reads and writes) is priced once per token")
+    func anthropicCacheReadsAndWrites() {
+        // providers.md §2: total input = input_tokens + cache_creation_input_tokens +
+        // cache_read_input_tokens. The adapter's Usage: prompt 1,000 + 200 + 5,000 = 6,200.
+        var usage = Usage(promptTokens: 6_200, completionTokens: 300)
+        usage.cacheWriteTokens = 200
+        usage.cachedPromptTokens = 5_000
+        // claude-sonnet-4-6: 3 input, 0.30 read, 3.75 write (1.25×), 15 output, per 1M:
+        // 1,000 × 3 + 5,000 × 0.30 + 200 × 3.75 + 300 × 15 = 3,000 + 1,500 + 750 + 4,500 = 9,750.
+        #expect(PriceBook.defaults.cost(usage: usage, providerID: "anthropic", model: "claude-sonnet-4-6") == Money(usd: "0.00975"))
+    }
+
+    @Test("without a cache-write price, writes pay the input price")
+    func cacheWritesDefaultToInput() {
+        var usage = Usage(promptTokens: 1_000_000, completionTokens: 0)
+        usage.cacheWriteTokens = 250_000
+        #expect(ModelPrice(input: 2, output: 8).cost(usage: usage) == Money(usd: "2"))
+        #expect(ModelPrice(input: 2, output: 8, cacheWrite: 2.5).cost(usage: usage) == Money(usd: "2.125"))
+    }
+
+    @Test("OpenAI's documented usage: cached inside prompt, reasoning inside completion, reasoning priced as output")
+    func openAIReasoning() {
+        // prompt_tokens 2,000 with prompt_tokens_details.cached_tokens 1,500; completion_tokens
+        // 1,200 with completion_tokens_details.reasoning_tokens 1,000 (already inside the 1,200).
+        var usage = Usage(promptTokens: 2_000, completionTokens: 1_200)
+        usage.cachedPromptTokens = 1_500
+        usage.reasoningTokens = 1_000
+        let price = ModelPrice(input: 1.25, output: 10, cachedInput: 0.125)
+        // 500 × 1.25 + 1,500 × 0.125 + 1,200 × 10 = 625 + 187.5 + 12,000 = 12,812.5 per 1M.
+        #expect(price.cost(usage: usage) == Money(usd: "0.0128125"))
+        // gpt-5 in the built-in book has no cached price: 2,000 × 1.25 + 1,200 × 10 = 14,500.
+        #expect(PriceBook.defaults.cost(usage: usage, providerID: "openai", model: "gpt-5") == Money(usd: "0.0145"))
+    }
+
+    @Test("Gemini's thoughts are output: the adapter adds them to completion, the price charges them once")
+    func geminiThoughts() {
+        // usageMetadata promptTokenCount 100, candidatesTokenCount 50, thoughtsTokenCount 400
+        // (not inside candidates) → completion 450.
+        var usage = Usage(promptTokens: 100, completionTokens: 450)
+        usage.reasoningTokens = 400
+        // gemini-2.5-flash 0.30 / 2.50: 100 × 0.30 + 450 × 2.50 = 30 + 1,125 = 1,155 per 1M.
+        #expect(PriceBook.defaults.cost(usage: usage, providerID: "gemini", model: "gemini-2.5-flash") == Money(usd: "0.001155"))
+    }
+
+    @Test("cache reads and writes together never exceed the prompt")
+    func cacheCountsClampedTogether() {
+        var usage = Usage(promptTokens: 100, completionTokens: 0)
+        usage.cachedPromptTokens = 80
+        usage.cacheWriteTokens = 80 // a confused upstream: only 20 are left to be writes
+        let price = ModelPrice(input: 10, output: 0, cachedInput: 1, cacheWrite: 100)
+        // 80 × 1 + 20 × 100 = 2,080 per 1M.
+        #expect(price.cost(usage: usage) == Money(usd: "0.00208"))
+    }
+
+    @Test func builtInPricesAreFoundByProviderType() {
+        #expect(PriceBook.defaultPrice(type: "anthropic", model: "claude-haiku-4-5") == ModelPrice(input: 1, output: 5, cachedInput: 0.10, cacheWrite: 1.25))
+        #expect(PriceBook.defaultPrice(type: "together", model: "meta-llama/Llama-3.3-70B-Instruct-Turbo") == ModelPrice(input: 0.88, output: 0.88))
+        #expect(PriceBook.defaultPrice(type: "azure", model: "gpt-4o-mini") == ModelPrice(input: 0.165, output: 0.66))
+        #expect(PriceBook.defaultPrice(type: "openai", model: "no-such-model") == nil)
+    }
 }

@@ -42,6 +42,9 @@ struct AdminAccessTests {
         "GET /api/admin/routes": .routesRead, "POST /api/admin/routes": .routesWrite,
         "GET /api/admin/routes/{id}": .routesRead, "PATCH /api/admin/routes/{id}": .routesWrite,
         "DELETE /api/admin/routes/{id}": .routesWrite,
+        "GET /api/admin/models": .modelsRead, "POST /api/admin/models": .modelsWrite,
+        "GET /api/admin/models/{id}": .modelsRead, "PATCH /api/admin/models/{id}": .modelsWrite,
+        "DELETE /api/admin/models/{id}": .modelsWrite,
         "GET /api/admin/settings": .settingsRead, "PUT /api/admin/settings": .settingsWrite, "PATCH /api/admin/settings": .settingsWrite,
         "GET /api/admin/audit": .auditRead, "GET /api/admin/audit/verify": .auditRead,
         "GET /api/admin/usage": .usageRead, "GET /api/admin/requests": .requestsRead,
@@ -108,12 +111,15 @@ struct AdminAccessTests {
             let provider = ProviderRecord(id: "\(tenant)-prov", tenantID: tenant, type: "openai", name: "Own account",
                                           encryptedAPIKey: try api.credentials.encrypt("sk-\(tenant)-secret", tenantID: tenant),
                                           baseURL: "https://api.openai.com/v1", models: ["gpt-4o-mini"], createdAt: now, updatedAt: now)
-            changes += [try .insert(provider, at: now), try .insert(route, at: now), try .insert(org, at: now), try .insert(dept, at: now), try .insert(role, at: now), try .insert(actor, at: now),
+            let model = ModelRecord(tenantID: tenant, model: "ft:gpt-4o-mini:\(tenant)", provider: "openai",
+                                    pricing: ModelRecord.Pricing(input: 0.15, output: 0.6), createdAt: now, updatedAt: now)
+            changes += [try .insert(model, at: now), try .insert(provider, at: now), try .insert(route, at: now), try .insert(org, at: now), try .insert(dept, at: now), try .insert(role, at: now), try .insert(actor, at: now),
                         try .insert(target, at: now), try .insert(key, at: now)]
             try await store.commit(changes, audit: [AuditDraft(tenantID: tenant, time: now * 1000, actorID: "system", actorType: .system,
                                                                action: "test.seed", targetType: "tenant", targetID: tenant, summary: "seed")])
             world.ids[tenant] = ["tenant": tenant, "organization": org.id, "department": dept.id, "role": role.id, "actor": actor.id,
-                                 "user": target.id, "key": key.id, "route": route.id, "provider": provider.id]
+                                 "user": target.id, "key": key.id, "route": route.id, "provider": provider.id,
+                                 "model": model.model]
         }
         return world
     }
@@ -133,6 +139,7 @@ struct AdminAccessTests {
             case "routes": "route"
             case "providers": "provider"
             case "settings": "settings"
+            case "models": "model"
             default: "key"
             }
             path = path.replacingOccurrences(of: "{id}", with: ids[kind] ?? "")
@@ -152,6 +159,8 @@ struct AdminAccessTests {
             case ("PUT", "provider"): ["apiKey": "sk-replaced"]
             case ("PATCH", "provider"): ["name": "Renamed"]
             case ("POST", "route"): ["name": "smart", "targets": [["provider": "openai", "model": "gpt-4o"]]]
+            case ("POST", "model"): ["id": "gpt-4o", "provider": "openai", "pricing": ["inputPerMillionTokens": 2.5, "outputPerMillionTokens": 10]]
+            case ("PATCH", "model"): ["status": "deprecated"]
             default: nil
             }
             return (route.pattern, route.method, path, body)

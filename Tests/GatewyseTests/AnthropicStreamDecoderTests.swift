@@ -95,6 +95,7 @@ struct AnthropicStreamDecoderTests {
         #expect(usage.completionTokens == 42)
         #expect(usage.totalTokens == 97)
         #expect(usage.cachedPromptTokens == 40)
+        #expect(usage.cacheWriteTokens == 3)
     }
 
     @Test("the same chunks come out wherever the bytes are split")

@@ -143,6 +143,7 @@ struct BedrockMappingTests {
         #expect(response.usage?.promptTokens == 40)
         #expect(response.usage?.completionTokens == 5)
         #expect(response.usage?.cachedPromptTokens == 20)
+        #expect(response.usage?.cacheWriteTokens == 10)
 
         let json: JSONValue = ["output": ["message": ["role": "assistant", "content": [["toolUse": ["toolUseId": "t", "name": "gatewyse_json_response", "input": ["a": 1]]]]]],
                                "stopReason": "tool_use", "usage": ["inputTokens": 1, "outputTokens": 1, "totalTokens": 2]]

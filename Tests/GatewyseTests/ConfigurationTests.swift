@@ -195,7 +195,7 @@ struct RoutingConfigurationTests {
         #expect(try resolver.resolve(model: "chat", tenantID: "other").strategy == .leastLatency)
 
         let runtime = RoutingRuntime(configuration: configuration, clock: { 1_000 })
-        #expect(runtime.prices.price(providerID: "groq", model: "llama-3.1-8b-instant")?.inputPerMillion == 0.05)
+        #expect(try resolver.resolve(model: "groq/llama-3.1-8b-instant").candidates[0].price?.inputPerMillion == 0.05)
         for _ in 0..<100 { runtime.freeTier.record("groq/llama-3.1-8b-instant", at: 1_000) }
         #expect(runtime.freeTier.isExhausted("groq/llama-3.1-8b-instant", at: 1_000))
     }

@@ -43,7 +43,7 @@ public struct AdminRouter: Sendable {
     public init(api: AdminAPI) {
         self.api = api
         routes = api.tenantRoutes() + api.organizationRoutes() + api.departmentRoutes() + api.userRoutes() + api.roleRoutes()
-            + api.keyRoutes() + [api.providerHealthRoute()] + api.providerRoutes() + api.routeRoutes() + api.settingsRoutes() + api.auditRoutes()
+            + api.keyRoutes() + [api.providerHealthRoute()] + api.providerRoutes() + api.routeRoutes() + api.modelRoutes() + api.settingsRoutes() + api.auditRoutes()
             + api.usageRoutes()
     }
 

@@ -1,6 +1,7 @@
 import GatewyseCore
 import GatewyseProviders
 import GatewyseRouting
+import GatewyseStorage
 
 /// The OpenAPI 3.1 document of the admin API (`GET /api/admin/openapi.json`), generated from the
 /// route table so that it cannot list a route that does not exist nor miss one that does; the
@@ -21,6 +22,8 @@ public enum AdminOpenAPI {
     static let strings: JSONValue = ["type": "array", "items": ["type": "string"]]
     static let nullableString: JSONValue = ["type": ["string", "null"]]
     static let count: JSONValue = ["type": ["integer", "null"], "minimum": 0]
+    static let usd: JSONValue = ["type": ["number", "string"], "minimum": 0]
+    static let nullableUSD: JSONValue = ["type": ["number", "string", "null"], "minimum": 0]
     static func choice(_ values: [String]) -> JSONValue { ["type": "string", "enum": .array(values.map(JSONValue.string))] }
 
     static let schemas: [(String, [Field])] = [
@@ -78,6 +81,18 @@ public enum AdminOpenAPI {
                          required: true),
                    Field(name: "fallbacks", type: strings), Field(name: "enabled", type: ["type": "boolean"]),
                    Field(name: "source", type: choice(["config", "api"]), access: .readOnly), Field(name: "updatedAt", type: time, access: .readOnly)]),
+        ("Model", [Field(name: "id", type: ["type": "string", "description": "The model's name at its provider; in paths percent-encode '/' (%2F). Immutable."], required: true),
+                   Field(name: "provider", type: ["type": "string", "description": "A provider id the tenant can reach. Immutable."], required: true),
+                   Field(name: "capabilities", type: ["type": "array", "items": choice(AdminAPI.modelCapabilities)]),
+                   Field(name: "contextWindow", type: ["type": ["integer", "null"], "minimum": 1]),
+                   Field(name: "status", type: choice(ModelRecord.statuses)),
+                   Field(name: "pricing", type: ["type": ["object", "null"], "description": "USD per 1M tokens, exact decimals (a number, or a decimal string on input); unset cached and cache-write prices charge those tokens as input. PATCH merges field by field.",
+                                                 "required": ["inputPerMillionTokens", "outputPerMillionTokens"], "properties": [
+                                                     "inputPerMillionTokens": usd, "outputPerMillionTokens": usd,
+                                                     "cachedInputPerMillionTokens": nullableUSD, "cacheWriteInputPerMillionTokens": nullableUSD]]),
+                   Field(name: "scope", type: choice(["shared", "tenant"]), access: .readOnly),
+                   Field(name: "source", type: choice(["config", "api"]), access: .readOnly),
+                   Field(name: "createdAt", type: time, access: .readOnly), Field(name: "updatedAt", type: time, access: .readOnly)]),
         ("AuditEntry", [Field(name: "sequence", type: ["type": "integer"]), Field(name: "time", type: time), Field(name: "tenantId", type: string),
                         Field(name: "actorId", type: string), Field(name: "actorType", type: choice(["user", "api_key", "system"])),
                         Field(name: "action", type: string), Field(name: "targetType", type: string), Field(name: "targetId", type: string),
@@ -155,6 +170,10 @@ public enum AdminOpenAPI {
         var parameters: [JSONValue] = []
         if route.pattern.contains("{id}") {
             parameters.append(["name": "id", "in": "path", "required": true, "schema": string])
+            if route.pattern.hasPrefix("/api/admin/models/") {
+                parameters.append(["name": "provider", "in": "query", "required": false, "schema": string,
+                                   "description": "The provider, when the tenant lists this model for several (else 409 CONFLICT)."])
+            }
         }
         if route.scope != .system {
             parameters.append(["name": "X-Tenant-ID", "in": "header", "required": false, "schema": string,
@@ -219,6 +238,7 @@ public enum AdminOpenAPI {
         case "roles": "Role"
         case "keys": "Key"
         case "routes": "Route"
+        case "models": "Model"
         case "providers": "Provider"
         case "settings": "Settings"
         case "audit": "AuditEntry"

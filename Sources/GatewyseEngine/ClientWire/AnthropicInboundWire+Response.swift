@@ -13,13 +13,16 @@ extension AnthropicInboundWire {
         }
     }
 
-    /// Anthropic counts input tokens without the cached ones, which it reports apart.
+    /// Anthropic counts input tokens without the cache reads and writes, which it reports apart
+    /// (providers.md §2: total input = input + cache creation + cache read); the unified
+    /// `promptTokens` includes both, so both come out of `input_tokens` here.
     static func usage(_ usage: Usage?) -> JSONValue {
         guard let usage else { return ["input_tokens": 0, "output_tokens": 0] }
         var out = JSONObject()
-        let cached = usage.cachedPromptTokens ?? 0
-        out.appendUnique("input_tokens", .int(max(0, usage.promptTokens - cached)))
+        let cached = max(usage.cachedPromptTokens ?? 0, 0), written = max(usage.cacheWriteTokens ?? 0, 0)
+        out.appendUnique("input_tokens", .int(max(0, usage.promptTokens - cached - written)))
         out.appendUnique("output_tokens", .int(usage.completionTokens))
+        if written > 0 { out.appendUnique("cache_creation_input_tokens", .int(written)) }
         if cached > 0 { out.appendUnique("cache_read_input_tokens", .int(cached)) }
         return .object(out)
     }

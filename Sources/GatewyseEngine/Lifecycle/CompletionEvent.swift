@@ -35,14 +35,17 @@ public struct CompletionEvent: Sendable {
     public var upstreamModel: String?
     /// Upstream attempts, retries and failovers included.
     public var attempts: Int
-    /// What the upstream reported — for an abandoned stream, what it reported before the client left.
+    /// What the upstream reported; for a stream that ended without the upstream's usage (the
+    /// client left first, or the upstream reports none), what the gateway counted of it
+    /// (`UsageEstimate`, with `usageEstimated` set).
     public var usage: Usage?
     /// True when `usage` was counted by the gateway rather than reported by the upstream (a
     /// stream abandoned before the upstream's usage event, an upstream that reports none).
     public var usageEstimated: Bool = false
-    /// What `usage` costs at the price book's rates for the provider and upstream model; nil
-    /// when there is no usage or the model has no price. Computed once, here, so that the usage
-    /// record and the budget settlement can never disagree.
+    /// What `usage` costs at the answering deployment's price for this tenant (`ModelPricing`:
+    /// its `models` entry, else the configured price, else the built-in one by provider type);
+    /// nil when there is no usage or nothing prices the model. Computed once, here, so that the
+    /// usage record and the budget settlement can never disagree.
     public var cost: Money?
     public var cacheStatus: CacheStatus
     /// From the start of the request to the first answer byte handed to the transport.

@@ -90,7 +90,7 @@ public final class InferenceEngine: Sendable {
             context.logger.warning("request refused: too many in flight", metadata: ["limit": "\(limiter.limit)"])
             return refuse(.overloaded(retryAfterSeconds: 1), context: context, snapshot: snapshot)
         }
-        let exchange = InferenceExchange(context: context, snapshot: snapshot, prices: executor.routing.prices, observers: observers, limiter: limiter)
+        let exchange = InferenceExchange(context: context, snapshot: snapshot, observers: observers, limiter: limiter)
         do throws(GatewayError) {
             for stage in stages { try stage.admit(context) }
             if let declaredBodyBytes, declaredBodyBytes > maxBodyBytes { throw GatewayError.bodyTooLarge(limit: maxBodyBytes) }
@@ -103,7 +103,7 @@ public final class InferenceEngine: Sendable {
     }
 
     private func refuse(_ error: GatewayError, context: InferenceContext, snapshot: RuntimeSnapshot) -> Admission {
-        InferenceExchange(context: context, snapshot: snapshot, prices: executor.routing.prices, observers: observers, limiter: nil).fail(error)
+        InferenceExchange(context: context, snapshot: snapshot, observers: observers, limiter: nil).fail(error)
         let rendered = ErrorEnvelope.render(error, format: context.clientFormat)
         return .refused(status: rendered.status, headers: rendered.headers, body: rendered.body)
     }
@@ -162,7 +162,7 @@ public final class InferenceEngine: Sendable {
                 let attempted = try await executor.chatStream(chat, route: route, tenantID: tenantID, logger: logger, forOpenAIClient: relay)
                 let headers = [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"), ("X-Provider", attempted.providerID),
                                ("X-Gatewyse-Attempts", String(attempted.attempts))]
-                return .stream(headers: headers, InferenceStream(attempted, endpoint: endpoint, exchange: exchange))
+                return .stream(headers: headers, InferenceStream(attempted, request: chat, endpoint: endpoint, exchange: exchange))
             }
             if relay {
                 let attempted = try await executor.chatForOpenAIClient(chat, route: route, tenantID: tenantID, logger: logger)
@@ -197,7 +197,7 @@ public final class InferenceEngine: Sendable {
                                  exchange: InferenceExchange) -> InferenceReply {
         exchange.markFirstByte()
         exchange.complete(.answered, providerID: attempted.providerID, upstreamModel: attempted.upstreamModel,
-                          attempts: attempted.attempts, usage: usage)
+                          attempts: attempted.attempts, usage: usage, price: attempted.price)
         return .complete(status: 200, headers: [("Content-Type", "application/json"), ("X-Provider", attempted.providerID),
                                                 ("X-Gatewyse-Attempts", String(attempted.attempts))], body: body)
     }

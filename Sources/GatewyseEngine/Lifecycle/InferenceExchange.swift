@@ -15,18 +15,15 @@ public final class InferenceExchange: @unchecked Sendable {
     // the completion (guarded by `completed`) reads them.
     public private(set) var context: InferenceContext
     let snapshot: RuntimeSnapshot
-    private let prices: PriceBook
     private let observers: [any CompletionObserver]
     private let limiter: InFlightLimiter?
     private let completed = Atomic<Bool>(false)
     var requestedModel: String?
     private var firstByteAt: ContinuousClock.Instant?
 
-    init(context: InferenceContext, snapshot: RuntimeSnapshot, prices: PriceBook, observers: [any CompletionObserver],
-         limiter: InFlightLimiter?) {
+    init(context: InferenceContext, snapshot: RuntimeSnapshot, observers: [any CompletionObserver], limiter: InFlightLimiter?) {
         self.context = context
         self.snapshot = snapshot
-        self.prices = prices
         self.observers = observers
         self.limiter = limiter
     }
@@ -41,9 +38,11 @@ public final class InferenceExchange: @unchecked Sendable {
         if firstByteAt == nil { firstByteAt = .now }
     }
 
-    /// Fires the completion event, once; later calls do nothing.
+    /// Fires the completion event, once; later calls do nothing. `price` is the answering
+    /// deployment's, resolved for this request's tenant when the snapshot was built
+    /// (`RouteCandidate.price`); `usageEstimated` says `usage` was counted by the gateway.
     func complete(_ outcome: CompletionEvent.Outcome, providerID: String? = nil, upstreamModel: String? = nil,
-                  attempts: Int = 0, usage: Usage? = nil) {
+                  attempts: Int = 0, usage: Usage? = nil, usageEstimated: Bool = false, price: ModelPrice? = nil) {
         guard completed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         limiter?.release()
         guard !observers.isEmpty else { return }
@@ -51,14 +50,16 @@ public final class InferenceExchange: @unchecked Sendable {
         let event = CompletionEvent(
             requestID: context.requestID, endpoint: context.endpoint, principal: context.principal, requestedModel: requestedModel,
             outcome: outcome, providerID: providerID, upstreamModel: upstreamModel, attempts: attempts, usage: usage,
-            cost: cost(of: usage, providerID: providerID, upstreamModel: upstreamModel),
+            usageEstimated: usage != nil && usageEstimated, cost: Self.cost(of: usage, at: price),
             cacheStatus: .notConsulted, timeToFirstByte: firstByteAt.map { $0 - context.startedAt }, duration: now - context.startedAt)
         for observer in observers { observer.requestCompleted(event) }
     }
 
-    private func cost(of usage: Usage?, providerID: String?, upstreamModel: String?) -> Money? {
-        guard let usage, let providerID, let upstreamModel else { return nil }
-        return prices.cost(usage: usage, providerID: providerID, model: upstreamModel)
+    /// What `usage` costs; nil without usage or without a price. The price was looked up when
+    /// the snapshot was built, so this is arithmetic only, on every request.
+    static func cost(of usage: Usage?, at price: ModelPrice?) -> Money? {
+        guard let usage, let price else { return nil }
+        return price.cost(usage: usage)
     }
 
     /// A failure before any answer byte: the event carries what the client was told, and the

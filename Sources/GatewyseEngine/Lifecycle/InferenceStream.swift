@@ -1,12 +1,14 @@
 import GatewyseCore
 import GatewyseProviders
+import GatewyseRouting
 
 /// A started streaming answer, as the bytes its client reads: the transport calls `next()` and
 /// writes what comes back until `isLast`, awaiting each write so a slow client slows the
 /// upstream read (backpressure). It completes its exchange when the stream ends — finished,
 /// failed in-band, or broken below HTTP — or, when the transport lets go of it early (the client
-/// left), as `clientGone` with the usage metered so far; releasing it also releases the
-/// upstream body, which cancels the upstream call.
+/// left), as `clientGone`; releasing it also releases the upstream body, which cancels the
+/// upstream call. A stream that ends without the upstream's usage is billed for what it
+/// produced, estimated (`UsageEstimate`).
 public final class InferenceStream: @unchecked Sendable {
     // @unchecked: owned by the single task that serves the response.
     private enum Framed {
@@ -18,8 +20,11 @@ public final class InferenceStream: @unchecked Sendable {
     private let chat: ChatStream
     private let exchange: InferenceExchange
     private let attempts: Int
+    private let price: ModelPrice?
+    /// Kept for the estimate of its prompt, computed only if the upstream's usage never comes.
+    private let request: ChatRequest
 
-    init(_ attempted: RouteExecutor.Attempted<ChatStream>, endpoint: InferenceEndpoint, exchange: InferenceExchange) {
+    init(_ attempted: RouteExecutor.Attempted<ChatStream>, request: ChatRequest, endpoint: InferenceEndpoint, exchange: InferenceExchange) {
         chat = attempted.value
         switch endpoint {
         case .messages: body = .anthropic(ChatSSEBody(stream: chat, framing: AnthropicStreamEncoder()))
@@ -28,6 +33,10 @@ public final class InferenceStream: @unchecked Sendable {
         }
         self.exchange = exchange
         attempts = attempted.attempts
+        price = attempted.price
+        var request = request
+        request.clientBody = nil  // only the messages are estimated from; the body's bytes need not live on
+        self.request = request
     }
 
     deinit {
@@ -65,6 +74,13 @@ public final class InferenceStream: @unchecked Sendable {
     }
 
     private func end(_ outcome: CompletionEvent.Outcome) {
-        exchange.complete(outcome, providerID: chat.providerID, upstreamModel: chat.upstreamModel, attempts: attempts, usage: chat.usage)
+        guard !exchange.isCompleted else { return }
+        if let usage = chat.usage {
+            exchange.complete(outcome, providerID: chat.providerID, upstreamModel: chat.upstreamModel, attempts: attempts, usage: usage, price: price)
+            return
+        }
+        let estimate = UsageEstimate.usage(request: request, reportedPrompt: chat.promptUsage, producedBytes: chat.producedBytes)
+        exchange.complete(outcome, providerID: chat.providerID, upstreamModel: chat.upstreamModel, attempts: attempts, usage: estimate,
+                          usageEstimated: true, price: price)
     }
 }

@@ -21,8 +21,12 @@ public final class ChatStream: @unchecked Sendable {
     let upstreamModel: String
     /// Whether the client asked for the usage chunk (`stream_options.include_usage`).
     let includeUsage: Bool
+    /// The upstream's own usage, once it reported it.
     public private(set) var usage: Usage?
     public private(set) var finishReason: FinishReason?
+    /// UTF-8 bytes of generated text handed on so far: what `UsageEstimate` counts when the
+    /// upstream's usage never came (a client that left first, an upstream that reports none).
+    public private(set) var producedBytes = 0
     private var ended = false
     /// A failure met in the same read as chunks still to be delivered; thrown by the next call.
     private var pendingFailure: GatewayError?
@@ -38,6 +42,9 @@ public final class ChatStream: @unchecked Sendable {
     }
 
     public var isVerbatim: Bool { verbatim != nil }
+
+    /// Input usage the upstream reported before its final usage (Anthropic's `message_start`).
+    public var promptUsage: Usage? { isVerbatim ? nil : decoder.promptUsage }
 
     /// The upstream stream is complete and nothing is left to report: the next call returns nil.
     /// Lets the caller write the stream's end together with the last bytes.
@@ -56,6 +63,7 @@ public final class ChatStream: @unchecked Sendable {
             }
             let out = try filter.filter(bytes)
             usage = filter.usage ?? usage
+            producedBytes = filter.producedBytes
             finishReason = filter.finishReason ?? finishReason
             verbatim = filter
             if filter.isFinished { ended = true }
@@ -123,7 +131,10 @@ public final class ChatStream: @unchecked Sendable {
         for var chunk in chunks {
             if chunk.model.isEmpty { chunk.model = upstreamModel }
             if let usage = chunk.usage { self.usage = usage }
-            for choice in chunk.choices { if let reason = choice.finishReason { finishReason = reason } }
+            for choice in chunk.choices {
+                if let reason = choice.finishReason { finishReason = reason }
+                producedBytes += Self.textBytes(choice.delta)
+            }
             if !includeUsage, chunk.usage != nil {
                 chunk.usage = nil
                 if chunk.choices.isEmpty { continue }
@@ -131,5 +142,12 @@ public final class ChatStream: @unchecked Sendable {
             out.append(chunk)
         }
         return out
+    }
+
+    /// Generated text in a delta, in UTF-8 bytes (O(1) per native string).
+    static func textBytes(_ delta: ChatDelta) -> Int {
+        var bytes = (delta.content?.utf8.count ?? 0) + (delta.reasoningContent?.utf8.count ?? 0) + (delta.refusal?.utf8.count ?? 0)
+        for call in delta.toolCalls ?? [] { bytes += (call.name?.utf8.count ?? 0) + (call.arguments?.utf8.count ?? 0) }
+        return bytes
     }
 }

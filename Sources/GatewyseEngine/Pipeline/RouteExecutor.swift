@@ -30,6 +30,9 @@ public struct RouteExecutor: Sendable {
         public var providerID: String
         public var upstreamModel: String
         public var attempts: Int
+        /// The token prices of the deployment that answered, for the caller's tenant
+        /// (`RouteCandidate.price`): what the completion event's cost is computed with.
+        public var price: ModelPrice?
     }
 
     public func chat(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<ChatResponse> {
@@ -138,7 +141,8 @@ public struct RouteExecutor: Sendable {
                         let now = routing.clock()
                         _ = routing.health.record(deploymentID, .success(latency: now - started, timeToFirstToken: request.isStream ? now - started : nil), at: now)
                         recordFreeTier(candidate, tokens: tokens, headers: response.headers, at: now)
-                        return Attempted(value: value, providerID: providerID, upstreamModel: candidate.upstreamModel, attempts: total)
+                        return Attempted(value: value, providerID: providerID, upstreamModel: candidate.upstreamModel, attempts: total,
+                                         price: candidate.price)
                     }
                     let errorBody = (try? await response.collectBody(upTo: maximumErrorBytes)) ?? []
                     var parsed = candidate.adapter.parseFailure(status: response.status, headers: response.headers, body: errorBody)

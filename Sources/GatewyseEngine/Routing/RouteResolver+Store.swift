@@ -4,13 +4,15 @@ import GatewyseStorage
 import Logging
 
 extension RouteResolver {
-    /// The route table from the configuration and the store: stored routes, and the providers
+    /// The route table from the configuration and the store: stored routes, the providers
     /// added through the admin API with their credentials decrypted (in memory only, for the
-    /// request path). A provider that cannot be decrypted (another master key, a tampered row)
-    /// is left out and logged by id, never with its secret, rather than failing the reload.
+    /// request path), and the `models` entries' prices resolved into every candidate
+    /// (`ModelPricing`). A provider that cannot be decrypted (another master key, a tampered
+    /// row) is left out and logged by id, never with its secret, rather than failing the reload.
     public static func load(configuration: GatewayConfiguration, store: any ControlPlaneStore, credentials: CredentialCipher,
                             logger: Logger? = nil) async throws -> RouteResolver {
         let routes = try await store.allRoutes()
+        let models = try await store.listAll(.model).map { try ModelRecord(stored: $0) }
         var shared: [ProviderConfiguration] = []
         var perTenant: [String: [ProviderConfiguration]] = [:]
         for stored in try await store.listAll(.provider) {
@@ -23,7 +25,8 @@ extension RouteResolver {
             }
             if record.tenantID == SystemScope.tenantID { shared.append(provider) } else { perTenant[record.tenantID, default: []].append(provider) }
         }
-        return RouteResolver(configuration: configuration, storedRoutes: routes, sharedProviders: shared, tenantProviders: perTenant)
+        return RouteResolver(configuration: configuration, storedRoutes: routes, sharedProviders: shared, tenantProviders: perTenant,
+                             pricing: ModelPricing(configuration: configuration, models: models))
     }
 }
 

@@ -14,14 +14,28 @@ public struct RouteCandidate: Sendable {
     public let freeTierKey: String
     /// Whether the transport may connect to private addresses for it (read once, like `freeTierKey`).
     public let allowPrivateNetwork: Bool
+    /// The provider's catalog type, which built-in prices are keyed by (read once, like `freeTierKey`).
+    public let providerType: String
 
     public init(adapter: any ProviderAdapter, upstreamModel: String, deployment: Deployment) {
         self.adapter = adapter
         self.upstreamModel = upstreamModel
         self.deployment = deployment
         let configuration = adapter.configuration
-        freeTierKey = RoutingRuntime.freeTierKey(type: configuration.entry.type, providerID: deployment.providerID, model: upstreamModel)
+        providerType = configuration.entry.type
+        freeTierKey = RoutingRuntime.freeTierKey(type: providerType, providerID: deployment.providerID, model: upstreamModel)
         allowPrivateNetwork = configuration.allowPrivateNetwork
+    }
+
+    /// What a request served here costs per token, for the tenant the route was resolved for
+    /// (`ModelPricing`); nil when nothing prices it.
+    public var price: ModelPrice? { deployment.catalog.price }
+
+    /// This candidate with its price resolved for a tenant.
+    func priced(_ pricing: ModelPricing, tenantID: String?) -> RouteCandidate {
+        var candidate = self
+        candidate.deployment.catalog.price = pricing.price(for: deployment, providerType: providerType, tenantID: tenantID)
+        return candidate
     }
 }
 
@@ -49,7 +63,10 @@ public struct RouteResolver: Sendable {
     public let aliases: [String: ModelAlias]
     /// Tenant-specific aliases, by tenant id; they shadow global aliases of the same name.
     public let tenantAliases: [String: [String: ModelAlias]]
-    // Built once: the request path only looks routes up.
+    /// The prices resolved into every candidate (and into `provider/model` requests' ones).
+    public let pricing: ModelPricing
+    // Built once: the request path only looks routes up. A tenant with prices of its own gets
+    // its own copy of every global route too, priced for it.
     private let routes: [String: ResolvedRoute]
     private let tenantRoutes: [String: [String: ResolvedRoute]]
 
@@ -57,8 +74,12 @@ public struct RouteResolver: Sendable {
     ///   replaces the configured alias of the same name in its scope (global or tenant).
     /// - Parameter sharedProviders: providers added through the admin API for every tenant.
     /// - Parameter tenantProviders: providers a tenant added for itself, by tenant id.
+    /// - Parameter pricing: the prices to resolve into candidates; by default the configuration's
+    ///   over the built-in book.
     public init(configuration: GatewayConfiguration, storedRoutes: [RouteRecord] = [], sharedProviders: [ProviderConfiguration] = [],
-                tenantProviders: [String: [ProviderConfiguration]] = [:]) {
+                tenantProviders: [String: [ProviderConfiguration]] = [:], pricing: ModelPricing? = nil) {
+        let pricing = pricing ?? ModelPricing(shared: configuration.prices)
+        self.pricing = pricing
         var adapters: [String: any ProviderAdapter] = [:]
         // The configuration file wins over a stored provider of the same id (the admin API refuses to create one).
         for provider in sharedProviders + configuration.providers { adapters[provider.id] = ProviderRegistry.makeAdapter(for: provider) }
@@ -86,6 +107,7 @@ public struct RouteResolver: Sendable {
                 (tenant.flatMap { tenantAdapters[$0]?[target.provider] } ?? adapters[target.provider]).map {
                     RouteCandidate(adapter: $0, upstreamModel: target.model,
                                    deployment: Deployment(providerID: target.provider, model: target.model, priority: target.priority, weight: target.weight))
+                        .priced(pricing, tenantID: tenant)
                 }
             }
         }
@@ -96,7 +118,13 @@ public struct RouteResolver: Sendable {
         }
         routes = global.mapValues { route($0, scope: global) }
         var tenantRoutes: [String: [String: ResolvedRoute]] = [:]
-        for (tenant, own) in perTenant { tenantRoutes[tenant] = own.mapValues { route($0, scope: own, tenant: tenant) } }
+        for tenant in pricing.tenants.keys {
+            // Global aliases keep their global fallbacks; only their prices are the tenant's.
+            tenantRoutes[tenant] = global.mapValues { route($0, scope: global, tenant: tenant) }
+        }
+        for (tenant, own) in perTenant {
+            tenantRoutes[tenant, default: [:]].merge(own.mapValues { route($0, scope: own, tenant: tenant) }) { _, own in own }
+        }
         self.tenantRoutes = tenantRoutes
     }
 
@@ -152,7 +180,8 @@ public struct RouteResolver: Sendable {
                     throw GatewayError.invalidRequest("Field 'model': the model name after '\(providerID)/' \(problem).", param: "model", code: "INVALID_FIELD")
                 }
                 return ResolvedRoute(strategy: .failover, candidates: [
-                    RouteCandidate(adapter: adapter, upstreamModel: upstreamModel, deployment: Deployment(providerID: providerID, model: upstreamModel)),
+                    RouteCandidate(adapter: adapter, upstreamModel: upstreamModel, deployment: Deployment(providerID: providerID, model: upstreamModel))
+                        .priced(pricing, tenantID: tenantID),
                 ])
             }
         }

@@ -7,12 +7,13 @@ import GatewyseRouting
 import Synchronization
 
 /// The routing state one gateway process keeps: deployment health and circuit breakers, free-tier
-/// counters, round-robin counters, prices and the retry policy. Shared by every request.
+/// counters, round-robin counters and the retry policy. Shared by every request. Prices are not
+/// here: they change with the control plane, so they live in the snapshot, resolved into each
+/// route candidate (`ModelPricing`), where the least-cost strategies read them.
 public final class RoutingRuntime: Sendable {
     public let health: HealthTracker
     public let freeTier: FreeTierTracker
     public let counters: RoundRobinCounters
-    public let prices: PriceBook
     public let retry: RetryPolicy
     let clock: @Sendable () -> Double
 
@@ -22,24 +23,22 @@ public final class RoutingRuntime: Sendable {
         counters = RoundRobinCounters()
         retry = configuration.routing.retry
         self.clock = clock
-        // The built-in price book and free-tier defaults are keyed by provider type; deployments
-        // are keyed by the configured provider id. Map every deployment the configuration names.
+        // Free-tier defaults are keyed by provider type; deployments are keyed by the configured
+        // provider id. Map every deployment the configuration names.
         let typeByID = Dictionary(configuration.providers.map { ($0.id, $0.entry.type) }, uniquingKeysWith: { a, _ in a })
         let targets = (configuration.models + configuration.tenants.flatMap(\.models)).flatMap(\.targets)
-        var book = PriceBook.defaults
-        for target in targets {
+        for target in targets where configuration.routing.trackFreeTiers {
             guard let type = typeByID[target.provider] else { continue }
-            if let price = PriceBook.defaults.price(providerID: type, model: target.model) {
-                book.setPrice(price, for: "\(target.provider)/\(target.model)")
-            }
-            guard configuration.routing.trackFreeTiers else { continue }
             let quota: FreeTierQuota?
             if let override = configuration.freeTierOverrides[target.provider] { quota = override }
             else { quota = FreeTierDefaults.quota(providerID: type, model: target.model) }
             if let quota { freeTier.declare(Self.freeTierKey(type: type, providerID: target.provider, model: target.model), quota: quota) }
         }
-        prices = book.merging(configuration.prices)
     }
+
+    /// The planner's price book: empty, so that `PriceBook.price(for:)` reads each candidate's
+    /// own price (`Deployment.catalog.price`, resolved for the tenant with the snapshot).
+    static let candidatePrices = PriceBook()
 
     static func freeTierKey(type: String, providerID: String, model: String) -> String {
         FreeTierDefaults.perModelProviders.contains(type) ? "\(providerID)/\(model)" : providerID
@@ -73,7 +72,7 @@ public final class RoutingRuntime: Sendable {
         // free-tier state are wasted work for priority or failover.
         let strategy = route.strategy
         let inputs = RoutingInputs(
-            health: health.snapshot(at: now), prices: prices,
+            health: health.snapshot(at: now), prices: Self.candidatePrices,
             freeTier: strategy == .freeTierFirst ? freeTier.snapshot(at: now) : FreeTierSnapshot(),
             roundRobinCounter: strategy == .roundRobin ? counters.next(for: "\(tenantID)|\(Request.capability.rawValue)|\(request.model)", at: now) : 0,
             profile: request.routingProfile(full: [.leastCost, .taskOptimized, .costOptimized].contains(strategy)))

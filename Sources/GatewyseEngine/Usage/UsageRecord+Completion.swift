@@ -32,11 +32,9 @@ extension UsageRecord {
             usageEstimated: event.usageEstimated, outcome: Outcome(event.outcome))
     }
 
-    /// Input tokens written to the provider's prompt cache. The adapters that report them
-    /// (Anthropic, Bedrock) put them in `extra` under Anthropic's name until `Usage` has a field
-    /// of its own; this is the one place that reads them.
+    /// Input tokens written to the provider's prompt cache (Anthropic, Bedrock report them).
     static func cacheWriteTokens(_ usage: Usage) -> Int {
-        usage.extra["cache_creation_input_tokens"]?.intValue ?? 0
+        usage.cacheWriteTokens ?? 0
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

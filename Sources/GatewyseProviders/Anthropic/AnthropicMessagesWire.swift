@@ -36,12 +36,16 @@ public enum AnthropicMessagesWire {
 
     /// Anthropic's usage in OpenAI semantics (providers.md §4.1 "Usage"): `input_tokens` excludes
     /// cached tokens, OpenAI's `prompt_tokens` includes them, so prompt = input + cache read +
-    /// cache write. The raw cache counts are kept in `extra` (`cache_read_input_tokens`,
-    /// `cache_creation_input_tokens`) because cache writes are priced differently.
+    /// cache write; `cachedPromptTokens` is the cache read and `cacheWriteTokens` the cache write
+    /// (priced apart: reads ≈ 0.1×, 5-minute writes 1.25× the input price). The raw cache counts
+    /// are also kept in `extra` (`cache_read_input_tokens`, `cache_creation_input_tokens`), which
+    /// OpenAI-format clients have always been shown.
     public static func usage(inputTokens: Int, outputTokens: Int, cacheReadTokens: Int?, cacheCreationTokens: Int?) -> Usage {
+        // Each count is at most `UpstreamNumber.maximumCount` (2^50), so the sum cannot overflow.
         let prompt = inputTokens + (cacheReadTokens ?? 0) + (cacheCreationTokens ?? 0)
         var usage = Usage(promptTokens: prompt, completionTokens: outputTokens)
         usage.cachedPromptTokens = cacheReadTokens
+        usage.cacheWriteTokens = cacheCreationTokens
         if let cacheReadTokens { usage.extra["cache_read_input_tokens"] = .int(cacheReadTokens) }
         if let cacheCreationTokens { usage.extra["cache_creation_input_tokens"] = .int(cacheCreationTokens) }
         return usage

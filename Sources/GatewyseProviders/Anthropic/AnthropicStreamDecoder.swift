@@ -42,6 +42,13 @@ public struct AnthropicStreamDecoder: ChatStreamDecoder {
         case ignored
     }
 
+    /// `message_start`'s usage (input, cache reads and writes; output so far), read only when
+    /// a stream ends without `message_delta`.
+    public var promptUsage: Usage? {
+        guard !inputUsage.isEmpty else { return nil }
+        return try? AnthropicMessagesWire.decodeUsage(JSONFieldReader(inputUsage))
+    }
+
     public init(providerID: String, created: Int, emulatesStructuredOutput: Bool = false) {
         self.providerID = providerID
         self.created = created

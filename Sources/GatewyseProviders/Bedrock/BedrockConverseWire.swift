@@ -51,6 +51,7 @@ public enum BedrockConverseWire {
         let cacheWrite = UpstreamNumber.count(object["cacheWriteInputTokens"])
         var usage = Usage(promptTokens: input + (cacheRead ?? 0) + (cacheWrite ?? 0), completionTokens: output)
         usage.cachedPromptTokens = cacheRead
+        usage.cacheWriteTokens = cacheWrite
         if let cacheRead { usage.extra["cache_read_input_tokens"] = .int(cacheRead) }
         if let cacheWrite { usage.extra["cache_creation_input_tokens"] = .int(cacheWrite) }
         return usage

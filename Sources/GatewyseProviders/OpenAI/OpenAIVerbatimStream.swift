@@ -7,7 +7,8 @@ import GatewyseCore
 /// - `usage` (a non-null object) is recorded for metering; when the client did not ask for it
 ///   (the gateway always asks upstream), the usage-only chunk (`choices: []`) is dropped and
 ///   usage on a chunk with choices is cut out of it;
-/// - a `finish_reason` string is recorded;
+/// - a `finish_reason` string is recorded, and the bytes of generated text counted
+///   (`producedBytes`), in one pass over `choices` (`scan(choices:)`);
 /// - an `error` member (a failure after the 200) ends the stream with a 502 in `failure`, as the
 ///   decoding path does, after the frames before it (so is a frame that is not a JSON object);
 /// - `"usage": null`, which an upstream puts on every chunk once usage is asked for, is taken out
@@ -22,6 +23,7 @@ public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
     public private(set) var usage: Usage?
     public private(set) var finishReason: FinishReason?
     public private(set) var failure: GatewayError?
+    public private(set) var producedBytes = 0
 
     public init(providerID: String, includeUsage: Bool) {
         self.providerID = providerID
@@ -72,8 +74,10 @@ public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
             let message = failure?["message"]?.stringValue ?? failure?.stringValue ?? "stream failed"
             throw GatewayError(status: 502, code: "UPSTREAM_STREAM_ERROR", type: "api_error", message: "Provider '\(providerID)' failed mid-stream: \(message)")
         }
-        if let range = choices, let reason = Self.finishReason(in: UnsafeBufferPointer(rebasing: frame[range])) {
-            finishReason = reason
+        if let range = choices {
+            let seen = Self.scan(choices: UnsafeBufferPointer(rebasing: frame[range]))
+            if let reason = seen.finishReason { finishReason = reason }
+            producedBytes += seen.textBytes
         }
         guard let range = usageRange, frame[range.lowerBound] == UInt8(ascii: "{") else {
             if !includeUsage, let member = members[1], frame[member.value.lowerBound] == UInt8(ascii: "n") {
@@ -95,27 +99,5 @@ public struct OpenAIVerbatimStreamFilter: VerbatimStreamFilter {
         // Not asked for: the usage-only chunk is dropped, usage on a chunk with choices cut out.
         guard !choicesEmpty, let member = members[1] else { return nil }
         return JSONSkimmer.cut(member, in: frame)
-    }
-
-    /// The value of a `"finish_reason": "<string>"` inside `choices`, if one is a string.
-    private static let finishReasonKey = Array(#""finish_reason""#.utf8)
-
-    static func finishReason(in choices: UnsafeBufferPointer<UInt8>) -> FinishReason? {
-        let key = finishReasonKey
-        guard choices.count > key.count else { return nil }
-        var i = 0
-        while i + key.count <= choices.count {
-            if choices[i] == key[0], (1..<key.count).allSatisfy({ choices[i + $0] == key[$0] }) {
-                var j = i + key.count
-                while j < choices.count, choices[j] == 0x20 || choices[j] == 0x3A || choices[j] == 0x0A || choices[j] == 0x0D || choices[j] == 0x09 { j += 1 }
-                guard j < choices.count, choices[j] == UInt8(ascii: "\"") else { i = j; continue }
-                let start = j + 1
-                var end = start
-                while end < choices.count, choices[end] != UInt8(ascii: "\"") { end += 1 }
-                return FinishReason(rawValue: String(decoding: UnsafeBufferPointer(rebasing: choices[start..<end]), as: UTF8.self))
-            }
-            i += 1
-        }
-        return nil
     }
 }

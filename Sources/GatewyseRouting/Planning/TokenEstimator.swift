@@ -1,7 +1,8 @@
 import GatewyseCore
 
 /// A cheap, tokenizer-free estimate of a request's input tokens: good enough to rank prices and
-/// detect long inputs, never used for billing (billing uses the upstream's `Usage`).
+/// detect long inputs; billing uses the upstream's `Usage`, and this only when a stream ended
+/// without one (`UsageEstimate`, flagged as estimated).
 ///
 /// Rules: text costs one token per 4 UTF-8 bytes (the usual rule of thumb for English with BPE
 /// tokenizers); each message adds 4 tokens of framing; each image costs 765 tokens (OpenAI's count

@@ -6,12 +6,36 @@ import GatewyseCore
 /// move: these are fixtures and a starting point, which configuration overrides.
 ///
 /// Cached-input prices are given only where the reference states them (Anthropic cache reads at
-/// 0.1× input; DeepSeek cache hits); elsewhere cached tokens are charged as input.
+/// 0.1× input; DeepSeek cache hits); elsewhere cached tokens are charged as input. Cache-write
+/// prices likewise: Anthropic's 5-minute cache writes at 1.25× input (its 1-hour writes, at 2×,
+/// are not told apart in the unified usage and are charged as 5-minute ones). Reasoning tokens
+/// are output at every provider listed (see `ModelPrice`).
+///
+/// Keys are `"<provider type>/<model>"`: a configured or API-added provider of that type gets
+/// these prices by its type, whatever its id (`ModelPricing`).
 extension PriceBook {
+    /// The date of the price source most entries come from (LiteLLM's price map).
+    public static let defaultsDate = "2026-07-24"
     public static let defaults = PriceBook(defaultPrices)
 
-    private static func p(_ input: Money, _ output: Money, cached: Money? = nil) -> ModelPrice {
-        ModelPrice(input: input, output: output, cachedInput: cached)
+    /// `defaults` by provider type, then model: the request path looks a price up without
+    /// building a `"type/model"` string.
+    public static let defaultsByType: [String: [String: ModelPrice]] = {
+        var byType: [String: [String: ModelPrice]] = [:]
+        for (key, price) in defaultPrices {
+            guard let slash = key.firstIndex(of: "/") else { continue }
+            byType[String(key[..<slash]), default: [:]][String(key[key.index(after: slash)...])] = price
+        }
+        return byType
+    }()
+
+    /// The built-in price of `model` at a provider of `type`.
+    public static func defaultPrice(type: String, model: String) -> ModelPrice? {
+        defaultsByType[type]?[model]
+    }
+
+    private static func p(_ input: Money, _ output: Money, cached: Money? = nil, cacheWrite: Money? = nil) -> ModelPrice {
+        ModelPrice(input: input, output: output, cachedInput: cached, cacheWrite: cacheWrite)
     }
 
     static let defaultPrices: [String: ModelPrice] = [
@@ -21,19 +45,23 @@ extension PriceBook {
         "openai/gpt-4.1": p(2, 8),
         "openai/gpt-4o-mini": p(0.15, 0.60),
         "openai/text-embedding-3-small": p(0.02, 0),
-        // §2 Anthropic: cache read ≈ 0.1× input
-        "anthropic/claude-haiku-4-5": p(1, 5, cached: 0.10),
-        "anthropic/claude-sonnet-4-5": p(3, 15, cached: 0.30),
-        "anthropic/claude-sonnet-4-6": p(3, 15, cached: 0.30),
-        "anthropic/claude-opus-4-5": p(5, 25, cached: 0.50),
-        "anthropic/claude-opus-4-6": p(5, 25, cached: 0.50),
-        "anthropic/claude-opus-4-7": p(5, 25, cached: 0.50),
+        // §2 Anthropic: cache read ≈ 0.1× input, 5-minute cache write 1.25× input
+        "anthropic/claude-haiku-4-5": p(1, 5, cached: 0.10, cacheWrite: 1.25),
+        "anthropic/claude-sonnet-4-5": p(3, 15, cached: 0.30, cacheWrite: 3.75),
+        "anthropic/claude-sonnet-4-6": p(3, 15, cached: 0.30, cacheWrite: 3.75),
+        "anthropic/claude-opus-4-5": p(5, 25, cached: 0.50, cacheWrite: 6.25),
+        "anthropic/claude-opus-4-6": p(5, 25, cached: 0.50, cacheWrite: 6.25),
+        "anthropic/claude-opus-4-7": p(5, 25, cached: 0.50, cacheWrite: 6.25),
         // §3 Gemini (2.5 Pro: the ≤200K-context price)
         "gemini/gemini-2.5-pro": p(1.25, 10),
         "gemini/gemini-2.5-flash": p(0.30, 2.50),
         "gemini/gemini-2.5-flash-lite": p(0.10, 0.40),
         "gemini/gemini-3-pro-preview": p(2, 12),
         "gemini/gemini-embedding-001": p(0.15, 0),
+        // §4 Azure OpenAI (global deployments; the deployment name is the model here)
+        "azure/gpt-4.1": p(2, 8),
+        "azure/gpt-4o-mini": p(0.165, 0.66),
+        "azure/gpt-5": p(1.25, 10),
         // §5 Groq
         "groq/llama-3.1-8b-instant": p(0.05, 0.08),
         "groq/llama-3.3-70b-versatile": p(0.59, 0.79),
