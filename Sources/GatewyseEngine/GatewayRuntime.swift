@@ -57,7 +57,8 @@ public final class GatewayRuntime: Sendable {
         let reload: @Sendable () async -> Void = { [loader] in _ = try? await loader.reload() }
         self.adminRouter = AdminRouter(api: AdminAPI(store: store, passwords: controlPlane.passwords, configuration: configuration,
                                                      credentials: controlPlane.credentials, prober: ProviderProber(executor: executor),
-                                                     healthSnapshot: { [routing] in routing.health.snapshot(at: routing.clock()) }, reload: reload))
+                                                     healthSnapshot: { [routing] in routing.health.snapshot(at: routing.clock()) },
+                                                     budgets: engine.budgets, reload: reload))
     }
 
     /// Imports the tenants and keys declared in the configuration, then loads every key into

@@ -45,6 +45,9 @@ struct AdminAccessTests {
         "GET /api/admin/models": .modelsRead, "POST /api/admin/models": .modelsWrite,
         "GET /api/admin/models/{id}": .modelsRead, "PATCH /api/admin/models/{id}": .modelsWrite,
         "DELETE /api/admin/models/{id}": .modelsWrite,
+        "GET /api/admin/budgets": .budgetsRead, "POST /api/admin/budgets": .budgetsWrite,
+        "GET /api/admin/budgets/{id}": .budgetsRead, "PATCH /api/admin/budgets/{id}": .budgetsWrite,
+        "DELETE /api/admin/budgets/{id}": .budgetsWrite,
         "GET /api/admin/settings": .settingsRead, "PUT /api/admin/settings": .settingsWrite, "PATCH /api/admin/settings": .settingsWrite,
         "GET /api/admin/audit": .auditRead, "GET /api/admin/audit/verify": .auditRead,
         "GET /api/admin/usage": .usageRead, "GET /api/admin/requests": .requestsRead,
@@ -113,13 +116,15 @@ struct AdminAccessTests {
                                           baseURL: "https://api.openai.com/v1", models: ["gpt-4o-mini"], createdAt: now, updatedAt: now)
             let model = ModelRecord(tenantID: tenant, model: "ft:gpt-4o-mini:\(tenant)", provider: "openai",
                                     pricing: ModelRecord.Pricing(input: 0.15, output: 0.6), createdAt: now, updatedAt: now)
-            changes += [try .insert(model, at: now), try .insert(provider, at: now), try .insert(route, at: now), try .insert(org, at: now), try .insert(dept, at: now), try .insert(role, at: now), try .insert(actor, at: now),
+            let budget = BudgetRecord(id: "\(tenant)-budget", tenantID: tenant, name: "Team", scope: .organization, scopeID: org.id,
+                                      limits: BudgetRecord.Limits(dailyUsd: Money(usd: "5")), createdAt: now, updatedAt: now)
+            changes += [try .insert(budget, at: now), try .insert(model, at: now), try .insert(provider, at: now), try .insert(route, at: now), try .insert(org, at: now), try .insert(dept, at: now), try .insert(role, at: now), try .insert(actor, at: now),
                         try .insert(target, at: now), try .insert(key, at: now)]
             try await store.commit(changes, audit: [AuditDraft(tenantID: tenant, time: now * 1000, actorID: "system", actorType: .system,
                                                                action: "test.seed", targetType: "tenant", targetID: tenant, summary: "seed")])
             world.ids[tenant] = ["tenant": tenant, "organization": org.id, "department": dept.id, "role": role.id, "actor": actor.id,
                                  "user": target.id, "key": key.id, "route": route.id, "provider": provider.id,
-                                 "model": model.model]
+                                 "model": model.model, "budget": budget.id]
         }
         return world
     }
@@ -140,6 +145,7 @@ struct AdminAccessTests {
             case "providers": "provider"
             case "settings": "settings"
             case "models": "model"
+            case "budgets": "budget"
             default: "key"
             }
             path = path.replacingOccurrences(of: "{id}", with: ids[kind] ?? "")
@@ -161,6 +167,8 @@ struct AdminAccessTests {
             case ("POST", "route"): ["name": "smart", "targets": [["provider": "openai", "model": "gpt-4o"]]]
             case ("POST", "model"): ["id": "gpt-4o", "provider": "openai", "pricing": ["inputPerMillionTokens": 2.5, "outputPerMillionTokens": 10]]
             case ("PATCH", "model"): ["status": "deprecated"]
+            case ("POST", "budget"): ["name": "Tenant month", "limits": ["monthlyUsd": "100.50"]]
+            case ("PATCH", "budget"): ["limits": ["dailyUsd": 7.25]]
             default: nil
             }
             return (route.pattern, route.method, path, body)

@@ -43,7 +43,7 @@ struct UsageRecorderTests {
         var usage = Usage(promptTokens: 100, completionTokens: 40)
         usage.cachedPromptTokens = 60
         usage.reasoningTokens = 25
-        usage.extra["cache_creation_input_tokens"] = .int(30)
+        usage.cacheWriteTokens = 30
         let record = try #require(UsageRecord(Self.event(.answered, usage: usage, cost: Money(nanos: 123_456)), id: "usg_x", time: 99))
         #expect(record == UsageRecord(id: "usg_x", requestID: "req_1", time: 99, tenantID: "acme", organizationID: "org_1",
                                       departmentID: "dept_1", userID: "usr_1", keyID: "key_1", capability: "chat", requestedModel: "fast",

@@ -120,7 +120,7 @@ extension AdminAPI {
 
     /// A price as written: a JSON number or a string of decimal digits, read as exact `Money`
     /// from its text (never through `Double`); nil when absent or null.
-    private func usd(_ reader: FieldReader, _ field: String) throws(GatewayError) -> Money? {
+    func usd(_ reader: FieldReader, _ field: String, unit: String = " per 1M tokens") throws(GatewayError) -> Money? {
         guard let value = reader.object[field], !value.isNull else { return nil }
         let text: String
         switch value {
@@ -130,7 +130,7 @@ extension AdminAPI {
         }
         guard let amount = Money(usd: text), amount >= .zero else {
             throw GatewayError.invalidField(reader.name(field),
-                                            "'\(reader.name(field))' must be a non-negative USD amount per 1M tokens with at most 9 decimals (a number or a decimal string such as \"0.15\").")
+                                            "'\(reader.name(field))' must be a non-negative USD amount\(unit) with at most 9 decimals (a number or a decimal string such as \"0.15\").")
         }
         return amount
     }

@@ -19,10 +19,12 @@ public final class AdminAPI: Sendable {
     let prober: ProviderProber
     /// This replica's measured deployment health.
     let healthSnapshot: @Sendable () -> HealthSnapshot
+    /// This replica's budget counters, for each budget's `usage` and `status`.
+    let budgetLedger: BudgetLedger
 
     public init(store: any GatewayStore, passwords: PasswordHasher, configuration: GatewayConfiguration = GatewayConfiguration(),
                 credentials: CredentialCipher = CredentialCipher(masterKey: .random()), prober: ProviderProber,
-                healthSnapshot: @escaping @Sendable () -> HealthSnapshot = { HealthSnapshot() },
+                healthSnapshot: @escaping @Sendable () -> HealthSnapshot = { HealthSnapshot() }, budgets: BudgetLedger = BudgetLedger(),
                 clock: @escaping @Sendable () -> Int64 = UnixClock.now, reload: @escaping @Sendable () async -> Void = {}) {
         self.store = store
         self.passwords = passwords
@@ -32,6 +34,7 @@ public final class AdminAPI: Sendable {
         self.credentials = credentials
         self.prober = prober
         self.healthSnapshot = healthSnapshot
+        self.budgetLedger = budgets
     }
 }
 
@@ -43,7 +46,7 @@ public struct AdminRouter: Sendable {
     public init(api: AdminAPI) {
         self.api = api
         routes = api.tenantRoutes() + api.organizationRoutes() + api.departmentRoutes() + api.userRoutes() + api.roleRoutes()
-            + api.keyRoutes() + [api.providerHealthRoute()] + api.providerRoutes() + api.routeRoutes() + api.modelRoutes() + api.settingsRoutes() + api.auditRoutes()
+            + api.keyRoutes() + [api.providerHealthRoute()] + api.providerRoutes() + api.routeRoutes() + api.modelRoutes() + api.budgetRoutes() + api.settingsRoutes() + api.auditRoutes()
             + api.usageRoutes()
     }
 

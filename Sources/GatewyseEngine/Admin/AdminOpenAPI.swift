@@ -81,6 +81,19 @@ public enum AdminOpenAPI {
                          required: true),
                    Field(name: "fallbacks", type: strings), Field(name: "enabled", type: ["type": "boolean"]),
                    Field(name: "source", type: choice(["config", "api"]), access: .readOnly), Field(name: "updatedAt", type: time, access: .readOnly)]),
+        ("Budget", [Field(name: "id", type: string), Field(name: "name", type: string, required: true),
+                    Field(name: "scope", type: choice(BudgetRecord.Scope.allCases.map(\.rawValue))),
+                    Field(name: "scopeId", type: ["type": "string", "description": "The unit's id; a tenant budget's is the tenant's."]),
+                    Field(name: "limits", type: ["type": "object", "description": "USD limits are exact decimal numbers; at least one limit.", "properties": [
+                        "dailyUsd": ["type": ["number", "null"]], "weeklyUsd": ["type": ["number", "null"]], "monthlyUsd": ["type": ["number", "null"]],
+                        "dailyTokens": count, "monthlyTokens": count, "dailyRequests": count]]),
+                    Field(name: "action", type: choice(["block", "warn"])),
+                    Field(name: "alerts", type: ["type": "array", "items": ["type": "object", "properties": [
+                        "thresholdPercent": ["type": "integer", "minimum": 1, "maximum": 100], "webhookUrl": nullableString]]]),
+                    Field(name: "enabled", type: ["type": "boolean"]),
+                    Field(name: "usage", type: ["type": "object", "description": "Per limit: {used, limit, percent, resetsAt}"], access: .readOnly),
+                    Field(name: "status", type: choice(["active", "warning", "exceeded", "disabled"]), access: .readOnly),
+                    Field(name: "createdAt", type: time, access: .readOnly)]),
         ("Model", [Field(name: "id", type: ["type": "string", "description": "The model's name at its provider; in paths percent-encode '/' (%2F). Immutable."], required: true),
                    Field(name: "provider", type: ["type": "string", "description": "A provider id the tenant can reach. Immutable."], required: true),
                    Field(name: "capabilities", type: ["type": "array", "items": choice(AdminAPI.modelCapabilities)]),
@@ -239,6 +252,7 @@ public enum AdminOpenAPI {
         case "keys": "Key"
         case "routes": "Route"
         case "models": "Model"
+        case "budgets": "Budget"
         case "providers": "Provider"
         case "settings": "Settings"
         case "audit": "AuditEntry"

@@ -94,6 +94,9 @@ public final class KeyPolicy: Sendable {
     /// The key's scopes name `usage:read`: it may read its own usage (`GET /v1/usage`). Only
     /// when named: an empty capability list opens the inference routes, not this.
     public let readsOwnUsage: Bool
+    /// The key's scopes name `budget:read`: it may read the budgets that apply to it
+    /// (`GET /v1/budget`), likewise only when named.
+    public let readsOwnBudget: Bool
 
     public init(key: APIKeyRecord, tenant: TenantPolicy) {
         self.tenant = tenant
@@ -103,6 +106,7 @@ public final class KeyPolicy: Sendable {
         providerIDs = Set(key.scopes.providerIDs)
         restrictsRoutes = !modelIDs.isEmpty || !providerIDs.isEmpty || !tenant.allowedModels.isEmpty || !tenant.allowedProviders.isEmpty
         readsOwnUsage = key.scopes.capabilities.contains("usage:read")
+        readsOwnBudget = key.scopes.capabilities.contains("budget:read")
     }
 
     private init() {
@@ -113,6 +117,7 @@ public final class KeyPolicy: Sendable {
         providerIDs = []
         restrictsRoutes = false
         readsOwnUsage = false
+        readsOwnBudget = false
     }
 
     /// No restriction at all (principals built outside a snapshot, in tests).

@@ -23,6 +23,8 @@ public final class InferenceEngine: Sendable {
     let stages: [any InferenceStage]
     let observers: [any CompletionObserver]
     let limiter: InFlightLimiter
+    /// The budgets' counters (reserved before the upstream call, settled at completion).
+    public let budgets: BudgetLedger
     let blockingWork: (any BlockingWorkRunner)?
     public let maxBodyBytes: Int
     let requestTimeout: Duration
@@ -40,6 +42,7 @@ public final class InferenceEngine: Sendable {
         self.maxBodyBytes = server.maxBodyBytes
         self.requestTimeout = .milliseconds(Int64(clamping: Int(upstream.totalTimeout * 1000)))
         self.clock = clock
+        self.budgets = BudgetLedger()
         self.snapshotBox = Mutex(snapshot)
     }
 
@@ -124,7 +127,7 @@ public final class InferenceEngine: Sendable {
             var staged = StagedRequest(context: context, payload: try await decode(bytes, for: context.endpoint))
             exchange.requestedModel = staged.payload.model
             for stage in stages { try await stage.inspect(&staged) }
-            return try await execute(staged, exchange: exchange)
+            return try await execute(staged, bodyBytes: bytes.count, exchange: exchange)
         } catch {
             if Task.isCancelled {
                 exchange.complete(.clientGone)
@@ -145,7 +148,7 @@ public final class InferenceEngine: Sendable {
     }
 
     /// Route plan and attempts, then the answer in the endpoint's shape.
-    private func execute(_ staged: StagedRequest, exchange: InferenceExchange) async throws -> InferenceReply {
+    private func execute(_ staged: StagedRequest, bodyBytes: Int, exchange: InferenceExchange) async throws -> InferenceReply {
         let context = staged.context, endpoint = context.endpoint
         let tenantID = staged.principal.tenantID, logger = context.logger
         let model = staged.payload.model
@@ -155,13 +158,21 @@ public final class InferenceEngine: Sendable {
                                                           requestedModel: model)
         // The fast paths, decided once: only an OpenAI-format client reads an upstream's own bytes.
         let relay = endpoint == .chatCompletions && staged.fastPaths.relayUpstreamAnswer
+        // Budget reservation, once the route (and so the price) is known: every budget of the
+        // caller at once, settled by the exchange at completion whatever the ending.
+        let applicable = exchange.snapshot.budgets.applicable(to: staged.principal)
+        if !applicable.isEmpty {
+            let maxOutput: Int? = if case .chat(let chat) = staged.payload { chat.maxTokens } else { 0 }
+            exchange.reservation = try budgets.reserve(applicable, ceiling: BudgetCeiling.amounts(bodyBytes: bodyBytes, maxOutputTokens: maxOutput,
+                                                                                                 route: route))
+        }
         switch staged.payload {
         case .chat(var chat):
             if !staged.fastPaths.forwardClientBody { chat.clientBody = nil }
             if chat.stream {
                 let attempted = try await executor.chatStream(chat, route: route, tenantID: tenantID, logger: logger, forOpenAIClient: relay)
-                let headers = [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"), ("X-Provider", attempted.providerID),
-                               ("X-Gatewyse-Attempts", String(attempted.attempts))]
+                let headers = exchange.governanceHeaders([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"),
+                                                          ("X-Provider", attempted.providerID), ("X-Gatewyse-Attempts", String(attempted.attempts))])
                 return .stream(headers: headers, InferenceStream(attempted, request: chat, endpoint: endpoint, exchange: exchange))
             }
             if relay {
@@ -198,8 +209,8 @@ public final class InferenceEngine: Sendable {
         exchange.markFirstByte()
         exchange.complete(.answered, providerID: attempted.providerID, upstreamModel: attempted.upstreamModel,
                           attempts: attempted.attempts, usage: usage, price: attempted.price)
-        return .complete(status: 200, headers: [("Content-Type", "application/json"), ("X-Provider", attempted.providerID),
-                                                ("X-Gatewyse-Attempts", String(attempted.attempts))], body: body)
+        return .complete(status: 200, headers: exchange.governanceHeaders([("Content-Type", "application/json"), ("X-Provider", attempted.providerID),
+                                                                           ("X-Gatewyse-Attempts", String(attempted.attempts))]), body: body)
     }
 
     /// Ends an admitted request the transport must answer before its body is complete (it grew

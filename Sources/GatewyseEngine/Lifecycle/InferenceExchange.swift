@@ -19,6 +19,8 @@ public final class InferenceExchange: @unchecked Sendable {
     private let limiter: InFlightLimiter?
     private let completed = Atomic<Bool>(false)
     var requestedModel: String?
+    /// The request's hold on its budgets, settled when it completes.
+    var reservation: BudgetReservation?
     private var firstByteAt: ContinuousClock.Instant?
 
     init(context: InferenceContext, snapshot: RuntimeSnapshot, observers: [any CompletionObserver], limiter: InFlightLimiter?) {
@@ -45,14 +47,35 @@ public final class InferenceExchange: @unchecked Sendable {
                   attempts: Int = 0, usage: Usage? = nil, usageEstimated: Bool = false, price: ModelPrice? = nil) {
         guard completed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         limiter?.release()
-        guard !observers.isEmpty else { return }
+        if reservation == nil, observers.isEmpty { return }
         let now = ContinuousClock.Instant.now
         let event = CompletionEvent(
             requestID: context.requestID, endpoint: context.endpoint, principal: context.principal, requestedModel: requestedModel,
             outcome: outcome, providerID: providerID, upstreamModel: upstreamModel, attempts: attempts, usage: usage,
             usageEstimated: usage != nil && usageEstimated, cost: Self.cost(of: usage, at: price),
             cacheStatus: .notConsulted, timeToFirstByte: firstByteAt.map { $0 - context.startedAt }, duration: now - context.startedAt)
+        // Settled before the observers run, so that a usage reader never sees the record of a
+        // request whose budget still holds its reservation.
+        if let reservation {
+            reservation.settle(actual: Self.spent(event))
+            self.reservation = nil
+        }
         for observer in observers { observer.requestCompleted(event) }
+    }
+
+    /// What a request spent against its budgets: nothing when no upstream (or cache) served it —
+    /// the rule the usage records' totals follow too (`UsageRecord.isServed`).
+    static func spent(_ event: CompletionEvent) -> BudgetAmounts? {
+        guard event.attempts > 0 || event.cacheStatus == .hit else { return nil }
+        let tokens = Int64(max(event.usage?.promptTokens ?? 0, 0)) &+ Int64(max(event.usage?.completionTokens ?? 0, 0))
+        return BudgetAmounts(nanos: event.cost?.nanos ?? 0, tokens: tokens, requests: 1)
+    }
+
+    /// The answer's headers with the governance ones added: `X-Gatewyse-Budget-Warning` naming
+    /// the `warn` budgets past a limit (admin-api.md §6).
+    func governanceHeaders(_ headers: [(String, String)]) -> [(String, String)] {
+        guard let warnings = reservation?.warnings, !warnings.isEmpty else { return headers }
+        return headers + [("X-Gatewyse-Budget-Warning", warnings.joined(separator: ", "))]
     }
 
     /// What `usage` costs; nil without usage or without a price. The price was looked up when

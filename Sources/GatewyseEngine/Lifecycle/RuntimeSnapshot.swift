@@ -11,10 +11,13 @@ public final class RuntimeSnapshot: Sendable {
     /// The store's control revision the snapshot was built from (`ControlPlaneStore.revision`);
     /// a reload never replaces a snapshot with one built from an older revision.
     public let revision: Int64
+    /// The enabled budgets, by tenant.
+    public let budgets: BudgetIndex
 
-    public init(authenticator: APIKeyAuthenticator, resolver: RouteResolver, revision: Int64 = .min) {
+    public init(authenticator: APIKeyAuthenticator, resolver: RouteResolver, budgets: BudgetIndex = BudgetIndex(), revision: Int64 = .min) {
         self.authenticator = authenticator
         self.resolver = resolver
+        self.budgets = budgets
         self.revision = revision
     }
 
@@ -22,6 +25,7 @@ public final class RuntimeSnapshot: Sendable {
     public var tenants: [String: TenantPolicy] { authenticator.tenants }
 
     public func replacing(authenticator: APIKeyAuthenticator? = nil, resolver: RouteResolver? = nil) -> RuntimeSnapshot {
-        RuntimeSnapshot(authenticator: authenticator ?? self.authenticator, resolver: resolver ?? self.resolver, revision: revision)
+        RuntimeSnapshot(authenticator: authenticator ?? self.authenticator, resolver: resolver ?? self.resolver, budgets: budgets,
+                        revision: revision)
     }
 }

@@ -32,9 +32,13 @@ public final class SnapshotLoader: Sendable {
             async let keys = store.allKeys()
             async let settings = store.listAll(.settings)
             async let resolver = RouteResolver.load(configuration: configuration, store: store, credentials: credentials)
+            let budgets = try await store.all(BudgetRecord.self)
+            // The counters of new or changed budgets are filled from the usage records before
+            // the snapshot that enforces them is swapped in.
+            try await loadCounters(of: engine.budgets.update(budgets))
             let snapshot = RuntimeSnapshot(authenticator: APIKeyAuthenticator(keys: try await keys, tenants: try await tenants,
                                                                         settings: try await settings.map { try TenantSettings(stored: $0) }),
-                                           resolver: try await resolver, revision: revision)
+                                           resolver: try await resolver, budgets: BudgetIndex(budgets), revision: revision)
             var serving = revision
             engine.replaceSnapshot { old in
                 guard old.revision <= revision else {
@@ -44,6 +48,28 @@ public final class SnapshotLoader: Sendable {
                 return snapshot
             }
             return serving
+        }
+    }
+}
+
+extension SnapshotLoader {
+    /// What each budget's current periods spent, from the usage records (which the journal's
+    /// replay completed before the first reload). A request settled here between the ledger's
+    /// update and this read, and flushed meanwhile, is counted twice: the error is on the safe
+    /// side, and only when a budget is created or its limits change under traffic.
+    func loadCounters(of budgets: [BudgetRecord]) async throws {
+        for budget in budgets {
+            guard let scope = UsageScope(rawValue: budget.scope.rawValue) else { continue }
+            var totals: [BudgetLimit: BudgetAmounts] = [:]
+            var bySince: [Int64: BudgetAmounts] = [:]
+            for (limit, since) in engine.budgets.periodStarts(budget) {
+                if bySince[since] == nil {
+                    let stored = try await store.usageTotals(tenantID: budget.tenantID, scope: scope, scopeID: budget.scopeID, since: since)
+                    bySince[since] = BudgetAmounts(nanos: stored.costNanos, tokens: stored.tokens, requests: stored.requests)
+                }
+                totals[limit] = bySince[since]
+            }
+            engine.budgets.load(budget.id, totals: totals)
         }
     }
 }

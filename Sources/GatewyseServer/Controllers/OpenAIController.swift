@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `GET /v1/models` and `GET /v1/usage`. The inference routes themselves are served by the data plane
+/// `GET /v1/models`, `GET /v1/usage` and `GET /v1/budget`. The inference routes themselves are served by the data plane
 /// (`DataPlaneChannelHandler` → `InferenceEngine`), on one path only.
 struct OpenAIController: Sendable {
     let runtime: GatewayRuntime
@@ -12,6 +12,7 @@ struct OpenAIController: Sendable {
     func register(on router: Router<GatewayRequestContext>) {
         router.get("/v1/models") { request, context in try models(request, context) }
         router.get("/v1/usage") { request, context in try await usage(request, context) }
+        router.get("/v1/budget") { request, context in try budget(request, context) }
     }
 
     /// The calling key's usage (admin-api.md §5); the key needs `usage:read` in its scopes.
@@ -24,6 +25,15 @@ struct OpenAIController: Sendable {
         headers[.contentType] = answer.contentType
         headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    /// The budgets that apply to the calling key (admin-api.md §5); the key needs `budget:read`.
+    func budget(_ request: Request, _ context: GatewayRequestContext) throws -> Response {
+        let principal = try runtime.engine.authenticate(Credentials(request), clientAddress: ClientAddress(context.remoteAddress))
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try runtime.keyBudgets(for: principal))))
     }
 
     func models(_ request: Request, _ context: GatewayRequestContext) throws -> Response {

@@ -1,0 +1,129 @@
+import GatewyseCore
+@testable import GatewyseEngine
+import GatewyseStorage
+import Synchronization
+import Testing
+
+/// The budget ledger as a state machine, on an injected clock: periods, reservation against
+/// every budget at once, refusal, warnings, settlement exactly once, the overshoot bound.
+@Suite("Budget ledger")
+struct BudgetLedgerTests {
+    /// 2026-12-05T12:00:00Z in Unix ms.
+    static let noon: Int64 = 1_796_472_000_000
+
+    final class Clock: Sendable {
+        let now = Atomic<Int64>(BudgetLedgerTests.noon)
+        func read() -> Int64 { now.load(ordering: .relaxed) }
+    }
+
+    static func budget(_ id: String, scope: BudgetRecord.Scope = .tenant, scopeID: String = "acme", limits: BudgetRecord.Limits,
+                       action: BudgetRecord.Action = .block) -> BudgetRecord {
+        BudgetRecord(id: id, tenantID: "acme", name: id.capitalized, scope: scope, scopeID: scopeID, limits: limits, action: action,
+                     createdAt: 0, updatedAt: 0)
+    }
+
+    static func dollars(_ text: String) -> Int64 { Money(usd: text)!.nanos }
+
+    @Test("periods are UTC days, ISO weeks from Monday and calendar months, leap years included")
+    func periods() {
+        let day: Int64 = 86_400_000
+        #expect(BudgetPeriod.day.start(Self.noon) == Self.noon - day / 2)
+        #expect(BudgetPeriod.day.end(Self.noon) == Self.noon + day / 2)
+        // 2026-12-05 is a Saturday: its week started on Monday 2026-11-30.
+        #expect(BudgetPeriod.week.start(Self.noon) == Self.noon - day / 2 - 5 * day)
+        #expect(BudgetPeriod.month.start(Self.noon) == 1_796_083_200_000) // 2026-12-01
+        #expect(BudgetPeriod.month.end(Self.noon) == 1_798_761_600_000) // 2027-01-01
+        // 2028-02-15 → 2028-02-01 … 2028-03-01 (29 days).
+        let february: Int64 = 1_834_228_800_000
+        #expect(BudgetPeriod.month.end(february) - BudgetPeriod.month.start(february) == 29 * day)
+    }
+
+    @Test("a block budget admits while spent plus reserved is below the limit, then refuses with the reset in Retry-After")
+    func blockBudget() throws {
+        let clock = Clock()
+        let ledger = BudgetLedger(clock: clock.read)
+        let budget = Self.budget("tenant-day", limits: BudgetRecord.Limits(dailyUsd: Money(usd: "1")))
+        #expect(ledger.update([budget]).map(\.id) == ["tenant-day"])
+        let ceiling = BudgetAmounts(nanos: Self.dollars("0.30"), tokens: 100, requests: 1)
+        var held: [BudgetReservation] = []
+        for _ in 0..<4 { held.append(try #require(try ledger.reserve([budget], ceiling: ceiling))) }
+        #expect(ledger.state(of: budget.id)?.reserved.nanos == Self.dollars("1.20"))
+        #expect(throws: GatewayError.self) { try ledger.reserve([budget], ceiling: ceiling) }
+        // Each costs $0.25 in the end: $1.00 spent, the limit reached, nothing more admitted.
+        for reservation in held { reservation.settle(actual: BudgetAmounts(nanos: Self.dollars("0.25"), tokens: 40, requests: 1)) }
+        let state = try #require(ledger.state(of: budget.id))
+        #expect(state.reserved == .zero)
+        #expect(state.meters.first?.used == Self.dollars("1"))
+        do {
+            _ = try ledger.reserve([budget], ceiling: ceiling)
+            Issue.record("admitted past the limit")
+        } catch {
+            #expect(error.status == 429 && error.code == "BUDGET_EXCEEDED")
+            #expect(error.message.contains("Tenant-Day") && error.message.contains("tenant-day"))
+            #expect(error.headers.first { $0.0 == "Retry-After" }?.1 == "43200")
+        }
+        // The next UTC day starts from zero.
+        clock.now.store(Self.noon + 86_400_000, ordering: .relaxed)
+        #expect(try ledger.reserve([budget], ceiling: ceiling) != nil)
+    }
+
+    @Test("every applicable budget is reserved at once, and a refusal by one reserves in none")
+    func allOrNothing() throws {
+        let ledger = BudgetLedger(clock: Clock().read)
+        let key = Self.budget("key", scope: .apiKey, scopeID: "key_1", limits: BudgetRecord.Limits(dailyRequests: 2))
+        let tenant = Self.budget("tenant", limits: BudgetRecord.Limits(monthlyTokens: 1_000_000))
+        _ = ledger.update([key, tenant])
+        let one = BudgetAmounts(nanos: 0, tokens: 10, requests: 1)
+        let first = try #require(try ledger.reserve([key, tenant], ceiling: one))
+        let second = try #require(try ledger.reserve([key, tenant], ceiling: one))
+        #expect(throws: GatewayError.self) { try ledger.reserve([key, tenant], ceiling: one) }
+        #expect(ledger.state(of: "tenant")?.reserved.tokens == 20)
+        first.settle(actual: one)
+        first.settle(actual: one) // once only
+        #expect(ledger.state(of: "key")?.meters.first?.used == 1)
+        #expect(ledger.state(of: "tenant")?.meters.first?.used == 10)
+        _ = second
+    }
+
+    @Test("a reservation dropped without settlement gives its ceiling back and spends nothing")
+    func droppedReservation() throws {
+        let ledger = BudgetLedger(clock: Clock().read)
+        let budget = Self.budget("b", limits: BudgetRecord.Limits(dailyUsd: Money(usd: "1")))
+        _ = ledger.update([budget])
+        do {
+            _ = try ledger.reserve([budget], ceiling: BudgetAmounts(nanos: Self.dollars("0.5"), tokens: 1, requests: 1))
+        }
+        #expect(ledger.state(of: "b")?.reserved == .zero)
+        #expect(ledger.state(of: "b")?.meters.first?.used == 0)
+    }
+
+    @Test("a warn budget never refuses; past its limit the reservation names it")
+    func warnBudget() throws {
+        let ledger = BudgetLedger(clock: Clock().read)
+        let budget = Self.budget("soft", limits: BudgetRecord.Limits(dailyRequests: 1), action: .warn)
+        _ = ledger.update([budget])
+        let one = BudgetAmounts(nanos: 0, tokens: 0, requests: 1)
+        let first = try #require(try ledger.reserve([budget], ceiling: one))
+        #expect(first.warnings.isEmpty)
+        first.settle(actual: one)
+        let second = try #require(try ledger.reserve([budget], ceiling: one))
+        #expect(second.warnings == ["soft"])
+        #expect(ledger.state(of: "soft")?.status(alertPercent: 80) == "exceeded")
+    }
+
+    @Test("counters survive a reload that keeps a budget's limits, and start again when they change")
+    func updateKeepsCounters() throws {
+        let ledger = BudgetLedger(clock: Clock().read)
+        var budget = Self.budget("b", limits: BudgetRecord.Limits(dailyRequests: 10))
+        _ = ledger.update([budget])
+        ledger.load("b", totals: [.dailyRequests: BudgetAmounts(requests: 4)])
+        budget.name = "Renamed"
+        #expect(ledger.update([budget]).isEmpty)
+        #expect(ledger.state(of: "b")?.meters.first?.used == 4)
+        budget.limits.dailyRequests = 20
+        #expect(ledger.update([budget]).map(\.id) == ["b"])
+        #expect(ledger.state(of: "b")?.meters.first?.used == 0)
+        #expect(ledger.update([]).isEmpty)
+        #expect(ledger.state(of: "b") == nil)
+    }
+}
