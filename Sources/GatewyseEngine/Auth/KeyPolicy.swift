@@ -56,9 +56,14 @@ public final class TenantPolicy: Sendable {
     public let allowedModels: Set<String>
     /// The settings' `allowedProviders`; empty means any.
     public let allowedProviders: Set<String>
+    /// The settings' `rateLimits` (0 = unlimited), over every key of the tenant.
+    public let rateLimits: RateLimitSet
 
     public init(_ tenant: Tenant, settings: TenantSettings? = nil) {
         id = tenant.id
+        let limits = settings?.rateLimits
+        rateLimits = RateLimitSet(requestsPerMinute: limits?.maxRequestsPerMinute, requestsPerDay: limits?.maxRequestsPerDay,
+                                  tokensPerDay: limits?.maxTokensPerDay)
         isSuspended = tenant.status == .suspended
         capabilities = CapabilitySet(names: tenant.enabledCapabilities)
         allowedModels = Set(tenant.allowedModels)
@@ -72,6 +77,7 @@ public final class TenantPolicy: Sendable {
         capabilities = .all
         allowedModels = []
         allowedProviders = []
+        rateLimits = RateLimitSet()
     }
 }
 
@@ -97,6 +103,9 @@ public final class KeyPolicy: Sendable {
     /// The key's scopes name `budget:read`: it may read the budgets that apply to it
     /// (`GET /v1/budget`), likewise only when named.
     public let readsOwnBudget: Bool
+    /// The key's `rateLimits` and its tenant's, counted at admission (`RateLimiter`); empty
+    /// when neither sets one, and the request path then pays nothing for rate limiting.
+    public let rateLimitSubjects: [(RateLimitSubject, RateLimitSet)]
 
     public init(key: APIKeyRecord, tenant: TenantPolicy) {
         self.tenant = tenant
@@ -107,6 +116,12 @@ public final class KeyPolicy: Sendable {
         restrictsRoutes = !modelIDs.isEmpty || !providerIDs.isEmpty || !tenant.allowedModels.isEmpty || !tenant.allowedProviders.isEmpty
         readsOwnUsage = key.scopes.capabilities.contains("usage:read")
         readsOwnBudget = key.scopes.capabilities.contains("budget:read")
+        var subjects: [(RateLimitSubject, RateLimitSet)] = []
+        let own = RateLimitSet(requestsPerMinute: key.rateLimits.requestsPerMinute, requestsPerDay: key.rateLimits.requestsPerDay,
+                               tokensPerDay: key.rateLimits.tokensPerDay)
+        if !own.isEmpty { subjects.append((RateLimitSubject(kind: .apiKey, tenantID: key.tenantID, id: key.id), own)) }
+        if !tenant.rateLimits.isEmpty { subjects.append((RateLimitSubject(kind: .tenant, tenantID: tenant.id, id: tenant.id), tenant.rateLimits)) }
+        rateLimitSubjects = subjects
     }
 
     private init() {
@@ -118,6 +133,7 @@ public final class KeyPolicy: Sendable {
         restrictsRoutes = false
         readsOwnUsage = false
         readsOwnBudget = false
+        rateLimitSubjects = []
     }
 
     /// No restriction at all (principals built outside a snapshot, in tests).

@@ -25,6 +25,8 @@ public final class InferenceEngine: Sendable {
     let limiter: InFlightLimiter
     /// The budgets' counters (reserved before the upstream call, settled at completion).
     public let budgets: BudgetLedger
+    /// Request and token rates per key and tenant (counted at admission).
+    public let rateLimiter: RateLimiter
     let blockingWork: (any BlockingWorkRunner)?
     public let maxBodyBytes: Int
     let requestTimeout: Duration
@@ -43,6 +45,7 @@ public final class InferenceEngine: Sendable {
         self.requestTimeout = .milliseconds(Int64(clamping: Int(upstream.totalTimeout * 1000)))
         self.clock = clock
         self.budgets = BudgetLedger()
+        self.rateLimiter = RateLimiter()
         self.snapshotBox = Mutex(snapshot)
     }
 
@@ -89,18 +92,32 @@ public final class InferenceEngine: Sendable {
         } catch {
             return refuse(error, context: context, snapshot: snapshot)
         }
+        // Rate limits, from memory, before the body is read.
+        var rateLimitHeaders = RateLimitAnswerHeaders()
+        let rateLimited = principal.policy.rateLimitSubjects
+        if !rateLimited.isEmpty {
+            do {
+                rateLimitHeaders = try rateLimiter.admit(rateLimited)
+            } catch {
+                return refuse(error, context: context, snapshot: snapshot)
+            }
+        }
         guard limiter.acquire() else {
             context.logger.warning("request refused: too many in flight", metadata: ["limit": "\(limiter.limit)"])
             return refuse(.overloaded(retryAfterSeconds: 1), context: context, snapshot: snapshot)
         }
         let exchange = InferenceExchange(context: context, snapshot: snapshot, observers: observers, limiter: limiter)
+        if !rateLimited.isEmpty {
+            exchange.rateLimits = InferenceExchange.RateLimitHold(limiter: rateLimiter, headers: rateLimitHeaders,
+                                                                  tokenSubjects: rateLimited.filter { $0.1.tokensPerDay != nil }.map(\.0))
+        }
         do throws(GatewayError) {
             for stage in stages { try stage.admit(context) }
             if let declaredBodyBytes, declaredBodyBytes > maxBodyBytes { throw GatewayError.bodyTooLarge(limit: maxBodyBytes) }
         } catch {
             exchange.fail(error)
             let rendered = ErrorEnvelope.render(error, format: context.clientFormat)
-            return .refused(status: rendered.status, headers: rendered.headers, body: rendered.body)
+            return .refused(status: rendered.status, headers: exchange.governanceHeaders(rendered.headers), body: rendered.body)
         }
         return .admitted(exchange)
     }
@@ -135,7 +152,7 @@ public final class InferenceEngine: Sendable {
                 exchange.fail(ErrorEnvelope.gatewayError(error, logger: context.logger))
             }
             let rendered = ErrorEnvelope.render(ErrorEnvelope.gatewayError(error, logger: context.logger), format: context.clientFormat)
-            return .complete(status: rendered.status, headers: rendered.headers, body: rendered.body)
+            return .complete(status: rendered.status, headers: exchange.governanceHeaders(rendered.headers), body: rendered.body)
         }
     }
 

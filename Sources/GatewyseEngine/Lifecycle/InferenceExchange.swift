@@ -21,6 +21,14 @@ public final class InferenceExchange: @unchecked Sendable {
     var requestedModel: String?
     /// The request's hold on its budgets, settled when it completes.
     var reservation: BudgetReservation?
+    /// The rate limits the request was counted against: their headers for the answer, and the
+    /// subjects whose day's tokens the completion adds to.
+    struct RateLimitHold {
+        let limiter: RateLimiter
+        let headers: RateLimitAnswerHeaders
+        let tokenSubjects: [RateLimitSubject]
+    }
+    var rateLimits: RateLimitHold?
     private var firstByteAt: ContinuousClock.Instant?
 
     init(context: InferenceContext, snapshot: RuntimeSnapshot, observers: [any CompletionObserver], limiter: InFlightLimiter?) {
@@ -47,7 +55,7 @@ public final class InferenceExchange: @unchecked Sendable {
                   attempts: Int = 0, usage: Usage? = nil, usageEstimated: Bool = false, price: ModelPrice? = nil) {
         guard completed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         limiter?.release()
-        if reservation == nil, observers.isEmpty { return }
+        if reservation == nil, rateLimits == nil, observers.isEmpty { return }
         let now = ContinuousClock.Instant.now
         let event = CompletionEvent(
             requestID: context.requestID, endpoint: context.endpoint, principal: context.principal, requestedModel: requestedModel,
@@ -59,6 +67,9 @@ public final class InferenceExchange: @unchecked Sendable {
         if let reservation {
             reservation.settle(actual: Self.spent(event))
             self.reservation = nil
+        }
+        if let hold = rateLimits, !hold.tokenSubjects.isEmpty, let spent = Self.spent(event) {
+            hold.limiter.addTokens(spent.tokens, to: hold.tokenSubjects)
         }
         for observer in observers { observer.requestCompleted(event) }
     }
@@ -73,9 +84,12 @@ public final class InferenceExchange: @unchecked Sendable {
 
     /// The answer's headers with the governance ones added: `X-Gatewyse-Budget-Warning` naming
     /// the `warn` budgets past a limit (admin-api.md §6).
+    /// and OpenAI's `x-ratelimit-*` for the tightest rate limit.
     func governanceHeaders(_ headers: [(String, String)]) -> [(String, String)] {
-        guard let warnings = reservation?.warnings, !warnings.isEmpty else { return headers }
-        return headers + [("X-Gatewyse-Budget-Warning", warnings.joined(separator: ", "))]
+        var headers = headers
+        if let hold = rateLimits { headers += hold.headers.fields }
+        if let warnings = reservation?.warnings, !warnings.isEmpty { headers.append(("X-Gatewyse-Budget-Warning", warnings.joined(separator: ", "))) }
+        return headers
     }
 
     /// What `usage` costs; nil without usage or without a price. The price was looked up when

@@ -36,8 +36,10 @@ public final class SnapshotLoader: Sendable {
             // The counters of new or changed budgets are filled from the usage records before
             // the snapshot that enforces them is swapped in.
             try await loadCounters(of: engine.budgets.update(budgets))
-            let snapshot = RuntimeSnapshot(authenticator: APIKeyAuthenticator(keys: try await keys, tenants: try await tenants,
-                                                                        settings: try await settings.map { try TenantSettings(stored: $0) }),
+            let authenticator = APIKeyAuthenticator(keys: try await keys, tenants: try await tenants,
+                                                    settings: try await settings.map { try TenantSettings(stored: $0) })
+            try await loadDayCounts(of: try await keys, tenants: authenticator.tenants)
+            let snapshot = RuntimeSnapshot(authenticator: authenticator,
                                            resolver: try await resolver, budgets: BudgetIndex(budgets), revision: revision)
             var serving = revision
             engine.replaceSnapshot { old in
@@ -70,6 +72,27 @@ extension SnapshotLoader {
                 totals[limit] = bySince[since]
             }
             engine.budgets.load(budget.id, totals: totals)
+        }
+    }
+}
+
+extension SnapshotLoader {
+    /// What the keys and tenants with a daily rate limit served today, from the usage records,
+    /// for those this process has not counted yet (at start: a restart resets no day's count).
+    func loadDayCounts(of keys: [APIKeyRecord], tenants: [String: TenantPolicy]) async throws {
+        var subjects: [RateLimitSubject] = []
+        for key in keys where key.rateLimits.requestsPerDay != nil || key.rateLimits.tokensPerDay != nil {
+            subjects.append(RateLimitSubject(kind: .apiKey, tenantID: key.tenantID, id: key.id))
+        }
+        for tenant in tenants.values where tenant.rateLimits.requestsPerDay != nil || tenant.rateLimits.tokensPerDay != nil {
+            subjects.append(RateLimitSubject(kind: .tenant, tenantID: tenant.id, id: tenant.id))
+        }
+        let limiter = engine.rateLimiter
+        let today = BudgetPeriod.day.start(limiter.clock())
+        for subject in limiter.unseen(subjects) {
+            let totals = try await store.usageTotals(tenantID: subject.tenantID, scope: subject.kind == .apiKey ? .apiKey : .tenant,
+                                                     scopeID: subject.id, since: today)
+            limiter.load(subject, requests: totals.requests, tokens: totals.tokens)
         }
     }
 }

@@ -48,7 +48,7 @@ public struct APIKeyRecord: DomainResource {
         public static let unrestricted = Scopes(capabilities: Capability.allCases.map(\.rawValue))
     }
 
-    /// Stored now, enforced by the budgets issue; 0 or nil means unlimited.
+    /// Enforced at admission by `RateLimiter` (GatewyseEngine); 0 or nil means unlimited.
     public struct RateLimits: Sendable, Equatable, Codable {
         public var requestsPerMinute: Int?
         public var requestsPerDay: Int?
