@@ -64,6 +64,8 @@ for c in $CONCURRENCY $STREAM_CONCURRENCY; do
     is_uint "$c" && (( c > 0 )) || die "concurrency values must be positive integers, got '$c'"
 done
 WITH_LITELLM=0 WITH_HAPROXY=0 WITH_BASELINE=0
+# The same binary again with governance on (issue 12 item 7): GOVERNANCE=0 leaves it out.
+WITH_GOVERNED="${GOVERNANCE:-1}"
 for peer in $PEERS; do
     case "$peer" in
         litellm) WITH_LITELLM=1 ;;
@@ -163,11 +165,12 @@ cleanup() {
     stop_tree "$LL_PID"
     stop_tree "$HA_PID"
     stop_tree "$BL_PID"
+    stop_tree "${GOV_PID:-}"
     stop_tree "$GW_PID" "$STOP_TIMEOUT"
     stop_tree "$NGINX_PID"
     stop_tree "$MOCK_PID"
     if (( rc != 0 && rc != 130 && rc != 143 )); then
-        for f in gateway.log baseline.log haproxy.log nginx-error.log litellm.log; do
+        for f in gateway.log governed.log baseline.log haproxy.log nginx-error.log litellm.log; do
             if [[ -s "$TMP/$f" ]]; then log "last lines of $f:"; tail -n 20 "$TMP/$f" >&2; fi
         done
     fi
@@ -243,7 +246,7 @@ rss_samples_since() {   # name line_count: the samples after line_count as a JSO
 # ---------------------------------------------------------------------------------------------
 # Payloads
 
-read -r NGINX_PORT GW_PORT LL_PORT MOCK_PORT HA_PORT HA_PACED_PORT BL_PORT < <(free_ports 7)
+read -r NGINX_PORT GW_PORT LL_PORT MOCK_PORT HA_PORT HA_PACED_PORT BL_PORT GOV_PORT < <(free_ports 8)
 GW_KEY="aigw_sk_$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
 LL_KEY="sk-bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 
@@ -418,7 +421,25 @@ start_gatewyse() {   # target what binary port database log wrapper pid-variable
 start_gatewyse gatewyse "the gateway" "$GATEWYSE_BIN" "$GW_PORT" "$TMP/bench.sqlite" "$TMP/gateway.log" "$GATEWYSE_WRAPPER" GW_PID
 log "gateway ($BUILD_CONFIG) on 127.0.0.1:$GW_PORT (pid $GW_PID)"
 
-# 2a. The baseline gateway (BASELINE_BIN): an older binary, same config, its own database, never
+# 2a. The same binary with governance on: its own database, a super-admin made by the CLI, then
+# through the admin API a database-backed key with a rate limit it never reaches and a tenant
+# budget it never exhausts (bench/governance_setup.py); usage is recorded by both instances.
+GOV_KEY="" GOV_PID=""
+if (( WITH_GOVERNED )); then
+    GOV_PASSWORD="Bench-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')-9!"
+    "$GATEWYSE_BIN" admin create --config "$TMP/gatewyse.yaml" --database "sqlite:$TMP/governed.sqlite" \
+        --email bench-admin@bench.test --role super-admin --password "$GOV_PASSWORD" >"$TMP/governed-admin.log" 2>&1 \
+        || { cat "$TMP/governed-admin.log" >&2; die "could not create the governed gateway's admin"; }
+    start_gatewyse governed "the governed gateway" "$GATEWYSE_BIN" "$GOV_PORT" "$TMP/governed.sqlite" "$TMP/governed.log" "" GOV_PID
+    GOV_KEY="$("$PYTHON" "$BENCH_DIR/governance_setup.py" --url "http://127.0.0.1:$GOV_PORT" --email bench-admin@bench.test \
+        --password "$GOV_PASSWORD" --tenant bench)" || die "could not turn governance on"
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$GOV_PORT/v1/chat/completions" \
+        --body-file "$TMP/chat.json" --auth "Bearer $GOV_KEY" --contains '"chat.completion"' \
+        || die "a chat request with the governed key failed"
+    log "governed gateway on 127.0.0.1:$GOV_PORT (pid $GOV_PID): database key, rate limit, tenant budget, usage"
+fi
+
+# 2b. The baseline gateway (BASELINE_BIN): an older binary, same config, its own database, never
 # under GATEWYSE_WRAPPER. An older binary that rejects a key this config has gained fails here.
 if (( WITH_BASELINE )); then
     start_gatewyse baseline "the baseline gateway ($BASELINE_BIN)" "$BASELINE_BIN" "$BL_PORT" \
@@ -597,6 +618,7 @@ fi
 TARGETS=(direct)
 (( WITH_HAPROXY )) && TARGETS+=(haproxy)
 TARGETS+=(gatewyse)
+(( WITH_GOVERNED )) && TARGETS+=(governed)
 (( WITH_BASELINE )) && TARGETS+=(baseline)
 (( WITH_LITELLM )) && TARGETS+=(litellm)
 
@@ -609,6 +631,7 @@ target_url() {   # target kind(chat|stream)
         haproxy/stream) echo "http://127.0.0.1:$HA_PORT/stream/v1/chat/completions" ;;
         haproxy/paced) echo "http://127.0.0.1:$HA_PACED_PORT/v1/chat/completions" ;;
         gatewyse/*) echo "http://127.0.0.1:$GW_PORT/v1/chat/completions" ;;
+        governed/*) echo "http://127.0.0.1:$GOV_PORT/v1/chat/completions" ;;
         baseline/*) echo "http://127.0.0.1:$BL_PORT/v1/chat/completions" ;;
         litellm/*) echo "http://127.0.0.1:$LL_PORT/v1/chat/completions" ;;
     esac
@@ -616,7 +639,7 @@ target_url() {   # target kind(chat|stream)
 target_body() {
     case "$1" in
         direct|haproxy) echo "$TMP/direct-$2.json" ;;
-        gatewyse|baseline) echo "$TMP/$2.json" ;;
+        gatewyse|governed|baseline) echo "$TMP/$2.json" ;;
         litellm) echo "$TMP/litellm-$2.json" ;;
     esac
 }
@@ -624,6 +647,7 @@ target_auth() {
     case "$1" in
         direct|haproxy) echo "" ;;
         gatewyse|baseline) echo "Bearer $GW_KEY" ;;
+        governed) echo "Bearer $GOV_KEY" ;;
         litellm) echo "Bearer $LL_KEY" ;;
     esac
 }
@@ -632,6 +656,7 @@ target_root_pid() {
         direct) if [[ ${2:-} == paced ]]; then echo "$MOCK_PID"; else echo "$NGINX_PID"; fi ;;
         haproxy) echo "$HA_PID" ;;
         gatewyse) echo "$GW_PID" ;;
+        governed) echo "$GOV_PID" ;;
         baseline) echo "$BL_PID" ;;
         litellm) echo "$LL_PID" ;;
     esac
@@ -640,6 +665,7 @@ target_root_pid() {
 check_alive() {
     kill -0 "$NGINX_PID" 2>/dev/null || died "$NGINX_PID" "nginx died during $1"
     kill -0 "$GW_PID" 2>/dev/null || died "$GW_PID" "the gateway died during $1; its log follows"
+    if (( WITH_GOVERNED )); then kill -0 "$GOV_PID" 2>/dev/null || died "$GOV_PID" "the governed gateway died during $1; its log follows"; fi
     if (( WITH_BASELINE )); then kill -0 "$BL_PID" 2>/dev/null || died "$BL_PID" "the baseline gateway died during $1; its log follows"; fi
     if (( WITH_HAPROXY )); then kill -0 "$HA_PID" 2>/dev/null || died "$HA_PID" "haproxy died during $1"; fi
     if (( WITH_LITELLM )); then kill -0 "$LL_PID" 2>/dev/null || died "$LL_PID" "LiteLLM died during $1"; fi
