@@ -51,7 +51,8 @@ public final class GatewayRuntime: Sendable {
             snapshot: RuntimeSnapshot(authenticator: APIKeyAuthenticator(), resolver: RouteResolver(configuration: configuration)),
             server: configuration.server, upstream: configuration.upstream, stages: [UsageBackpressure(recorder: usage)] + stages, observers: [keyUses, usage] + observers,
             blockingWork: blockingWork, clock: clock)
-        self.loader = SnapshotLoader(store: store, configuration: configuration, engine: engine, credentials: controlPlane.credentials)
+        self.loader = SnapshotLoader(store: store, configuration: configuration, engine: engine, credentials: controlPlane.credentials,
+                                     usage: usage)
         self.startedAt = clock()
         // Best effort: the change is committed, and a failed reload is retried by the watcher.
         let reload: @Sendable () async -> Void = { [loader] in _ = try? await loader.reload() }
@@ -74,10 +75,11 @@ public final class GatewayRuntime: Sendable {
                     createdAt: now, source: .config))
             }
         }
+        // Before the first snapshot: what a killed process journaled reaches the store first, so
+        // that the budgets' and rate limits' counters rebuilt from the usage records include it.
+        try await usage.start(replayingInto: store, logger: logger)
         try await reloadControlPlane()
         try await controlPlane.accounts.prepare()
-        // Before serving: what a killed process journaled reaches the store first.
-        try await usage.start(replayingInto: store, logger: logger)
         logger.info("gateway ready", metadata: [
             "providers": "\(configuration.providers.map(\.id).joined(separator: ","))",
             "aliases": "\(configuration.models.count)", "tenants": "\(configuration.tenants.count)",

@@ -14,10 +14,14 @@ public final class SnapshotLoader: Sendable {
     let engine: InferenceEngine
     /// Decrypts the credentials of providers added through the admin API, into memory only.
     let credentials: CredentialCipher
+    /// The usage records not yet stored, which counters rebuilt from the store must include.
+    let usage: UsageRecorder?
     private let gate = ReloadGate()
 
-    init(store: any GatewayStore, configuration: GatewayConfiguration, engine: InferenceEngine, credentials: CredentialCipher) {
+    init(store: any GatewayStore, configuration: GatewayConfiguration, engine: InferenceEngine, credentials: CredentialCipher,
+         usage: UsageRecorder? = nil) {
         self.store = store
+        self.usage = usage
         self.configuration = configuration
         self.engine = engine
         self.credentials = credentials
@@ -56,9 +60,10 @@ public final class SnapshotLoader: Sendable {
 
 extension SnapshotLoader {
     /// What each budget's current periods spent, from the usage records (which the journal's
-    /// replay completed before the first reload). A request settled here between the ledger's
-    /// update and this read, and flushed meanwhile, is counted twice: the error is on the safe
-    /// side, and only when a budget is created or its limits change under traffic.
+    /// replay completed before the first reload): those not yet stored, then the store's. A
+    /// record flushed between the two reads, or settled into the new counters while they load,
+    /// is counted twice: the error is on the safe side, and only when a budget is created or its
+    /// limits change under traffic.
     func loadCounters(of budgets: [BudgetRecord]) async throws {
         for budget in budgets {
             guard let scope = UsageScope(rawValue: budget.scope.rawValue) else { continue }
@@ -66,8 +71,7 @@ extension SnapshotLoader {
             var bySince: [Int64: BudgetAmounts] = [:]
             for (limit, since) in engine.budgets.periodStarts(budget) {
                 if bySince[since] == nil {
-                    let stored = try await store.usageTotals(tenantID: budget.tenantID, scope: scope, scopeID: budget.scopeID, since: since)
-                    bySince[since] = BudgetAmounts(nanos: stored.costNanos, tokens: stored.tokens, requests: stored.requests)
+                    bySince[since] = try await self.totals(tenantID: budget.tenantID, scope: scope, scopeID: budget.scopeID, since: since)
                 }
                 totals[limit] = bySince[since]
             }
@@ -90,10 +94,20 @@ extension SnapshotLoader {
         let limiter = engine.rateLimiter
         let today = BudgetPeriod.day.start(limiter.clock())
         for subject in limiter.unseen(subjects) {
-            let totals = try await store.usageTotals(tenantID: subject.tenantID, scope: subject.kind == .apiKey ? .apiKey : .tenant,
-                                                     scopeID: subject.id, since: today)
-            limiter.load(subject, requests: totals.requests, tokens: totals.tokens)
+            let served = try await totals(tenantID: subject.tenantID, scope: subject.kind == .apiKey ? .apiKey : .tenant,
+                                          scopeID: subject.id, since: today)
+            limiter.load(subject, requests: served.requests, tokens: served.tokens)
         }
+    }
+}
+
+extension SnapshotLoader {
+    /// The usage of one scope since a time: the records not yet stored first, then the store's.
+    func totals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) async throws -> BudgetAmounts {
+        let unstored = usage?.unstoredTotals(tenantID: tenantID, scope: scope, scopeID: scopeID, since: since) ?? UsageTotals()
+        let stored = try await store.usageTotals(tenantID: tenantID, scope: scope, scopeID: scopeID, since: since)
+        return BudgetAmounts(nanos: stored.costNanos &+ unstored.costNanos, tokens: stored.tokens &+ unstored.tokens,
+                             requests: stored.requests &+ unstored.requests)
     }
 }
 

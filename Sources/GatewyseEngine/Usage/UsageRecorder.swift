@@ -132,8 +132,8 @@ public final class UsageRecorder: CompletionObserver {
     public var pendingCount: Int { state.withLock { $0.pending.count } }
 
     private func seal(logger: Logger?) {
-        let sealed: Sealed? = state.withLock { state in
-            guard !state.pending.isEmpty else { return nil }
+        state.withLock { state in
+            guard !state.pending.isEmpty else { return }
             var segment: UsageJournal.Segment?
             if let journal = state.journal {
                 do {
@@ -145,9 +145,30 @@ public final class UsageRecorder: CompletionObserver {
             }
             let records = state.pending
             state.pending.removeAll(keepingCapacity: true)
-            return Sealed(records: records, segment: segment)
+            // Handed over under the same lock, so that `unstoredTotals` never misses a batch
+            // between the two lists.
+            unflushed.withLock { $0.append(Sealed(records: records, segment: segment)) }
         }
-        if let sealed { unflushed.withLock { $0.append(sealed) } }
+    }
+
+    /// What the records not yet in the store add to `UsageStore.usageTotals` for one scope —
+    /// read before the store, so that a record is counted twice at worst, never missed (the
+    /// budgets' counters are built from both).
+    public func unstoredTotals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) -> UsageTotals {
+        state.withLock { state in
+            var totals = UsageTotals()
+            func add(_ record: UsageRecord) {
+                guard record.tenantID == tenantID, record.time >= since, record.isServed, scope.value(of: record) == scopeID else { return }
+                totals.requests += 1
+                totals.tokens += Int64(record.inputTokens) + Int64(record.outputTokens)
+                totals.costNanos += record.costNanos ?? 0
+            }
+            for record in state.pending { add(record) }
+            unflushed.withLock { batches in
+                for batch in batches { for record in batch.records { add(record) } }
+            }
+            return totals
+        }
     }
 
     /// At shutdown, after the last flush: closes the journal (an empty segment is removed; one
