@@ -98,6 +98,7 @@ struct RateLimiterTests {
             #expect(refused.status == 429)
             #expect(refused.json?["error"]?["code"] == "RATE_LIMIT_EXCEEDED")
             #expect(!(refused.headers["Retry-After"].first ?? "").isEmpty)
+            #expect(refused.headers["x-ratelimit-remaining-requests"] == ["0"])
             // Another key of the tenant is not limited by this key's rate.
             #expect(try await EndToEndTests.post(gateway, "/v1/chat/completions", body: body).status == 200)
             _ = try await gateway.gateway.runtime.usage.flush(to: store)

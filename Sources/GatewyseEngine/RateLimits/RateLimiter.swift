@@ -90,13 +90,16 @@ public final class RateLimiter: Sendable {
                 entry.roll(now: now)
                 counters[subject] = entry
                 if let limit = limits.requestsPerMinute, entry.lastMinute(now: now) + 1 > Int64(limit) {
-                    return .failure(Self.exceeded(subject, "\(limit) requests per minute", retryAfter: Self.secondsUntilFree(entry, limit: limit, now: now)))
+                    return .failure(Self.exceeded(subject, "\(limit) requests per minute", limit: limit, unit: "requests",
+                                                  retryAfter: Self.secondsUntilFree(entry, limit: limit, now: now)))
                 }
                 if let limit = limits.requestsPerDay, entry.day + 1 > Int64(limit) {
-                    return .failure(Self.exceeded(subject, "\(limit) requests per day", retryAfter: Self.secondsToNextDay(now)))
+                    return .failure(Self.exceeded(subject, "\(limit) requests per day", limit: limit, unit: "requests",
+                                                  retryAfter: Self.secondsToNextDay(now)))
                 }
                 if let limit = limits.tokensPerDay, entry.dayTokens >= Int64(limit) {
-                    return .failure(Self.exceeded(subject, "\(limit) tokens per day", retryAfter: Self.secondsToNextDay(now)))
+                    return .failure(Self.exceeded(subject, "\(limit) tokens per day", limit: limit, unit: "tokens",
+                                                  retryAfter: Self.secondsToNextDay(now)))
                 }
             }
             for (subject, limits) in subjects {
@@ -146,10 +149,14 @@ public final class RateLimiter: Sendable {
         }
     }
 
-    static func exceeded(_ subject: RateLimitSubject, _ what: String, retryAfter: Int64) -> GatewayError {
+    /// The refusal, with the limit that refused in OpenAI's headers (nothing left, reset at the wait).
+    static func exceeded(_ subject: RateLimitSubject, _ what: String, limit: Int, unit: String, retryAfter: Int64) -> GatewayError {
         let who = subject.kind == .apiKey ? "This API key" : "Tenant '\(subject.tenantID)'"
         return GatewayError(status: 429, code: "RATE_LIMIT_EXCEEDED", type: "rate_limit_error",
-                            message: "\(who) is limited to \(what); retry in \(retryAfter) s.", headers: [("Retry-After", String(retryAfter))])
+                            message: "\(who) is limited to \(what); retry in \(retryAfter) s.",
+                            headers: [("Retry-After", String(retryAfter)), ("x-ratelimit-limit-\(unit)", String(limit)),
+                                      ("x-ratelimit-remaining-\(unit)", "0"),
+                                      ("x-ratelimit-reset-\(unit)", RateLimitAnswerHeaders.duration(retryAfter * 1000))])
     }
 
     static func secondsToNextDay(_ now: Int64) -> Int64 {
