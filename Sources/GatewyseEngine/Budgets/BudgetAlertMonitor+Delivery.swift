@@ -1,4 +1,5 @@
 import GatewyseCore
+import GatewyseProviders
 import GatewyseStorage
 
 /// The outbox: a recorded alert with a webhook is `pending` until an attempt gets a 2xx answer
