@@ -25,6 +25,9 @@ public final class GatewayRuntime: Sendable {
     public let usage: UsageRecorder
     /// Builds and swaps the snapshot; usable before `self` exists (the admin API's reload hook).
     public let loader: SnapshotLoader
+    /// Budget alerts: fires thresholds reached and delivers their webhooks, driven by the
+    /// server's `BudgetAlertService` (decisions/0014).
+    public let budgetAlerts: BudgetAlertMonitor
 
     /// `stages` and `observers` extend the engine's pipeline (governance stages as they land,
     /// and tests); each applies to every inference route on every transport.
@@ -53,13 +56,17 @@ public final class GatewayRuntime: Sendable {
             blockingWork: blockingWork, clock: clock)
         self.loader = SnapshotLoader(store: store, configuration: configuration, engine: engine, credentials: controlPlane.credentials,
                                      usage: usage)
+        let signer = WebhookSigner(masterKey: masterKey)
+        self.budgetAlerts = BudgetAlertMonitor(store: store, ledger: engine.budgets, budgets: { [engine] in engine.snapshot.budgets.alerting },
+                                               transport: transport, signer: signer,
+                                               allowPrivate: configuration.budgetAlerts.allowPrivateWebhooks)
         self.startedAt = clock()
         // Best effort: the change is committed, and a failed reload is retried by the watcher.
         let reload: @Sendable () async -> Void = { [loader] in _ = try? await loader.reload() }
         self.adminRouter = AdminRouter(api: AdminAPI(store: store, passwords: controlPlane.passwords, configuration: configuration,
                                                      credentials: controlPlane.credentials, prober: ProviderProber(executor: executor),
                                                      healthSnapshot: { [routing] in routing.health.snapshot(at: routing.clock()) },
-                                                     budgets: engine.budgets, reload: reload))
+                                                     budgets: engine.budgets, webhooks: signer, reload: reload))
     }
 
     /// Imports the tenants and keys declared in the configuration, then loads every key into

@@ -165,7 +165,7 @@ public final class PostgresStore: GatewayStore, RevisionWatching {
     public func commit(_ changes: [ResourceChange], audit: [AuditDraft]) async throws -> [AuditEntry] {
         try await transaction { connection in
             for change in changes { try await self.apply(change, connection: connection) }
-            if !changes.isEmpty {
+            if changes.contains(where: \.kind.changesSnapshot) {
                 // The row lock on control_revision orders revision bumps by commit, so the
                 // notifications replicas receive only grow.
                 let rows = try await connection.query("UPDATE control_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision",

@@ -87,7 +87,9 @@ public final class SQLiteStore: GatewayStore {
     public func commit(_ changes: [ResourceChange], audit: [AuditDraft]) async throws -> [AuditEntry] {
         try await database.write { db in
             for change in changes { try Self.apply(change, db: db) }
-            if !changes.isEmpty { try db.execute(sql: "UPDATE control_revision SET revision = revision + 1 WHERE id = 1") }
+            if changes.contains(where: \.kind.changesSnapshot) {
+                try db.execute(sql: "UPDATE control_revision SET revision = revision + 1 WHERE id = 1")
+            }
             return try audit.map { try Self.append($0, db: db) }
         }
     }

@@ -67,13 +67,16 @@ public enum GatewayServer {
         return .http1(configuration: .init(additionalChannelHandlers: [DataPlaneInstaller(runtime: runtime, logger: logger)]))
     }
 
-    /// What runs beside the HTTP server: the usage and key-use flushers and the control-plane watcher.
+    /// What runs beside the HTTP server: the usage and key-use flushers, the control-plane watcher
+    /// and the budget-alert service.
     /// `pollInterval`: how often the watcher compares the store's revision (the safety net
     /// beside PostgreSQL's notifications).
     static func backgroundServices(runtime: GatewayRuntime, pollInterval: Duration = .seconds(1), logger: Logger) -> [any Service] {
         let usage = runtime.configuration.usage
         return [UsageFlusher(runtime: runtime, interval: .milliseconds(Int64(usage.flushInterval * 1000)), batch: usage.flushBatch, logger: logger),
-                KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, interval: pollInterval, logger: logger)]
+                KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, interval: pollInterval, logger: logger),
+                BudgetAlertService(monitor: runtime.budgetAlerts, interval: .milliseconds(Int64(runtime.configuration.budgetAlerts.checkInterval * 1000)),
+                                   logger: logger)]
     }
 
     /// Runs until SIGINT/SIGTERM, then drains in-flight requests and shuts the client down.

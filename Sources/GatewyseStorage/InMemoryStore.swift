@@ -54,7 +54,7 @@ public final class InMemoryStore: GatewayStore {
             // Work on a copy: a failing change leaves the store as it was.
             var next = state
             for change in changes { try Self.apply(change, to: &next) }
-            if !changes.isEmpty { next.revision += 1 }
+            if changes.contains(where: \.kind.changesSnapshot) { next.revision += 1 }
             var written: [AuditEntry] = []
             for draft in audit {
                 let chain = draft.chain

@@ -38,12 +38,21 @@ public struct MasterKey: Sendable {
                                info: Array(purpose.rawValue.utf8), outputByteCount: 32)
     }
 
+    /// The sub-key for one purpose and one subject (a tenant): `info` is the purpose's label,
+    /// a NUL byte (which no label or tenant id contains, so no two pairs collide), then the subject.
+    public func derive(_ purpose: Purpose, subject: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, salt: Array("gatewyse-master-key".utf8),
+                               info: Array(purpose.rawValue.utf8) + [0] + Array(subject.utf8), outputByteCount: 32)
+    }
+
     /// The HKDF info labels of the derived keys.
     public enum Purpose: String, Sendable, CaseIterable {
         /// HS256 key of admin access tokens.
         case accessTokenSigning = "gatewyse/v1/access-token-signing"
         /// AES-256-GCM key of stored provider credentials.
         case credentialEncryption = "gatewyse/v1/credential-encryption"
+        /// HMAC-SHA256 key of a tenant's budget-alert webhooks (with the tenant id as subject).
+        case webhookSigning = "gatewyse/v1/webhook-signing"
     }
 
     /// The base64 text of a key, as `GATEWYSE_MASTER_KEY` and `master.key` hold it.

@@ -1,3 +1,4 @@
+import Foundation
 import GatewyseCore
 import GatewyseStorage
 
@@ -118,12 +119,32 @@ extension AdminAPI {
                 throw GatewayError.invalidField(reader.name("thresholdPercent"), "'\(reader.name("thresholdPercent"))' must be a whole number from 1 to 100.")
             }
             let webhook = try reader.string("webhookUrl")
-            if let webhook, !(webhook.hasPrefix("https://") || webhook.hasPrefix("http://")) {
-                throw GatewayError.invalidField(reader.name("webhookUrl"), "'\(reader.name("webhookUrl"))' must be an http(s) URL.")
+            if let webhook, let problem = webhookProblem(webhook) {
+                throw GatewayError.invalidField(reader.name("webhookUrl"), "'\(reader.name("webhookUrl"))': \(problem).")
+            }
+            // An alert fires once per threshold and period (decisions/0014): a threshold listed
+            // twice could only ever reach one of its webhooks.
+            guard !alerts.contains(where: { $0.thresholdPercent == percent }) else {
+                throw GatewayError.invalidField(reader.name("thresholdPercent"), "Each threshold may appear once; \(percent) appears twice.")
             }
             alerts.append(BudgetRecord.Alert(thresholdPercent: percent, webhookURL: webhook))
         }
         return alerts.sorted { $0.thresholdPercent < $1.thresholdPercent }
+    }
+
+    /// The SSRF policy of provider base URLs, applied to a webhook a tenant admin writes:
+    /// link-local and metadata addresses never, loopback and private ones only when the
+    /// operator allows it in the configuration (`budget_alerts.allow_private_webhooks`). The
+    /// delivery judges the URL again, and every address its name resolves to when it connects.
+    func webhookProblem(_ url: String) -> String? {
+        if let problem = UpstreamURLPolicy.problem(with: url, allowPrivate: true) { return problem }
+        guard !configuration.budgetAlerts.allowPrivateWebhooks, let host = URLComponents(string: url)?.host else { return nil }
+        switch UpstreamURLPolicy.classify(host: host) {
+        case .loopback, .privateNetwork:
+            return "'\(url)' points at a private or loopback address, which this gateway's configuration does not allow for webhooks"
+        case .publicAddress, .linkLocal:
+            return nil
+        }
     }
 
     func render(_ budget: BudgetRecord, withUsage: Bool = true) -> JSONObject {

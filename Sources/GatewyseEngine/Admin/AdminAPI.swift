@@ -21,10 +21,13 @@ public final class AdminAPI: Sendable {
     let healthSnapshot: @Sendable () -> HealthSnapshot
     /// This replica's budget counters, for each budget's `usage` and `status`.
     let budgetLedger: BudgetLedger
+    /// Each tenant's webhook signing secret (`GET /api/admin/budgets/webhook-secret`).
+    let webhooks: WebhookSigner
 
     public init(store: any GatewayStore, passwords: PasswordHasher, configuration: GatewayConfiguration = GatewayConfiguration(),
                 credentials: CredentialCipher = CredentialCipher(masterKey: .random()), prober: ProviderProber,
                 healthSnapshot: @escaping @Sendable () -> HealthSnapshot = { HealthSnapshot() }, budgets: BudgetLedger = BudgetLedger(),
+                webhooks: WebhookSigner = WebhookSigner(masterKey: .random()),
                 clock: @escaping @Sendable () -> Int64 = UnixClock.now, reload: @escaping @Sendable () async -> Void = {}) {
         self.store = store
         self.passwords = passwords
@@ -35,6 +38,7 @@ public final class AdminAPI: Sendable {
         self.prober = prober
         self.healthSnapshot = healthSnapshot
         self.budgetLedger = budgets
+        self.webhooks = webhooks
     }
 }
 
@@ -46,7 +50,7 @@ public struct AdminRouter: Sendable {
     public init(api: AdminAPI) {
         self.api = api
         routes = api.tenantRoutes() + api.organizationRoutes() + api.departmentRoutes() + api.userRoutes() + api.roleRoutes()
-            + api.keyRoutes() + [api.providerHealthRoute()] + api.providerRoutes() + api.routeRoutes() + api.modelRoutes() + api.budgetRoutes() + api.settingsRoutes() + api.auditRoutes()
+            + api.keyRoutes() + [api.providerHealthRoute()] + api.providerRoutes() + api.routeRoutes() + api.modelRoutes() + api.budgetAlertRoutes() + api.budgetRoutes() + api.settingsRoutes() + api.auditRoutes()
             + api.usageRoutes()
     }
 

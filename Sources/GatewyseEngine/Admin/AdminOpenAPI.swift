@@ -94,6 +94,14 @@ public enum AdminOpenAPI {
                     Field(name: "usage", type: ["type": "object", "description": "Per limit: {used, limit, percent, resetsAt}"], access: .readOnly),
                     Field(name: "status", type: choice(["active", "warning", "exceeded", "disabled"]), access: .readOnly),
                     Field(name: "createdAt", type: time, access: .readOnly)]),
+        ("BudgetAlert", [Field(name: "id", type: string), Field(name: "budgetId", type: string), Field(name: "limitName", type: choice(BudgetLimit.allCases.map(\.rawValue))),
+                         Field(name: "thresholdPercent", type: ["type": "integer"]), Field(name: "used", type: ["type": "number"]),
+                         Field(name: "limitValue", type: ["type": "number"]), Field(name: "periodStart", type: time), Field(name: "resetsAt", type: time),
+                         Field(name: "firedAt", type: time), Field(name: "webhookUrl", type: nullableString),
+                         Field(name: "deliveryStatus", type: choice(["none", "pending", "delivered", "failed"])),
+                         Field(name: "attempts", type: ["type": "integer"]), Field(name: "lastAttemptAt", type: ["type": ["string", "null"], "format": "date-time"]),
+                         Field(name: "nextAttemptAt", type: ["type": ["string", "null"], "format": "date-time"]), Field(name: "lastError", type: nullableString),
+                         Field(name: "deliveredAt", type: ["type": ["string", "null"], "format": "date-time"])]),
         ("Model", [Field(name: "id", type: ["type": "string", "description": "The model's name at its provider; in paths percent-encode '/' (%2F). Immutable."], required: true),
                    Field(name: "provider", type: ["type": "string", "description": "A provider id the tenant can reach. Immutable."], required: true),
                    Field(name: "capabilities", type: ["type": "array", "items": choice(AdminAPI.modelCapabilities)]),
@@ -209,7 +217,12 @@ public enum AdminOpenAPI {
             operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(schemaName)")]]]]
         }
         var responses = JSONObject()
-        let success: JSONValue = route.pattern.hasSuffix("/health")
+        let success: JSONValue = route.pattern.hasSuffix("/webhook-secret")
+            ? ["type": "object", "properties": ["webhookSigningSecret": ["type": "string", "description": "The tenant's HMAC-SHA256 key for budget-alert webhooks, derived from the master key; its UTF-8 text is the key."],
+                                                "header": string, "scheme": string]]
+            : route.pattern.hasSuffix("/alerts")
+            ? ["type": "object", "properties": ["data": ["type": "array", "items": ["$ref": "#/components/schemas/BudgetAlert"]], "nextCursor": nullableString]]
+            : route.pattern.hasSuffix("/health")
             ? ["type": "object", "properties": ["data": ["type": "array", "items": ["type": "object", "properties": [
                 "id": string, "type": string, "status": choice(["healthy", "degraded", "down", "unknown"]), "latencyMs": count,
                 "errorRate": ["type": ["number", "null"]], "circuit": choice(["closed", "open", "half-open"])]]]]]

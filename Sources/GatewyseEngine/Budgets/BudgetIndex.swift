@@ -14,6 +14,11 @@ public struct BudgetIndex: Sendable {
 
     public var isEmpty: Bool { byTenant.isEmpty }
 
+    /// The enabled budgets that have at least one alert threshold (the alert monitor's rounds).
+    public var alerting: [BudgetRecord] {
+        byTenant.values.flatMap { $0.filter { !$0.alerts.isEmpty } }
+    }
+
     /// The budgets that apply to a caller, most specific first: its key's, its user's, its
     /// department's, its organization's and its tenant's.
     public func applicable(to principal: Principal) -> [BudgetRecord] {

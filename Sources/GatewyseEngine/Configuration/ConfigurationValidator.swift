@@ -14,7 +14,7 @@ public enum ConfigurationValidator {
         return configuration
     }
 
-    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "prices", "providers", "models", "tenants", "auth", "usage"]
+    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "prices", "providers", "models", "tenants", "auth", "usage", "budget_alerts"]
 
     public static func validate(_ document: ConfigValue, problems: inout [String]) -> GatewayConfiguration {
         var configuration = GatewayConfiguration()
@@ -71,6 +71,15 @@ public enum ConfigurationValidator {
             if let n = r.int(usage["queue_capacity"], "usage.queue_capacity", in: 100...10_000_000) { configuration.usage.queueCapacity = n }
             if let ms = r.int(usage["flush_interval_ms"], "usage.flush_interval_ms", in: 10...60_000) { configuration.usage.flushInterval = Double(ms) / 1000 }
             if let n = r.int(usage["flush_batch"], "usage.flush_batch", in: 1...100_000) { configuration.usage.flushBatch = n }
+        }
+        if let alerts = r.mapping(document["budget_alerts"], "budget_alerts") {
+            r.rejectUnknownKeys(alerts, allowed: ["allow_private_webhooks", "check_interval_ms"], path: "budget_alerts")
+            if let allow = r.bool(alerts["allow_private_webhooks"], "budget_alerts.allow_private_webhooks") {
+                configuration.budgetAlerts.allowPrivateWebhooks = allow
+            }
+            if let ms = r.int(alerts["check_interval_ms"], "budget_alerts.check_interval_ms", in: 100...60_000) {
+                configuration.budgetAlerts.checkInterval = Double(ms) / 1000
+            }
         }
         if let upstream = r.mapping(document["upstream"], "upstream") {
             r.rejectUnknownKeys(upstream, allowed: ["connect_timeout_ms", "first_byte_timeout_ms", "total_timeout_ms", "connections_per_host",

@@ -22,6 +22,8 @@ public struct GatewayConfiguration: Sendable {
     public var accounts = AccountSettings()
     /// The usage journal, queue and flushes (`usage:`).
     public var usage = UsageSettings()
+    /// Budget alerts: the check interval and whether webhooks may reach private addresses (`budget_alerts:`).
+    public var budgetAlerts = BudgetAlertSettings()
 
     public init() {}
 }

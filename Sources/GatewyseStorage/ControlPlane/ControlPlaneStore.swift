@@ -20,7 +20,8 @@ public protocol ControlPlaneStore: Sendable {
 
     /// Applies the changes and appends the audit entries in one transaction: all or nothing,
     /// so nothing changes unaudited. Returns the entries as chained and written. Bumps the
-    /// revision when it changes a resource.
+    /// revision when it changes a resource of a kind that can change the runtime snapshot
+    /// (`ResourceKind.changesSnapshot`).
     @discardableResult
     func commit(_ changes: [ResourceChange], audit: [AuditDraft]) async throws -> [AuditEntry]
 

@@ -14,6 +14,16 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Codable {
     case budget
     /// An admin sign-in: the refresh-token family behind one login (accounts).
     case session
+    /// A budget alert that fired, with its webhook delivery state (decisions/0014).
+    case budgetAlert = "budget_alert"
+
+    /// Whether a change of this kind can change what a runtime snapshot holds. Commits that
+    /// change only kinds that cannot (budget alerts: written by a background service, read by
+    /// nobody on the request path) do not bump the control revision, so they do not make every
+    /// replica rebuild its snapshot.
+    public var changesSnapshot: Bool {
+        self != .budgetAlert
+    }
 }
 
 /// The scope of resources that belong to no tenant: the tenants themselves, the operator's
