@@ -54,6 +54,16 @@ public final class GatewayRuntime: Sendable {
             snapshot: RuntimeSnapshot(authenticator: APIKeyAuthenticator(), resolver: RouteResolver(configuration: configuration)),
             server: configuration.server, upstream: configuration.upstream, stages: [UsageBackpressure(recorder: usage)] + stages, observers: [keyUses, usage] + observers,
             blockingWork: blockingWork, clock: clock)
+        // On a store replicas share (PostgreSQL), `block` budgets are drawn in leases and rate
+        // limits read every replica's counts (decisions/0015); alone (SQLite, memory), this
+        // process's counters are the whole truth.
+        let replicaID = "rep_" + IDGenerator.hex(bytes: 8)
+        if let leases = store as? any BudgetLeaseStore {
+            engine.budgets.share(BudgetSharing(store: leases, replicaID: replicaID))
+        }
+        if let counts = store as? any RateCounterStore {
+            engine.rateLimiter.share(RateLimitSharing(store: counts, replicaID: replicaID))
+        }
         self.loader = SnapshotLoader(store: store, configuration: configuration, engine: engine, credentials: controlPlane.credentials,
                                      usage: usage)
         let signer = WebhookSigner(masterKey: masterKey)
@@ -86,6 +96,8 @@ public final class GatewayRuntime: Sendable {
         // that the budgets' and rate limits' counters rebuilt from the usage records include it.
         try await usage.start(replayingInto: store, logger: logger)
         try await reloadControlPlane()
+        // Shared: the other replicas' counts are read before the first request is served.
+        if sharesCounters { try await syncReplicaCounters() }
         try await controlPlane.accounts.prepare()
         logger.info("gateway ready", metadata: [
             "providers": "\(configuration.providers.map(\.id).joined(separator: ","))",
@@ -98,6 +110,18 @@ public final class GatewayRuntime: Sendable {
     @discardableResult
     public func reloadControlPlane() async throws -> Int64 {
         try await loader.reload()
+    }
+
+    /// Whether budgets and rate limits are shared with other replicas through the store.
+    public var sharesCounters: Bool { engine.budgets.isShared || engine.rateLimiter.isShared }
+
+    /// Reports this replica's budget spending and rate-limit counts to the shared store and
+    /// reads the others' back (`ReplicaSyncService`, every 100 ms); `final` gives every budget
+    /// lease back (shutdown).
+    public func syncReplicaCounters(final: Bool = false) async throws {
+        async let budgets: Void = engine.budgets.sync(final: final)
+        async let rates: Void = engine.rateLimiter.sync()
+        _ = try await (budgets, rates)
     }
 
     /// The store revision the serving snapshot was built from.

@@ -141,6 +141,48 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX usage_hourly_time ON usage_hourly (time)",
         ]),
+        // Budgets and rate limits shared by replicas (decisions/0015): each budget meter's spent
+        // amount and the sum of the leases on it (kept equal to the lease rows' sum by every
+        // statement that changes them); each replica's rate-limit counts per window.
+        Migration(id: "0003_replica_counters", statements: [
+            """
+            CREATE TABLE budget_meters (
+                tenant_id TEXT COLLATE "C" NOT NULL,
+                budget_id TEXT COLLATE "C" NOT NULL,
+                limit_name TEXT COLLATE "C" NOT NULL,
+                period_start BIGINT NOT NULL,
+                spent BIGINT NOT NULL,
+                leased BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, budget_id, limit_name, period_start)
+            )
+            """,
+            """
+            CREATE TABLE budget_leases (
+                tenant_id TEXT COLLATE "C" NOT NULL,
+                budget_id TEXT COLLATE "C" NOT NULL,
+                limit_name TEXT COLLATE "C" NOT NULL,
+                period_start BIGINT NOT NULL,
+                replica_id TEXT COLLATE "C" NOT NULL,
+                amount BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, budget_id, limit_name, period_start, replica_id)
+            )
+            """,
+            """
+            CREATE TABLE rate_counters (
+                tenant_id TEXT COLLATE "C" NOT NULL,
+                subject_kind TEXT COLLATE "C" NOT NULL,
+                subject_id TEXT COLLATE "C" NOT NULL,
+                time_window TEXT COLLATE "C" NOT NULL,
+                window_start BIGINT NOT NULL,
+                replica_id TEXT COLLATE "C" NOT NULL,
+                requests BIGINT NOT NULL,
+                tokens BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, subject_kind, subject_id, time_window, window_start, replica_id)
+            )
+            """,
+            "CREATE INDEX rate_counters_expiry ON rate_counters (time_window, window_start)",
+        ]),
     ]
 
     /// Applies what is missing in one transaction, under a transaction-scoped advisory lock so

@@ -67,8 +67,8 @@ public enum GatewayServer {
         return .http1(configuration: .init(additionalChannelHandlers: [DataPlaneInstaller(runtime: runtime, logger: logger)]))
     }
 
-    /// What runs beside the HTTP server: the usage and key-use flushers, the control-plane watcher
-    /// and the budget-alert service.
+    /// What runs beside the HTTP server: the usage and key-use flushers, the control-plane watcher,
+    /// the budget-alert service and, on a store replicas share, the sync of budgets and rate limits.
     /// `pollInterval`: how often the watcher compares the store's revision (the safety net
     /// beside PostgreSQL's notifications).
     static func backgroundServices(runtime: GatewayRuntime, pollInterval: Duration = .seconds(1), logger: Logger) -> [any Service] {
@@ -77,6 +77,7 @@ public enum GatewayServer {
                 KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, interval: pollInterval, logger: logger),
                 BudgetAlertService(monitor: runtime.budgetAlerts, interval: .milliseconds(Int64(runtime.configuration.budgetAlerts.checkInterval * 1000)),
                                    logger: logger)]
+            + (runtime.sharesCounters ? [ReplicaSyncService(runtime: runtime, logger: logger)] : [])
     }
 
     /// Runs until SIGINT/SIGTERM, then drains in-flight requests and shuts the client down.

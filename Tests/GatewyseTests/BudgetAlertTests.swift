@@ -36,9 +36,9 @@ struct BudgetAlertTests {
     }
 
     /// Spends `requests` requests in the budget, as completed requests do.
-    static func spend(_ ledger: BudgetLedger, _ budget: BudgetRecord, requests: Int) throws {
+    static func spend(_ ledger: BudgetLedger, _ budget: BudgetRecord, requests: Int) async throws {
         for _ in 0..<requests {
-            let reservation = try #require(try ledger.reserve([budget], ceiling: BudgetAmounts(requests: 1)))
+            let reservation = try #require(try await ledger.reserve([budget], ceiling: BudgetAmounts(requests: 1)))
             reservation.settle(actual: BudgetAmounts(requests: 1))
         }
     }
@@ -63,11 +63,11 @@ struct BudgetAlertTests {
         let monitor = Self.monitor(store: store, ledger: ledger, budget: budget, clock: clock)
         let revision = try await store.revision()
 
-        try Self.spend(ledger, budget, requests: 4)
+        try await Self.spend(ledger, budget, requests: 4)
         await monitor.tick()
         #expect(try await Self.alerts(store).isEmpty, "40 % is below every threshold")
 
-        try Self.spend(ledger, budget, requests: 1)
+        try await Self.spend(ledger, budget, requests: 1)
         await monitor.tick()
         await monitor.tick()
         var alerts = try await Self.alerts(store)
@@ -75,7 +75,7 @@ struct BudgetAlertTests {
         #expect(alerts.first?.used == 5 && alerts.first?.limitValue == 10 && alerts.first?.limit == "dailyRequests")
         #expect(alerts.first?.delivery == BudgetAlertRecord.Delivery.none, "no webhook: recorded and audited only")
 
-        try Self.spend(ledger, budget, requests: 4)
+        try await Self.spend(ledger, budget, requests: 4)
         await monitor.tick()
         await monitor.tick()
         alerts = try await Self.alerts(store)
@@ -89,7 +89,7 @@ struct BudgetAlertTests {
         clock.now.add(86_400_000, ordering: .relaxed)
         await monitor.tick()
         #expect(try await Self.alerts(store).count == 2, "nothing spent yet in the new period")
-        try Self.spend(ledger, budget, requests: 6)
+        try await Self.spend(ledger, budget, requests: 6)
         await monitor.tick()
         alerts = try await Self.alerts(store)
         #expect(alerts.map(\.thresholdPercent) == [50, 80, 50])
@@ -103,7 +103,7 @@ struct BudgetAlertTests {
         let ledger = BudgetLedger(clock: clock.read)
         let enabled = Self.budget()
         _ = ledger.update([enabled])
-        try Self.spend(ledger, enabled, requests: 10)
+        try await Self.spend(ledger, enabled, requests: 10)
         // The same counters, but the budget as the monitor now sees it: disabled.
         let monitor = Self.monitor(store: store, ledger: ledger, budget: Self.budget(enabled: false), clock: clock)
         await monitor.tick()
@@ -125,7 +125,7 @@ struct BudgetAlertTests {
                 // Each replica counts in its own ledger; both have reached 50 %.
                 let ledger = BudgetLedger(clock: clock.read)
                 _ = ledger.update([budget])
-                try Self.spend(ledger, budget, requests: 5)
+                try await Self.spend(ledger, budget, requests: 5)
                 monitors.append(Self.monitor(store: store, ledger: ledger, budget: budget, clock: clock, transport: transport))
             }
             let (one, two) = (monitors[0], monitors[1])

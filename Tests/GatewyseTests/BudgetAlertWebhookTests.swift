@@ -101,7 +101,7 @@ struct BudgetAlertWebhookTests {
                                   alerts: [BudgetRecord.Alert(thresholdPercent: 50, webhookURL: "http://127.0.0.1:\(port)/hooks/budget")],
                                   createdAt: 0, updatedAt: 0)
         _ = ledger.update([budget])
-        try BudgetAlertTests.spend(ledger, budget, requests: 2)
+        try await BudgetAlertTests.spend(ledger, budget, requests: 2)
         let transport = try NIOUpstreamTransport(settings: UpstreamSettings())
         func monitor() -> BudgetAlertMonitor {
             BudgetAlertMonitor(store: store, ledger: ledger, budgets: { [budget] }, transport: transport,
@@ -185,7 +185,7 @@ struct BudgetAlertWebhookTests {
                                   limits: BudgetRecord.Limits(dailyRequests: 1),
                                   alerts: [BudgetRecord.Alert(thresholdPercent: 100, webhookURL: "http://127.0.0.1:\(port)/h")], createdAt: 0, updatedAt: 0)
         _ = ledger.update([budget])
-        try BudgetAlertTests.spend(ledger, budget, requests: 1)
+        try await BudgetAlertTests.spend(ledger, budget, requests: 1)
         let transport = try NIOUpstreamTransport(settings: UpstreamSettings())
         let monitor = BudgetAlertMonitor(store: store, ledger: ledger, budgets: { [budget] }, transport: transport,
                                          signer: WebhookSigner(masterKey: .random()), allowPrivate: true, backoff: .init(attempts: 2, first: 50))
@@ -211,7 +211,7 @@ struct BudgetAlertWebhookTests {
                                   limits: BudgetRecord.Limits(dailyRequests: 1),
                                   alerts: [BudgetRecord.Alert(thresholdPercent: 100, webhookURL: "http://127.0.0.1:\(port)/h")], createdAt: 0, updatedAt: 0)
         _ = ledger.update([budget])
-        try BudgetAlertTests.spend(ledger, budget, requests: 1)
+        try await BudgetAlertTests.spend(ledger, budget, requests: 1)
         let transport = try NIOUpstreamTransport(settings: UpstreamSettings())
         // Stored while private receivers were allowed; the operator has since turned that off.
         let monitor = BudgetAlertMonitor(store: store, ledger: ledger, budgets: { [budget] }, transport: transport,

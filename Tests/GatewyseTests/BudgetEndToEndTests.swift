@@ -71,7 +71,7 @@ struct BudgetEndToEndTests {
             #expect(answered + refused.count == 200)
             #expect(refused.allSatisfy { $0.1 == "BUDGET_EXCEEDED" })
             #expect(answered >= 60, "a $1.00 budget pays for 66 requests at $0.015; the ceilings may hold some back")
-            let state = try #require(gateway.gateway.runtime.engine.budgets.state(of: "acme-day"))
+            let state = try #require(gateway.gateway.runtime.engine.budgets.state(tenantID: "acme", budgetID: "acme-day"))
             #expect(state.reserved == .zero)
             let spent = try #require(state.meters.first).used
             // The ceiling of one request: its body's bytes as input tokens plus max_tokens, at $1,000 per 1M.
@@ -107,10 +107,10 @@ struct BudgetEndToEndTests {
             }
             // Every exchange completes (the abandoned streams when their connection closes).
             let ledger = gateway.gateway.runtime.engine.budgets
-            for _ in 0..<200 where ledger.state(of: "acme-month")?.reserved != .zero || gateway.gateway.runtime.engine.requestsInFlight > 0 {
+            for _ in 0..<200 where ledger.state(tenantID: "acme", budgetID: "acme-month")?.reserved != .zero || gateway.gateway.runtime.engine.requestsInFlight > 0 {
                 try await Task.sleep(for: .milliseconds(25))
             }
-            let state = try #require(ledger.state(of: "acme-month"))
+            let state = try #require(ledger.state(tenantID: "acme", budgetID: "acme-month"))
             #expect(state.reserved == .zero)
             let totals = try await Self.usageTotals(gateway)
             let used = Dictionary(uniqueKeysWithValues: state.meters.map { ($0.limit, $0.used) })

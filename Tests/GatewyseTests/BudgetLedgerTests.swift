@@ -39,23 +39,23 @@ struct BudgetLedgerTests {
     }
 
     @Test("a block budget admits while spent plus reserved is below the limit, then refuses with the reset in Retry-After")
-    func blockBudget() throws {
+    func blockBudget() async throws {
         let clock = Clock()
         let ledger = BudgetLedger(clock: clock.read)
         let budget = Self.budget("tenant-day", limits: BudgetRecord.Limits(dailyUsd: Money(usd: "1")))
         #expect(ledger.update([budget]).map(\.id) == ["tenant-day"])
         let ceiling = BudgetAmounts(nanos: Self.dollars("0.30"), tokens: 100, requests: 1)
         var held: [BudgetReservation] = []
-        for _ in 0..<4 { held.append(try #require(try ledger.reserve([budget], ceiling: ceiling))) }
-        #expect(ledger.state(of: budget.id)?.reserved.nanos == Self.dollars("1.20"))
-        #expect(throws: GatewayError.self) { try ledger.reserve([budget], ceiling: ceiling) }
+        for _ in 0..<4 { held.append(try #require(try await ledger.reserve([budget], ceiling: ceiling))) }
+        #expect(ledger.state(of: budget)?.reserved.nanos == Self.dollars("1.20"))
+        await #expect(throws: GatewayError.self) { try await ledger.reserve([budget], ceiling: ceiling) }
         // Each costs $0.25 in the end: $1.00 spent, the limit reached, nothing more admitted.
         for reservation in held { reservation.settle(actual: BudgetAmounts(nanos: Self.dollars("0.25"), tokens: 40, requests: 1)) }
-        let state = try #require(ledger.state(of: budget.id))
+        let state = try #require(ledger.state(of: budget))
         #expect(state.reserved == .zero)
         #expect(state.meters.first?.used == Self.dollars("1"))
         do {
-            _ = try ledger.reserve([budget], ceiling: ceiling)
+            _ = try await ledger.reserve([budget], ceiling: ceiling)
             Issue.record("admitted past the limit")
         } catch {
             #expect(error.status == 429 && error.code == "BUDGET_EXCEEDED")
@@ -64,51 +64,51 @@ struct BudgetLedgerTests {
         }
         // The next UTC day starts from zero.
         clock.now.store(Self.noon + 86_400_000, ordering: .relaxed)
-        #expect(try ledger.reserve([budget], ceiling: ceiling) != nil)
+        #expect(try await ledger.reserve([budget], ceiling: ceiling) != nil)
     }
 
     @Test("every applicable budget is reserved at once, and a refusal by one reserves in none")
-    func allOrNothing() throws {
+    func allOrNothing() async throws {
         let ledger = BudgetLedger(clock: Clock().read)
         let key = Self.budget("key", scope: .apiKey, scopeID: "key_1", limits: BudgetRecord.Limits(dailyRequests: 2))
         let tenant = Self.budget("tenant", limits: BudgetRecord.Limits(monthlyTokens: 1_000_000))
         _ = ledger.update([key, tenant])
         let one = BudgetAmounts(nanos: 0, tokens: 10, requests: 1)
-        let first = try #require(try ledger.reserve([key, tenant], ceiling: one))
-        let second = try #require(try ledger.reserve([key, tenant], ceiling: one))
-        #expect(throws: GatewayError.self) { try ledger.reserve([key, tenant], ceiling: one) }
-        #expect(ledger.state(of: "tenant")?.reserved.tokens == 20)
+        let first = try #require(try await ledger.reserve([key, tenant], ceiling: one))
+        let second = try #require(try await ledger.reserve([key, tenant], ceiling: one))
+        await #expect(throws: GatewayError.self) { try await ledger.reserve([key, tenant], ceiling: one) }
+        #expect(ledger.state(tenantID: "acme", budgetID: "tenant")?.reserved.tokens == 20)
         first.settle(actual: one)
         first.settle(actual: one) // once only
-        #expect(ledger.state(of: "key")?.meters.first?.used == 1)
-        #expect(ledger.state(of: "tenant")?.meters.first?.used == 10)
+        #expect(ledger.state(tenantID: "acme", budgetID: "key")?.meters.first?.used == 1)
+        #expect(ledger.state(tenantID: "acme", budgetID: "tenant")?.meters.first?.used == 10)
         _ = second
     }
 
     @Test("a reservation dropped without settlement gives its ceiling back and spends nothing")
-    func droppedReservation() throws {
+    func droppedReservation() async throws {
         let ledger = BudgetLedger(clock: Clock().read)
         let budget = Self.budget("b", limits: BudgetRecord.Limits(dailyUsd: Money(usd: "1")))
         _ = ledger.update([budget])
         do {
-            _ = try ledger.reserve([budget], ceiling: BudgetAmounts(nanos: Self.dollars("0.5"), tokens: 1, requests: 1))
+            _ = try await ledger.reserve([budget], ceiling: BudgetAmounts(nanos: Self.dollars("0.5"), tokens: 1, requests: 1))
         }
-        #expect(ledger.state(of: "b")?.reserved == .zero)
-        #expect(ledger.state(of: "b")?.meters.first?.used == 0)
+        #expect(ledger.state(tenantID: "acme", budgetID: "b")?.reserved == .zero)
+        #expect(ledger.state(tenantID: "acme", budgetID: "b")?.meters.first?.used == 0)
     }
 
     @Test("a warn budget never refuses; past its limit the reservation names it")
-    func warnBudget() throws {
+    func warnBudget() async throws {
         let ledger = BudgetLedger(clock: Clock().read)
         let budget = Self.budget("soft", limits: BudgetRecord.Limits(dailyRequests: 1), action: .warn)
         _ = ledger.update([budget])
         let one = BudgetAmounts(nanos: 0, tokens: 0, requests: 1)
-        let first = try #require(try ledger.reserve([budget], ceiling: one))
+        let first = try #require(try await ledger.reserve([budget], ceiling: one))
         #expect(first.warnings.isEmpty)
         first.settle(actual: one)
-        let second = try #require(try ledger.reserve([budget], ceiling: one))
+        let second = try #require(try await ledger.reserve([budget], ceiling: one))
         #expect(second.warnings == ["soft"])
-        #expect(ledger.state(of: "soft")?.status(alertPercent: 80) == "exceeded")
+        #expect(ledger.state(tenantID: "acme", budgetID: "soft")?.status(alertPercent: 80) == "exceeded")
     }
 
     @Test("counters survive a reload that keeps a budget's limits, and start again when they change")
@@ -116,14 +116,14 @@ struct BudgetLedgerTests {
         let ledger = BudgetLedger(clock: Clock().read)
         var budget = Self.budget("b", limits: BudgetRecord.Limits(dailyRequests: 10))
         _ = ledger.update([budget])
-        ledger.load("b", totals: [.dailyRequests: BudgetAmounts(requests: 4)])
+        ledger.load(budget, totals: [.dailyRequests: BudgetAmounts(requests: 4)])
         budget.name = "Renamed"
         #expect(ledger.update([budget]).isEmpty)
-        #expect(ledger.state(of: "b")?.meters.first?.used == 4)
+        #expect(ledger.state(tenantID: "acme", budgetID: "b")?.meters.first?.used == 4)
         budget.limits.dailyRequests = 20
         #expect(ledger.update([budget]).map(\.id) == ["b"])
-        #expect(ledger.state(of: "b")?.meters.first?.used == 0)
+        #expect(ledger.state(tenantID: "acme", budgetID: "b")?.meters.first?.used == 0)
         #expect(ledger.update([]).isEmpty)
-        #expect(ledger.state(of: "b") == nil)
+        #expect(ledger.state(tenantID: "acme", budgetID: "b") == nil)
     }
 }

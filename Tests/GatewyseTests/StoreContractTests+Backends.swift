@@ -46,9 +46,9 @@ extension StoreContractTests {
             async let b = open()
             let (first, second) = try await (a, b)
             let migrations = [first, second].compactMap { ($0 as? PostgresStore)?.migrations }
-            let all = ["0001_control_plane", "0002_usage_records"]
+            let all = ["0001_control_plane", "0002_usage_records", "0003_replica_counters"]
             #expect(migrations.map(\.applied) == [all, all])
-            #expect(migrations.map(\.new.count).sorted() == [0, 2])
+            #expect(migrations.map(\.new.count).sorted() == [0, 3])
             let third = try #require(try await open() as? PostgresStore)
             #expect(third.migrations.new.isEmpty)
         }

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 
 import openai
 import pytest
@@ -146,3 +147,70 @@ def test_a_provider_and_route_added_on_one_replica_serve_requests_on_the_other(r
     # Both replicas wrote to one audit chain per tenant, and it verifies.
     verify = _admin(b).get(f"{b}/api/admin/audit/verify", headers=tenant, timeout=10)
     assert verify.status_code == 200 and verify.json()["valid"] is True, verify.text
+
+
+def test_a_block_budget_holds_across_both_replicas_under_200_concurrent_requests(replicas, gateway):
+    """Issue 12: 200 concurrent requests, half through each replica, against one $1.00 `block`
+    budget never spend more than $1.00 plus one request's ceiling (decisions/0015: leases drawn
+    from the shared meter), and what the budget counted equals the usage records."""
+    a, b = replicas
+    admin = _admin(a)
+    tenant = {"X-Tenant-ID": "gamma"}
+    assert admin.post(f"{a}/api/admin/tenants", json={"id": "gamma"}, timeout=10).status_code == 201
+    assert admin.post(f"{a}/api/admin/providers", headers=tenant, timeout=10, json={
+        "id": "gamma-mock", "type": "openai", "baseUrl": f"{gateway.mock_url}/v1", "apiKey": MOCK_KEY,
+        "allowPrivateNetwork": True}).status_code == 201
+    # $1,000 per million tokens: the mock's answer costs a cent or two, its ceiling about ten times that.
+    priced = admin.post(f"{a}/api/admin/models", headers=tenant, timeout=10, json={
+        "id": "mock-chat", "provider": "gamma-mock", "pricing": {"inputPerMillionTokens": 1000, "outputPerMillionTokens": 1000}})
+    assert priced.status_code == 201, priced.text
+    assert admin.post(f"{a}/api/admin/routes", headers=tenant, timeout=10, json={
+        "name": "gamma-chat", "targets": [{"provider": "gamma-mock", "model": "mock-chat"}]}).status_code == 201
+    budget = admin.post(f"{a}/api/admin/budgets", headers=tenant, timeout=10, json={
+        "id": "gamma-day", "name": "Gamma daily", "scope": "tenant", "scopeId": "gamma", "limits": {"dailyUsd": 1}, "action": "block"})
+    assert budget.status_code == 201, budget.text
+    key = admin.post(f"{a}/api/admin/keys", json={"name": "app"}, headers=tenant, timeout=10).json()["key"]
+    clients = [openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0) for url in (a, b)]
+    messages = [{"role": "user", "content": "hello"}]
+
+    def answered(client) -> bool:
+        try:
+            return bool(client.chat.completions.create(model="gamma-chat", max_tokens=10, messages=messages).choices)
+        except openai.APIStatusError:
+            return False
+
+    for client in clients:
+        _eventually(lambda: answered(client), "the budgeted route served by both replicas")
+
+    def one(i: int) -> str:
+        try:
+            clients[i % 2].chat.completions.create(model="gamma-chat", max_tokens=10, messages=messages)
+            return "ok"
+        except openai.RateLimitError as error:
+            return error.body.get("code", "?") if isinstance(error.body, dict) else "?"
+
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        outcomes = list(pool.map(one, range(200)))
+    assert set(outcomes) <= {"ok", "BUDGET_EXCEEDED"}, outcomes
+    assert outcomes.count("BUDGET_EXCEEDED") > 0, "the budget was never reached"
+
+    def budget_used(url: str) -> float:
+        answer = _admin(url).get(f"{url}/api/admin/budgets/gamma-day", headers=tenant, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["usage"]["dailyUsd"]["used"]
+
+    def usage_cost() -> float:
+        rows = admin.get(f"{a}/api/admin/usage", headers=tenant, params={"interval": "day"}, timeout=10).json()["data"]
+        return sum(row["costUsd"] for row in rows)
+
+    # Both replicas read the shared total back (within a second), and the usage records say the same.
+    _eventually(lambda: budget_used(a) == budget_used(b) and abs(usage_cost() - budget_used(a)) < 1e-9,
+                "the replicas' budget totals and the usage records agree", seconds=10)
+    spent = budget_used(a)
+    # One request's ceiling: its body's bytes (under 200 here) as input tokens plus max_tokens, at $0.001 a token.
+    ceiling = (200 + 10) * 0.001
+    print(f"answered {outcomes.count('ok')} of 200 across two replicas; spent ${spent:.6f} of $1.00 (bound ${1 + ceiling:.3f})")
+    assert spent <= 1.0 + ceiling
+    # Known short of exact (closing note): after the burst each replica keeps one request's
+    # ceiling held, so the budget refuses up to two ceilings early.
+    assert spent >= 1.0 - 2 * ceiling

@@ -161,7 +161,7 @@ extension AdminAPI {
             ("enabled", .bool(budget.enabled)), ("createdAt", .time(budget.createdAt)),
         ])
         guard withUsage else { return out }
-        let state = budgetLedger.state(of: budget.id)
+        let state = budgetLedger.state(of: budget)
         var usage = JSONObject()
         for meter in state?.meters ?? [] {
             let percent = meter.value > 0 ? Double(meter.used) * 100 / Double(meter.value) : 0

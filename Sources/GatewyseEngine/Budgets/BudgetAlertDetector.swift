@@ -34,11 +34,11 @@ public struct BudgetAlertDetector: Sendable {
 
     /// The crossings not yet settled. Only counters spent count, not reservations in flight:
     /// an alert says what was used, and a reservation may be given back.
-    public mutating func crossings(_ budgets: [BudgetRecord], state: (String) -> BudgetState?, now: Int64) -> [BudgetAlertCrossing] {
+    public mutating func crossings(_ budgets: [BudgetRecord], state: (BudgetRecord) -> BudgetState?, now: Int64) -> [BudgetAlertCrossing] {
         settled = settled.filter { $0.value > now }
         var found: [BudgetAlertCrossing] = []
         for budget in budgets where budget.enabled && !budget.alerts.isEmpty {
-            guard let state = state(budget.id) else { continue }
+            guard let state = state(budget) else { continue }
             for meter in state.meters where meter.value > 0 {
                 let periodStart = meter.limit.period.start(meter.resetsAt - 1)
                 for alert in budget.alerts where Self.reached(used: meter.used, value: meter.value, percent: alert.thresholdPercent) {

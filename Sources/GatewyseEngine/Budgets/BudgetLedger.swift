@@ -2,34 +2,19 @@ import GatewyseCore
 import GatewyseStorage
 import Synchronization
 
-/// What a request counts against a budget: dollars (nano-dollars), tokens, requests.
-public struct BudgetAmounts: Sendable, Equatable {
-    public var nanos: Int64
-    public var tokens: Int64
-    public var requests: Int64
+/// A budget as the ledger keys it: budget ids are chosen by each tenant's admins, so two
+/// tenants may both have a budget `monthly` — their counters must never meet.
+public struct BudgetKey: Hashable, Sendable {
+    public var tenantID: String
+    public var budgetID: String
 
-    public init(nanos: Int64 = 0, tokens: Int64 = 0, requests: Int64 = 0) {
-        self.nanos = nanos
-        self.tokens = tokens
-        self.requests = requests
+    public init(tenantID: String, budgetID: String) {
+        self.tenantID = tenantID
+        self.budgetID = budgetID
     }
 
-    public static let zero = BudgetAmounts()
-
-    func amount(_ unit: BudgetLimit.Unit) -> Int64 {
-        switch unit {
-        case .nanos: nanos
-        case .tokens: tokens
-        case .requests: requests
-        }
-    }
-
-    static func + (lhs: BudgetAmounts, rhs: BudgetAmounts) -> BudgetAmounts {
-        BudgetAmounts(nanos: lhs.nanos &+ rhs.nanos, tokens: lhs.tokens &+ rhs.tokens, requests: lhs.requests &+ rhs.requests)
-    }
-
-    static func - (lhs: BudgetAmounts, rhs: BudgetAmounts) -> BudgetAmounts {
-        BudgetAmounts(nanos: lhs.nanos &- rhs.nanos, tokens: lhs.tokens &- rhs.tokens, requests: lhs.requests &- rhs.requests)
+    public init(_ budget: BudgetRecord) {
+        self.init(tenantID: budget.tenantID, budgetID: budget.id)
     }
 }
 
@@ -45,6 +30,12 @@ public struct BudgetAmounts: Sendable, Equatable {
 /// reservations, and the total spent can pass a limit by at most the ceiling of the one request
 /// admitted last (it was admitted below the limit, and costs no more than its ceiling).
 ///
+/// **Replicas** (`share`, decisions/0015): a `block` budget's meters are then also bounded by
+/// the lease this replica holds from the shared store — a request is admitted when its ceiling
+/// fits in the lease beside what is reserved and spent here; when it does not, the ledger asks
+/// the store for more (the only database round trip, once per lease), and a background `sync`
+/// reports what was spent and gives idle leases back.
+///
 /// A budget's spent amounts are loaded from the usage records (`UsageStore.usageTotals`) when
 /// it is first seen — at start, after the usage journal's replay, so a restart resets nothing —
 /// and counted here from then on; each limit restarts at its period's UTC boundary.
@@ -53,16 +44,38 @@ public final class BudgetLedger: Sendable {
         let limit: BudgetLimit
         let value: Int64
         var periodEnd: Int64
+        /// Spent in the period as known here: the shared spent at the last sync plus `pending`
+        /// (alone: everything this process counted).
         var used: Int64
+        /// Spent at load, from the usage records: the shared meter's start when no replica has
+        /// written it yet.
+        var baseline: Int64 = 0
+        /// Shared: what this replica may still reserve and spend (granted, not yet reported spent).
+        var lease: Int64 = 0
+        /// Shared: spent here, not yet reported.
+        var pending: Int64 = 0
+
+        var periodStart: Int64 { limit.period.start(periodEnd - 1) }
     }
 
     struct Account: Sendable {
         var record: BudgetRecord
         var meters: [Meter]
         var reserved = BudgetAmounts.zero
+        /// Unix ms of the last reservation: a lease idle for `BudgetSharing.idleReturn` is given back.
+        var lastReserve: Int64 = 0
     }
 
-    private let accounts = Mutex<[String: Account]>([:])
+    struct State: Sendable {
+        var accounts: [BudgetKey: Account] = [:]
+        var sharing: BudgetSharing?
+        /// Unix ms of the last successful `sync` (shared only).
+        var lastSync: Int64 = 0
+        /// Unix ms of the last sync that read back every meter.
+        var lastRefresh: Int64 = 0
+    }
+
+    let book = Mutex<State>(State())
     /// Unix milliseconds.
     let clock: @Sendable () -> Int64
 
@@ -74,47 +87,95 @@ public final class BudgetLedger: Sendable {
 
     /// Reserves `ceiling` in each of `budgets` (the request's, most specific first), or throws
     /// 429 `BUDGET_EXCEEDED` naming the first `block` budget with a limit reached — reserving
-    /// nothing then. Returns nil when no budget applies.
-    func reserve(_ budgets: [BudgetRecord], ceiling: BudgetAmounts) throws(GatewayError) -> BudgetReservation? {
+    /// nothing then. Returns nil when no budget applies. Alone, it never suspends; shared, only
+    /// when a lease runs short.
+    func reserve(_ budgets: [BudgetRecord], ceiling: BudgetAmounts) async throws(GatewayError) -> BudgetReservation? {
         guard !budgets.isEmpty else { return nil }
+        // Concurrent requests may take a fresh grant before this one uses it: ask again, a few times.
+        for _ in 0..<Self.leaseRounds {
+            switch try attempt(budgets, ceiling: ceiling) {
+            case .reserved(let warnings):
+                return BudgetReservation(ledger: self, budgets: budgets.map(BudgetKey.init), ceiling: ceiling, warnings: warnings)
+            case .lacking(let requests, let sharing):
+                try await grant(requests, sharing: sharing)
+            }
+        }
+        throw GatewayError(status: 503, code: "BUDGET_BUSY", type: "api_error",
+                           message: "The budget is being drawn by many requests at once; retry.", headers: [("Retry-After", "1")])
+    }
+
+    static let leaseRounds = 8
+
+    enum Attempt {
+        case reserved(warnings: [String])
+        case lacking([LeaseNeed], BudgetSharing)
+    }
+
+    struct LeaseNeed {
+        var key: BudgetKey
+        var budget: BudgetRecord
+        var request: BudgetLeaseRequest
+    }
+
+    /// One look under the lock: refuse, reserve, or name the leases that are short (reserving
+    /// nothing then).
+    private func attempt(_ budgets: [BudgetRecord], ceiling: BudgetAmounts) throws(GatewayError) -> Attempt {
         let now = clock()
-        let result: Result<[String], GatewayError> = accounts.withLock { accounts in
+        let result: Result<Attempt, GatewayError> = book.withLock { state in
+            let shared = state.sharing.map { Self.leasesFresh(state, sharing: $0, now: now) }
             var warnings: [String] = []
+            var lacking: [LeaseNeed] = []
             for budget in budgets {
-                guard var account = accounts[budget.id] else { continue }
+                let key = BudgetKey(budget)
+                guard var account = state.accounts[key] else { continue }
                 account.roll(now: now)
-                accounts[budget.id] = account
+                state.accounts[key] = account
                 if let meter = account.reachedMeter() {
                     if budget.action == .block { return .failure(Self.exceeded(budget, meter: meter, now: now)) }
                     warnings.append(budget.id)
                 }
+                guard budget.action == .block, let fresh = shared else { continue }
+                guard fresh else { return .failure(Self.unavailable) }
+                for meter in account.meters {
+                    let need = account.reserved.amount(meter.limit.unit) &+ meter.pending &+ ceiling.amount(meter.limit.unit) &- meter.lease
+                    guard need > 0 else { continue }
+                    let meterKey = BudgetMeterKey(tenantID: budget.tenantID, budgetID: budget.id, limit: meter.limit.rawValue,
+                                                  periodStart: meter.periodStart)
+                    lacking.append(LeaseNeed(key: key, budget: budget,
+                                             request: BudgetLeaseRequest(meter: meterKey, value: meter.value, need: need, initialSpent: meter.baseline)))
+                }
             }
+            if let sharing = state.sharing, !lacking.isEmpty { return .success(.lacking(lacking, sharing)) }
             for budget in budgets {
-                guard var account = accounts[budget.id] else { continue }
+                let key = BudgetKey(budget)
+                guard var account = state.accounts[key] else { continue }
                 account.reserved = account.reserved + ceiling
-                accounts[budget.id] = account
+                account.lastReserve = now
+                state.accounts[key] = account
             }
-            return .success(warnings)
+            return .success(.reserved(warnings: warnings))
         }
-        switch result {
-        case .failure(let error): throw error
-        case .success(let warnings): return BudgetReservation(ledger: self, budgetIDs: budgets.map(\.id), ceiling: ceiling, warnings: warnings)
-        }
+        return try result.get()
     }
 
     /// Gives the ceiling back and spends `actual` (nothing when the request never reached an
     /// upstream: it used nothing). Called once per reservation, by `BudgetReservation`.
-    func settle(budgetIDs: [String], ceiling: BudgetAmounts, actual: BudgetAmounts?) {
+    func settle(_ budgets: [BudgetKey], ceiling: BudgetAmounts, actual: BudgetAmounts?) {
         let now = clock()
-        accounts.withLock { accounts in
-            for id in budgetIDs {
-                guard var account = accounts[id] else { continue }
+        book.withLock { state in
+            let shared = state.sharing != nil
+            for key in budgets {
+                guard var account = state.accounts[key] else { continue }
                 account.reserved = account.reserved - ceiling
                 if let actual {
                     account.roll(now: now)
-                    for i in account.meters.indices { account.meters[i].used &+= actual.amount(account.meters[i].limit.unit) }
+                    for i in account.meters.indices {
+                        let amount = actual.amount(account.meters[i].limit.unit)
+                        account.meters[i].used &+= amount
+                        if shared { account.meters[i].pending &+= amount }
+                    }
                 }
-                accounts[id] = account
+                state.accounts[key] = account
             }
         }
     }
@@ -133,34 +194,40 @@ public final class BudgetLedger: Sendable {
     /// usage records. Reservations in flight are kept across a change.
     func update(_ budgets: [BudgetRecord]) -> [BudgetRecord] {
         let now = clock()
-        return accounts.withLock { accounts in
-            var kept: [String: Account] = [:]
+        return book.withLock { state in
+            var kept: [BudgetKey: Account] = [:]
             var fresh: [BudgetRecord] = []
             for budget in budgets {
-                if var account = accounts[budget.id], account.record.limits == budget.limits, account.record.scope == budget.scope,
+                let key = BudgetKey(budget)
+                if var account = state.accounts[key], account.record.limits == budget.limits, account.record.scope == budget.scope,
                    account.record.scopeID == budget.scopeID {
                     account.record = budget
-                    kept[budget.id] = account
+                    kept[key] = account
                 } else {
                     var account = Account(record: budget, meters: Self.meters(budget.limits, now: now))
-                    account.reserved = accounts[budget.id]?.reserved ?? .zero
-                    kept[budget.id] = account
+                    account.reserved = state.accounts[key]?.reserved ?? .zero
+                    kept[key] = account
                     fresh.append(budget)
                 }
             }
-            accounts = kept
+            state.accounts = kept
             return fresh
         }
     }
 
     /// Adds what the usage records say a budget's current periods spent, limit by limit.
-    func load(_ budgetID: String, totals: [BudgetLimit: BudgetAmounts]) {
-        accounts.withLock { accounts in
-            guard var account = accounts[budgetID] else { return }
+    func load(_ budget: BudgetRecord, totals: [BudgetLimit: BudgetAmounts]) {
+        let key = BudgetKey(budget)
+        book.withLock { state in
+            guard var account = state.accounts[key] else { return }
             for i in account.meters.indices {
-                if let total = totals[account.meters[i].limit] { account.meters[i].used &+= total.amount(account.meters[i].limit.unit) }
+                if let total = totals[account.meters[i].limit] {
+                    let amount = total.amount(account.meters[i].limit.unit)
+                    account.meters[i].used &+= amount
+                    account.meters[i].baseline &+= amount
+                }
             }
-            accounts[budgetID] = account
+            state.accounts[key] = account
         }
     }
 
@@ -180,13 +247,18 @@ public final class BudgetLedger: Sendable {
 
     // MARK: Reading
 
-    /// A budget's counters now (admin API `usage` and `status`, `GET /v1/budget`).
-    public func state(of budgetID: String) -> BudgetState? {
+    /// A budget's counters now (admin API `usage` and `status`, `GET /v1/budget`, alerts).
+    public func state(of budget: BudgetRecord) -> BudgetState? {
+        state(tenantID: budget.tenantID, budgetID: budget.id)
+    }
+
+    public func state(tenantID: String, budgetID: String) -> BudgetState? {
         let now = clock()
-        return accounts.withLock { accounts in
-            guard var account = accounts[budgetID] else { return nil }
+        let key = BudgetKey(tenantID: tenantID, budgetID: budgetID)
+        return book.withLock { state in
+            guard var account = state.accounts[key] else { return nil }
             account.roll(now: now)
-            accounts[budgetID] = account
+            state.accounts[key] = account
             return BudgetState(meters: account.meters.map { .init(limit: $0.limit, used: $0.used, value: $0.value, resetsAt: $0.periodEnd) },
                                reserved: account.reserved)
         }
@@ -194,10 +266,14 @@ public final class BudgetLedger: Sendable {
 }
 
 extension BudgetLedger.Account {
-    /// Starts every limit whose period has ended over from zero.
+    /// Starts every limit whose period has ended over from zero (a shared meter's new period is
+    /// a new meter in the store: the old period's lease and unreported spending stay behind).
     mutating func roll(now: Int64) {
         for i in meters.indices where now >= meters[i].periodEnd {
             meters[i].used = 0
+            meters[i].baseline = 0
+            meters[i].lease = 0
+            meters[i].pending = 0
             meters[i].periodEnd = meters[i].limit.period.end(now)
         }
     }
@@ -205,57 +281,5 @@ extension BudgetLedger.Account {
     /// The first limit whose spent plus reserved has reached its value.
     func reachedMeter() -> BudgetLedger.Meter? {
         meters.first { $0.used &+ reserved.amount($0.limit.unit) >= $0.value }
-    }
-}
-
-/// A budget's counters at one moment.
-public struct BudgetState: Sendable, Equatable {
-    public struct Meter: Sendable, Equatable {
-        public var limit: BudgetLimit
-        public var used: Int64
-        public var value: Int64
-        /// Unix ms.
-        public var resetsAt: Int64
-    }
-
-    public var meters: [Meter]
-    public var reserved: BudgetAmounts
-
-    /// `exceeded` once any limit is reached, `warning` from the lowest alert threshold (80 %
-    /// when the budget has none).
-    public func status(alertPercent: Int) -> String {
-        if meters.contains(where: { $0.used >= $0.value }) { return "exceeded" }
-        // A display status, not accounting: `Double` is precise enough to compare percentages.
-        if meters.contains(where: { Double($0.used) * 100 >= Double($0.value) * Double(alertPercent) }) {
-            return "warning"
-        }
-        return "active"
-    }
-}
-
-/// One request's hold on its budgets, settled exactly once (the exchange settles it when the
-/// request completes, whatever the ending; a reservation dropped unsettled settles as unused).
-public final class BudgetReservation: Sendable {
-    private let ledger: BudgetLedger
-    let budgetIDs: [String]
-    let ceiling: BudgetAmounts
-    /// `warn` budgets already past a limit: the answer carries `X-Gatewyse-Budget-Warning`.
-    public let warnings: [String]
-    private let settled = Atomic<Bool>(false)
-
-    init(ledger: BudgetLedger, budgetIDs: [String], ceiling: BudgetAmounts, warnings: [String]) {
-        self.ledger = ledger
-        self.budgetIDs = budgetIDs
-        self.ceiling = ceiling
-        self.warnings = warnings
-    }
-
-    deinit {
-        settle(actual: nil)
-    }
-
-    func settle(actual: BudgetAmounts?) {
-        guard settled.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
-        ledger.settle(budgetIDs: budgetIDs, ceiling: ceiling, actual: actual)
     }
 }

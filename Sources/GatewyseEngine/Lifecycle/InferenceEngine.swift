@@ -180,8 +180,8 @@ public final class InferenceEngine: Sendable {
         let applicable = exchange.snapshot.budgets.applicable(to: staged.principal)
         if !applicable.isEmpty {
             let maxOutput: Int? = if case .chat(let chat) = staged.payload { chat.maxTokens } else { 0 }
-            exchange.reservation = try budgets.reserve(applicable, ceiling: BudgetCeiling.amounts(bodyBytes: bodyBytes, maxOutputTokens: maxOutput,
-                                                                                                 route: route))
+            exchange.hold(try await budgets.reserve(applicable, ceiling: BudgetCeiling.amounts(bodyBytes: bodyBytes, maxOutputTokens: maxOutput,
+                                                                                                 route: route)))
         }
         switch staged.payload {
         case .chat(var chat):

@@ -19,8 +19,24 @@ public final class InferenceExchange: @unchecked Sendable {
     private let limiter: InFlightLimiter?
     private let completed = Atomic<Bool>(false)
     var requestedModel: String?
-    /// The request's hold on its budgets, settled when it completes.
-    var reservation: BudgetReservation?
+    /// The request's hold on its budgets, settled when it completes. Behind a lock: with
+    /// shared budgets the reservation may arrive after a suspension (a lease grant), when the
+    /// completion can already be running on another thread (`hold`).
+    private let budgetHold = Mutex<(reservation: BudgetReservation?, closed: Bool)>((nil, false))
+
+    var reservation: BudgetReservation? { budgetHold.withLock { $0.reservation } }
+
+    /// Keeps `reservation` until the completion settles it; one that arrives after the
+    /// completion gives its ceiling back at once.
+    func hold(_ reservation: BudgetReservation?) {
+        guard let reservation else { return }
+        let late = budgetHold.withLock { hold -> Bool in
+            if hold.closed { return true }
+            hold.reservation = reservation
+            return false
+        }
+        if late { reservation.settle(actual: nil) }
+    }
     /// The rate limits the request was counted against: their headers for the answer, and the
     /// subjects whose day's tokens the completion adds to.
     struct RateLimitHold {
@@ -55,6 +71,11 @@ public final class InferenceExchange: @unchecked Sendable {
                   attempts: Int = 0, usage: Usage? = nil, usageEstimated: Bool = false, price: ModelPrice? = nil) {
         guard completed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         limiter?.release()
+        let reservation = budgetHold.withLock { hold -> BudgetReservation? in
+            hold.closed = true
+            defer { hold.reservation = nil }
+            return hold.reservation
+        }
         if reservation == nil, rateLimits == nil, observers.isEmpty { return }
         let now = ContinuousClock.Instant.now
         let event = CompletionEvent(
@@ -64,10 +85,7 @@ public final class InferenceExchange: @unchecked Sendable {
             cacheStatus: .notConsulted, timeToFirstByte: firstByteAt.map { $0 - context.startedAt }, duration: now - context.startedAt)
         // Settled before the observers run, so that a usage reader never sees the record of a
         // request whose budget still holds its reservation.
-        if let reservation {
-            reservation.settle(actual: Self.spent(event))
-            self.reservation = nil
-        }
+        reservation?.settle(actual: Self.spent(event))
         if let hold = rateLimits, !hold.tokenSubjects.isEmpty, let spent = Self.spent(event) {
             hold.limiter.addTokens(spent.tokens, to: hold.tokenSubjects)
         }

@@ -75,7 +75,7 @@ extension SnapshotLoader {
                 }
                 totals[limit] = bySince[since]
             }
-            engine.budgets.load(budget.id, totals: totals)
+            engine.budgets.load(budget, totals: totals)
         }
     }
 }
@@ -83,15 +83,25 @@ extension SnapshotLoader {
 extension SnapshotLoader {
     /// What the keys and tenants with a daily rate limit served today, from the usage records,
     /// for those this process has not counted yet (at start: a restart resets no day's count).
+    /// Shared (decisions/0015), every limited subject is registered instead, and the sync reads
+    /// its counts from the store.
     func loadDayCounts(of keys: [APIKeyRecord], tenants: [String: TenantPolicy]) async throws {
+        let limiter = engine.rateLimiter
+        let shared = limiter.isShared
+        func counted(_ limits: RateLimitSet) -> Bool {
+            limits.requestsPerDay != nil || limits.tokensPerDay != nil || (shared && limits.requestsPerMinute != nil)
+        }
         var subjects: [RateLimitSubject] = []
-        for key in keys where key.rateLimits.requestsPerDay != nil || key.rateLimits.tokensPerDay != nil {
+        for key in keys where counted(RateLimitSet(requestsPerMinute: key.rateLimits.requestsPerMinute, requestsPerDay: key.rateLimits.requestsPerDay,
+                                                   tokensPerDay: key.rateLimits.tokensPerDay)) {
             subjects.append(RateLimitSubject(kind: .apiKey, tenantID: key.tenantID, id: key.id))
         }
-        for tenant in tenants.values where tenant.rateLimits.requestsPerDay != nil || tenant.rateLimits.tokensPerDay != nil {
+        for tenant in tenants.values where counted(tenant.rateLimits) {
             subjects.append(RateLimitSubject(kind: .tenant, tenantID: tenant.id, id: tenant.id))
         }
-        let limiter = engine.rateLimiter
+        // Shared, the store holds every replica's day counts, this one's earlier lives
+        // included: the next sync reads them for the subjects registered here.
+        if limiter.isShared { return limiter.register(subjects) }
         let today = BudgetPeriod.day.start(limiter.clock())
         for subject in limiter.unseen(subjects) {
             let served = try await totals(tenantID: subject.tenantID, scope: subject.kind == .apiKey ? .apiKey : .tenant,

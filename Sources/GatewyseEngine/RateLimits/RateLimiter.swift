@@ -37,9 +37,21 @@ public struct RateLimitSubject: Sendable, Hashable {
 /// after a restart. A request is counted when admitted; its tokens when it completes, so a token
 /// limit refuses the requests after the one that reached it.
 ///
-/// Across replicas each process counts what it serves: the bound is the limit times the number
-/// of replicas (decisions/0013).
+/// Across replicas (`share`, decisions/0015) each process counts what it serves and, every
+/// sync interval, writes its counts to the shared store and reads the other replicas' back:
+/// a limit sees the others' requests at most one sync interval late, so the whole can pass a
+/// limit by at most what the other replicas admit in one interval (about 100 ms).
 public final class RateLimiter: Sendable {
+    /// The other replicas' counts, as of the last sync, for the windows they were read for.
+    struct Others: Sendable {
+        var minuteStart: Int64 = 0
+        var currentMinute: Int64 = 0
+        var previousMinute: Int64 = 0
+        var dayStart: Int64 = 0
+        var day: Int64 = 0
+        var dayTokens: Int64 = 0
+    }
+
     struct Counters: Sendable {
         var minuteStart: Int64 = 0
         var currentMinute: Int64 = 0
@@ -47,6 +59,23 @@ public final class RateLimiter: Sendable {
         var dayStart: Int64 = 0
         var day: Int64 = 0
         var dayTokens: Int64 = 0
+        var others = Others()
+
+        /// The current minute's count, every replica's.
+        var allCurrentMinute: Int64 { currentMinute &+ (others.minuteStart == minuteStart ? others.currentMinute : 0) }
+
+        /// The previous minute's count, every replica's (the others' read while it was current, if so).
+        var allPreviousMinute: Int64 {
+            let theirs: Int64 = switch others.minuteStart {
+            case minuteStart: others.previousMinute
+            case minuteStart - 60_000: others.currentMinute
+            default: 0
+            }
+            return previousMinute &+ theirs
+        }
+
+        var allDay: Int64 { day &+ (others.dayStart == dayStart ? others.day : 0) }
+        var allDayTokens: Int64 { dayTokens &+ (others.dayStart == dayStart ? others.dayTokens : 0) }
 
         /// Moves the windows to `now`.
         mutating func roll(now: Int64) {
@@ -67,11 +96,12 @@ public final class RateLimiter: Sendable {
         /// The sliding-window estimate of the requests in the last 60 s.
         func lastMinute(now: Int64) -> Int64 {
             let elapsed = now - minuteStart
-            return currentMinute + (previousMinute * (60_000 - elapsed) + 59_999) / 60_000
+            return allCurrentMinute + (allPreviousMinute * (60_000 - elapsed) + 59_999) / 60_000
         }
     }
 
-    private let counters = Mutex<[RateLimitSubject: Counters]>([:])
+    let counters = Mutex<[RateLimitSubject: Counters]>([:])
+    let sharing = Mutex<RateLimitSharing?>(nil)
     /// Unix milliseconds.
     let clock: @Sendable () -> Int64
 
@@ -93,11 +123,11 @@ public final class RateLimiter: Sendable {
                     return .failure(Self.exceeded(subject, "\(limit) requests per minute", limit: limit, unit: "requests",
                                                   retryAfter: Self.secondsUntilFree(entry, limit: limit, now: now)))
                 }
-                if let limit = limits.requestsPerDay, entry.day + 1 > Int64(limit) {
+                if let limit = limits.requestsPerDay, entry.allDay + 1 > Int64(limit) {
                     return .failure(Self.exceeded(subject, "\(limit) requests per day", limit: limit, unit: "requests",
                                                   retryAfter: Self.secondsToNextDay(now)))
                 }
-                if let limit = limits.tokensPerDay, entry.dayTokens >= Int64(limit) {
+                if let limit = limits.tokensPerDay, entry.allDayTokens >= Int64(limit) {
                     return .failure(Self.exceeded(subject, "\(limit) tokens per day", limit: limit, unit: "tokens",
                                                   retryAfter: Self.secondsToNextDay(now)))
                 }
@@ -135,6 +165,19 @@ public final class RateLimiter: Sendable {
     /// from the usage records (`load`).
     func unseen(_ subjects: [RateLimitSubject]) -> [RateLimitSubject] {
         counters.withLock { counters in subjects.filter { counters[$0] == nil } }
+    }
+
+    /// Starts counting subjects not seen yet from zero (shared: their other replicas' counts
+    /// arrive with the next sync).
+    func register(_ subjects: [RateLimitSubject]) {
+        let now = clock()
+        counters.withLock { counters in
+            for subject in subjects where counters[subject] == nil {
+                var entry = Counters()
+                entry.roll(now: now)
+                counters[subject] = entry
+            }
+        }
     }
 
     /// Adds what the usage records say a subject served today.
@@ -189,10 +232,10 @@ public struct RateLimitAnswerHeaders: Sendable, Equatable {
             take(&requests, (Int64(limit), remaining, max(1000, 60_000 / Int64(limit))))
         }
         if let limit = limits.requestsPerDay {
-            take(&requests, (Int64(limit), max(0, Int64(limit) - counters.day), BudgetPeriod.day.end(now) - now))
+            take(&requests, (Int64(limit), max(0, Int64(limit) - counters.allDay), BudgetPeriod.day.end(now) - now))
         }
         if let limit = limits.tokensPerDay {
-            take(&tokens, (Int64(limit), max(0, Int64(limit) - counters.dayTokens), BudgetPeriod.day.end(now) - now))
+            take(&tokens, (Int64(limit), max(0, Int64(limit) - counters.allDayTokens), BudgetPeriod.day.end(now) - now))
         }
     }
 
