@@ -1,0 +1,135 @@
+import Foundation
+import GatewyseCore
+@testable import GatewyseEngine
+import Logging
+import Prometheus
+import Testing
+
+/// The metrics observer without HTTP (decisions/0015): labels from the configuration only, the
+/// series a completion event moves, and its cost per request with the Prometheus backend.
+@Suite("Gateway metrics")
+struct GatewayMetricsTests {
+    static let yaml = """
+    providers:
+      - id: mock
+        type: openai
+        api_key: sk-test
+        base_url: https://api.openai.com/v1
+        models: [declared-model]
+    models:
+      - name: fast
+        targets:
+          - provider: mock
+            model: mock-chat
+    """
+
+    static func make() throws -> (GatewayMetrics, PrometheusCollectorRegistry) {
+        let configuration = try ConfigurationValidator.load(yaml: yaml, environment: [:])
+        let resolver = RouteResolver(configuration: configuration)
+        let registry = PrometheusCollectorRegistry()
+        let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        metrics.bind { resolver }
+        return (metrics, registry)
+    }
+
+    static func event(model: String?, upstream: String? = "mock-chat", outcome: CompletionEvent.Outcome = .answered) -> CompletionEvent {
+        var usage = Usage(promptTokens: 1200, completionTokens: 300)
+        usage.cachedPromptTokens = 200
+        usage.reasoningTokens = 100
+        return CompletionEvent(requestID: "req_0123456789abcdef01234567", endpoint: .chatCompletions, principal: UsageRecorderTests.principal,
+                               requestedModel: model, outcome: outcome, providerID: "mock", upstreamModel: upstream, attempts: 1, usage: usage,
+                               usageEstimated: false, cost: Money(nanos: 360_000), cacheStatus: .notConsulted,
+                               timeToFirstByte: .milliseconds(80), duration: .milliseconds(900), overhead: .microseconds(30))
+    }
+
+    static func lines(_ registry: PrometheusCollectorRegistry) -> [String] {
+        registry.emitToString().split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") }
+    }
+
+    @Test("a completion moves the request, token, cost and overhead series under configured labels")
+    func counts() throws {
+        let (metrics, registry) = try Self.make()
+        metrics.requestCompleted(Self.event(model: "fast"))
+        metrics.requestCompleted(Self.event(model: "fast", outcome: .streamFinished))
+        metrics.attemptFinished(providerID: "mock", model: "mock-chat", failure: nil)
+        metrics.attemptFinished(providerID: "mock", model: "mock-chat", failure: .serverError)
+        let lines = Self.lines(registry)
+        let base = #"route="/v1/chat/completions",provider="mock",model="fast""#
+        #expect(lines.contains(#"gatewyse_requests_total{\#(base),status="200"} 2"#))
+        #expect(lines.contains(#"gen_ai_server_request_duration_seconds_count{\#(base),status="200"} 2"#))
+        #expect(lines.contains(#"gen_ai_server_time_to_first_token_seconds_count{\#(base)} 1"#))
+        #expect(lines.contains(#"gatewyse_overhead_seconds_count{route="/v1/chat/completions"} 2"#))
+        #expect(lines.contains(#"gatewyse_tokens_total{provider="mock",model="mock-chat",token_type="input"} 2400"#))
+        #expect(lines.contains(#"gatewyse_tokens_total{provider="mock",model="mock-chat",token_type="cached"} 400"#))
+        #expect(lines.contains(#"gatewyse_tokens_total{provider="mock",model="mock-chat",token_type="reasoning"} 200"#))
+        #expect(lines.contains(#"gen_ai_client_token_usage_sum{provider="mock",model="mock-chat",token_type="output"} 600.0"#))
+        #expect(lines.contains(#"gatewyse_cost_usd_total{provider="mock",model="mock-chat"} 0.00072"#))
+        #expect(lines.contains(#"gatewyse_upstream_attempts_total{provider="mock",model="mock-chat"} 2"#))
+        #expect(lines.contains(#"gatewyse_upstream_failures_total{provider="mock",model="mock-chat",reason="server_error"} 1"#))
+    }
+
+    @Test("names the configuration does not give are counted as `other`, adding no series")
+    func bounded() throws {
+        let (metrics, registry) = try Self.make()
+        metrics.requestCompleted(Self.event(model: "mock/declared-model", upstream: "declared-model"))
+        metrics.requestCompleted(Self.event(model: "mock/client-1", upstream: "client-1"))
+        metrics.attemptFinished(providerID: "mock", model: "client-1", failure: nil)
+        let before = Set(Self.lines(registry).map { $0.split(separator: " ")[0] })
+        for i in 2..<200 {
+            metrics.requestCompleted(Self.event(model: "mock/client-\(i)", upstream: "client-\(i)"))
+            metrics.requestCompleted(Self.event(model: "alias-\(i)", upstream: nil, outcome: .failed(status: 404, code: "MODEL_NOT_FOUND")))
+            metrics.attemptFinished(providerID: "mock", model: "client-\(i)", failure: .timeout)
+        }
+        metrics.requestCompleted(Self.event(model: "alias-1", upstream: nil, outcome: .failed(status: 404, code: "MODEL_NOT_FOUND")))
+        let after = Set(Self.lines(registry).map { $0.split(separator: " ")[0] })
+        // The 404s and the timeouts are new label sets of the bounded kind (status, reason), once.
+        let added = after.subtracting(before)
+        #expect(added.allSatisfy { !$0.contains("client-") && !$0.contains("alias-") })
+        #expect(added.count < 40)
+        #expect(Self.lines(registry).contains(#"gatewyse_requests_total{route="/v1/chat/completions",provider="mock",model="mock/declared-model",status="200"} 1"#))
+        #expect(Self.lines(registry).contains(#"gatewyse_requests_total{route="/v1/chat/completions",provider="mock",model="other",status="200"} 199"#))
+        #expect(Self.lines(registry).contains(#"gatewyse_upstream_failures_total{provider="mock",model="other",reason="timeout"} 198"#))
+    }
+
+    @Test("the metrics observer's cost per request with the Prometheus backend")
+    func cost() throws {
+        let (metrics, _) = try Self.make()
+        let event = Self.event(model: "fast")
+        let count = 200_000
+        var best = Double.infinity
+        for round in 0..<3 {
+            let start = ContinuousClock.now
+            for _ in 0..<count {
+                metrics.requestCompleted(event)
+                metrics.attemptFinished(providerID: "mock", model: "mock-chat", failure: nil)
+            }
+            let elapsed = ContinuousClock.now - start
+            let ns = (Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9) / Double(count)
+            best = min(best, ns)
+            print("metrics-bench round \(round): \(String(format: "%.2f", ns / 1000)) µs per request (completion + one attempt, debug build)")
+        }
+        // The budget is 5 µs in a release build; a debug build is slower, so this bound is loose
+        // and only catches a cost of another order (a lock storm, a registry lookup per request).
+        #expect(best < 5_000)
+    }
+
+    @Test("the request log line: JSON with the request's fields and no key")
+    func requestLine() throws {
+        let sink = LogSink(descriptor: -1)
+        let observer = RequestLogObserver(format: .json, level: .info, sink: sink)
+        let event = Self.event(model: "fast")
+        let bytes = observer.line(event, level: .info, status: 200, outcome: "answered", code: nil)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        #expect(object["request_id"] as? String == "req_0123456789abcdef01234567")
+        #expect(object["tenant"] as? String == "acme" && object["key_id"] as? String == "key_1")
+        #expect(object["route"] as? String == "/v1/chat/completions" && object["model"] as? String == "fast")
+        #expect(object["status"] as? Int == 200 && object["attempts"] as? Int == 1 && object["input_tokens"] as? Int == 1200)
+        #expect(object["latency_ms"] as? Double == 900)
+        let count = 100_000
+        let start = ContinuousClock.now
+        for _ in 0..<count { _ = observer.line(event, level: .info, status: 200, outcome: "answered", code: nil) }
+        let elapsed = ContinuousClock.now - start
+        let ns = (Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9) / Double(count)
+        print("request-log line: \(String(format: "%.2f", ns / 1000)) µs per request (debug build)")
+    }
+}
