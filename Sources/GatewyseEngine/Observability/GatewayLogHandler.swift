@@ -3,6 +3,7 @@ import Glibc
 #endif
 import GatewyseCore
 import Logging
+import Synchronization
 
 /// swift-log's handler for the gateway: one line per message, JSON (one object per line, for
 /// log shippers) or text (for a terminal), handed to a `LogSink` so no caller blocks on output.
@@ -89,17 +90,26 @@ enum LogLine {
         out.append(contentsOf: "}\n".utf8)
     }
 
-    /// UTC, RFC 3339 with milliseconds.
+    /// UTC, RFC 3339 with milliseconds. The formatted second is cached: `strftime` runs once a
+    /// second, not once a line.
     static func timestamp() -> String {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        var seconds = spec.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        var buffer = [Int8](repeating: 0, count: 32)
-        let length = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S", &parts)
+        let second = Int64(spec.tv_sec)
+        let prefix = cachedSecond.withLock { cache -> String in
+            if cache.second == second { return cache.text }
+            var seconds = spec.tv_sec
+            var parts = tm()
+            gmtime_r(&seconds, &parts)
+            var buffer = [Int8](repeating: 0, count: 32)
+            let length = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S", &parts)
+            cache = (second, String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            return cache.text
+        }
         let millis = Int(spec.tv_nsec) / 1_000_000
         let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) + ".\(fraction)Z"
+        return prefix + "." + fraction + "Z"
     }
+
+    private static let cachedSecond = Mutex<(second: Int64, text: String)>((-1, ""))
 }

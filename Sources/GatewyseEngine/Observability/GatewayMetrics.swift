@@ -130,9 +130,9 @@ public final class GatewayMetrics: CompletionObserver {
             key.model = "\u{0}other"
             if let found = requestSeries.withLock({ $0[key] }) { return found }
         }
-        let deployment = provider.map { deployment(providerID: $0, model: upstreamModel ?? "") }
+        let answering = provider.map { self.deployment(providerID: $0, model: upstreamModel ?? "") }
         let created = RequestSeries(factory: factory, route: endpoint.rawValue, provider: provider ?? "none", model: modelLabel, status: status,
-                                    deployment: deployment)
+                                    deployment: answering)
         return requestSeries.withLock { table in
             if let raced = table[key] { return raced }
             if table.count < Self.cacheLimit { table[key] = created }

@@ -32,41 +32,100 @@ public final class RequestLogObserver: CompletionObserver {
     }
 
     func line(_ event: CompletionEvent, level: Logger.Level, status: Int, outcome: String, code: String?) -> [UInt8] {
-        // Client-supplied names are cut short: a log line is not a place for a megabyte of model name.
-        let model = event.requestedModel.map { String(decoding: $0.utf8.prefix(256), as: UTF8.self) }
-        let latency = Double(GatewayMetrics.nanoseconds(event.duration) / 1000) / 1000
-        var fields: [(String, Any)] = [("request_id", event.requestID), ("route", event.endpoint.rawValue)]
-        if let principal = event.principal { fields += [("tenant", principal.tenantID), ("key_id", principal.keyID)] }
-        if let provider = event.providerID { fields.append(("provider", provider)) }
-        if let model { fields.append(("model", model)) }
-        if let upstream = event.upstreamModel { fields.append(("upstream_model", upstream)) }
-        fields += [("status", status), ("outcome", outcome), ("latency_ms", latency), ("attempts", event.attempts)]
-        if let ttfb = event.timeToFirstByte { fields.append(("ttfb_ms", Double(GatewayMetrics.nanoseconds(ttfb) / 1000) / 1000)) }
-        if let usage = event.usage {
-            fields += [("input_tokens", usage.promptTokens), ("output_tokens", usage.completionTokens)]
-            if event.usageEstimated { fields.append(("usage_estimated", "true")) }
+        var out = LogLineWriter(format: format)
+        out.open(level: level, label: "gatewyse.request", message: "request")
+        out.field("request_id", event.requestID)
+        out.field("route", event.endpoint.rawValue)
+        if let principal = event.principal {
+            out.field("tenant", principal.tenantID)
+            out.field("key_id", principal.keyID)
         }
-        if let cost = event.cost { fields.append(("cost_usd", Double(cost.nanos) / 1e9)) }
-        if let code { fields.append(("error_code", code)) }
-        var out: [UInt8] = []
-        out.reserveCapacity(384)
+        if let provider = event.providerID { out.field("provider", provider) }
+        // Client-supplied names are cut short: a log line is not a place for a megabyte of model name.
+        if let model = event.requestedModel { out.field("model", model.utf8.count <= 256 ? model : String(decoding: model.utf8.prefix(256), as: UTF8.self)) }
+        if let upstream = event.upstreamModel { out.field("upstream_model", upstream) }
+        out.field("status", int: status)
+        out.field("outcome", outcome)
+        out.field("latency_ms", milliseconds: event.duration)
+        out.field("attempts", int: event.attempts)
+        if let ttfb = event.timeToFirstByte { out.field("ttfb_ms", milliseconds: ttfb) }
+        if let usage = event.usage {
+            out.field("input_tokens", int: usage.promptTokens)
+            out.field("output_tokens", int: usage.completionTokens)
+            if event.usageEstimated { out.field("usage_estimated", "true") }
+        }
+        if let cost = event.cost { out.field("cost_usd", number: Double(cost.nanos) / 1e9) }
+        if let code { out.field("error_code", code) }
+        return out.finish(message: "request")
+    }
+}
+
+/// One line, JSON or text, written straight into its bytes (no dictionary, no boxing).
+struct LogLineWriter {
+    let format: GatewayLogHandler.Format
+    private(set) var bytes: [UInt8] = []
+
+    init(format: GatewayLogHandler.Format) {
+        self.format = format
+        bytes.reserveCapacity(384)
+    }
+
+    mutating func open(level: Logger.Level, label: String, message: String) {
         switch format {
         case .json:
-            LogLine.open(&out, level: level.rawValue, label: "gatewyse.request")
-            LogLine.field(&out, "msg", string: "request")
-            for (key, value) in fields {
-                switch value {
-                case let value as Int: LogLine.field(&out, key, int: value)
-                case let value as Double: LogLine.field(&out, key, number: value)
-                default: LogLine.field(&out, key, string: "\(value)")
-                }
-            }
-            LogLine.close(&out)
+            LogLine.open(&bytes, level: level.rawValue, label: label)
+            LogLine.field(&bytes, "msg", string: message)
         case .text:
-            out.append(contentsOf: "\(LogLine.timestamp()) \(level) gatewyse.request:".utf8)
-            for (key, value) in fields { out.append(contentsOf: " \(key)=\(value)".utf8) }
-            out.append(contentsOf: " request\n".utf8)
+            bytes.append(contentsOf: LogLine.timestamp().utf8)
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: level.rawValue.utf8)
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: label.utf8)
+            bytes.append(UInt8(ascii: ":"))
         }
-        return out
+    }
+
+    mutating func field(_ key: String, _ value: String) {
+        switch format {
+        case .json: LogLine.field(&bytes, key, string: value)
+        case .text: text(key, value)
+        }
+    }
+
+    mutating func field(_ key: String, int value: Int) {
+        switch format {
+        case .json: LogLine.field(&bytes, key, int: value)
+        case .text: text(key, String(value))
+        }
+    }
+
+    mutating func field(_ key: String, number value: Double) {
+        switch format {
+        case .json: LogLine.field(&bytes, key, number: value)
+        case .text: text(key, String(value))
+        }
+    }
+
+    /// Milliseconds with microsecond precision.
+    mutating func field(_ key: String, milliseconds duration: Duration) {
+        field(key, number: Double(GatewayMetrics.nanoseconds(duration) / 1000) / 1000)
+    }
+
+    private mutating func text(_ key: String, _ value: String) {
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: key.utf8)
+        bytes.append(UInt8(ascii: "="))
+        bytes.append(contentsOf: value.utf8)
+    }
+
+    mutating func finish(message: String) -> [UInt8] {
+        switch format {
+        case .json: LogLine.close(&bytes)
+        case .text:
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: message.utf8)
+            bytes.append(UInt8(ascii: "\n"))
+        }
+        return bytes
     }
 }
