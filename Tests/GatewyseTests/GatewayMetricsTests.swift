@@ -137,3 +137,41 @@ struct GatewayMetricsTests {
         print("request-log line: \(String(format: "%.2f", ns / 1000)) µs per request (debug build)")
     }
 }
+
+@Suite("Observability configuration")
+struct ObservabilityConfigurationTests {
+    @Test("metrics, logging and the drain settings load, with their defaults")
+    func loads() throws {
+        let defaults = try ConfigurationValidator.load(yaml: "server: {port: 8080}", environment: [:])
+        #expect(defaults.metrics.enabled && defaults.metrics.path == "/metrics" && defaults.metrics.port == nil && defaults.metrics.bearerToken == nil)
+        #expect(defaults.logging.format == .auto && defaults.logging.requests && defaults.server.drainTimeout == 30 && defaults.server.shutdownDelay == 0)
+        let configuration = try ConfigurationValidator.load(yaml: """
+        server: {shutdown_delay_ms: 5000, drain_timeout_ms: 12000}
+        metrics: {enabled: true, path: /internal/metrics, port: 9464, bearer_token: "${TOKEN}"}
+        logging: {level: warning, format: text, requests: false}
+        """, environment: ["TOKEN": "s3cret-token"])
+        #expect(configuration.server.shutdownDelay == 5 && configuration.server.drainTimeout == 12)
+        #expect(configuration.metrics.path == "/internal/metrics" && configuration.metrics.port == 9464)
+        #expect(configuration.metrics.bearerToken?.revealed == "s3cret-token")
+        #expect("\(configuration.metrics)".contains("s3cret-token") == false)
+        #expect(configuration.logging.level == "warning" && configuration.logging.format == .text && !configuration.logging.requests)
+    }
+
+    @Test("bad values are reported with their paths")
+    func problems() {
+        do {
+            _ = try ConfigurationValidator.load(yaml: """
+            server: {drain_timeout_ms: -1}
+            metrics: {path: /v1/metrics, port: 0, bearer_token: "", colour: blue}
+            logging: {level: loud, format: xml}
+            """, environment: [:])
+            Issue.record("loaded")
+        } catch {
+            let text = error.description
+            for path in ["server.drain_timeout_ms", "metrics.path", "metrics.port", "metrics.bearer_token", "metrics.colour", "logging.level",
+                         "logging.format"] {
+                #expect(text.contains(path), "\(path) not reported: \(text)")
+            }
+        }
+    }
+}

@@ -216,6 +216,42 @@ def test_client_chosen_model_names_add_no_series(served):
     assert _value(after, "gatewyse_tokens_total", provider="mock", model="other", token_type="input") > 0
 
 
+def test_metrics_on_a_separate_port(gateway, tmp_path):
+    from conftest import free_port
+    metrics_port = free_port()
+    (tmp_path / "gatewyse.yaml").write_text(f"""\
+server:
+  host: 127.0.0.1
+metrics:
+  port: {metrics_port}
+  path: /internal/metrics
+providers:
+  - id: mock
+    type: openai
+    api_key: ${{MOCK_KEY}}
+    base_url: {gateway.mock_url}/v1
+    allow_private_network: true
+tenants:
+  - id: acme
+    api_keys:
+      - name: ci
+        key: ${{GATEWAY_KEY}}
+""")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
+    env.update({"MOCK_KEY": MOCK_KEY, "GATEWAY_KEY": GATEWAY_KEY, "LOG_LEVEL": "warning"})
+    binary = _binary("GATEWYSE_BIN", ".build/debug/gatewyse")
+    process, port = _start("metrics-port", lambda port: [str(binary), "serve", "--config", str(tmp_path / "gatewyse.yaml"),
+                                                         "--port", str(port), "--database", "memory:"], "/healthz", env, tmp_path)
+    try:
+        _client(f"http://127.0.0.1:{port}").chat.completions.create(model="mock/mock-chat", messages=[{"role": "user", "content": "hi"}])
+        assert requests.get(f"http://127.0.0.1:{port}/internal/metrics", timeout=10).status_code == 404
+        answer = requests.get(f"http://127.0.0.1:{metrics_port}/internal/metrics", timeout=10)
+        assert answer.status_code == 200
+        assert 'gatewyse_requests_total{route="/v1/chat/completions",provider="mock",model="other",status="200"} 1' in answer.text
+    finally:
+        _stop(process)
+
+
 def _admin(url: str) -> requests.Session:
     session = requests.Session()
     session.trust_env = False
