@@ -108,8 +108,8 @@ public enum GatewayServer {
                 configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "gatewyse"),
                 onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.server.port) },
                 logger: logger)
-            // Shut down in reverse order: the app drains its requests first (the metrics
-            // listener, if any, before it), then the watcher stops, then the flushers write what
+            // Shut down in reverse order: the app drains its requests first (then the metrics
+            // listener, if any), then the watcher stops, then the flushers write what
             // those requests recorded. The coordinator, first, turns signals into that shutdown.
             let server = configuration.server
             let coordinator = ShutdownCoordinator(drain: runtime.engine.drain, shutdownDelay: .milliseconds(Int64(server.shutdownDelay * 1000)),
@@ -117,13 +117,15 @@ public enum GatewayServer {
                                                   beforeExit: beforeExit)
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: coordinator, successTerminationBehavior: .gracefullyShutdownGroup)]
             services += backgroundServices(runtime: runtime, logger: logger).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
-            services.append(.init(service: app))
+            // A separate metrics listener stops after the main one has drained, so the drain
+            // itself can be watched (open streams, draining).
             if let metrics, let port = configuration.metrics.port {
                 let router = Router(context: GatewayRequestContext.self)
                 metrics.register(on: router)
                 services.append(.init(service: Application(router: router, configuration: .init(address: .hostname(server.host, port: port), serverName: "gatewyse"),
                                                            logger: logger)))
             }
+            services.append(.init(service: app))
             var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
             // Past the drain's deadline plus time for the flushers, the group is cancelled.
             groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64((server.shutdownDelay + server.drainTimeout) * 1000)) + .seconds(30)

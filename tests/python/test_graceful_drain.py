@@ -13,6 +13,7 @@ upstream streaming slowly (50 pieces, one every 100 ms):
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import threading
@@ -21,13 +22,14 @@ import time
 import openai
 import requests
 
-from conftest import MOCK_KEY, _binary, _start, _stop
+from conftest import MOCK_KEY, _binary, _start, _stop, free_port
 
 GATEWAY_KEY = "aigw_sk_" + os.urandom(24).hex()
 
 
-def _serve(gateway, work, name: str, shutdown_delay_ms: int, drain_timeout_ms: int):
-    (work / "gatewyse.yaml").write_text(f"""\
+def _serve(gateway, work, name: str, shutdown_delay_ms: int, drain_timeout_ms: int, metrics_port: int | None = None):
+    metrics = f"metrics:\n  port: {metrics_port}\n" if metrics_port else ""
+    (work / "gatewyse.yaml").write_text(metrics + f"""\
 server:
   host: 127.0.0.1
   shutdown_delay_ms: {shutdown_delay_ms}
@@ -117,7 +119,8 @@ def _rows(database: str) -> dict[str, tuple[int, str]]:
 
 
 def test_sigterm_during_64_streams_drains_them_all(gateway, tmp_path):
-    process, port = _serve(gateway, tmp_path, "drain-64", shutdown_delay_ms=1500, drain_timeout_ms=20000)
+    metrics_port = free_port()
+    process, port = _serve(gateway, tmp_path, "drain-64", shutdown_delay_ms=1500, drain_timeout_ms=20000, metrics_port=metrics_port)
     url = f"http://127.0.0.1:{port}"
     try:
         assert requests.get(f"{url}/readyz", timeout=5).status_code == 200
@@ -144,6 +147,11 @@ def test_sigterm_during_64_streams_drains_them_all(gateway, tmp_path):
             refused = True
         assert refused, "a new connection was accepted during the drain"
         assert process.poll() is None, "the process exited before its streams finished"
+        # The separate metrics listener outlives the main one's drain: the drain can be watched.
+        scraped = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+        assert "\ngatewyse_draining 1.0\n" in scraped or "\ngatewyse_draining 1\n" in scraped, scraped[-2000:]
+        open_streams = float(re.search(r"^gatewyse_open_streams (\S+)$", scraped, re.M).group(1))
+        assert 0 < open_streams <= 64
         streams.join(timeout=30)
         assert process.wait(timeout=30) == 0
         elapsed = time.monotonic() - signalled_at
