@@ -1,6 +1,7 @@
 import Foundation
 import GatewyseCore
 @testable import GatewyseEngine
+import GatewyseRouting
 import Logging
 import Prometheus
 import Testing
@@ -91,6 +92,17 @@ struct GatewayMetricsTests {
         #expect(Self.lines(registry).contains(#"gatewyse_requests_total{route="/v1/chat/completions",provider="mock",model="mock/declared-model",status="200"} 1"#))
         #expect(Self.lines(registry).contains(#"gatewyse_requests_total{route="/v1/chat/completions",provider="mock",model="other",status="200"} 199"#))
         #expect(Self.lines(registry).contains(#"gatewyse_upstream_failures_total{provider="mock",model="other",reason="timeout"} 198"#))
+    }
+
+    @Test("free-tier remaining: every declared limit of every key, what is left of it")
+    func freeTierRemaining() {
+        let tracker = FreeTierTracker()
+        tracker.declare("groq", quota: FreeTierQuota([QuotaLimit(.requests, per: .day, limit: 100), QuotaLimit(.tokens, per: .minute, limit: 6000)]))
+        let now = 1_767_571_200.0
+        tracker.record("groq", requests: 3, tokens: 250, at: now)
+        let remaining = tracker.remainingAll(at: now + 1).sorted { $0.limit.metric.rawValue < $1.limit.metric.rawValue }
+        #expect(remaining.map(\.key) == ["groq", "groq"])
+        #expect(remaining.map(\.remaining) == [97, 5750])
     }
 
     @Test("the metrics observer's cost per request with the Prometheus backend")
