@@ -22,3 +22,11 @@ extension GatewayError {
                      headers: [("Retry-After", String(retryAfterSeconds))])
     }
 }
+
+extension GatewayError {
+    /// The gateway is shutting down and its drain deadline passed (`server.drain_timeout_ms`):
+    /// a stream still open ends with this, in-band; the client retries elsewhere.
+    public static let shuttingDown = GatewayError(
+        status: 503, code: "SHUTTING_DOWN", type: "api_error",
+        message: "The gateway is shutting down; retry the request.")
+}

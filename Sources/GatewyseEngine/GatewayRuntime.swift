@@ -1,3 +1,4 @@
+import CoreMetrics
 import GatewyseCore
 import GatewyseStorage
 import Logging
@@ -28,22 +29,27 @@ public final class GatewayRuntime: Sendable {
     /// Budget alerts: fires thresholds reached and delivers their webhooks, driven by the
     /// server's `BudgetAlertService` (decisions/0014).
     public let budgetAlerts: BudgetAlertMonitor
+    /// The gateway's series (nil when `metrics.enabled` is off or no backend was given).
+    public let metrics: GatewayMetrics?
 
     /// `stages` and `observers` extend the engine's pipeline (governance stages as they land,
     /// and tests); each applies to every inference route on every transport.
     /// `masterKey`: the loaded one (`MasterKey.load`); every derived key (access-token signing,
     /// credential encryption) comes from it, so replicas must share it.
     /// `passwordParameters`: Argon2id cost, OWASP's unless a test lowers it.
+    /// `metricsFactory`: the metrics backend (the server's Prometheus registry); nil: no metrics.
     public init(configuration: GatewayConfiguration, store: any GatewayStore, transport: any UpstreamTransport, masterKey: MasterKey,
                 stages: [any InferenceStage] = [], observers: [any CompletionObserver] = [],
                 blockingWork: (any BlockingWorkRunner)? = nil, passwordParameters: PasswordHasher.Parameters = .owasp,
-                clock: @escaping @Sendable () -> Int64 = UnixClock.now) {
+                metricsFactory: (any MetricsFactory)? = nil, clock: @escaping @Sendable () -> Int64 = UnixClock.now) {
         self.configuration = configuration
         self.store = store
         self.controlPlane = ControlPlane(masterKey: masterKey, store: store, blockingWork: blockingWork ?? DispatchWorkRunner(),
                                          settings: configuration.accounts, passwordParameters: passwordParameters)
         self.routing = RoutingRuntime(configuration: configuration)
-        let executor = RouteExecutor(transport: transport, settings: configuration.upstream, routing: routing)
+        let metrics = configuration.metrics.enabled ? metricsFactory.map { GatewayMetrics(factory: $0) } : nil
+        self.metrics = metrics
+        let executor = RouteExecutor(transport: transport, settings: configuration.upstream, routing: routing, metrics: metrics)
         let keyUses = KeyUseRecorder(clock: clock)
         self.keyUses = keyUses
         let usage = UsageRecorder(capacity: configuration.usage.queueCapacity,
@@ -52,7 +58,8 @@ public final class GatewayRuntime: Sendable {
         self.engine = InferenceEngine(
             executor: executor,
             snapshot: RuntimeSnapshot(authenticator: APIKeyAuthenticator(), resolver: RouteResolver(configuration: configuration)),
-            server: configuration.server, upstream: configuration.upstream, stages: [UsageBackpressure(recorder: usage)] + stages, observers: [keyUses, usage] + observers,
+            server: configuration.server, upstream: configuration.upstream, stages: [UsageBackpressure(recorder: usage)] + stages,
+            observers: [keyUses, usage] + (metrics.map { [$0] } ?? []) + observers,
             blockingWork: blockingWork, clock: clock)
         // On a store replicas share (PostgreSQL), `block` budgets are drawn in leases and rate
         // limits read every replica's counts (decisions/0015); alone (SQLite, memory), this
@@ -71,6 +78,7 @@ public final class GatewayRuntime: Sendable {
                                                transport: transport, signer: signer,
                                                allowPrivate: configuration.budgetAlerts.allowPrivateWebhooks)
         self.startedAt = clock()
+        metrics?.bind(resolver: { [engine] in engine.snapshot.resolver })
         // Best effort: the change is committed, and a failed reload is retried by the watcher.
         let reload: @Sendable () async -> Void = { [loader] in _ = try? await loader.reload() }
         self.adminRouter = AdminRouter(api: AdminAPI(store: store, passwords: controlPlane.passwords, configuration: configuration,

@@ -10,6 +10,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 
 /// Assembles and runs the gateway: store, upstream transport, runtime, HTTP application.
@@ -48,10 +49,12 @@ public enum GatewayServer {
         try NIOUpstreamTransport(settings: settings)
     }
 
-    public static func makeRouter(runtime: GatewayRuntime) -> Router<GatewayRequestContext> {
+    /// `metrics`: the scrape endpoint, when it is served on the main port.
+    static func makeRouter(runtime: GatewayRuntime, metrics: MetricsController? = nil) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         HealthController(runtime: runtime).register(on: router)
+        metrics?.register(on: router)
         OpenAIController(runtime: runtime).register(on: router)
         AnthropicMessagesController(runtime: runtime).register(on: router)
         AuthController(controlPlane: runtime.controlPlane).register(on: router)
@@ -86,26 +89,48 @@ public enum GatewayServer {
     /// so the bootstrap key `serve` mints must be made in the store that serves); nil opens the
     /// configured one.
     /// `masterKey`: from `MasterKey.load` (every replica must run on the same one).
+    /// `observers`: completion observers of the process (the request log).
+    /// `beforeExit`: run before a second signal ends the process at once.
     public static func run(configuration: GatewayConfiguration, store: (any GatewayStore)? = nil, masterKey: MasterKey, logger: Logger,
+                           observers: [any CompletionObserver] = [], beforeExit: @escaping @Sendable () -> Void = {},
                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let store = if let store { store } else { try await makeStore(configuration.database, logger: logger) }
         let transport = try makeTransport(configuration.upstream)
         let blockingWork = ThreadPoolWorkRunner()
+        let backend = MetricsBackend.make()
         let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport, masterKey: masterKey,
-                                     blockingWork: blockingWork)
+                                     observers: observers, blockingWork: blockingWork, metricsFactory: backend.factory)
         do {
             try await runtime.bootstrap(logger: logger)
+            let metrics = configuration.metrics.enabled ? MetricsController(runtime: runtime, registry: backend.registry) : nil
             let app = Application(
-                router: makeRouter(runtime: runtime),
+                router: makeRouter(runtime: runtime, metrics: configuration.metrics.port == nil ? metrics : nil),
                 server: httpServer(runtime: runtime, logger: logger),
                 configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "gatewyse"),
                 onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.server.port) },
                 logger: logger)
-            // Shut down in reverse order: the app drains its requests first, then the watcher
-            // stops, then the flushers write what those requests recorded.
-            let group = ServiceGroup(configuration: .init(
-                services: backgroundServices(runtime: runtime, logger: logger) + [app], gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+            // Shut down in reverse order: the app drains its requests first (then the metrics
+            // listener, if any), then the watcher stops, then the flushers write what
+            // those requests recorded. The coordinator, first, turns signals into that shutdown.
+            let server = configuration.server
+            let coordinator = ShutdownCoordinator(drain: runtime.engine.drain, shutdownDelay: .milliseconds(Int64(server.shutdownDelay * 1000)),
+                                                  drainTimeout: .milliseconds(Int64(server.drainTimeout * 1000)), logger: logger,
+                                                  beforeExit: beforeExit)
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: coordinator, successTerminationBehavior: .gracefullyShutdownGroup)]
+            services += backgroundServices(runtime: runtime, logger: logger).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+            // A separate metrics listener stops after the main one has drained, so the drain
+            // itself can be watched (open streams, draining).
+            if let metrics, let port = configuration.metrics.port {
+                let router = Router(context: GatewayRequestContext.self)
+                metrics.register(on: router)
+                services.append(.init(service: Application(router: router, configuration: .init(address: .hostname(server.host, port: port), serverName: "gatewyse"),
+                                                           logger: logger)))
+            }
+            services.append(.init(service: app))
+            var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
+            // Past the drain's deadline plus time for the flushers, the group is cancelled.
+            groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64((server.shutdownDelay + server.drainTimeout) * 1000)) + .seconds(30)
+            let group = ServiceGroup(configuration: groupConfiguration)
             try await group.run()
         } catch {
             await transport.close()
@@ -138,12 +163,15 @@ public final class RunningGateway: Sendable {
         let store = if let store { store } else { try await GatewayServer.makeStore(configuration.database, logger: logger) }
         let transport = try GatewayServer.makeTransport(configuration.upstream)
         let blockingWork = ThreadPoolWorkRunner()
+        let backend = MetricsBackend.make()
         let runtime = GatewayRuntime(configuration: configuration, store: store, transport: transport, masterKey: masterKey ?? .random(),
-                                     stages: stages, observers: observers, blockingWork: blockingWork, passwordParameters: passwordParameters)
+                                     stages: stages, observers: observers, blockingWork: blockingWork, passwordParameters: passwordParameters,
+                                     metricsFactory: backend.factory)
         try await runtime.bootstrap(logger: logger)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        let metrics = configuration.metrics.enabled ? MetricsController(runtime: runtime, registry: backend.registry) : nil
         let app = Application(
-            router: GatewayServer.makeRouter(runtime: runtime),
+            router: GatewayServer.makeRouter(runtime: runtime, metrics: metrics),
             server: GatewayServer.httpServer(runtime: runtime, logger: logger),
             configuration: .init(address: .hostname(configuration.server.host, port: 0), serverName: "gatewyse"),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
@@ -174,6 +202,7 @@ public final class RunningGateway: Sendable {
     /// What SIGTERM does to `gatewyse serve`: stop accepting, let requests in flight finish,
     /// then close.
     public func shutdownGracefully() async {
+        runtime.engine.drain.begin(timeout: .seconds(Int64(runtime.configuration.server.drainTimeout)))
         await services.triggerGracefulShutdown()
         _ = try? await task.value
     }

@@ -61,3 +61,21 @@ func exitWithConfigurationError(_ error: ConfigurationError) -> Never {
     FileHandle.standardError.write(Data("gatewyse: \(error.description)\n".utf8))
     exit(2)
 }
+
+/// The server's logging (`logging:`): every swift-log logger of the process writes through
+/// `GatewayLogHandler` to standard output's `LogSink` (its own thread), JSON unless standard
+/// output is a terminal or `logging.format` says otherwise. Returns the gateway's logger and
+/// the per-request log observer when `logging.requests` is on.
+func makeServeLogging(_ settings: LoggingSettings) -> (logger: Logger, requestLog: RequestLogObserver?) {
+    let level = settings.level.flatMap(Logger.Level.init(rawValue:))
+        ?? ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    let format: GatewayLogHandler.Format = switch settings.format {
+    case .json: .json
+    case .text: .text
+    case .auto: isatty(1) == 1 ? .text : .json
+    }
+    let sink = LogSink.standardOutput
+    LoggingSystem.bootstrap { GatewayLogHandler(label: $0, format: format, level: level, sink: sink) }
+    let logger = Logger(label: "gatewyse")
+    return (logger, settings.requests ? RequestLogObserver(format: format, level: level, sink: sink) : nil)
+}

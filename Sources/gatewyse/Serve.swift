@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
         }
         if let host { configuration.server.host = host }
         if let port { configuration.server.port = port }
-        let logger = makeLogger()
+        let (logger, requestLog) = makeServeLogging(configuration.logging)
 
         let environment = ProcessInfo.processInfo.environment
         let masterKey: MasterKey
@@ -100,12 +100,17 @@ struct Serve: AsyncParsableCommand {
             fflush(nil)
         }
         do {
-            try await GatewayServer.run(configuration: settings, store: store, masterKey: masterKey, logger: logger, onRunning: banner)
+            try await GatewayServer.run(configuration: settings, store: store, masterKey: masterKey, logger: logger,
+                                        observers: requestLog.map { [$0] } ?? [], beforeExit: { LogSink.standardOutput.flush() },
+                                        onRunning: banner)
         } catch {
             await GatewayServer.closeStore(store)
+            LogSink.standardOutput.flush()
             throw error
         }
         await GatewayServer.closeStore(store)
+        logger.info("stopped")
+        LogSink.standardOutput.flush()
     }
 
     /// The e-mail of a super-admin, to name in the banner.

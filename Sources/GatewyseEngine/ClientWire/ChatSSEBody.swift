@@ -46,6 +46,16 @@ final class ChatSSEBody<Framing: ChatSSEFraming> {
         buffer.reserveCapacity(1024)
     }
 
+    /// Ends the stream now with `error` in-band (a drain's deadline passed).
+    func abort(_ error: GatewayError) -> (bytes: [UInt8], isLast: Bool)? {
+        guard !done else { return nil }
+        done = true
+        failure = error
+        buffer.removeAll(keepingCapacity: true)
+        framing.encode(error: error, into: &buffer)
+        return (buffer, true)
+    }
+
     func next() async throws -> (bytes: [UInt8], isLast: Bool)? {
         guard !done else { return nil }
         buffer.removeAll(keepingCapacity: true)

@@ -14,7 +14,7 @@ public enum ConfigurationValidator {
         return configuration
     }
 
-    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "prices", "providers", "models", "tenants", "auth", "usage", "budget_alerts"]
+    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "prices", "providers", "models", "tenants", "auth", "usage", "budget_alerts", "metrics", "logging"]
 
     public static func validate(_ document: ConfigValue, problems: inout [String]) -> GatewayConfiguration {
         var configuration = GatewayConfiguration()
@@ -29,7 +29,7 @@ public enum ConfigurationValidator {
 
         if let server = r.mapping(document["server"], "server") {
             r.rejectUnknownKeys(server, allowed: ["host", "port", "max_body_bytes", "max_in_flight", "header_timeout_ms", "body_timeout_ms",
-                                                  "idle_timeout_ms"], path: "server")
+                                                  "idle_timeout_ms", "shutdown_delay_ms", "drain_timeout_ms"], path: "server")
             if let host = r.string(server["host"], "server.host") { configuration.server.host = host }
             if let port = r.int(server["port"], "server.port", in: 0...65535) { configuration.server.port = port }
             if let limit = r.int(server["max_body_bytes"], "server.max_body_bytes", in: 1024...(1 << 30)) { configuration.server.maxBodyBytes = limit }
@@ -37,6 +37,8 @@ public enum ConfigurationValidator {
             if let ms = r.int(server["header_timeout_ms"], "server.header_timeout_ms", in: 100...3_600_000) { configuration.server.headerTimeout = Double(ms) / 1000 }
             if let ms = r.int(server["body_timeout_ms"], "server.body_timeout_ms", in: 100...3_600_000) { configuration.server.bodyTimeout = Double(ms) / 1000 }
             if let ms = r.int(server["idle_timeout_ms"], "server.idle_timeout_ms", in: 100...86_400_000) { configuration.server.idleTimeout = Double(ms) / 1000 }
+            if let ms = r.int(server["shutdown_delay_ms"], "server.shutdown_delay_ms", in: 0...600_000) { configuration.server.shutdownDelay = Double(ms) / 1000 }
+            if let ms = r.int(server["drain_timeout_ms"], "server.drain_timeout_ms", in: 0...3_600_000) { configuration.server.drainTimeout = Double(ms) / 1000 }
         }
         if let url = r.string(document["database"], "database") {
             if let location = DatabaseLocation.parse(url) {
@@ -72,6 +74,7 @@ public enum ConfigurationValidator {
             if let ms = r.int(usage["flush_interval_ms"], "usage.flush_interval_ms", in: 10...60_000) { configuration.usage.flushInterval = Double(ms) / 1000 }
             if let n = r.int(usage["flush_batch"], "usage.flush_batch", in: 1...100_000) { configuration.usage.flushBatch = n }
         }
+        readObservability(document, into: &configuration, &r)
         if let alerts = r.mapping(document["budget_alerts"], "budget_alerts") {
             r.rejectUnknownKeys(alerts, allowed: ["allow_private_webhooks", "check_interval_ms"], path: "budget_alerts")
             if let allow = r.bool(alerts["allow_private_webhooks"], "budget_alerts.allow_private_webhooks") {

@@ -24,6 +24,10 @@ public struct GatewayConfiguration: Sendable {
     public var usage = UsageSettings()
     /// Budget alerts: the check interval and whether webhooks may reach private addresses (`budget_alerts:`).
     public var budgetAlerts = BudgetAlertSettings()
+    /// The Prometheus endpoint (`metrics:`).
+    public var metrics = MetricsSettings()
+    /// Log level and format, and the per-request line (`logging:`).
+    public var logging = LoggingSettings()
 
     public init() {}
 }
@@ -41,6 +45,12 @@ public struct ServerSettings: Sendable, Equatable {
     public var bodyTimeout: Double = 30
     /// A keep-alive connection with no request in progress is closed after this many seconds.
     public var idleTimeout: Double = 60
+    /// After SIGTERM: seconds `/readyz` answers 503 while the listener still accepts, so that a
+    /// load balancer stops sending before connections are refused (`server.shutdown_delay_ms`).
+    public var shutdownDelay: Double = 0
+    /// After that: seconds in-flight requests and streams get to finish; a stream still open
+    /// then ends with an in-band `SHUTTING_DOWN` error (`server.drain_timeout_ms`).
+    public var drainTimeout: Double = 30
 
     public init() {}
 }

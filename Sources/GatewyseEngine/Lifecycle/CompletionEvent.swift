@@ -51,6 +51,10 @@ public struct CompletionEvent: Sendable {
     /// From the start of the request to the first answer byte handed to the transport.
     public var timeToFirstByte: Duration?
     public var duration: Duration
+    /// The gateway's own time before the answer was ready (or the stream opened): the time
+    /// until then minus the time spent waiting on upstreams (attempts and backoff). Nil when no
+    /// upstream answered.
+    public var overhead: Duration? = nil
 }
 
 /// Receives every completion event. Called on the thread that ended the request (often an event

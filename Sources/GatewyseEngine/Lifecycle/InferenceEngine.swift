@@ -32,6 +32,8 @@ public final class InferenceEngine: Sendable {
     let requestTimeout: Duration
     private let clock: @Sendable () -> Int64
     private let snapshotBox: Mutex<RuntimeSnapshot>
+    /// Graceful shutdown's state: readiness, the streams' deadline, the open streams.
+    public let drain = DrainState()
 
     init(executor: RouteExecutor, snapshot: RuntimeSnapshot, server: ServerSettings, upstream: UpstreamSettings,
          stages: [any InferenceStage], observers: [any CompletionObserver], blockingWork: (any BlockingWorkRunner)?,
@@ -188,9 +190,10 @@ public final class InferenceEngine: Sendable {
             if !staged.fastPaths.forwardClientBody { chat.clientBody = nil }
             if chat.stream {
                 let attempted = try await executor.chatStream(chat, route: route, tenantID: tenantID, logger: logger, forOpenAIClient: relay)
+                exchange.markAnswerReady(upstreamTime: attempted.upstreamTime)
                 let headers = exchange.governanceHeaders([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"),
                                                           ("X-Provider", attempted.providerID), ("X-Gatewyse-Attempts", String(attempted.attempts))])
-                return .stream(headers: headers, InferenceStream(attempted, request: chat, endpoint: endpoint, exchange: exchange))
+                return .stream(headers: headers, InferenceStream(attempted, request: chat, endpoint: endpoint, exchange: exchange, drain: drain))
             }
             if relay {
                 let attempted = try await executor.chatForOpenAIClient(chat, route: route, tenantID: tenantID, logger: logger)
@@ -223,6 +226,7 @@ public final class InferenceEngine: Sendable {
 
     private func answered<Value>(_ attempted: RouteExecutor.Attempted<Value>, usage: Usage?, body: [UInt8],
                                  exchange: InferenceExchange) -> InferenceReply {
+        exchange.markAnswerReady(upstreamTime: attempted.upstreamTime)
         exchange.markFirstByte()
         exchange.complete(.answered, providerID: attempted.providerID, upstreamModel: attempted.upstreamModel,
                           attempts: attempted.attempts, usage: usage, price: attempted.price)

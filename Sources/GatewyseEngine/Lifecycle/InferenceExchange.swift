@@ -46,6 +46,8 @@ public final class InferenceExchange: @unchecked Sendable {
     }
     var rateLimits: RateLimitHold?
     private var firstByteAt: ContinuousClock.Instant?
+    /// The gateway's own time before the answer (`CompletionEvent.overhead`).
+    private var overhead: Duration?
 
     init(context: InferenceContext, snapshot: RuntimeSnapshot, observers: [any CompletionObserver], limiter: InFlightLimiter?) {
         self.context = context
@@ -62,6 +64,11 @@ public final class InferenceExchange: @unchecked Sendable {
 
     func markFirstByte() {
         if firstByteAt == nil { firstByteAt = .now }
+    }
+
+    /// The answer is ready (or the stream open) after `upstreamTime` spent waiting on upstreams.
+    func markAnswerReady(upstreamTime: Duration) {
+        overhead = max(.zero, (ContinuousClock.Instant.now - context.startedAt) - upstreamTime)
     }
 
     /// Fires the completion event, once; later calls do nothing. `price` is the answering
@@ -82,7 +89,8 @@ public final class InferenceExchange: @unchecked Sendable {
             requestID: context.requestID, endpoint: context.endpoint, principal: context.principal, requestedModel: requestedModel,
             outcome: outcome, providerID: providerID, upstreamModel: upstreamModel, attempts: attempts, usage: usage,
             usageEstimated: usage != nil && usageEstimated, cost: Self.cost(of: usage, at: price),
-            cacheStatus: .notConsulted, timeToFirstByte: firstByteAt.map { $0 - context.startedAt }, duration: now - context.startedAt)
+            cacheStatus: .notConsulted, timeToFirstByte: firstByteAt.map { $0 - context.startedAt }, duration: now - context.startedAt,
+            overhead: overhead)
         // Settled before the observers run, so that a usage reader never sees the record of a
         // request whose budget still holds its reservation.
         reservation?.settle(actual: Self.spent(event))

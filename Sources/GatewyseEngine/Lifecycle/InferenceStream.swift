@@ -23,8 +23,13 @@ public final class InferenceStream: @unchecked Sendable {
     private let price: ModelPrice?
     /// Kept for the estimate of its prompt, computed only if the upstream's usage never comes.
     private let request: ChatRequest
+    /// Graceful shutdown: past its deadline the stream ends at its next chunk.
+    private let drain: DrainState
 
-    init(_ attempted: RouteExecutor.Attempted<ChatStream>, request: ChatRequest, endpoint: InferenceEndpoint, exchange: InferenceExchange) {
+    init(_ attempted: RouteExecutor.Attempted<ChatStream>, request: ChatRequest, endpoint: InferenceEndpoint, exchange: InferenceExchange,
+         drain: DrainState) {
+        self.drain = drain
+        drain.streamOpened()
         chat = attempted.value
         switch endpoint {
         case .messages: body = .anthropic(ChatSSEBody(stream: chat, framing: AnthropicStreamEncoder()))
@@ -41,6 +46,7 @@ public final class InferenceStream: @unchecked Sendable {
 
     deinit {
         end(.clientGone)
+        drain.streamClosed()
     }
 
     /// The next bytes and whether they end the stream, or nil after the end. Throws when the
@@ -49,12 +55,13 @@ public final class InferenceStream: @unchecked Sendable {
         do {
             let out: (bytes: [UInt8], isLast: Bool)?
             let failure: GatewayError?
+            let stopping = drain.isPastDeadline
             switch body {
             case .openAI(let framed):
-                out = try await framed.next()
+                if stopping { out = framed.abort(.shuttingDown) } else { out = try await framed.next() }
                 failure = framed.failure
             case .anthropic(let framed):
-                out = try await framed.next()
+                if stopping { out = framed.abort(.shuttingDown) } else { out = try await framed.next() }
                 failure = framed.failure
             }
             guard let out else { return nil }

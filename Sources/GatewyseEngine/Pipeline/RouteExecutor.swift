@@ -14,11 +14,14 @@ public struct RouteExecutor: Sendable {
     let transport: any UpstreamTransport
     let settings: UpstreamSettings
     let routing: RoutingRuntime
+    /// Attempts and failures by deployment and reason (nil: metrics off).
+    let metrics: GatewayMetrics?
     /// Largest upstream response body read into memory (non-streaming).
     let maximumResponseBytes = 64 * 1024 * 1024
     let maximumErrorBytes = 256 * 1024
 
-    public init(transport: any UpstreamTransport, settings: UpstreamSettings, routing: RoutingRuntime) {
+    public init(transport: any UpstreamTransport, settings: UpstreamSettings, routing: RoutingRuntime, metrics: GatewayMetrics? = nil) {
+        self.metrics = metrics
         self.transport = transport
         self.settings = settings
         self.routing = routing
@@ -33,6 +36,9 @@ public struct RouteExecutor: Sendable {
         /// The token prices of the deployment that answered, for the caller's tenant
         /// (`RouteCandidate.price`): what the completion event's cost is computed with.
         public var price: ModelPrice?
+        /// Time spent waiting on upstreams (every attempt, and the backoff between them): what
+        /// the gateway's own overhead is computed without.
+        public var upstreamTime: Duration = .zero
     }
 
     public func chat(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<ChatResponse> {
@@ -112,6 +118,8 @@ public struct RouteExecutor: Sendable {
         var lastError: GatewayError?
         var skipped: [String] = []
         var total = 0
+        var upstreamTime = Duration.zero
+        let clock = ContinuousClock()
         for (index, candidate) in plan.enumerated() {
             if let reason = request.incompatibility(with: candidate.adapter) {
                 skipped.append("\(candidate.adapter.providerID) \(reason)")
@@ -124,6 +132,7 @@ public struct RouteExecutor: Sendable {
             var attemptsHere = 0
             attempts: while true {
                 guard routing.health.acquire(deploymentID, at: routing.clock()).allowsRequest else {
+                    metrics?.circuitRefused(providerID: providerID, model: candidate.upstreamModel)
                     logger.debug("circuit open, skipping", metadata: ["deployment": "\(deploymentID)"])
                     lastError = lastError ?? GatewayError.noProviderAvailable("Every provider for '\(request.model)' is temporarily unavailable (circuit open).")
                     break attempts
@@ -133,16 +142,28 @@ public struct RouteExecutor: Sendable {
                 attemptsHere += 1
                 total += 1
                 let started = routing.clock()
+                let attemptStarted = clock.now
                 let failure: UpstreamFailure
+                var status: Int?
                 do {
                     let response = try await transport.send(upstreamRequest, timeouts: settings)
+                    status = response.status
                     if (200..<300).contains(response.status) {
-                        let (value, tokens) = try await onSuccess(candidate, response)
+                        let result: (Value, tokens: Int)
+                        do {
+                            result = try await onSuccess(candidate, response)
+                        } catch let error as GatewayError {
+                            metrics?.attemptFinished(providerID: providerID, model: candidate.upstreamModel, failure: .badResponse)
+                            throw error
+                        }
+                        let (value, tokens) = result
+                        upstreamTime += clock.now - attemptStarted
+                        metrics?.attemptFinished(providerID: providerID, model: candidate.upstreamModel, failure: nil)
                         let now = routing.clock()
                         _ = routing.health.record(deploymentID, .success(latency: now - started, timeToFirstToken: request.isStream ? now - started : nil), at: now)
                         recordFreeTier(candidate, tokens: tokens, headers: response.headers, at: now)
                         return Attempted(value: value, providerID: providerID, upstreamModel: candidate.upstreamModel, attempts: total,
-                                         price: candidate.price)
+                                         price: candidate.price, upstreamTime: upstreamTime)
                     }
                     let errorBody = (try? await response.collectBody(upTo: maximumErrorBytes)) ?? []
                     var parsed = candidate.adapter.parseFailure(status: response.status, headers: response.headers, body: errorBody)
@@ -158,6 +179,9 @@ public struct RouteExecutor: Sendable {
                     failure = UpstreamFailure(error: error.gatewayError(provider: providerID), retryable: true)
                     logger.warning("upstream attempt failed", metadata: ["provider": "\(providerID)", "error": "\(failure.error.code)"])
                 }
+                upstreamTime += clock.now - attemptStarted
+                metrics?.attemptFinished(providerID: providerID, model: candidate.upstreamModel,
+                                         failure: GatewayMetrics.FailureReason(code: failure.error.code, status: status))
                 var error = failure.error
                 error.headers.append(("X-Provider", providerID))
                 // A request the provider rejected as malformed says nothing about its health.
@@ -179,7 +203,11 @@ public struct RouteExecutor: Sendable {
                 }
                 switch decision {
                 case .retry(let delay):
-                    if delay > 0 { try await Task.sleep(for: UpstreamNumber.duration(delay)) }
+                    if delay > 0 {
+                        let sleepStarted = clock.now
+                        try await Task.sleep(for: UpstreamNumber.duration(delay))
+                        upstreamTime += clock.now - sleepStarted
+                    }
                 case .nextCandidate:
                     break attempts
                 case .giveUp:

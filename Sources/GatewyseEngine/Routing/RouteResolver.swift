@@ -69,6 +69,9 @@ public struct RouteResolver: Sendable {
     // its own copy of every global route too, priced for it.
     private let routes: [String: ResolvedRoute]
     private let tenantRoutes: [String: [String: ResolvedRoute]]
+    /// Every deployment (`provider/model`) a route targets or a provider declares: the model
+    /// names metrics may use as labels (a client-chosen `provider/model` outside it is `other`).
+    public let configuredDeployments: Set<String>
 
     /// - Parameter storedRoutes: routes from the store (admin API); an enabled stored route
     ///   replaces the configured alias of the same name in its scope (global or tenant).
@@ -101,6 +104,11 @@ public struct RouteResolver: Sendable {
         }
         aliases = global
         tenantAliases = perTenant
+        var deployments = Set<String>()
+        for alias in global.values { for target in alias.targets { deployments.insert(target.provider + "/" + target.model) } }
+        for own in perTenant.values { for alias in own.values { for target in alias.targets { deployments.insert(target.provider + "/" + target.model) } } }
+        for (provider, models) in declaredModels { for model in models { deployments.insert(provider + "/" + model) } }
+        configuredDeployments = deployments
 
         func candidates(_ alias: ModelAlias, tenant: String? = nil) -> [RouteCandidate] {
             alias.targets.compactMap { target in
@@ -134,6 +142,13 @@ public struct RouteResolver: Sendable {
         return ModelAlias(name: record.alias, strategy: strategy,
                           targets: record.targets.map { ModelTarget(provider: $0.provider, model: $0.model, priority: $0.priority, weight: $0.weight) },
                           fallbacks: record.fallbacks)
+    }
+
+    /// Whether a client's `model` is a name the configuration gives: an alias (global or a
+    /// tenant's) or a configured deployment's `provider/model`.
+    public func isConfiguredModelName(_ name: String) -> Bool {
+        if aliases[name] != nil || configuredDeployments.contains(name) { return true }
+        return tenantAliases.values.contains { $0[name] != nil }
     }
 
     /// The aliases a tenant sees: the global ones, with its own replacing same-named ones.

@@ -64,6 +64,20 @@ public final class FreeTierTracker: Sendable {
         }
     }
 
+    /// What is left of every declared limit of every key (for the metrics endpoint, at scrape time).
+    public func remainingAll(at now: Double) -> [(key: String, limit: QuotaLimit, remaining: Int)] {
+        state.withLock { state in
+            var out: [(key: String, limit: QuotaLimit, remaining: Int)] = []
+            for (key, quota) in state.quotas {
+                for limit in quota.limits {
+                    let left = state.ledgers[key]?.remaining(limit.metric, per: limit.window, at: now) ?? limit.limit
+                    out.append((key, limit, left))
+                }
+            }
+            return out
+        }
+    }
+
     public func snapshot(at now: Double) -> FreeTierSnapshot {
         state.withLock { FreeTierSnapshot(exhaustedUntil: $0.published, now: now) }
     }

@@ -12,6 +12,10 @@ struct HealthController: Sendable {
             JSONResponse.make(["status": "ok"], provider: nil, attempts: nil)
         }
         router.get("/readyz") { _, context in
+            // Not ready once a shutdown began: load balancers stop sending before the listener closes.
+            if runtime.engine.drain.isDraining {
+                return JSONResponse.make(["status": "unavailable", "reason": "shutting down"], provider: nil, attempts: nil, status: .serviceUnavailable)
+            }
             // Ready when the store answers and at least one provider is configured.
             do {
                 _ = try await runtime.store.tenant(id: "")

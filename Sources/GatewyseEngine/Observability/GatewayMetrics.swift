@@ -1,0 +1,231 @@
+import CoreMetrics
+import GatewyseCore
+import GatewyseRouting
+import Synchronization
+
+/// The gateway's series, recorded through swift-metrics (the backend — Prometheus in
+/// `gatewyse serve` — is the factory's business; decisions/0015). Per-request work happens in
+/// `requestCompleted` (the completion event) and `attemptFinished` (the attempt loop): one
+/// lookup of handles made the first time a label set is seen, then a few atomic increments and
+/// histogram records.
+///
+/// Label sets are bounded by construction: `route` is an `InferenceEndpoint`, `status` an HTTP
+/// status, `provider` a configured provider, and `model` a name the configuration (or the
+/// admin API's routes) declares — anything else a client may send is counted as `other`, and a
+/// request refused before its model was read as `none`. The handle cache is keyed by what the
+/// event carries and holds only label sets that passed that check.
+public final class GatewayMetrics: CompletionObserver {
+    let factory: any MetricsFactory
+    /// Which models may become labels: the serving snapshot's route table, bound by the runtime.
+    private let resolver = Mutex<(@Sendable () -> RouteResolver)?>(nil)
+    private let requestSeries = Mutex<[RequestKey: RequestSeries]>([:])
+    private let deploymentSeries = Mutex<[DeploymentKey: DeploymentSeries]>([:])
+    /// Per route (indexed like `InferenceEndpoint.allCases`) and `RejectionReason`.
+    private let rejections: [[CoreMetrics.Counter]]
+    private let gauges = Mutex<[GaugeKey: Gauge]>([:])
+    /// Caches stop growing here (a table of label sets already bounded by the configuration; the
+    /// limit only guards against a configuration with an absurd number of models).
+    static let cacheLimit = 50_000
+
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
+        rejections = InferenceEndpoint.allCases.map { endpoint in
+            RejectionReason.allCases.map {
+                CoreMetrics.Counter(label: MetricNames.rejections, dimensions: [("route", endpoint.rawValue), ("reason", $0.rawValue)], factory: factory)
+            }
+        }
+    }
+
+    /// Binds the source of configured model names (the engine's current snapshot).
+    public func bind(resolver: @escaping @Sendable () -> RouteResolver) {
+        self.resolver.withLock { $0 = resolver }
+    }
+
+    // MARK: Completion
+
+    public func requestCompleted(_ event: CompletionEvent) {
+        let route = Self.routeIndex(event.endpoint)
+        let status = Self.status(of: event.outcome)
+        if case .failed(_, let code) = event.outcome, let reason = RejectionReason(code: code) {
+            rejections[route][reason.index].increment()
+        }
+        let series = self.series(route: route, endpoint: event.endpoint, provider: event.providerID, requestedModel: event.requestedModel,
+                                 upstreamModel: event.upstreamModel, status: status)
+        series.requests.increment()
+        series.duration.recordNanoseconds(Self.nanoseconds(event.duration))
+        if let overhead = event.overhead { series.overhead.recordNanoseconds(Self.nanoseconds(overhead)) }
+        switch event.outcome {
+        case .streamFinished, .streamFailed:
+            if let ttft = event.timeToFirstByte { series.timeToFirstToken.recordNanoseconds(Self.nanoseconds(ttft)) }
+        default: break
+        }
+        guard let deployment = series.deployment else { return }
+        if let usage = event.usage {
+            deployment.record(usage)
+        }
+        if let cost = event.cost, cost.nanos > 0 { deployment.cost.increment(by: Double(cost.nanos) / 1e9) }
+    }
+
+    // MARK: Attempts
+
+    /// Why an upstream attempt failed: a closed set, so a label.
+    public enum FailureReason: String, Sendable, CaseIterable {
+        case timeout, unavailable, rateLimited = "rate_limited", serverError = "server_error", auth, clientError = "client_error"
+        case badResponse = "bad_response", circuitOpen = "circuit_open"
+
+        init(code: String, status: Int?) {
+            switch code {
+            case "UPSTREAM_TIMEOUT": self = .timeout
+            case "UPSTREAM_UNAVAILABLE": self = .unavailable
+            case "UPSTREAM_BAD_RESPONSE": self = .badResponse
+            default:
+                switch status ?? 0 {
+                case 429: self = .rateLimited
+                case 401, 403: self = .auth
+                case 400..<500: self = .clientError
+                case 500..<600: self = .serverError
+                default: self = .badResponse
+                }
+            }
+        }
+    }
+
+    /// One upstream attempt's end, from the attempt loop: `failure` nil when it succeeded.
+    public func attemptFinished(providerID: String, model: String, failure: FailureReason?) {
+        let series = deployment(providerID: providerID, model: model)
+        series.attempts.increment()
+        if let failure { series.failure(failure).increment() }
+    }
+
+    /// The circuit breaker refused a deployment without an attempt.
+    public func circuitRefused(providerID: String, model: String) {
+        deployment(providerID: providerID, model: model).failure(.circuitOpen).increment()
+    }
+
+    // MARK: Gauges (set at scrape time)
+
+    /// Sets a gauge; used when a scrape is answered (queue depths, breaker states, free tiers).
+    public func setGauge(_ name: String, _ dimensions: [(String, String)], to value: Double) {
+        let key = GaugeKey(name: name, dimensions: dimensions.map { $0.0 + "=" + $0.1 })
+        let gauge = gauges.withLock { gauges in
+            if let gauge = gauges[key] { return gauge }
+            let gauge = Gauge(label: name, dimensions: dimensions, factory: factory)
+            if gauges.count < Self.cacheLimit { gauges[key] = gauge }
+            return gauge
+        }
+        gauge.record(value)
+    }
+
+    // MARK: Label resolution
+
+    private func series(route: Int, endpoint: InferenceEndpoint, provider: String?, requestedModel: String?, upstreamModel: String?,
+                        status: Int) -> RequestSeries {
+        var key = RequestKey(provider: provider ?? "", model: requestedModel ?? "", route: UInt8(route), status: Int16(clamping: status))
+        if let found = requestSeries.withLock({ $0[key] }) { return found }
+        let modelLabel = requestedModel.map { configuredRequestModel($0) ? $0 : "other" } ?? "none"
+        // A name counted as `other` is cached under the label, not the name (a client could send
+        // endless names); it is checked against the route table again next time, as its route
+        // may have been configured since.
+        if modelLabel == "other" {
+            key.model = "\u{0}other"
+            if let found = requestSeries.withLock({ $0[key] }) { return found }
+        }
+        let answering = provider.map { self.deployment(providerID: $0, model: upstreamModel ?? "") }
+        let created = RequestSeries(factory: factory, route: endpoint.rawValue, provider: provider ?? "none", model: modelLabel, status: status,
+                                    deployment: answering)
+        return requestSeries.withLock { table in
+            if let raced = table[key] { return raced }
+            if table.count < Self.cacheLimit { table[key] = created }
+            return created
+        }
+    }
+
+    private func deployment(providerID: String, model: String) -> DeploymentSeries {
+        var key = DeploymentKey(provider: providerID, model: model)
+        if let found = deploymentSeries.withLock({ $0[key] }) { return found }
+        let label = model.isEmpty ? "none" : (configuredDeployment(providerID: providerID, model: model) ? model : "other")
+        if label != model {
+            key.model = "\u{0}" + label
+            if let found = deploymentSeries.withLock({ $0[key] }) { return found }
+        }
+        let created = DeploymentSeries(factory: factory, provider: providerID, model: label)
+        return deploymentSeries.withLock { table in
+            if let raced = table[key] { return raced }
+            if table.count < Self.cacheLimit { table[key] = created }
+            return created
+        }
+    }
+
+    private func configuredRequestModel(_ name: String) -> Bool {
+        guard let resolver = resolver.withLock({ $0 })?() else { return false }
+        return resolver.isConfiguredModelName(name)
+    }
+
+    private func configuredDeployment(providerID: String, model: String) -> Bool {
+        guard let resolver = resolver.withLock({ $0 })?() else { return false }
+        return resolver.configuredDeployments.contains(providerID + "/" + model)
+    }
+
+    // MARK: Helpers
+
+    /// The endpoint's position in `allCases`: a new endpoint needs no change here.
+    static func routeIndex(_ endpoint: InferenceEndpoint) -> Int {
+        InferenceEndpoint.allCases.firstIndex(of: endpoint) ?? 0
+    }
+
+    /// The status label: what the client was told; a stream that broke after it started counts
+    /// as 502 (what the same failure before the start would have been), a client that left as
+    /// 499 (nginx's "client closed request").
+    static func status(of outcome: CompletionEvent.Outcome) -> Int {
+        switch outcome {
+        case .answered, .streamFinished: 200
+        case .failed(let status, _): status
+        case .streamFailed: 502
+        case .clientGone: 499
+        }
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
+    }
+}
+
+/// Why the engine refused a request (the `reason` label of `gatewyse_rejections_total`).
+enum RejectionReason: String, CaseIterable {
+    case rateLimit = "rate_limit", budget, overloaded
+
+    init?(code: String) {
+        switch code {
+        case "RATE_LIMIT_EXCEEDED": self = .rateLimit
+        case "BUDGET_EXCEEDED": self = .budget
+        case "OVERLOADED": self = .overloaded
+        default: return nil
+        }
+    }
+
+    var index: Int {
+        switch self {
+        case .rateLimit: 0
+        case .budget: 1
+        case .overloaded: 2
+        }
+    }
+}
+
+private struct RequestKey: Hashable {
+    var provider: String
+    var model: String
+    var route: UInt8
+    var status: Int16
+}
+
+private struct DeploymentKey: Hashable {
+    var provider: String
+    var model: String
+}
+
+private struct GaugeKey: Hashable {
+    var name: String
+    var dimensions: [String]
+}
