@@ -138,6 +138,9 @@ def test_the_runtime_stage_installs_every_library_the_binary_loads():
     missing = missing_runtime_packages(needed, DOCKERFILE.read_text())
     details = ", ".join(f"{lib} → {pkg}" for lib, pkg in sorted(packages.items()))
     assert not missing, f"deploy/Dockerfile's runtime stage does not install {sorted(missing)} ({details})"
+    # …and nothing else: a package no library needs any more is taken out too.
+    extra = runtime_stage_packages(DOCKERFILE.read_text()) - needed
+    assert not extra, f"deploy/Dockerfile's runtime stage installs {sorted(extra)}, which the binary does not load ({details})"
     # The Swift runtime is not copied into the image: it must be linked statically instead.
     if swift:
         assert "--static-swift-stdlib" in DOCKERFILE.read_text(), f"{swift} are neither installed nor linked statically"
