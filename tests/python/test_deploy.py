@@ -164,6 +164,9 @@ def test_the_runtime_stage_runs_as_a_non_root_user_with_a_healthcheck():
     assert any(line.upper().startswith("HEALTHCHECK ") for line in runtime)
     assert any(line.upper().startswith("EXPOSE 8080") for line in runtime)
     assert any(line.upper().startswith("VOLUME ") and "/data" in line for line in runtime)
+    # The context is the repository root: build trees and secrets stay out of it.
+    ignored = (REPO / ".dockerignore").read_text().split()
+    assert {".build*", ".venv", "deploy/secrets"} <= set(ignored), ignored
     for line in lines:
         if line.upper().startswith("COPY ") and "--from=" not in line:
             for source in shlex.split(line)[1:-1]:
