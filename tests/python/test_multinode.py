@@ -270,13 +270,14 @@ def test_killing_a_replica_under_load_loses_no_request(cluster, balancer, tenant
             except Exception as error:  # noqa: BLE001 - every failure is reported below
                 failures.append(repr(error))
     took = time.monotonic() - started
-    # Requests replica B had taken and not answered when it died: nginx logs each one it met the
-    # dead connection on (then retried it on A, or the request would be among the failures).
+    # Requests nginx had sent to replica B and got no answer for: in flight when it died, or sent
+    # on one of its keep-alive connections just after. nginx logs each (then retried it on A, or
+    # the request would be among the failures).
     log = nginx_log.read_text(errors="replace").splitlines()
     dead = b.removeprefix("http://")
     cut_off = [line for line in log if dead in line and "while reading response header from upstream" in line]
     print(f"{LOAD_REQUESTS} chats at concurrency {LOAD_CONCURRENCY} through nginx in {took:.1f} s; replica B killed "
-          f"after {KILL_AFTER} answers with {len(cut_off)} requests in flight on it, retried on A by nginx")
+          f"after {KILL_AFTER} answers; {len(cut_off)} requests sent to B got no answer and were retried on A by nginx")
     assert not failures, f"{len(failures)} of {LOAD_REQUESTS} requests failed: {failures[:5]}\nnginx: {_tail(nginx_log, 20)}"
     assert in_flight_at_kill > 0
     assert cut_off, "no request was in flight on the killed replica, so nothing was shown:\n" + _tail(nginx_log, 20)
