@@ -233,7 +233,7 @@ def test_both_replicas_write_one_audit_chain_that_verifies(cluster, balancer, te
     for url in (a, b, nginx_url):
         verify = _admin(url).get(f"{url}/api/admin/audit/verify", headers=header, timeout=10)
         assert verify.status_code == 200 and verify.json()["valid"] is True, verify.text
-        assert verify.json()["checked"] >= 4, verify.text
+        assert verify.json()["checked"] >= 3, verify.text
     # The CLI reads the same chain from the database.
     binary = _binary("GATEWYSE_BIN", ".build/debug/gatewyse")
     cli = subprocess.run([str(binary), "audit", "verify", "--database", database, "--tenant", "multi"],
