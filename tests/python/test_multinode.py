@@ -1,7 +1,7 @@
 """Two gateway processes on one PostgreSQL database behind nginx on loopback, with no container
-engine (issue 14, item 6): the deployment of deploy/compose.yaml, with the same nginx proxy
-settings (deploy/nginx/gatewyse-proxy.conf is included as it ships). The official OpenAI SDK,
-pointed at nginx, sees one system:
+engine (issue 14, item 6): the topology of deploy/compose.yaml, with its nginx site
+(deploy/nginx/default.conf and gatewyse-proxy.conf, as they ship, only the addresses changed).
+The official OpenAI SDK, pointed at nginx, sees one system:
 
 - an admin change (provider, route) made through one replica serves requests on the other;
 - a key revoked through one replica is refused by both, directly and through nginx;
@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -29,7 +30,7 @@ import openai
 import pytest
 import requests
 
-from conftest import MOCK_KEY, _binary, _start, _stop, _tail, free_port
+from conftest import MOCK_KEY, REPO, _binary, _start, _stop, _tail, free_port
 # The replica suite's database (a fresh one per module on the private cluster) and its admin
 # helpers; importing it also applies its skip when no PostgreSQL is configured.
 from test_replicas import EMAIL, PASSWORD, _admin, _eventually, _session, database  # noqa: F401
@@ -81,11 +82,18 @@ providers:
 
 @pytest.fixture(scope="module")
 def balancer(cluster, tmp_path_factory):
-    """nginx on loopback in front of both replicas, with deploy/nginx/gatewyse-proxy.conf."""
-    from conftest import REPO
+    """nginx on loopback in front of both replicas: deploy/nginx/default.conf as it ships, with
+    the replicas' loopback addresses for the compose service names."""
     work = tmp_path_factory.mktemp("nginx")
     port = free_port()
-    upstreams = "\n".join(f"        server {url.removeprefix('http://')} max_fails=1 fail_timeout=5s;" for _, url in cluster)
+    site = (REPO / "deploy" / "nginx" / "default.conf").read_text()
+    for index, (_, url) in enumerate(cluster, start=1):
+        site, count = re.subn(rf"\bgateway-{index}:8080\b", url.removeprefix("http://"), site)
+        assert count == 1, f"deploy/nginx/default.conf has no upstream gateway-{index}:8080"
+    site, count = re.subn(r"\blisten\s+8080;", f"listen 127.0.0.1:{port};", site)
+    assert count == 1, "deploy/nginx/default.conf does not listen on 8080"
+    site = site.replace("/etc/nginx/snippets/gatewyse-proxy.conf", str(REPO / "deploy" / "nginx" / "gatewyse-proxy.conf"))
+    (work / "default.conf").write_text(site)
     # As root, workers stay root rather than nobody (who could not use the temp directories).
     user = "user root root;" if os.getuid() == 0 else ""
     (work / "nginx.conf").write_text(f"""\
@@ -102,18 +110,7 @@ http {{
     fastcgi_temp_path {work};
     uwsgi_temp_path {work};
     scgi_temp_path {work};
-    upstream gatewyse {{
-{upstreams}
-        keepalive 64;
-        keepalive_timeout 50s;
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://gatewyse;
-            include {REPO}/deploy/nginx/gatewyse-proxy.conf;
-        }}
-    }}
+    include {work}/default.conf;
 }}
 """)
     nginx = _nginx()
