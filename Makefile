@@ -1,7 +1,7 @@
 # Gatewyse — build, run and test.
 #
 #   make deps        install missing system packages (as root; otherwise lists them)
-#   make test-deps   what the test suites need on top (PostgreSQL, python3-venv)
+#   make test-deps   what the test suites need on top (PostgreSQL, python3-venv, nginx)
 #   make build       debug build, tests included (the one configuration everything uses)
 #   make run         build and start the gateway: make run CONFIG=gatewyse.yaml ARGS="--port 9090"
 #   make venv        Python venv with the official SDKs for the end-to-end suite
@@ -50,10 +50,12 @@ deps:
 	$(APT_INSTALL)
 
 # What the test suites need on top: PostgreSQL's server binaries (make test runs a private
-# cluster of its own, tests/postgres/cluster.sh) and Python's venv for the SDK suite.
+# cluster of its own, tests/postgres/cluster.sh), Python's venv for the SDK suite, and nginx (the
+# load balancer of the multi-node test, and `nginx -t` of deploy/nginx).
 test-deps: deps
 	@missing=""; \
 	{ command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	$(APT_INSTALL)
 
