@@ -84,4 +84,22 @@ struct MediaEndToEndTests {
             #expect(made.media?.images == 3 && made.cost == nil)
         }
     }
+
+    @Test("each media route needs its own capability scope: images, audio, tts")
+    func scopes() async throws {
+        try await Self.withGateway { gateway, _ in
+            let ttsOnly = try await GovernanceHTTPTests.key(gateway) { $0.scopes = .init(capabilities: ["tts"]) }
+            let speech = try await EndToEndTests.post(gateway, "/v1/audio/speech", body: #"{"model":"mock/tts-1","input":"Hi","voice":"alloy"}"#,
+                                                      key: "Bearer \(ttsOnly)")
+            #expect(speech.status == 200)
+            let images = try await EndToEndTests.post(gateway, "/v1/images/generations", body: #"{"model":"mock/dall-e-3","prompt":"a cat"}"#,
+                                                      key: "Bearer \(ttsOnly)")
+            #expect(images.status == 403 && images.json?["error"]?["code"] == "CAPABILITY_NOT_ALLOWED")
+            #expect(images.body.contains("'images'"))
+            let audioOnly = try await GovernanceHTTPTests.key(gateway) { $0.scopes = .init(capabilities: ["audio"]) }
+            let refused = try await EndToEndTests.post(gateway, "/v1/audio/speech", body: #"{"model":"mock/tts-1","input":"Hi","voice":"alloy"}"#,
+                                                       key: "Bearer \(audioOnly)")
+            #expect(refused.status == 403 && refused.body.contains("'tts'"))
+        }
+    }
 }

@@ -34,7 +34,6 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     let engine: InferenceEngine
     let logger: Logger
     let settings: ServerSettings
-    private let maxBodyBytes: Int
 
     enum State {
         case idle
@@ -110,7 +109,6 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         engine = runtime.engine
         self.logger = logger
         settings = runtime.configuration.server
-        maxBodyBytes = runtime.configuration.server.maxBodyBytes
     }
 
     static func route(_ head: HTTPRequestHead) -> InferenceEndpoint? {
