@@ -24,6 +24,28 @@ public struct ImageGenerationRequest: Sendable, Equatable {
     }
 }
 
+/// `POST /v1/images/edits`: a multipart form (`image` or `image[]` files, an optional `mask`,
+/// `prompt`, `model`…), kept as the client sent it and forwarded with `model` spliced.
+public struct ImageEditRequest: Sendable, Equatable {
+    public var model: String
+    public var n: Int
+    public var size: String?
+    public var body: [UInt8]
+    public var form: MultipartForm
+
+    public init(model: String, n: Int, size: String?, body: [UInt8], form: MultipartForm) {
+        self.model = model
+        self.n = n
+        self.size = size
+        self.body = body
+        self.form = form
+    }
+
+    public func upstreamBody(model upstreamModel: String) -> [UInt8] {
+        upstreamModel == model ? body : form.replacingValue(of: "model", with: upstreamModel, in: body)
+    }
+}
+
 /// Which of the two speech-to-text routes: the spoken language, or English.
 public enum TranscriptionTask: String, Sendable, Equatable {
     case transcription

@@ -23,6 +23,12 @@ extension ProviderAdapter {
         throw refusal("images")
     }
 
+    public func imageEditIncompatibility(with request: ImageEditRequest) -> String? { mediaIncompatibility(.images, "image edits") }
+
+    public func makeImageEditRequest(_ request: ImageEditRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
+        throw refusal("image edits")
+    }
+
     public func transcriptionIncompatibility(with request: TranscriptionRequest) -> String? {
         mediaIncompatibility(.audio, "audio transcriptions")
     }

@@ -113,6 +113,10 @@ public protocol ProviderAdapter: Sendable {
     func imageIncompatibility(with request: ImageGenerationRequest) -> String?
     func makeImageRequest(_ request: ImageGenerationRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
     func parseImageResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ImageGenerationResponse
+    /// Why this provider cannot edit images, or nil; its answer is an image answer
+    /// (`parseImageResponse`).
+    func imageEditIncompatibility(with request: ImageEditRequest) -> String?
+    func makeImageEditRequest(_ request: ImageEditRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
     /// Why this provider cannot transcribe (or translate) `request`, or nil.
     func transcriptionIncompatibility(with request: TranscriptionRequest) -> String?
     func makeTranscriptionRequest(_ request: TranscriptionRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest

@@ -5,7 +5,9 @@ import GatewyseCore
 extension ProviderCatalog {
     public static let openAICompatible: [ProviderCatalogEntry] = [
         entry("openai", "OpenAI", "https://api.openai.com/v1", key: "OPENAI_API_KEY",
-              [.chat, .completions, .embeddings, .images, .audio, .tts, .moderation]),
+              [.chat, .completions, .embeddings, .images, .audio, .tts, .moderation]) {
+            $0.servesImageEdits = true
+        },
 
         // §5: 400 on logprobs / logit_bias / top_logprobs / messages[].name; n must be 1.
         // Transcription without `vtt` / `srt`.
@@ -111,7 +113,8 @@ extension ProviderCatalog {
         ProviderCatalogEntry(type: "azure", displayName: "Azure OpenAI", defaultBaseURL: nil,
                              apiKeyVariable: nil, baseURLVariable: nil, auth: .header("api-key"),
                              capabilities: [.chat, .completions, .embeddings, .images, .audio, .tts],
-                             quirks: { var q = OpenAICompatibleQuirks(); q.azureDeploymentURLs = true; return q }(), isSelfHosted: false),
+                             quirks: { var q = OpenAICompatibleQuirks(); q.azureDeploymentURLs = true; q.servesImageEdits = true; return q }(),
+                             isSelfHosted: false),
 
         // Any server speaking the OpenAI format; the operator gives the base URL.
         ProviderCatalogEntry(type: "openai-compatible", displayName: "OpenAI-compatible", defaultBaseURL: nil,

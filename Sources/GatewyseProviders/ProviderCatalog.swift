@@ -42,6 +42,9 @@ public struct OpenAICompatibleQuirks: Sendable, Equatable {
     /// The provider has `/audio/transcriptions` but no `/audio/translations` (LocalAI, Together,
     /// Mistral list only the first: providers.md §23, §9, §6).
     public var servesAudioTranslations = true
+    /// The provider has `/images/edits` (OpenAI and Azure: providers.md §1, §4; the others
+    /// that make images document no edit route in OpenAI's form).
+    public var servesImageEdits = false
     /// Transcription `response_format`s the provider refuses (Groq: `vtt`, `srt`; providers.md §5).
     public var unsupportedTranscriptionFormats: Set<String> = []
 

@@ -28,6 +28,27 @@ extension MockHTTPHandler {
         answer(context)
     }
 
+    /// `POST …/images/edits` (multipart): an `image` (or `image[]`) file and a `prompt` are
+    /// required, as OpenAI requires them; the answer is `images`' (`n` 1×1 PNGs).
+    func imageEdit(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
+        guard let boundary = MultipartForm.boundary(contentType: head.headers.first(name: "content-type")),
+              let form = try? MultipartForm(body: body, boundary: boundary) else {
+            return sendError(context: context, status: 400, type: "invalid_request_error", code: nil, message: "Could not parse multipart form")
+        }
+        guard form.parts.contains(where: { ($0.name == "image" || $0.name == "image[]") && $0.filename != nil && !$0.valueRange.isEmpty }) else {
+            return sendError(context: context, status: 400, type: "invalid_request_error", code: nil,
+                             message: "'image' is a required property", param: "image")
+        }
+        guard let prompt = form.text("prompt", in: body), !prompt.isEmpty else {
+            return sendError(context: context, status: 400, type: "invalid_request_error", code: nil,
+                             message: "'prompt' is a required property", param: "prompt")
+        }
+        var fields = JSONObject([("model", .string(form.text("model", in: body) ?? "")), ("prompt", .string(prompt))])
+        if let n = form.text("n", in: body).flatMap(Int.init) { fields["n"] = .int(n) }
+        if let format = form.text("response_format", in: body) { fields["response_format"] = .string(format) }
+        images(context: context, body: .object(fields))
+    }
+
     /// `POST …/audio/transcriptions|translations`: a multipart form with a `file` part (400
     /// "'file' is a required property" otherwise) and `model`; answers in the `response_format`
     /// asked for, the duration read from the WAV when it is one.

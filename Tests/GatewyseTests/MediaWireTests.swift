@@ -76,6 +76,29 @@ struct MediaWireTests {
         #expect(upstream.headers.contains { $0 == ("Authorization", "Bearer sk-test") })
     }
 
+    @Test func imageEditsAreFormsWithTheModelSpliced() throws {
+        let type = "multipart/form-data; boundary=\(MultipartFormTests.boundary)"
+        func edit(_ fields: [(String, String)], file: Bool = true) throws -> ImageEditRequest {
+            var body = MultipartFormTests.form(fields, file: nil)
+            if file {
+                body = Array(body.dropLast("--\(MultipartFormTests.boundary)--\r\n".utf8.count))
+                body += Array("--\(MultipartFormTests.boundary)\r\nContent-Disposition: form-data; name=\"image[]\"; filename=\"a.png\"\r\n\r\nPNG\r\n--\(MultipartFormTests.boundary)--\r\n".utf8)
+            }
+            return try OpenAIImagesWire.decodeEdit(body, contentType: type)
+        }
+        #expect(param { try edit([("model", "m"), ("prompt", "x")], file: false) } == "image")
+        #expect(param { try edit([("model", "m")]) } == "prompt")
+        #expect(param { try edit([("prompt", "x")]) } == "model")
+        #expect(param { try edit([("model", "m"), ("prompt", "x"), ("n", "11")]) } == "n")
+        #expect(param { try edit([("model", "m"), ("prompt", "x"), ("size", "huge")]) } == "size")
+        let request = try edit([("model", "alias"), ("prompt", "add a hat")])
+        let upstream = try adapter("openai").makeImageEditRequest(request, upstreamModel: "gpt-image-1")
+        #expect(upstream.url == "https://api.openai.com/v1/images/edits")
+        let form = try MultipartForm(body: upstream.body, boundary: MultipartFormTests.boundary)
+        #expect(form.text("model", in: upstream.body) == "gpt-image-1" && form.part(named: "image[]") != nil)
+        #expect(adapter("xai").imageEditIncompatibility(with: request) == "does not offer image edits")
+    }
+
     @Test func azureUsesDeploymentURLs() throws {
         let azure = adapter("azure", baseURL: "https://r.openai.azure.com/openai")
         let tts = try azure.makeSpeechRequest(try speech(#"{"model":"m","input":"hi","voice":"alloy"}"#), upstreamModel: "my tts")

@@ -253,6 +253,13 @@ models:
         model: error-500
       - provider: together
         model: black-forest-labs/FLUX.1-schnell
+  - name: image-edit-failover
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-500
+      - provider: azure
+        model: gpt-image-deployment
   - name: whisper-failover
     strategy: priority
     targets:

@@ -85,6 +85,38 @@ def test_provider_without_images_is_400_before_any_call(client, mock):
     assert mock.requests() == []
 
 
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
+def test_image_edit_with_failover(client, mock):
+    result = client.images.with_raw_response.edit(model="image-edit-failover", image=("in.png", PNG, "image/png"),
+                                                   mask=("mask.png", PNG, "image/png"), prompt="add a hat", n=1)
+    assert result.headers["x-provider"] == "azure"
+    assert int(result.headers["x-gatewyse-attempts"]) >= 2
+    assert base64.b64decode(result.parse().data[0].b64_json).startswith(b"\x89PNG")
+    sent = requests_to(mock, "/images/edits")
+    assert {r["body"]["model"] for r in sent[:-1]} == {"error-500"}
+    last = sent[-1]
+    assert last["path"] == "/openai/deployments/gpt-image-deployment/images/edits?api-version=2024-10-21"
+    assert last["body"]["model"] == "gpt-image-deployment" and last["body"]["prompt"] == "add a hat"
+    assert last["body"]["image"]["bytes"] == len(PNG) and last["body"]["mask"]["filename"] == "mask.png"
+
+
+def test_image_edit_refused_by_providers_without_edits(client, mock):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.images.edit(model="together/flux", image=("in.png", PNG, "image/png"), prompt="x")
+    assert "does not offer image edits" in str(caught.value)
+    assert mock.requests() == []
+
+
+def test_image_edit_without_image_names_it(gateway, http, mock):
+    response = http.post(f"{gateway.url}/v1/images/edits", files={"model": (None, "mock/gpt-image-1"), "prompt": (None, "x")},
+                         headers={"Authorization": f"Bearer {gateway.api_key}"}, timeout=10)
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "image"
+    assert mock.requests() == []
+
+
 # MARK: Speech to text
 
 def test_transcription_json_with_failover(client, mock):

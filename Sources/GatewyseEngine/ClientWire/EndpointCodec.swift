@@ -15,6 +15,7 @@ extension InferenceEndpoint {
             return .transcription(try OpenAIAudioWire.decodeTranscription(bytes, contentType: contentType,
                                                                           task: self == .audioTranscriptions ? .transcription : .translation))
         }
+        if self == .imageEdits { return .imageEdit(try OpenAIImagesWire.decodeEdit(bytes, contentType: contentType)) }
         let located = self == .chatCompletions ? "model" : nil
         let (json, modelRange): (JSONValue, Range<Int>?)
         do {
@@ -41,7 +42,7 @@ extension InferenceEndpoint {
             return .image(try OpenAIImagesWire.decodeRequest(json))
         case .audioSpeech:
             return .speech(try OpenAIAudioWire.decodeSpeech(json))
-        case .audioTranscriptions, .audioTranslations:
+        case .audioTranscriptions, .audioTranslations, .imageEdits:
             preconditionFailure("decoded as multipart above")
         }
     }

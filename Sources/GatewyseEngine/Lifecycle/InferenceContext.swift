@@ -72,6 +72,7 @@ public enum InferenceRequest: Sendable, Equatable {
     case embeddings(EmbeddingRequest)
     case rerank(RerankRequest)
     case image(ImageGenerationRequest)
+    case imageEdit(ImageEditRequest)
     case transcription(TranscriptionRequest)
     case speech(SpeechRequest)
 
@@ -81,6 +82,7 @@ public enum InferenceRequest: Sendable, Equatable {
         case .embeddings(let request): request.model
         case .rerank(let request): request.model
         case .image(let request): request.model
+        case .imageEdit(let request): request.model
         case .transcription(let request): request.model
         case .speech(let request): request.model
         }

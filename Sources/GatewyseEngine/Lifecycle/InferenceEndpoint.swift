@@ -17,6 +17,7 @@ public enum InferenceEndpoint: String, Sendable, CaseIterable {
     case embeddings = "/v1/embeddings"
     case rerank = "/v1/rerank"
     case imageGenerations = "/v1/images/generations"
+    case imageEdits = "/v1/images/edits"
     case audioTranscriptions = "/v1/audio/transcriptions"
     case audioTranslations = "/v1/audio/translations"
     case audioSpeech = "/v1/audio/speech"
@@ -37,7 +38,7 @@ public enum InferenceEndpoint: String, Sendable, CaseIterable {
         case .completions: .completions
         case .embeddings: .embeddings
         case .rerank: .rerank
-        case .imageGenerations: .images
+        case .imageGenerations, .imageEdits: .images
         case .audioTranscriptions, .audioTranslations: .audio
         case .audioSpeech: .tts
         }
@@ -48,4 +49,7 @@ public enum InferenceEndpoint: String, Sendable, CaseIterable {
     /// The speech-to-text routes, whose bodies are multipart forms under their own size limit
     /// (`server.max_audio_body_bytes`).
     public var takesAudioUpload: Bool { self == .audioTranscriptions || self == .audioTranslations }
+
+    /// The routes whose body is a multipart form: the transport hands over their `Content-Type`.
+    public var takesMultipart: Bool { takesAudioUpload || self == .imageEdits }
 }

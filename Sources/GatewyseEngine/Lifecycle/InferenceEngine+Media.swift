@@ -20,6 +20,15 @@ extension InferenceEngine {
                         unitCost: cost)
     }
 
+    func serveImageEdit(_ request: ImageEditRequest, route: ResolvedRoute, tenantID: String,
+                        exchange: InferenceExchange) async throws -> InferenceReply {
+        let attempted = try await executor.imageEdit(request, route: route, tenantID: tenantID, logger: exchange.context.logger)
+        let answer = attempted.value.value
+        let cost = Self.unitPrices.images[attempted.value.unitPriceKey]?.cost(count: answer.images, size: request.size, quality: nil)
+        return answered(attempted, usage: answer.usage, body: answer.body, exchange: exchange, media: MediaUsage(images: answer.images),
+                        unitCost: cost)
+    }
+
     func serveTranscription(_ request: TranscriptionRequest, route: ResolvedRoute, tenantID: String,
                             exchange: InferenceExchange) async throws -> InferenceReply {
         let attempted = try await executor.transcription(request, route: route, tenantID: tenantID, logger: exchange.context.logger)

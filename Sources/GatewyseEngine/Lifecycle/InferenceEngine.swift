@@ -232,6 +232,8 @@ public final class InferenceEngine: Sendable {
                             exchange: exchange)
         case .image(let request):
             return try await serveImages(request, route: route, tenantID: tenantID, exchange: exchange)
+        case .imageEdit(let request):
+            return try await serveImageEdit(request, route: route, tenantID: tenantID, exchange: exchange)
         case .transcription(let request):
             return try await serveTranscription(request, route: route, tenantID: tenantID, exchange: exchange)
         case .speech(let request):

@@ -18,6 +18,16 @@ extension ImageGenerationRequest: RoutedRequest {
     }
 }
 
+extension ImageEditRequest: RoutedRequest {
+    static var capability: Capability { .images }
+    var isStream: Bool { false }
+    func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
+    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.imageEditIncompatibility(with: self) }
+    func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
+        try candidate.adapter.makeImageEditRequest(self, upstreamModel: candidate.upstreamModel)
+    }
+}
+
 extension TranscriptionRequest: RoutedRequest {
     static var capability: Capability { .audio }
     var isStream: Bool { false }
@@ -47,6 +57,14 @@ public struct MediaAnswer<Value: Sendable>: Sendable {
 
 extension RouteExecutor {
     public func images(_ request: ImageGenerationRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<MediaAnswer<ImageGenerationResponse>> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+            let body = try await response.collectBody(upTo: maximumResponseBytes)
+            let parsed = try candidate.adapter.parseImageResponse(status: response.status, headers: response.headers, body: body)
+            return (MediaAnswer(value: parsed, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
+        }
+    }
+
+    public func imageEdit(_ request: ImageEditRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<MediaAnswer<ImageGenerationResponse>> {
         try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
             let body = try await response.collectBody(upTo: maximumResponseBytes)
             let parsed = try candidate.adapter.parseImageResponse(status: response.status, headers: response.headers, body: body)

@@ -14,14 +14,7 @@ public enum OpenAIAudioWire {
     /// Reads a transcription or translation form. The body stays as it came (the file is
     /// located, never copied out); errors name the field, as for JSON bodies.
     public static func decodeTranscription(_ body: [UInt8], contentType: String?, task: TranscriptionTask) throws(GatewayError) -> TranscriptionRequest {
-        guard let boundary = MultipartForm.boundary(contentType: contentType) else {
-            throw GatewayError.invalidRequest("Content-Type must be multipart/form-data with a boundary (send the audio as the 'file' part of a form).",
-                                              code: "INVALID_CONTENT_TYPE")
-        }
-        let form: MultipartForm
-        do { form = try MultipartForm(body: body, boundary: boundary) } catch {
-            throw GatewayError.invalidRequest("Request body is not a valid multipart form: \(error.description).", code: "INVALID_MULTIPART")
-        }
+        let form = try readForm(body, contentType: contentType, files: "the audio as the 'file' part")
         guard let file = form.part(named: "file") else { throw missing("file") }
         guard file.filename != nil else { throw invalid("file", "must be a file part (with a filename), not a text field.") }
         guard !file.valueRange.isEmpty else { throw invalid("file", "is empty.") }
@@ -121,7 +114,18 @@ public enum OpenAIAudioWire {
         return .object(body)
     }
 
-    // MARK: Errors
+    // MARK: Forms and errors
+
+    /// The client's multipart form, or the 400 that says why it is not one.
+    static func readForm(_ body: [UInt8], contentType: String?, files: String) throws(GatewayError) -> MultipartForm {
+        guard let boundary = MultipartForm.boundary(contentType: contentType) else {
+            throw GatewayError.invalidRequest("Content-Type must be multipart/form-data with a boundary (send \(files) of a form).",
+                                              code: "INVALID_CONTENT_TYPE")
+        }
+        do { return try MultipartForm(body: body, boundary: boundary) } catch {
+            throw GatewayError.invalidRequest("Request body is not a valid multipart form: \(error.description).", code: "INVALID_MULTIPART")
+        }
+    }
 
     static func missing(_ field: String) -> GatewayError {
         .invalidRequest("Missing required field '\(field)'.", param: field, code: "MISSING_FIELD")

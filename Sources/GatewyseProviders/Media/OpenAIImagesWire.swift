@@ -60,6 +60,42 @@ public enum OpenAIImagesWire {
         }
     }
 
+    /// Reads an edit form (providers.md §1: `POST /images/edits`, multipart): one or more image
+    /// files as `image` or `image[]`, an optional `mask` file, `prompt`, `model` (required here:
+    /// the gateway routes by it), `n`, `size`, `response_format`; errors name the field.
+    public static func decodeEdit(_ body: [UInt8], contentType: String?) throws(GatewayError) -> ImageEditRequest {
+        let form = try OpenAIAudioWire.readForm(body, contentType: contentType, files: "the picture as the 'image' part")
+        let images = form.parts.filter { $0.name == "image" || $0.name == "image[]" }
+        guard !images.isEmpty else { throw OpenAIAudioWire.missing("image") }
+        for image in images {
+            guard image.filename != nil, !image.valueRange.isEmpty else { throw OpenAIAudioWire.invalid(image.name, "must be a non-empty file part.") }
+        }
+        if let mask = form.part(named: "mask"), mask.filename == nil || mask.valueRange.isEmpty {
+            throw OpenAIAudioWire.invalid("mask", "must be a non-empty file part.")
+        }
+        guard let model = form.text("model", in: body) else { throw OpenAIAudioWire.missing("model") }
+        guard !model.isEmpty else { throw OpenAIAudioWire.invalid("model", "must not be empty.") }
+        guard let prompt = form.text("prompt", in: body) else { throw OpenAIAudioWire.missing("prompt") }
+        guard !prompt.isEmpty, prompt.count <= maximumPromptCharacters else {
+            throw OpenAIAudioWire.invalid("prompt", "must be 1 to \(maximumPromptCharacters) characters.")
+        }
+        var n = 1
+        if let value = form.text("n", in: body) {
+            guard let parsed = Int(value), (1...maximumImages).contains(parsed) else {
+                throw OpenAIAudioWire.invalid("n", "must be an integer between 1 and \(maximumImages), got '\(value)'.")
+            }
+            n = parsed
+        }
+        let size = form.text("size", in: body)
+        if let size, size != "auto", !isDimensions(size) {
+            throw OpenAIAudioWire.invalid("size", "must be 'auto' or WIDTHxHEIGHT (e.g. '1024x1024'), got '\(size)'.")
+        }
+        if let format = form.text("response_format", in: body), !responseFormats.contains(format) {
+            throw OpenAIAudioWire.invalid("response_format", "must be one of 'b64_json', 'url', got '\(format)'.")
+        }
+        return ImageEditRequest(model: model, n: n, size: size, body: body, form: form)
+    }
+
     // MARK: Upstream
 
     /// The client's object with `model` replaced, every other field as sent and in its order.

@@ -23,6 +23,22 @@ extension OpenAICompatibleAdapter {
         try OpenAIImagesWire.decodeResponse(body, provider: providerID)
     }
 
+    public func imageEditIncompatibility(with request: ImageEditRequest) -> String? {
+        guard capabilities.contains(.images) else { return "does not offer images" }
+        return quirks.servesImageEdits ? nil : "does not offer image edits"
+    }
+
+    /// `POST <base>/images/edits`: the client's form, `model` spliced (decisions/0015).
+    public func makeImageEditRequest(_ request: ImageEditRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
+        UpstreamRequest(url: url("images/edits", model: upstreamModel), headers: formHeaders(request.form),
+                        body: request.upstreamBody(model: upstreamModel), expectsStream: false)
+    }
+
+    /// The JSON headers with the form's content type instead.
+    func formHeaders(_ form: MultipartForm) -> [(String, String)] {
+        [("Content-Type", "multipart/form-data; boundary=\(form.boundary)")] + baseHeaders.filter { $0.0 != "Content-Type" }
+    }
+
     public func transcriptionIncompatibility(with request: TranscriptionRequest) -> String? {
         guard capabilities.contains(.audio) else { return "does not offer audio transcriptions" }
         if request.task == .translation, !quirks.servesAudioTranslations { return "does not offer audio translations" }
@@ -35,9 +51,7 @@ extension OpenAICompatibleAdapter {
     /// `POST <base>/audio/transcriptions|translations`: the client's multipart form with only the
     /// `model` part rewritten, sent under the client's boundary (decisions/0015).
     public func makeTranscriptionRequest(_ request: TranscriptionRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
-        var headers: [(String, String)] = [("Content-Type", "multipart/form-data; boundary=\(request.form.boundary)")]
-        headers.append(contentsOf: baseHeaders.filter { $0.0 != "Content-Type" })
-        return UpstreamRequest(url: url("audio/" + request.task.pathSegment, model: upstreamModel), headers: headers,
+        UpstreamRequest(url: url("audio/" + request.task.pathSegment, model: upstreamModel), headers: formHeaders(request.form),
                                body: request.upstreamBody(model: upstreamModel), expectsStream: false)
     }
 

@@ -254,8 +254,8 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         let credentials = Credentials(authorization: head.headers.first(name: "authorization"), apiKey: head.headers.first(name: "x-api-key"))
         if peer == nil { peer = .some(ClientAddress(context.channel.remoteAddress)) }
         let clientAddress = peer ?? nil
-        // Only the audio uploads read their content type (a multipart boundary).
-        let contentType = endpoint.takesAudioUpload ? head.headers.first(name: "content-type") : nil
+        // Only the multipart routes read their content type (the form's boundary).
+        let contentType = endpoint.takesMultipart ? head.headers.first(name: "content-type") : nil
         let limit = engine.maxBodyBytes(for: endpoint)
         switch engine.admit(engine.context(for: endpoint, requestID: requestID, logger: logger, clientAddress: clientAddress, contentType: contentType),
                             credentials: credentials, declaredBodyBytes: declared) {
