@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A `multipart/form-data` body (RFC 7578) read in place: each part is a name, optional file
 /// name and content type, and the byte ranges of its header block and value inside the body the
 /// client sent. Nothing is copied, so a 10 MB audio file is never held twice to find the
@@ -86,13 +92,15 @@ public struct MultipartForm: Sendable, Equatable {
             }
             let headers = try Self.headers(body[position..<blank], index: parts.count + 1)
             let valueStart = blank + 4
-            // The value ends at the next delimiter (which a value whose headers end the body lacks).
-            guard let end = Self.find(next, in: body, from: blank + 2) else {
+            // The value ends at the next CRLF-delimiter after the blank line (an empty value's
+            // delimiter starts right at `valueStart`). Searching earlier would let the blank
+            // line's own CRLF open the delimiter, and a value spliced there would break it (found
+            // by the fuzzer).
+            guard let end = Self.find(next, in: body, from: valueStart) else {
                 throw Failure(description: "part '\(headers.name)' is not closed by a '--\(boundary)' delimiter")
             }
-            let valueEnd = max(end, valueStart)
             parts.append(Part(name: headers.name, filename: headers.filename, contentType: headers.contentType,
-                              range: start..<valueEnd, valueRange: valueStart..<valueEnd))
+                              range: start..<end, valueRange: valueStart..<end))
             position = end + next.count
         }
     }
@@ -208,23 +216,25 @@ public struct MultipartForm: Sendable, Equatable {
         return true
     }
 
-    /// The first index of `needle` in `body[from..<to]`; a scan for the first byte, then a
-    /// comparison (boundaries are long and rare in audio, so this is linear in practice).
+    /// The first index of `needle` in `body[from..<to]`: `memchr` for the first byte, `memcmp`
+    /// for the rest (boundaries are long and rare in audio, so this is linear in practice and
+    /// runs at memory speed on a 10 MB file).
     static func find(_ needle: [UInt8], in body: [UInt8], from: Int, to: Int? = nil) -> Int? {
         let end = min(to ?? body.count, body.count)
         guard let first = needle.first, from >= 0, end - from >= needle.count else { return nil }
         return body.withUnsafeBufferPointer { buffer -> Int? in
-            var i = from
-            let last = end - needle.count
-            while i <= last {
-                if buffer[i] == first {
-                    var matched = true
-                    for j in 1..<needle.count where buffer[i + j] != needle[j] { matched = false; break }
-                    if matched { return i }
+            needle.withUnsafeBufferPointer { pattern -> Int? in
+                guard let base = buffer.baseAddress, let wanted = pattern.baseAddress else { return nil }
+                var i = from
+                let last = end - needle.count
+                while i <= last {
+                    guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return nil }
+                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + at, wanted, needle.count) == 0 { return at }
+                    i = at + 1
                 }
-                i += 1
+                return nil
             }
-            return nil
         }
     }
 }

@@ -87,6 +87,17 @@ struct MultipartFormTests {
         }
     }
 
+    /// Found by the fuzzer: a delimiter right after a part's blank line, sharing its CRLF, must
+    /// not make an empty value that sits inside the delimiter (splicing there broke the form).
+    @Test func blankLineDoesNotOpenTheDelimiter() throws {
+        let body = Array("--B\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n--B\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv\r\n--B--".utf8)
+        let form = try MultipartForm(body: body, boundary: "B")
+        let spliced = form.replacingValue(of: "model", with: "whisper-large-v3", in: body)
+        let reread = try MultipartForm(body: spliced, boundary: "B")
+        #expect(reread.parts.map(\.name) == form.parts.map(\.name))
+        #expect(reread.text("model", in: spliced) == "whisper-large-v3")
+    }
+
     @Test func hugePartHeadersAreRefused() {
         let body = Array("--B\r\nX-Junk: ".utf8) + [UInt8](repeating: 0x61, count: 100_000) + Array("\r\n\r\nv\r\n--B--".utf8)
         do {
