@@ -62,7 +62,7 @@ public final class GatewayRuntime: Sendable {
             observers: [keyUses, usage] + (metrics.map { [$0] } ?? []) + observers,
             blockingWork: blockingWork, clock: clock)
         // On a store replicas share (PostgreSQL), `block` budgets are drawn in leases and rate
-        // limits read every replica's counts (decisions/0015); alone (SQLite, memory), this
+        // limits read every replica's counts (decisions/0018); alone (SQLite, memory), this
         // process's counters are the whole truth.
         let replicaID = "rep_" + IDGenerator.hex(bytes: 8)
         if let leases = store as? any BudgetLeaseStore {

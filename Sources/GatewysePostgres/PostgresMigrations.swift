@@ -141,7 +141,7 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX usage_hourly_time ON usage_hourly (time)",
         ]),
-        // Budgets and rate limits shared by replicas (decisions/0015): each budget meter's spent
+        // Budgets and rate limits shared by replicas (decisions/0018): each budget meter's spent
         // amount and the sum of the leases on it (kept equal to the lease rows' sum by every
         // statement that changes them); each replica's rate-limit counts per window.
         Migration(id: "0003_replica_counters", statements: [

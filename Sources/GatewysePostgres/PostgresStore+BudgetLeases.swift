@@ -1,7 +1,7 @@
 import GatewyseStorage
 import PostgresNIO
 
-/// Budgets shared by replicas (decisions/0015, migration 0003). Every statement on a meter
+/// Budgets shared by replicas (decisions/0018, migration 0003). Every statement on a meter
 /// first locks its `budget_meters` row, so grants and reports on one meter run one at a time,
 /// and reports lock meters in key order, so two replicas' reports never deadlock.
 extension PostgresStore: BudgetLeaseStore {

@@ -1,7 +1,7 @@
 import GatewyseStorage
 import PostgresNIO
 
-/// Rate-limit counts shared by replicas (decisions/0015, migration 0003): each replica's own
+/// Rate-limit counts shared by replicas (decisions/0018, migration 0003): each replica's own
 /// rows, written whole, and the other replicas' sums read back — one round trip each, per sync.
 extension PostgresStore: RateCounterStore {
     /// Rows per statement: 8 parameters each.

@@ -106,6 +106,26 @@ public protocol ProviderAdapter: Sendable {
     /// Reads a 2xx answer; `request` gives the document count to check indices against.
     func parseRerankResponse(status: Int, headers: [(String, String)], body: [UInt8],
                              for request: RerankRequest, upstreamModel: String) throws(GatewayError) -> RerankResponse
+
+    // Images and audio (`ProviderAdapter+Media.swift`), refused by default like embeddings.
+
+    /// Why this provider cannot make `request`'s images, or nil.
+    func imageIncompatibility(with request: ImageGenerationRequest) -> String?
+    func makeImageRequest(_ request: ImageGenerationRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
+    func parseImageResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ImageGenerationResponse
+    /// Why this provider cannot edit images, or nil; its answer is an image answer
+    /// (`parseImageResponse`).
+    func imageEditIncompatibility(with request: ImageEditRequest) -> String?
+    func makeImageEditRequest(_ request: ImageEditRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
+    /// Why this provider cannot transcribe (or translate) `request`, or nil.
+    func transcriptionIncompatibility(with request: TranscriptionRequest) -> String?
+    func makeTranscriptionRequest(_ request: TranscriptionRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
+    func parseTranscriptionResponse(status: Int, headers: [(String, String)], body: [UInt8],
+                                    for request: TranscriptionRequest) throws(GatewayError) -> TranscriptionResponse
+    /// Why this provider cannot speak `request`, or nil. The answer is audio bytes, relayed as
+    /// they arrive: there is nothing to parse.
+    func speechIncompatibility(with request: SpeechRequest) -> String?
+    func makeSpeechRequest(_ request: SpeechRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
 }
 
 extension ProviderAdapter {

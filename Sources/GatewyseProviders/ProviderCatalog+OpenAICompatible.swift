@@ -5,11 +5,15 @@ import GatewyseCore
 extension ProviderCatalog {
     public static let openAICompatible: [ProviderCatalogEntry] = [
         entry("openai", "OpenAI", "https://api.openai.com/v1", key: "OPENAI_API_KEY",
-              [.chat, .completions, .embeddings, .images, .audio, .tts, .moderation]),
+              [.chat, .completions, .embeddings, .images, .audio, .tts, .moderation]) {
+            $0.servesImageEdits = true
+        },
 
         // §5: 400 on logprobs / logit_bias / top_logprobs / messages[].name; n must be 1.
+        // Transcription without `vtt` / `srt`.
         entry("groq", "Groq", "https://api.groq.com/openai/v1", key: "GROQ_API_KEY", [.chat, .completions, .audio, .tts]) {
             $0.droppedParameters = ["logprobs", "logit_bias", "top_logprobs"]
+            $0.unsupportedTranscriptionFormats = ["vtt", "srt"]
             $0.dropsMessageName = true
             $0.maximumChoices = 1
         },
@@ -20,10 +24,11 @@ extension ProviderCatalog {
             $0.supportsVision = false
         },
 
-        // §9: finish reason `eos` means `stop`.
+        // §9: finish reason `eos` means `stop`; `/audio/transcriptions` but no translations listed.
         entry("together", "Together AI", "https://api.together.xyz/v1", key: "TOGETHER_API_KEY",
               [.chat, .completions, .embeddings, .images, .audio, .tts, .rerank]) {
             $0.finishReasonMap = ["eos": "stop"]
+            $0.servesAudioTranslations = false
         },
 
         // §10: no function calling; stop / logit_bias / logprobs / seed unsupported; chat at the root.
@@ -63,6 +68,7 @@ extension ProviderCatalog {
             $0.requiresNineCharacterToolCallIDs = true
             $0.finishReasonMap = ["model_length": "length"]
             $0.supportsStreamUsageOption = false
+            $0.servesAudioTranslations = false  // Voxtral `/audio/transcriptions` only
         },
 
         // §13: OpenAI-shaped chat at /studio/v1; `documents` passes through as an extra field.
@@ -82,8 +88,16 @@ extension ProviderCatalog {
 
         entry("lmstudio", "LM Studio", "http://localhost:1234/v1", baseURL: "LMSTUDIO_BASE_URL", [.chat, .completions, .embeddings]),
 
+        // §23: `/v1/audio/transcriptions` but no translations route.
         entry("localai", "LocalAI", "http://localhost:8080/v1", baseURL: "LOCALAI_BASE_URL",
-              [.chat, .completions, .embeddings, .images, .audio, .tts, .rerank, .moderation]),
+              [.chat, .completions, .embeddings, .images, .audio, .tts, .rerank, .moderation]) {
+            $0.servesAudioTranslations = false
+        },
+
+        // §25: a local Whisper server speaking OpenAI's audio routes (speaches, formerly
+        // faster-whisper-server): transcriptions, translations and, for speaches, speech.
+        // whisper.cpp's own `/inference` is another format, not served by this entry.
+        entry("whisper", "Local Whisper (OpenAI audio API)", "http://localhost:8000/v1", baseURL: "WHISPER_BASE_URL", [.audio, .tts]),
 
         entry("llamacpp", "llama.cpp server", "http://localhost:8080/v1", baseURL: "LLAMACPP_BASE_URL",
               [.chat, .completions, .embeddings, .rerank]),
@@ -99,7 +113,8 @@ extension ProviderCatalog {
         ProviderCatalogEntry(type: "azure", displayName: "Azure OpenAI", defaultBaseURL: nil,
                              apiKeyVariable: nil, baseURLVariable: nil, auth: .header("api-key"),
                              capabilities: [.chat, .completions, .embeddings, .images, .audio, .tts],
-                             quirks: { var q = OpenAICompatibleQuirks(); q.azureDeploymentURLs = true; return q }(), isSelfHosted: false),
+                             quirks: { var q = OpenAICompatibleQuirks(); q.azureDeploymentURLs = true; q.servesImageEdits = true; return q }(),
+                             isSelfHosted: false),
 
         // Any server speaking the OpenAI format; the operator gives the base URL.
         ProviderCatalogEntry(type: "openai-compatible", displayName: "OpenAI-compatible", defaultBaseURL: nil,

@@ -39,6 +39,14 @@ public struct OpenAICompatibleQuirks: Sendable, Equatable {
     /// model names a deployment — `/deployments/{model}/chat/completions?api-version=…`; a base
     /// ending in `/openai/v1` takes the plain OpenAI path.
     public var azureDeploymentURLs = false
+    /// The provider has `/audio/transcriptions` but no `/audio/translations` (LocalAI, Together,
+    /// Mistral list only the first: providers.md §23, §9, §6).
+    public var servesAudioTranslations = true
+    /// The provider has `/images/edits` (OpenAI and Azure: providers.md §1, §4; the others
+    /// that make images document no edit route in OpenAI's form).
+    public var servesImageEdits = false
+    /// Transcription `response_format`s the provider refuses (Groq: `vtt`, `srt`; providers.md §5).
+    public var unsupportedTranscriptionFormats: Set<String> = []
 
     public init() {}
 }
@@ -74,7 +82,7 @@ public struct ProviderCatalogEntry: Sendable {
 /// The catalog: the provider types this build knows, by type id.
 public enum ProviderCatalog {
     /// Type aliases accepted in configuration.
-    public static let aliases: [String: String] = ["azure-openai": "azure", "google": "gemini", "llama.cpp": "llamacpp", "llama-cpp": "llamacpp", "lm-studio": "lmstudio", "hf": "huggingface", "together-ai": "together", "grok": "xai"]
+    public static let aliases: [String: String] = ["azure-openai": "azure", "google": "gemini", "llama.cpp": "llamacpp", "llama-cpp": "llamacpp", "lm-studio": "lmstudio", "hf": "huggingface", "together-ai": "together", "grok": "xai", "speaches": "whisper", "whisper-local": "whisper"]
 
     public static func entry(forType type: String) -> ProviderCatalogEntry? {
         let canonical = aliases[type] ?? type

@@ -8,13 +8,15 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
 
     override func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
         let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
-        let served = head.method == .POST && ["/chat/completions", "/rerank", "/embeddings"].contains { path.hasSuffix($0) }
+        let served = head.method == .POST && ["/chat/completions", "/rerank", "/embeddings", "/images/generations", "/images/edits", "/audio/transcriptions",
+                                              "/audio/translations", "/audio/speech"].contains { path.hasSuffix($0) }
         guard served else {
             sendError(context: context, status: 404, type: "invalid_request_error", code: "unknown_url", message: "Unknown request URL: \(head.method) \(path).")
             return
         }
         // Every request to a served route is recorded, parsed or not, with lowercased header names.
-        let json = try? JSONParser.parse(body)
+        let isForm = path.hasSuffix("/audio/transcriptions") || path.hasSuffix("/audio/translations") || path.hasSuffix("/images/edits")
+        let json = isForm ? MockHTTPHandler.describeForm(body, contentType: head.headers.first(name: "content-type")) : try? JSONParser.parse(body)
         var headers: [String: String] = [:]
         for (name, value) in head.headers { headers[name.lowercased()] = value }
         recorder.record(RecordedRequest(method: "POST", path: head.uri, headers: headers, body: json))
@@ -29,6 +31,16 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             rerank(context: context, headers: headers, body: json)
         case _ where path.hasSuffix("/embeddings"):
             embeddings(context: context, uri: head.uri, path: path, headers: headers, body: json)
+        case _ where path.hasSuffix("/images/generations"):
+            images(context: context, body: json)
+        case _ where path.hasSuffix("/images/edits"):
+            imageEdit(context: context, head: head, body: body)
+        case _ where path.hasSuffix("/audio/transcriptions"):
+            transcription(context: context, head: head, body: body, translation: false)
+        case _ where path.hasSuffix("/audio/translations"):
+            transcription(context: context, head: head, body: body, translation: true)
+        case _ where path.hasSuffix("/audio/speech"):
+            speech(context: context, body: json)
         default:
             sendError(context: context, status: 404, type: "invalid_request_error", code: "unknown_url", message: "Unknown request URL: \(head.method) \(path).")
         }

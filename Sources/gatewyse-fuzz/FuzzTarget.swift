@@ -2,7 +2,8 @@ import Foundation
 
 /// The parsers fuzzed, one per input format an outsider controls: request and answer bodies
 /// (`json`), upstream SSE streams and the stream decoders on top (`sse`), Bedrock's binary
-/// event stream (`eventstream`), and the configuration file (`config`).
+/// event stream (`eventstream`), the configuration file (`config`) and audio uploads' multipart
+/// forms (`multipart`).
 ///
 /// Each harness checks properties, not just "no crash": whatever the parser accepts must
 /// survive a round trip, and a stream decoder must produce the same events however the bytes
@@ -12,6 +13,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case sse
     case eventstream
     case config
+    case multipart
 
     /// From `GATEWYSE_FUZZ_TARGET`; read once.
     static let selected: FuzzTarget = {
@@ -28,6 +30,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .sse: SSEFuzzing.run(input)
         case .eventstream: EventStreamFuzzing.run(input)
         case .config: ConfigurationFuzzing.run(input)
+        case .multipart: MultipartFuzzing.run(input)
         }
     }
 }

@@ -5,7 +5,7 @@ import GatewyseStorage
 import Synchronization
 import Testing
 
-/// Budgets shared by replicas (decisions/0015): two ledgers — two replicas — drawing one budget
+/// Budgets shared by replicas (decisions/0018): two ledgers — two replicas — drawing one budget
 /// in leases from one store, in memory and on PostgreSQL (two store instances, two connection
 /// pools, as two processes have). The two-process claim end to end is tests/python/test_budgets_replicas.py.
 @Suite("Budget sharing between replicas")

@@ -2,7 +2,7 @@
 # Fuzzes the parsers outsiders feed the gateway, each for a bounded time, with libFuzzer and
 # AddressSanitizer (harnesses: Sources/gatewyse-fuzz; see FuzzTarget.swift for what each checks).
 #
-#   tests/fuzz/run.sh [target...]     targets: json sse eventstream config (default: all)
+#   tests/fuzz/run.sh [target...]     targets: json sse eventstream config multipart (default: all)
 #   FUZZ_SECONDS=20                   fuzzing time per target
 #
 # For each target: first the regression inputs (hostile shapes that once were slow or fatal:
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/../.."
 seconds="${FUZZ_SECONDS:-20}"
 scratch=.build-fuzz
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(json sse eventstream config)
+[ ${#targets[@]} -eq 0 ] && targets=(json sse eventstream config multipart)
 
 echo "== building gatewyse-fuzz (libFuzzer + AddressSanitizer, scratch path $scratch)"
 # `--sanitize fuzzer` makes SwiftPM link libFuzzer's main; the -Xswiftc flag instruments every
@@ -46,6 +46,10 @@ regressions() {
         ;;
     config)
         head -c 100000 /dev/zero | tr '\0' '[' > "$dir/deep-flow.yaml"
+        ;;
+    multipart)
+        { printf -- '--B\r\nX: '; head -c 1000000 /dev/zero | tr '\0' 'a'; } > "$dir/huge-part-header.txt"
+        for i in $(seq 1 300); do printf -- '--B\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nv\r\n' "$i"; done > "$dir/many-parts.txt"
         ;;
     esac
     ls "$dir"/* 2>/dev/null

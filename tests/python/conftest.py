@@ -203,6 +203,17 @@ providers:
   - id: vllm-down
     type: vllm
     base_url: http://127.0.0.1:{dead_port}/v1
+  # Two more OpenAI-format providers played by the OpenAI mock, for the media routes' failover.
+  - id: together
+    type: together
+    api_key: ${{MOCK_KEY}}
+    base_url: http://127.0.0.1:{mock_port}/v1
+    allow_private_network: true
+  - id: groq
+    type: groq
+    api_key: ${{MOCK_KEY}}
+    base_url: http://127.0.0.1:{mock_port}/openai/v1
+    allow_private_network: true
   - id: claude
     type: anthropic
     api_key: ${{MOCK_KEY}}
@@ -234,6 +245,35 @@ models:
         model: bge-reranker
       - provider: cohere
         model: rerank-v3.5
+  # Media: a provider answering 5xx first, then a healthy provider of another type.
+  - name: image-failover
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-500
+      - provider: together
+        model: black-forest-labs/FLUX.1-schnell
+  - name: image-edit-failover
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-500
+      - provider: azure
+        model: gpt-image-deployment
+  - name: whisper-failover
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-500
+      - provider: groq
+        model: whisper-large-v3
+  - name: speech-failover
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-503
+      - provider: azure
+        model: tts-deployment
 tenants:
   - id: acme
     api_keys:

@@ -151,7 +151,7 @@ def test_a_provider_and_route_added_on_one_replica_serve_requests_on_the_other(r
 
 def test_a_block_budget_holds_across_both_replicas_under_200_concurrent_requests(replicas, gateway):
     """Issue 12: 200 concurrent requests, half through each replica, against one $1.00 `block`
-    budget never spend more than $1.00 plus one request's ceiling (decisions/0015: leases drawn
+    budget never spend more than $1.00 plus one request's ceiling (decisions/0018: leases drawn
     from the shared meter), and what the budget counted equals the usage records."""
     a, b = replicas
     admin = _admin(a)

@@ -1,7 +1,7 @@
 import GatewyseCore
 import GatewyseStorage
 
-/// How a ledger shares its budgets with the other replicas (decisions/0015).
+/// How a ledger shares its budgets with the other replicas (decisions/0018).
 public struct BudgetSharing: Sendable {
     public var store: any BudgetLeaseStore
     /// This process, as the store's leases name it.

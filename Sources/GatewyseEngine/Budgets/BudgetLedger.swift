@@ -30,7 +30,7 @@ public struct BudgetKey: Hashable, Sendable {
 /// reservations, and the total spent can pass a limit by at most the ceiling of the one request
 /// admitted last (it was admitted below the limit, and costs no more than its ceiling).
 ///
-/// **Replicas** (`share`, decisions/0015): a `block` budget's meters are then also bounded by
+/// **Replicas** (`share`, decisions/0018): a `block` budget's meters are then also bounded by
 /// the lease this replica holds from the shared store — a request is admitted when its ceiling
 /// fits in the lease beside what is reserved and spent here; when it does not, the ledger asks
 /// the store for more (the only database round trip, once per lease), and a background `sync`

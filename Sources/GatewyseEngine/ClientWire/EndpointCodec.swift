@@ -8,8 +8,14 @@ extension InferenceEndpoint {
     /// Parses and validates the body: 400 when empty, 400 naming the byte when malformed, 400
     /// naming the field when invalid. A chat completions body keeps its bytes (`clientBody`) so
     /// an OpenAI-format upstream can receive it as sent, if the fast path stays allowed.
-    func decode(_ bytes: [UInt8]) throws(GatewayError) -> InferenceRequest {
+    func decode(_ bytes: [UInt8], contentType: String? = nil) throws(GatewayError) -> InferenceRequest {
         guard !bytes.isEmpty else { throw GatewayError.invalidRequest("Request body is empty; send a JSON object.") }
+        // Audio uploads are multipart forms, read in place (the file is never parsed or copied).
+        if self == .audioTranscriptions || self == .audioTranslations {
+            return .transcription(try OpenAIAudioWire.decodeTranscription(bytes, contentType: contentType,
+                                                                          task: self == .audioTranscriptions ? .transcription : .translation))
+        }
+        if self == .imageEdits { return .imageEdit(try OpenAIImagesWire.decodeEdit(bytes, contentType: contentType)) }
         let located = self == .chatCompletions ? "model" : nil
         let (json, modelRange): (JSONValue, Range<Int>?)
         do {
@@ -32,6 +38,12 @@ extension InferenceEndpoint {
             return .embeddings(try OpenAIEmbeddingsWire.decodeRequest(json))
         case .rerank:
             return .rerank(try RerankWire.decodeRequest(json))
+        case .imageGenerations:
+            return .image(try OpenAIImagesWire.decodeRequest(json))
+        case .audioSpeech:
+            return .speech(try OpenAIAudioWire.decodeSpeech(json))
+        case .audioTranscriptions, .audioTranslations, .imageEdits:
+            preconditionFailure("decoded as multipart above")
         }
     }
 

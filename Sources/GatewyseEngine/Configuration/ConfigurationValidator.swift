@@ -28,11 +28,14 @@ public enum ConfigurationValidator {
         r.rejectUnknownKeys(document, allowed: topLevelKeys, path: "")
 
         if let server = r.mapping(document["server"], "server") {
-            r.rejectUnknownKeys(server, allowed: ["host", "port", "max_body_bytes", "max_in_flight", "header_timeout_ms", "body_timeout_ms",
-                                                  "idle_timeout_ms", "shutdown_delay_ms", "drain_timeout_ms"], path: "server")
+            r.rejectUnknownKeys(server, allowed: ["host", "port", "max_body_bytes", "max_audio_body_bytes", "max_in_flight", "header_timeout_ms",
+                                                  "body_timeout_ms", "idle_timeout_ms", "shutdown_delay_ms", "drain_timeout_ms"], path: "server")
             if let host = r.string(server["host"], "server.host") { configuration.server.host = host }
             if let port = r.int(server["port"], "server.port", in: 0...65535) { configuration.server.port = port }
             if let limit = r.int(server["max_body_bytes"], "server.max_body_bytes", in: 1024...(1 << 30)) { configuration.server.maxBodyBytes = limit }
+            if let limit = r.int(server["max_audio_body_bytes"], "server.max_audio_body_bytes", in: 1024...(1 << 30)) {
+                configuration.server.maxAudioBodyBytes = limit
+            }
             if let limit = r.int(server["max_in_flight"], "server.max_in_flight", in: 1...1_000_000) { configuration.server.maxInFlight = limit }
             if let ms = r.int(server["header_timeout_ms"], "server.header_timeout_ms", in: 100...3_600_000) { configuration.server.headerTimeout = Double(ms) / 1000 }
             if let ms = r.int(server["body_timeout_ms"], "server.body_timeout_ms", in: 100...3_600_000) { configuration.server.bodyTimeout = Double(ms) / 1000 }

@@ -37,6 +37,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var port = 8080
     /// Largest request body accepted, in bytes (default 10 MB).
     public var maxBodyBytes = 10 * 1024 * 1024
+    /// Largest audio upload (`/v1/audio/transcriptions`, `/translations`), in bytes: product-spec
+    /// §2.3 gives audio its own limit, 10 MB by default (`server.max_audio_body_bytes`).
+    public var maxAudioBodyBytes = 10 * 1024 * 1024
     /// Inference requests in flight at once; past it, 503 `OVERLOADED` with `Retry-After`.
     public var maxInFlight = 4096
     /// A request's head must arrive within this many seconds of its first byte (slowloris).

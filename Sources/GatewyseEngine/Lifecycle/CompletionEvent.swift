@@ -39,13 +39,17 @@ public struct CompletionEvent: Sendable {
     /// client left first, or the upstream reports none), what the gateway counted of it
     /// (`UsageEstimate`, with `usageEstimated` set).
     public var usage: Usage?
+    /// What a media answer made or heard, in its own units (images, audio milliseconds, characters
+    /// spoken); nil for the token-billed routes.
+    public var media: MediaUsage? = nil
     /// True when `usage` was counted by the gateway rather than reported by the upstream (a
     /// stream abandoned before the upstream's usage event, an upstream that reports none).
     public var usageEstimated: Bool = false
     /// What `usage` costs at the answering deployment's price for this tenant (`ModelPricing`:
     /// its `models` entry, else the configured price, else the built-in one by provider type);
     /// nil when there is no usage or nothing prices the model. Computed once, here, so that the
-    /// usage record and the budget settlement can never disagree.
+    /// usage record and the budget settlement can never disagree. A media answer is priced by
+    /// its units (`UnitPriceBook`) when its model has a unit price, else by its tokens.
     public var cost: Money?
     public var cacheStatus: CacheStatus
     /// From the start of the request to the first answer byte handed to the transport.

@@ -33,6 +33,9 @@ public struct InferenceContext: Sendable {
     public let clientAddress: ClientAddress?
     /// Set by authentication, the engine's first stage; nil only in events of refused requests.
     public internal(set) var principal: Principal?
+    /// The request's `Content-Type`, for the routes whose body is not JSON (the multipart
+    /// boundary of an audio upload).
+    public var contentType: String?
 
     public var capability: Capability { endpoint.capability }
     public var clientFormat: ClientFormat { endpoint.clientFormat }
@@ -68,12 +71,20 @@ public enum InferenceRequest: Sendable, Equatable {
     case chat(ChatRequest)
     case embeddings(EmbeddingRequest)
     case rerank(RerankRequest)
+    case image(ImageGenerationRequest)
+    case imageEdit(ImageEditRequest)
+    case transcription(TranscriptionRequest)
+    case speech(SpeechRequest)
 
     public var model: String {
         switch self {
         case .chat(let request): request.model
         case .embeddings(let request): request.model
         case .rerank(let request): request.model
+        case .image(let request): request.model
+        case .imageEdit(let request): request.model
+        case .transcription(let request): request.model
+        case .speech(let request): request.model
         }
     }
 

@@ -16,6 +16,11 @@ public enum InferenceEndpoint: String, Sendable, CaseIterable {
     case completions = "/v1/completions"
     case embeddings = "/v1/embeddings"
     case rerank = "/v1/rerank"
+    case imageGenerations = "/v1/images/generations"
+    case imageEdits = "/v1/images/edits"
+    case audioTranscriptions = "/v1/audio/transcriptions"
+    case audioTranslations = "/v1/audio/translations"
+    case audioSpeech = "/v1/audio/speech"
 
     /// The endpoint a request line names: `POST` on one of the paths (a query string is ignored).
     public init?(method: String, uri: String) {
@@ -33,8 +38,18 @@ public enum InferenceEndpoint: String, Sendable, CaseIterable {
         case .completions: .completions
         case .embeddings: .embeddings
         case .rerank: .rerank
+        case .imageGenerations, .imageEdits: .images
+        case .audioTranscriptions, .audioTranslations: .audio
+        case .audioSpeech: .tts
         }
     }
 
     public var clientFormat: ClientFormat { self == .messages ? .anthropic : .openAI }
+
+    /// The speech-to-text routes, whose bodies are multipart forms under their own size limit
+    /// (`server.max_audio_body_bytes`).
+    public var takesAudioUpload: Bool { self == .audioTranscriptions || self == .audioTranslations }
+
+    /// The routes whose body is a multipart form: the transport hands over their `Content-Type`.
+    public var takesMultipart: Bool { takesAudioUpload || self == .imageEdits }
 }

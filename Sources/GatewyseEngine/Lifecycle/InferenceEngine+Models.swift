@@ -1,7 +1,12 @@
+import GatewyseCore
+
 /// A model a principal may address, for `GET /v1/models`.
 public struct ModelListing: Sendable, Equatable {
     public var id: String
     public var ownedBy: String
+    /// What the model can serve (product-spec §2.12 `capabilities[]`): its provider type's
+    /// catalog capabilities, or for an alias those of any of its targets, in the catalog's order.
+    public var capabilities: [String] = []
 }
 
 extension InferenceEngine {
@@ -13,12 +18,18 @@ extension InferenceEngine {
         let policy = principal.policy
         var listings: [ModelListing] = []
         var seen: Set<String> = []
+        func capabilities(_ provider: String) -> Set<Capability> {
+            (resolver.tenantAdapters[principal.tenantID]?[provider] ?? resolver.adapters[provider])?.capabilities ?? []
+        }
         let aliases = resolver.aliases(for: principal.tenantID)
         for alias in aliases.values.sorted(by: { $0.name < $1.name }) {
             let reachable = !policy.restrictsRoutes || alias.targets.contains {
                 policy.allows(providerID: $0.provider, upstreamModel: $0.model, requestedModel: alias.name)
             }
-            if reachable, seen.insert(alias.name).inserted { listings.append(ModelListing(id: alias.name, ownedBy: "gatewyse")) }
+            if reachable, seen.insert(alias.name).inserted {
+                let served = alias.targets.reduce(into: Set<Capability>()) { $0.formUnion(capabilities($1.provider)) }
+                listings.append(ModelListing(id: alias.name, ownedBy: "gatewyse", capabilities: Self.names(served)))
+            }
         }
         var addressed: [(String, String)] = []
         for (providerID, models) in resolver.declaredModels { addressed += models.map { (providerID, $0) } }
@@ -26,8 +37,14 @@ extension InferenceEngine {
         for (provider, model) in addressed.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
             let id = "\(provider)/\(model)"
             guard policy.allows(providerID: provider, upstreamModel: model, requestedModel: id) else { continue }
-            if seen.insert(id).inserted { listings.append(ModelListing(id: id, ownedBy: provider)) }
+            if seen.insert(id).inserted {
+                listings.append(ModelListing(id: id, ownedBy: provider, capabilities: Self.names(capabilities(provider))))
+            }
         }
         return listings
+    }
+
+    static func names(_ capabilities: Set<Capability>) -> [String] {
+        Capability.allCases.filter(capabilities.contains).map(\.rawValue)
     }
 }

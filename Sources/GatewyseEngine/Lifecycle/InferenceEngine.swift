@@ -29,6 +29,8 @@ public final class InferenceEngine: Sendable {
     public let rateLimiter: RateLimiter
     let blockingWork: (any BlockingWorkRunner)?
     public let maxBodyBytes: Int
+    /// The audio uploads' own limit (`server.max_audio_body_bytes`).
+    public let maxAudioBodyBytes: Int
     let requestTimeout: Duration
     private let clock: @Sendable () -> Int64
     private let snapshotBox: Mutex<RuntimeSnapshot>
@@ -44,11 +46,17 @@ public final class InferenceEngine: Sendable {
         self.observers = observers
         self.limiter = InFlightLimiter(limit: server.maxInFlight)
         self.maxBodyBytes = server.maxBodyBytes
+        self.maxAudioBodyBytes = server.maxAudioBodyBytes
         self.requestTimeout = .milliseconds(Int64(clamping: Int(upstream.totalTimeout * 1000)))
         self.clock = clock
         self.budgets = BudgetLedger()
         self.rateLimiter = RateLimiter()
         self.snapshotBox = Mutex(snapshot)
+    }
+
+    /// The largest body `endpoint` accepts (product-spec §2.3: limits are per route).
+    public func maxBodyBytes(for endpoint: InferenceEndpoint) -> Int {
+        endpoint.takesAudioUpload ? maxAudioBodyBytes : maxBodyBytes
     }
 
     /// The current keys and routes; a request reads it once, at admission.
@@ -64,9 +72,12 @@ public final class InferenceEngine: Sendable {
 
     /// The context of a new request, timed from now.
     /// `clientAddress`: the peer's address, which transports compute once per connection.
+    /// `contentType`: the request's `Content-Type`, which the audio uploads' codec reads.
     public func context(for endpoint: InferenceEndpoint, requestID: String, logger: Logger,
-                        clientAddress: ClientAddress? = nil) -> InferenceContext {
-        InferenceContext(requestID: requestID, endpoint: endpoint, timeout: requestTimeout, logger: logger, clientAddress: clientAddress)
+                        clientAddress: ClientAddress? = nil, contentType: String? = nil) -> InferenceContext {
+        var context = InferenceContext(requestID: requestID, endpoint: endpoint, timeout: requestTimeout, logger: logger, clientAddress: clientAddress)
+        context.contentType = contentType
+        return context
     }
 
     /// What admission decided: go on and read the body, or answer this at once (and, as the
@@ -115,7 +126,8 @@ public final class InferenceEngine: Sendable {
         }
         do throws(GatewayError) {
             for stage in stages { try stage.admit(context) }
-            if let declaredBodyBytes, declaredBodyBytes > maxBodyBytes { throw GatewayError.bodyTooLarge(limit: maxBodyBytes) }
+            let limit = maxBodyBytes(for: context.endpoint)
+            if let declaredBodyBytes, declaredBodyBytes > limit { throw GatewayError.bodyTooLarge(limit: limit) }
         } catch {
             exchange.fail(error)
             let rendered = ErrorEnvelope.render(error, format: context.clientFormat)
@@ -142,8 +154,8 @@ public final class InferenceEngine: Sendable {
     public func serve(_ exchange: InferenceExchange, body: ReceivedBody) async -> InferenceReply {
         let context = exchange.context
         do {
-            guard case .bytes(let bytes) = body else { throw GatewayError.bodyTooLarge(limit: maxBodyBytes) }
-            var staged = StagedRequest(context: context, payload: try await decode(bytes, for: context.endpoint))
+            guard case .bytes(let bytes) = body else { throw GatewayError.bodyTooLarge(limit: maxBodyBytes(for: context.endpoint)) }
+            var staged = StagedRequest(context: context, payload: try await decode(bytes, for: context.endpoint, contentType: context.contentType))
             exchange.requestedModel = staged.payload.model
             for stage in stages { try await stage.inspect(&staged) }
             return try await execute(staged, bodyBytes: bytes.count, exchange: exchange)
@@ -161,9 +173,9 @@ public final class InferenceEngine: Sendable {
     /// Bodies past this size are decoded on the blocking-work pool, not on the event loop.
     static let offloadedBodyBytes = 64 * 1024
 
-    private func decode(_ bytes: [UInt8], for endpoint: InferenceEndpoint) async throws -> InferenceRequest {
-        guard bytes.count > Self.offloadedBodyBytes, let blockingWork else { return try endpoint.decode(bytes) }
-        return try await blockingWork.run { try endpoint.decode(bytes) }
+    private func decode(_ bytes: [UInt8], for endpoint: InferenceEndpoint, contentType: String?) async throws -> InferenceRequest {
+        guard bytes.count > Self.offloadedBodyBytes, let blockingWork else { return try endpoint.decode(bytes, contentType: contentType) }
+        return try await blockingWork.run { try endpoint.decode(bytes, contentType: contentType) }
     }
 
     /// Route plan and attempts, then the answer in the endpoint's shape.
@@ -221,16 +233,25 @@ public final class InferenceEngine: Sendable {
             let usage = attempted.value.usage.totalTokens.map { Usage(promptTokens: $0, completionTokens: 0) }
             return answered(attempted, usage: usage, body: JSONWriter.bytes(RerankWire.encodeResponse(attempted.value, for: request, id: id)),
                             exchange: exchange)
+        case .image(let request):
+            return try await serveImages(request, route: route, tenantID: tenantID, exchange: exchange)
+        case .imageEdit(let request):
+            return try await serveImageEdit(request, route: route, tenantID: tenantID, exchange: exchange)
+        case .transcription(let request):
+            return try await serveTranscription(request, route: route, tenantID: tenantID, exchange: exchange)
+        case .speech(let request):
+            return try await serveSpeech(request, route: route, tenantID: tenantID, exchange: exchange)
         }
     }
 
-    private func answered<Value>(_ attempted: RouteExecutor.Attempted<Value>, usage: Usage?, body: [UInt8],
-                                 exchange: InferenceExchange) -> InferenceReply {
+    func answered<Value>(_ attempted: RouteExecutor.Attempted<Value>, usage: Usage?, body: [UInt8],
+                         exchange: InferenceExchange, contentType: String = "application/json",
+                         media: MediaUsage? = nil, unitCost: Money? = nil) -> InferenceReply {
         exchange.markAnswerReady(upstreamTime: attempted.upstreamTime)
         exchange.markFirstByte()
         exchange.complete(.answered, providerID: attempted.providerID, upstreamModel: attempted.upstreamModel,
-                          attempts: attempted.attempts, usage: usage, price: attempted.price)
-        return .complete(status: 200, headers: exchange.governanceHeaders([("Content-Type", "application/json"), ("X-Provider", attempted.providerID),
+                          attempts: attempted.attempts, usage: usage, price: attempted.price, media: media, unitCost: unitCost)
+        return .complete(status: 200, headers: exchange.governanceHeaders([("Content-Type", contentType), ("X-Provider", attempted.providerID),
                                                                            ("X-Gatewyse-Attempts", String(attempted.attempts))]), body: body)
     }
 

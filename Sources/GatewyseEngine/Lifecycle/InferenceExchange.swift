@@ -75,7 +75,8 @@ public final class InferenceExchange: @unchecked Sendable {
     /// deployment's, resolved for this request's tenant when the snapshot was built
     /// (`RouteCandidate.price`); `usageEstimated` says `usage` was counted by the gateway.
     func complete(_ outcome: CompletionEvent.Outcome, providerID: String? = nil, upstreamModel: String? = nil,
-                  attempts: Int = 0, usage: Usage? = nil, usageEstimated: Bool = false, price: ModelPrice? = nil) {
+                  attempts: Int = 0, usage: Usage? = nil, usageEstimated: Bool = false, price: ModelPrice? = nil,
+                  media: MediaUsage? = nil, unitCost: Money? = nil) {
         guard completed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         limiter?.release()
         let reservation = budgetHold.withLock { hold -> BudgetReservation? in
@@ -85,12 +86,13 @@ public final class InferenceExchange: @unchecked Sendable {
         }
         if reservation == nil, rateLimits == nil, observers.isEmpty { return }
         let now = ContinuousClock.Instant.now
-        let event = CompletionEvent(
+        var event = CompletionEvent(
             requestID: context.requestID, endpoint: context.endpoint, principal: context.principal, requestedModel: requestedModel,
             outcome: outcome, providerID: providerID, upstreamModel: upstreamModel, attempts: attempts, usage: usage,
-            usageEstimated: usage != nil && usageEstimated, cost: Self.cost(of: usage, at: price),
+            usageEstimated: usage != nil && usageEstimated, cost: unitCost ?? Self.cost(of: usage, at: price),
             cacheStatus: .notConsulted, timeToFirstByte: firstByteAt.map { $0 - context.startedAt }, duration: now - context.startedAt,
             overhead: overhead)
+        event.media = media
         // Settled before the observers run, so that a usage reader never sees the record of a
         // request whose budget still holds its reservation.
         reservation?.settle(actual: Self.spent(event))

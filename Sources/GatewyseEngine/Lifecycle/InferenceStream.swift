@@ -14,15 +14,17 @@ public final class InferenceStream: @unchecked Sendable {
     private enum Framed {
         case openAI(ChatSSEBody<OpenAISSEFraming>)
         case anthropic(ChatSSEBody<AnthropicStreamEncoder>)
+        /// Speech: the upstream's audio bytes as they arrive (`AudioRelay`).
+        case audio(AudioRelay)
     }
 
     private let body: Framed
-    private let chat: ChatStream
+    private let chat: ChatStream!
     private let exchange: InferenceExchange
     private let attempts: Int
     private let price: ModelPrice?
     /// Kept for the estimate of its prompt, computed only if the upstream's usage never comes.
-    private let request: ChatRequest
+    private let request: ChatRequest!
     /// Graceful shutdown: past its deadline the stream ends at its next chunk.
     private let drain: DrainState
 
@@ -44,6 +46,20 @@ public final class InferenceStream: @unchecked Sendable {
         self.request = request
     }
 
+    /// A speech answer: the audio relayed as it arrives, its usage the characters spoken.
+    init(speech attempted: RouteExecutor.Attempted<MediaAnswer<any UpstreamBody>>, request: SpeechRequest, unitCost: Money?,
+         exchange: InferenceExchange, drain: DrainState) {
+        self.drain = drain
+        drain.streamOpened()
+        body = .audio(AudioRelay(body: attempted.value.value, providerID: attempted.providerID, upstreamModel: attempted.upstreamModel,
+                                 media: MediaUsage(characters: request.characters), unitCost: unitCost))
+        chat = nil
+        self.request = nil
+        self.exchange = exchange
+        attempts = attempted.attempts
+        price = attempted.price
+    }
+
     deinit {
         end(.clientGone)
         drain.streamClosed()
@@ -63,6 +79,9 @@ public final class InferenceStream: @unchecked Sendable {
             case .anthropic(let framed):
                 if stopping { out = framed.abort(.shuttingDown) } else { out = try await framed.next() }
                 failure = framed.failure
+            case .audio(let relay):
+                out = try await relay.next()
+                failure = nil
             }
             guard let out else { return nil }
             exchange.markFirstByte()
@@ -82,6 +101,11 @@ public final class InferenceStream: @unchecked Sendable {
 
     private func end(_ outcome: CompletionEvent.Outcome) {
         guard !exchange.isCompleted else { return }
+        if case .audio(let relay) = body {
+            exchange.complete(outcome, providerID: relay.providerID, upstreamModel: relay.upstreamModel, attempts: attempts, price: price,
+                              media: relay.media, unitCost: relay.unitCost)
+            return
+        }
         if let usage = chat.usage {
             exchange.complete(outcome, providerID: chat.providerID, upstreamModel: chat.upstreamModel, attempts: attempts, usage: usage, price: price)
             return

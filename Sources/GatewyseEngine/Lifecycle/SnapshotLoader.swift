@@ -83,7 +83,7 @@ extension SnapshotLoader {
 extension SnapshotLoader {
     /// What the keys and tenants with a daily rate limit served today, from the usage records,
     /// for those this process has not counted yet (at start: a restart resets no day's count).
-    /// Shared (decisions/0015), every limited subject is registered instead, and the sync reads
+    /// Shared (decisions/0018), every limited subject is registered instead, and the sync reads
     /// its counts from the store.
     func loadDayCounts(of keys: [APIKeyRecord], tenants: [String: TenantPolicy]) async throws {
         let limiter = engine.rateLimiter

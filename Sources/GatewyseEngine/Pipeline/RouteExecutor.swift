@@ -107,8 +107,9 @@ public struct RouteExecutor: Sendable {
     }
 
     /// The attempt loop, generic over the kind of request (specialized per kind; see
-    /// `RoutedRequest`).
-    private func run<Request: RoutedRequest, Value: Sendable>(
+    /// `RoutedRequest`). Internal so each capability's entry point can live in its own file
+    /// (`RouteExecutor+Media.swift`).
+    func run<Request: RoutedRequest, Value: Sendable>(
         _ request: Request, route: ResolvedRoute, tenantID: String, logger: Logger,
         onSuccess: (RouteCandidate, UpstreamResponse) async throws -> (Value, tokens: Int)
     ) async throws -> Attempted<Value> {

@@ -1,6 +1,6 @@
 import GatewyseStorage
 
-/// How a rate limiter shares its counts with the other replicas (decisions/0015).
+/// How a rate limiter shares its counts with the other replicas (decisions/0018).
 public struct RateLimitSharing: Sendable {
     public var store: any RateCounterStore
     /// This process, as the store's rows name it.

@@ -37,7 +37,7 @@ public struct RateLimitSubject: Sendable, Hashable {
 /// after a restart. A request is counted when admitted; its tokens when it completes, so a token
 /// limit refuses the requests after the one that reached it.
 ///
-/// Across replicas (`share`, decisions/0015) each process counts what it serves and, every
+/// Across replicas (`share`, decisions/0018) each process counts what it serves and, every
 /// sync interval, writes its counts to the shared store and reads the other replicas' back:
 /// a limit sees the others' requests at most one sync interval late, so the whole can pass a
 /// limit by at most what the other replicas admit in one interval (about 100 ms).

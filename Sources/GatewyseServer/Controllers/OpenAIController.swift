@@ -39,7 +39,8 @@ struct OpenAIController: Sendable {
     func models(_ request: Request, _ context: GatewayRequestContext) throws -> Response {
         let principal = try runtime.engine.authenticate(Credentials(request), clientAddress: ClientAddress(context.remoteAddress))
         let data: [JSONValue] = runtime.engine.listModels(for: principal).map { listing in
-            ["id": .string(listing.id), "object": "model", "created": .int(Int(runtime.startedAt)), "owned_by": .string(listing.ownedBy)]
+            ["id": .string(listing.id), "object": "model", "created": .int(Int(runtime.startedAt)), "owned_by": .string(listing.ownedBy),
+             "capabilities": .array(listing.capabilities.map(JSONValue.string))]
         }
         return JSONResponse.make(["object": "list", "data": .array(data)], provider: nil, attempts: nil)
     }

@@ -34,7 +34,6 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     let engine: InferenceEngine
     let logger: Logger
     let settings: ServerSettings
-    private let maxBodyBytes: Int
 
     enum State {
         case idle
@@ -63,6 +62,8 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         var exchange: InferenceExchange
         var head: HTTPRequestHead
         var body: ByteBuffer
+        /// The endpoint's body limit (audio uploads have their own).
+        var limit: Int
     }
 
     var state = State.idle
@@ -108,7 +109,6 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         engine = runtime.engine
         self.logger = logger
         settings = runtime.configuration.server
-        maxBodyBytes = runtime.configuration.server.maxBodyBytes
     }
 
     static func route(_ head: HTTPRequestHead) -> InferenceEndpoint? {
@@ -211,9 +211,9 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             }
         case (.collecting(var collected), .body(var chunk)):
             state = .idle  // drop the reference while appending, so the buffer stays uniquely owned
-            if collected.body.readableBytes + chunk.readableBytes > maxBodyBytes {
+            if collected.body.readableBytes + chunk.readableBytes > collected.limit {
                 // No `Content-Length` announced it (chunked): answered now, the rest discarded.
-                let rendered = engine.refuse(collected.exchange, .bodyTooLarge(limit: maxBodyBytes))
+                let rendered = engine.refuse(collected.exchange, .bodyTooLarge(limit: collected.limit))
                 answer(rendered, requestID: collected.exchange.context.requestID, head: collected.head, readsOn: false, context: context)
             } else {
                 collected.body.writeBuffer(&chunk)
@@ -254,17 +254,20 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         let credentials = Credentials(authorization: head.headers.first(name: "authorization"), apiKey: head.headers.first(name: "x-api-key"))
         if peer == nil { peer = .some(ClientAddress(context.channel.remoteAddress)) }
         let clientAddress = peer ?? nil
-        switch engine.admit(engine.context(for: endpoint, requestID: requestID, logger: logger, clientAddress: clientAddress), credentials: credentials,
-                            declaredBodyBytes: declared) {
+        // Only the multipart routes read their content type (the form's boundary).
+        let contentType = endpoint.takesMultipart ? head.headers.first(name: "content-type") : nil
+        let limit = engine.maxBodyBytes(for: endpoint)
+        switch engine.admit(engine.context(for: endpoint, requestID: requestID, logger: logger, clientAddress: clientAddress, contentType: contentType),
+                            credentials: credentials, declaredBodyBytes: declared) {
         case .refused(let status, let headers, let body):
             // The announced body is read and dropped when that is cheap and unambiguous: bounded
             // by the limit, and not held back by `Expect: 100-continue` (the client may never
             // send it). Otherwise the connection ends after the answer.
-            let readsOn = (declared ?? 0) <= maxBodyBytes && !Self.expectsContinue(head) && !Self.isChunked(head)
+            let readsOn = (declared ?? 0) <= limit && !Self.expectsContinue(head) && !Self.isChunked(head)
             answer((status, headers, body), requestID: requestID, head: head, readsOn: readsOn, context: context)
         case .admitted(let exchange):
             let initial = min(max(declared ?? 0, 0), Self.initialBodyCapacity)
-            state = .collecting(Collected(exchange: exchange, head: head, body: context.channel.allocator.buffer(capacity: initial)))
+            state = .collecting(Collected(exchange: exchange, head: head, body: context.channel.allocator.buffer(capacity: initial), limit: limit))
             startDeadline(.body, context: context)
             continueIfExpected(head, context: context)
         }

@@ -3,7 +3,7 @@ import Logging
 import ServiceLifecycle
 
 /// Keeps a replica's budgets and rate limits in step with the store the replicas share
-/// (decisions/0015): every `interval` it reports what this replica spent and counted, renews
+/// (decisions/0018): every `interval` it reports what this replica spent and counted, renews
 /// the budget leases it holds, gives back idle ones, and reads the other replicas' totals back.
 /// On shutdown, one last sync gives every lease back so the others can use it at once.
 struct ReplicaSyncService: Service {

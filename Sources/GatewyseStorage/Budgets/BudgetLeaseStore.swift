@@ -1,5 +1,5 @@
 /// One limit of one budget in one period: what replicas share through the database
-/// (decisions/0015). The period is part of the key, so a new period starts a new meter and an
+/// (decisions/0018). The period is part of the key, so a new period starts a new meter and an
 /// old one is never touched again.
 public struct BudgetMeterKey: Hashable, Sendable, Comparable {
     public var tenantID: String
@@ -72,7 +72,7 @@ public struct BudgetMeterShare: Sendable, Equatable {
     }
 }
 
-/// Budgets shared by replicas (decisions/0015): each meter's spent amount and the leases the
+/// Budgets shared by replicas (decisions/0018): each meter's spent amount and the leases the
 /// replicas hold on what is left. A replica admits requests against its lease in memory and
 /// comes here only when the lease runs short, and in a background sync that reports what it
 /// spent, renews its leases and gives back those it no longer uses. A lease not renewed for its

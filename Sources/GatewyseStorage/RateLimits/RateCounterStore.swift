@@ -1,7 +1,7 @@
 import Synchronization
 
 /// One rate-limit window of one subject (a key, or a tenant's keys together), as replicas
-/// share it (decisions/0015).
+/// share it (decisions/0018).
 public struct RateCounterKey: Hashable, Sendable, Comparable {
     public enum Window: String, Sendable { case minute, day }
 

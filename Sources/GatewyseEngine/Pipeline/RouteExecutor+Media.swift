@@ -1,0 +1,90 @@
+import GatewyseCore
+import GatewyseProviders
+import GatewyseRouting
+import Logging
+
+// Images and audio take the attempt loop every capability takes (`RouteExecutor.run`): the
+// alias's strategy, retries, failover and circuit feedback, with candidates whose adapter cannot
+// serve the request skipped with the reason (a route with none left is a 400 naming it).
+
+extension ImageGenerationRequest: RoutedRequest {
+    static var capability: Capability { .images }
+    var isStream: Bool { false }
+    /// Nothing to classify, no tokens to estimate (images are billed per image).
+    func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
+    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.imageIncompatibility(with: self) }
+    func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
+        try candidate.adapter.makeImageRequest(self, upstreamModel: candidate.upstreamModel)
+    }
+}
+
+extension ImageEditRequest: RoutedRequest {
+    static var capability: Capability { .images }
+    var isStream: Bool { false }
+    func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
+    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.imageEditIncompatibility(with: self) }
+    func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
+        try candidate.adapter.makeImageEditRequest(self, upstreamModel: candidate.upstreamModel)
+    }
+}
+
+extension TranscriptionRequest: RoutedRequest {
+    static var capability: Capability { .audio }
+    var isStream: Bool { false }
+    func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
+    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.transcriptionIncompatibility(with: self) }
+    func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
+        try candidate.adapter.makeTranscriptionRequest(self, upstreamModel: candidate.upstreamModel)
+    }
+}
+
+extension SpeechRequest: RoutedRequest {
+    static var capability: Capability { .tts }
+    var isStream: Bool { true }
+    func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
+    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.speechIncompatibility(with: self) }
+    func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
+        try candidate.adapter.makeSpeechRequest(self, upstreamModel: candidate.upstreamModel)
+    }
+}
+
+/// A media answer with the key its unit price is looked up by (`"<provider type>/<model>"`,
+/// as `UnitPriceBook` keys prices).
+public struct MediaAnswer<Value: Sendable>: Sendable {
+    public var value: Value
+    public var unitPriceKey: String
+}
+
+extension RouteExecutor {
+    public func images(_ request: ImageGenerationRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<MediaAnswer<ImageGenerationResponse>> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+            let body = try await response.collectBody(upTo: maximumResponseBytes)
+            let parsed = try candidate.adapter.parseImageResponse(status: response.status, headers: response.headers, body: body)
+            return (MediaAnswer(value: parsed, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
+        }
+    }
+
+    public func imageEdit(_ request: ImageEditRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<MediaAnswer<ImageGenerationResponse>> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+            let body = try await response.collectBody(upTo: maximumResponseBytes)
+            let parsed = try candidate.adapter.parseImageResponse(status: response.status, headers: response.headers, body: body)
+            return (MediaAnswer(value: parsed, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
+        }
+    }
+
+    public func transcription(_ request: TranscriptionRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<MediaAnswer<TranscriptionResponse>> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+            let body = try await response.collectBody(upTo: maximumResponseBytes)
+            let parsed = try candidate.adapter.parseTranscriptionResponse(status: response.status, headers: response.headers, body: body, for: request)
+            return (MediaAnswer(value: parsed, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
+        }
+    }
+
+    /// Opens the upstream's audio stream. As for chat streams, failover happens only until an
+    /// upstream answers 2xx: from then on its bytes go to the client as they arrive.
+    public func speech(_ request: SpeechRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<MediaAnswer<any UpstreamBody>> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+            (MediaAnswer(value: response.body, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
+        }
+    }
+}

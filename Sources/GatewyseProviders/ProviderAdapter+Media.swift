@@ -1,0 +1,50 @@
+import GatewyseCore
+
+// Images and audio are refused by every adapter that does not implement them, with a reason
+// routing shows the client when no candidate is left: the catalog does not list the capability,
+// or it does and the gateway has no adapter for it yet (Gemini's images and TTS, …).
+
+extension ProviderAdapter {
+    func mediaIncompatibility(_ capability: Capability, _ noun: String) -> String {
+        capabilities.contains(capability) ? "offers \(noun), but the gateway does not implement them for it yet" : "does not offer \(noun)"
+    }
+
+    func refusal(_ noun: String) -> GatewayError {
+        GatewayError.unsupportedCapability("Provider '\(providerID)' cannot serve \(noun) through this gateway.", param: "model")
+    }
+
+    public func imageIncompatibility(with request: ImageGenerationRequest) -> String? { mediaIncompatibility(.images, "images") }
+
+    public func makeImageRequest(_ request: ImageGenerationRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
+        throw refusal("images")
+    }
+
+    public func parseImageResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ImageGenerationResponse {
+        throw refusal("images")
+    }
+
+    public func imageEditIncompatibility(with request: ImageEditRequest) -> String? { mediaIncompatibility(.images, "image edits") }
+
+    public func makeImageEditRequest(_ request: ImageEditRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
+        throw refusal("image edits")
+    }
+
+    public func transcriptionIncompatibility(with request: TranscriptionRequest) -> String? {
+        mediaIncompatibility(.audio, "audio transcriptions")
+    }
+
+    public func makeTranscriptionRequest(_ request: TranscriptionRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
+        throw refusal("audio transcriptions")
+    }
+
+    public func parseTranscriptionResponse(status: Int, headers: [(String, String)], body: [UInt8],
+                                           for request: TranscriptionRequest) throws(GatewayError) -> TranscriptionResponse {
+        throw refusal("audio transcriptions")
+    }
+
+    public func speechIncompatibility(with request: SpeechRequest) -> String? { mediaIncompatibility(.tts, "speech (tts)") }
+
+    public func makeSpeechRequest(_ request: SpeechRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
+        throw refusal("speech")
+    }
+}
