@@ -91,6 +91,7 @@ struct BudgetSharingTests {
                 return admitted
             }
             // Then one at a time, alternating, until both replicas refuse: the budget is used up, not stranded in leases.
+            // (These syncs overlap the background ones on purpose: overlapping syncs must not report spending twice.)
             var refusals = 0
             var i = 0
             while refusals < 4 {

@@ -194,6 +194,16 @@ def test_a_block_budget_holds_across_both_replicas_under_200_concurrent_requests
     assert set(outcomes) <= {"ok", "BUDGET_EXCEEDED"}, outcomes
     assert outcomes.count("BUDGET_EXCEEDED") > 0, "the budget was never reached"
 
+    # The burst is refused while its in-flight ceilings hold the rest. One at a time afterwards,
+    # alternating replicas, the budget is spent to its end: near the limit each replica gives its
+    # unused lease back at every sync, so none strands budget the other could use.
+    refusals, sent = 0, 0
+    while refusals < 4 and sent < 100:
+        refusals = 0 if one(sent) == "ok" else refusals + 1
+        sent += 1
+        if refusals:
+            time.sleep(0.3)
+
     def budget_used(url: str) -> float:
         answer = _admin(url).get(f"{url}/api/admin/budgets/gamma-day", headers=tenant, timeout=10)
         assert answer.status_code == 200, answer.text
@@ -211,6 +221,4 @@ def test_a_block_budget_holds_across_both_replicas_under_200_concurrent_requests
     ceiling = (200 + 10) * 0.001
     print(f"answered {outcomes.count('ok')} of 200 across two replicas; spent ${spent:.6f} of $1.00 (bound ${1 + ceiling:.3f})")
     assert spent <= 1.0 + ceiling
-    # Known short of exact (closing note): after the burst each replica keeps one request's
-    # ceiling held, so the budget refuses up to two ceilings early.
-    assert spent >= 1.0 - 2 * ceiling
+    assert spent >= 1.0, "refused with budget left"

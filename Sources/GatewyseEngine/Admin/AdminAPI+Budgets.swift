@@ -167,6 +167,8 @@ extension AdminAPI {
             let percent = meter.value > 0 ? Double(meter.used) * 100 / Double(meter.value) : 0
             usage[meter.limit.rawValue] = .object(JSONObject([
                 ("used", Self.limitValue(meter.limit, meter.used)), ("limit", Self.limitValue(meter.limit, meter.value)),
+                ("reserved", Self.limitValue(meter.limit, state?.reserved.amount(meter.limit.unit) ?? 0)),
+                ("leased", Self.limitValue(meter.limit, meter.lease)),
                 ("percent", .number(String(Double(Int(percent * 100)) / 100))), ("resetsAt", .time(meter.resetsAt / 1000)),
             ]))
         }

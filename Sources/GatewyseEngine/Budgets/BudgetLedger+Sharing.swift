@@ -79,6 +79,16 @@ extension BudgetLedger {
     /// (all of them when `final`: the process is stopping), and takes the shared spent amounts
     /// back. Runs in the background (`BudgetSyncService`), never on the request path.
     public func sync(final: Bool = false) async throws {
+        // One at a time (the service's loop and a shutdown's final sync may overlap): the
+        // second waits for the first rather than report its pending spending again.
+        while !book.withLock({ state in
+            if state.syncing { return false }
+            state.syncing = true
+            return true
+        }) {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        defer { book.withLock { $0.syncing = false } }
         let now = clock()
         let (reports, sharing, stale): ([BudgetLeaseReport], BudgetSharing?, Bool) = book.withLock { state in
             guard let sharing = state.sharing else { return ([], nil, false) }
@@ -87,20 +97,46 @@ extension BudgetLedger {
             // replicas spent: the admin API's usage and the alerts see the whole).
             let refresh = now - state.lastRefresh >= Self.refreshInterval
             if refresh { state.lastRefresh = now }
-            for (key, account) in state.accounts {
-                let idle = account.reserved == .zero && (final || now - account.lastReserve >= sharing.idleReturn)
-                for meter in account.meters where meter.now(now) {
-                    let returned = idle ? max(0, meter.lease &- meter.pending) : 0
-                    guard refresh || meter.pending != 0 || meter.lease > 0 else { continue }
+            for (key, var account) in state.accounts {
+                let idle = final || now - account.lastReserve >= sharing.idleReturn
+                for (i, meter) in account.meters.enumerated() where meter.now(now) {
+                    // Unused lease goes back when the budget sits idle, and at every sync once a
+                    // limit is 90 % spent: near the end, leases idling on one replica would refuse
+                    // another's requests. It leaves the lease here at once, so no request can
+                    // reserve against what is being given back.
+                    let nearLimit = meter.used >= meter.value - meter.value / 10
+                    let unused = min(meter.lease, max(0, meter.lease &- meter.pending &- account.reserved.amount(meter.limit.unit)))
+                    let returned = idle || nearLimit ? unused : 0
+                    account.meters[i].lease &-= returned
+                    // A meter taken for spent (a grant found nothing left) is read back at every
+                    // sync: given-back leases may have made room again.
+                    guard refresh || meter.pending != 0 || meter.lease > 0 || meter.used >= meter.value else { continue }
                     reports.append(BudgetLeaseReport(meter: BudgetMeterKey(tenantID: key.tenantID, budgetID: key.budgetID,
                                                                            limit: meter.limit.rawValue, periodStart: meter.periodStart),
                                                      initialSpent: meter.baseline, spent: meter.pending, returned: returned))
                 }
+                state.accounts[key] = account
             }
             return (reports, sharing, now - state.lastSync >= sharing.leaseTTL)
         }
         guard let sharing else { return }
-        let shares = try await sharing.store.reportBudgetLeases(reports, replica: sharing.replicaID, now: now, ttl: sharing.leaseTTL)
+        let shares: [BudgetMeterKey: BudgetMeterShare]
+        do {
+            shares = try await sharing.store.reportBudgetLeases(reports, replica: sharing.replicaID, now: now, ttl: sharing.leaseTTL)
+        } catch {
+            // Not given back after all: the lease is still this replica's (it expires in the store otherwise).
+            book.withLock { state in
+                for report in reports where report.returned > 0 {
+                    let key = BudgetKey(tenantID: report.meter.tenantID, budgetID: report.meter.budgetID)
+                    guard var account = state.accounts[key],
+                          let i = account.meters.firstIndex(where: { $0.limit.rawValue == report.meter.limit }),
+                          account.meters[i].periodStart == report.meter.periodStart else { continue }
+                    account.meters[i].lease &+= report.returned
+                    state.accounts[key] = account
+                }
+            }
+            throw error
+        }
         book.withLock { state in
             state.lastSync = max(state.lastSync, now)
             for report in reports {
@@ -110,8 +146,9 @@ extension BudgetLedger {
                       account.meters[i].periodStart == report.meter.periodStart else { continue }
                 var meter = account.meters[i]
                 meter.pending &-= report.spent
-                // Spending comes out of the lease it was reserved in (warn budgets hold none).
-                meter.lease = max(0, meter.lease &- report.spent &- report.returned)
+                // Spending comes out of the lease it was reserved in (warn budgets hold none);
+                // what was given back left the lease when the report was made.
+                meter.lease = max(0, meter.lease &- report.spent)
                 if let share = shares[report.meter] {
                     // After a silence as long as the TTL the store may have reclaimed the lease:
                     // trust it. (No grant ran meanwhile: a stale ledger refuses instead.)

@@ -73,6 +73,9 @@ public final class BudgetLedger: Sendable {
         var lastSync: Int64 = 0
         /// Unix ms of the last sync that read back every meter.
         var lastRefresh: Int64 = 0
+        /// A sync is between its snapshot and its apply step: another would report the same
+        /// pending spending twice.
+        var syncing = false
     }
 
     let book = Mutex<State>(State())
@@ -259,7 +262,7 @@ public final class BudgetLedger: Sendable {
             guard var account = state.accounts[key] else { return nil }
             account.roll(now: now)
             state.accounts[key] = account
-            return BudgetState(meters: account.meters.map { .init(limit: $0.limit, used: $0.used, value: $0.value, resetsAt: $0.periodEnd) },
+            return BudgetState(meters: account.meters.map { .init(limit: $0.limit, used: $0.used, value: $0.value, resetsAt: $0.periodEnd, lease: $0.lease) },
                                reserved: account.reserved)
         }
     }

@@ -6,6 +6,8 @@ public struct BudgetState: Sendable, Equatable {
         public var value: Int64
         /// Unix ms.
         public var resetsAt: Int64
+        /// Shared (decisions/0018): this replica's lease on the limit.
+        public var lease: Int64 = 0
     }
 
     public var meters: [Meter]
