@@ -222,3 +222,54 @@ def test_a_block_budget_holds_across_both_replicas_under_200_concurrent_requests
     print(f"answered {outcomes.count('ok')} of 200 across two replicas; spent ${spent:.6f} of $1.00 (bound ${1 + ceiling:.3f})")
     assert spent <= 1.0 + ceiling
     assert spent >= 1.0, "refused with budget left"
+
+
+def test_a_key_rate_limit_holds_across_both_replicas(replicas, gateway):
+    """Issue 12: a key limited to 20 requests a minute, used through both replicas alternately,
+    gets 429 with `Retry-After` at its rate within the documented bound (decisions/0018: each
+    replica sees the other's requests at most one sync interval, 100 ms, plus a round trip late).
+    At one request every 50 ms that is at most three requests over the limit."""
+    a, b = replicas
+    admin = _admin(a)
+    tenant = {"X-Tenant-ID": "delta"}
+    assert admin.post(f"{a}/api/admin/tenants", json={"id": "delta"}, timeout=10).status_code == 201
+    assert admin.post(f"{a}/api/admin/providers", headers=tenant, timeout=10, json={
+        "id": "delta-mock", "type": "openai", "baseUrl": f"{gateway.mock_url}/v1", "apiKey": MOCK_KEY,
+        "allowPrivateNetwork": True}).status_code == 201
+    assert admin.post(f"{a}/api/admin/routes", headers=tenant, timeout=10, json={
+        "name": "delta-chat", "targets": [{"provider": "delta-mock", "model": "mock-chat"}]}).status_code == 201
+    created = admin.post(f"{a}/api/admin/keys", headers=tenant, timeout=10,
+                         json={"name": "limited", "rateLimits": {"requestsPerMinute": 20}})
+    assert created.status_code == 201, created.text
+    key = created.json()["key"]
+    # /v1/models is not an inference request: it shows the key is known without spending its rate.
+    for url in (a, b):
+        _eventually(lambda: _session().get(f"{url}/v1/models", headers={"Authorization": f"Bearer {key}"},
+                                           timeout=5).status_code == 200, "the limited key accepted by both replicas")
+    clients = [openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0, timeout=10) for url in (a, b)]
+
+    def one(i: int) -> tuple[int, dict]:
+        try:
+            raw = clients[i % 2].chat.completions.with_raw_response.create(
+                model="delta-chat", max_tokens=5, messages=[{"role": "user", "content": "hi"}])
+            return 200, dict(raw.headers)
+        except openai.RateLimitError as error:
+            assert error.code == "RATE_LIMIT_EXCEEDED", error.body
+            return 429, dict(error.response.headers)
+
+    outcomes = []
+    for i in range(40):
+        outcomes.append(one(i))
+        time.sleep(0.05)
+    statuses = [status for status, _ in outcomes]
+    admitted = statuses.count(200)
+    print(f"rate limit 20/min across two replicas: {admitted} of 40 admitted; first refusal at request {statuses.index(429) + 1}")
+    assert statuses[:20] == [200] * 20, statuses
+    assert 20 <= admitted <= 23, statuses
+    assert outcomes[0][1]["x-ratelimit-limit-requests"] == "20"
+    assert outcomes[0][1]["x-ratelimit-remaining-requests"] == "19"
+    refused = [headers for status, headers in outcomes if status == 429]
+    assert all(int(headers["retry-after"]) > 0 for headers in refused)
+    # Both replicas refuse from then on: neither forgot the other's count.
+    time.sleep(0.3)
+    assert [one(i)[0] for i in range(2)] == [429, 429]
