@@ -164,6 +164,31 @@ struct TracingTests {
         #expect(tracer.queue.count == 1)
     }
 
+    /// A sampled request's tracing work on the request path: the trace at admission, one
+    /// attempt span started and ended, the spans built and queued at completion. The queue is
+    /// emptied between rounds (the exporter's job). Debug build; numbers in decisions/0019.
+    @Test func sampledRequestCost() throws {
+        let tracer = Self.tracer(capacity: 1_000_000)
+        let count = 50_000
+        var best = Double.infinity
+        for round in 0..<3 {
+            let start = ContinuousClock.now
+            for _ in 0..<count {
+                let trace = tracer.startRequest(endpoint: .chatCompletions, traceParent: nil, traceState: nil)!
+                let (attempt, _) = trace.startAttempt()
+                trace.finishAttempt(attempt, providerID: "mock", providerType: "openai", model: "mock-chat", status: 200, errorCode: nil)
+                tracer.requestCompleted(Self.completion(trace))
+            }
+            let elapsed = ContinuousClock.now - start
+            let ns = (Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9) / Double(count)
+            best = min(best, ns)
+            #expect(tracer.queue.take(upTo: 2 * count).count == 2 * count)
+            print("tracing-bench round \(round): \(String(format: "%.2f", ns / 1000)) µs per sampled request (debug build)")
+        }
+        // Only catches a cost of another order (a lock storm, an encoding on the request path).
+        #expect(best < 200_000)
+    }
+
     // MARK: OTLP/JSON
 
     @Test func encodesOTLPJSON() throws {
