@@ -10,9 +10,10 @@ import subprocess
 import sys
 
 # Row order within a concurrency: the floor (haproxy) right before the gateway, the baseline after it.
-TARGET_ORDER = {"direct": 0, "haproxy": 1, "gatewyse": 2, "governed": 3, "baseline": 4, "litellm": 5}
+TARGET_ORDER = {"direct": 0, "haproxy": 1, "gatewyse": 2, "governed": 3, "traced": 4, "baseline": 5, "litellm": 6}
 TARGET_NAMES = {"direct": "direct (nginx)", "haproxy": "haproxy (floor)", "gatewyse": "gatewyse",
-                "governed": "gatewyse (governance on)", "baseline": "gatewyse (baseline)", "litellm": "litellm"}
+                "governed": "gatewyse (governance on)", "traced": "gatewyse (tracing on, 100%)", "baseline": "gatewyse (baseline)",
+                "litellm": "litellm"}
 
 
 def sh(*cmd, cwd=None):
@@ -207,7 +208,7 @@ def over_floor_rows(recs):
             floor = by.get(("haproxy", conc))
             if not floor or floor.get("failed"):
                 continue
-            for target in ("gatewyse", "governed", "baseline"):
+            for target in ("gatewyse", "governed", "traced", "baseline"):
                 r = by.get((target, conc))
                 if not r or r.get("failed"):
                     continue

@@ -66,6 +66,9 @@ done
 WITH_LITELLM=0 WITH_HAPROXY=0 WITH_BASELINE=0
 # The same binary again with governance on (issue 12 item 7): GOVERNANCE=0 leaves it out.
 WITH_GOVERNED="${GOVERNANCE:-1}"
+# The same binary with OpenTelemetry tracing on, every request sampled, exporting to a sink on
+# loopback (issue 14, decisions/0019): TRACING=0 leaves it out.
+WITH_TRACED="${TRACING:-1}"
 for peer in $PEERS; do
     case "$peer" in
         litellm) WITH_LITELLM=1 ;;
@@ -166,11 +169,13 @@ cleanup() {
     stop_tree "$HA_PID"
     stop_tree "$BL_PID"
     stop_tree "${GOV_PID:-}"
+    stop_tree "${TR_PID:-}"
+    stop_tree "${SINK_PID:-}"
     stop_tree "$GW_PID" "$STOP_TIMEOUT"
     stop_tree "$NGINX_PID"
     stop_tree "$MOCK_PID"
     if (( rc != 0 && rc != 130 && rc != 143 )); then
-        for f in gateway.log governed.log baseline.log haproxy.log nginx-error.log litellm.log; do
+        for f in gateway.log governed.log traced.log baseline.log haproxy.log nginx-error.log litellm.log; do
             if [[ -s "$TMP/$f" ]]; then log "last lines of $f:"; tail -n 20 "$TMP/$f" >&2; fi
         done
     fi
@@ -246,7 +251,7 @@ rss_samples_since() {   # name line_count: the samples after line_count as a JSO
 # ---------------------------------------------------------------------------------------------
 # Payloads
 
-read -r NGINX_PORT GW_PORT LL_PORT MOCK_PORT HA_PORT HA_PACED_PORT BL_PORT GOV_PORT < <(free_ports 8)
+read -r NGINX_PORT GW_PORT LL_PORT MOCK_PORT HA_PORT HA_PACED_PORT BL_PORT GOV_PORT TR_PORT SINK_PORT < <(free_ports 10)
 GW_KEY="aigw_sk_$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
 LL_KEY="sk-bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 
@@ -439,6 +444,17 @@ if (( WITH_GOVERNED )); then
     log "governed gateway on 127.0.0.1:$GOV_PORT (pid $GOV_PID): database key, rate limit, tenant budget, usage"
 fi
 
+# 2a'. The same binary with tracing on: every request sampled (a request span and an attempt
+# span each), exported by OTLP/HTTP to bench/otlp_sink.py, whose CPU is not the gateway's.
+TR_PID="" SINK_PID=""
+if (( WITH_TRACED )); then
+    "$PYTHON" "$BENCH_DIR/otlp_sink.py" --port "$SINK_PORT" >"$TMP/otlp-sink.log" 2>&1 &
+    SINK_PID=$!
+    start_gatewyse traced "the traced gateway" "$GATEWYSE_BIN" "$TR_PORT" "$TMP/traced.sqlite" "$TMP/traced.log" \
+        "env OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$SINK_PORT OTEL_TRACES_SAMPLER=always_on OTEL_BSP_SCHEDULE_DELAY=1000" TR_PID
+    log "traced gateway on 127.0.0.1:$TR_PORT (pid $TR_PID): tracing on, 100% sampled, OTLP sink on 127.0.0.1:$SINK_PORT"
+fi
+
 # 2b. The baseline gateway (BASELINE_BIN): an older binary, same config, its own database, never
 # under GATEWYSE_WRAPPER. An older binary that rejects a key this config has gained fails here.
 if (( WITH_BASELINE )); then
@@ -619,6 +635,7 @@ TARGETS=(direct)
 (( WITH_HAPROXY )) && TARGETS+=(haproxy)
 TARGETS+=(gatewyse)
 (( WITH_GOVERNED )) && TARGETS+=(governed)
+(( WITH_TRACED )) && TARGETS+=(traced)
 (( WITH_BASELINE )) && TARGETS+=(baseline)
 (( WITH_LITELLM )) && TARGETS+=(litellm)
 
@@ -632,6 +649,7 @@ target_url() {   # target kind(chat|stream)
         haproxy/paced) echo "http://127.0.0.1:$HA_PACED_PORT/v1/chat/completions" ;;
         gatewyse/*) echo "http://127.0.0.1:$GW_PORT/v1/chat/completions" ;;
         governed/*) echo "http://127.0.0.1:$GOV_PORT/v1/chat/completions" ;;
+        traced/*) echo "http://127.0.0.1:$TR_PORT/v1/chat/completions" ;;
         baseline/*) echo "http://127.0.0.1:$BL_PORT/v1/chat/completions" ;;
         litellm/*) echo "http://127.0.0.1:$LL_PORT/v1/chat/completions" ;;
     esac
@@ -639,14 +657,14 @@ target_url() {   # target kind(chat|stream)
 target_body() {
     case "$1" in
         direct|haproxy) echo "$TMP/direct-$2.json" ;;
-        gatewyse|governed|baseline) echo "$TMP/$2.json" ;;
+        gatewyse|governed|traced|baseline) echo "$TMP/$2.json" ;;
         litellm) echo "$TMP/litellm-$2.json" ;;
     esac
 }
 target_auth() {
     case "$1" in
         direct|haproxy) echo "" ;;
-        gatewyse|baseline) echo "Bearer $GW_KEY" ;;
+        gatewyse|traced|baseline) echo "Bearer $GW_KEY" ;;
         governed) echo "Bearer $GOV_KEY" ;;
         litellm) echo "Bearer $LL_KEY" ;;
     esac
@@ -657,6 +675,7 @@ target_root_pid() {
         haproxy) echo "$HA_PID" ;;
         gatewyse) echo "$GW_PID" ;;
         governed) echo "$GOV_PID" ;;
+        traced) echo "$TR_PID" ;;
         baseline) echo "$BL_PID" ;;
         litellm) echo "$LL_PID" ;;
     esac
@@ -666,6 +685,7 @@ check_alive() {
     kill -0 "$NGINX_PID" 2>/dev/null || died "$NGINX_PID" "nginx died during $1"
     kill -0 "$GW_PID" 2>/dev/null || died "$GW_PID" "the gateway died during $1; its log follows"
     if (( WITH_GOVERNED )); then kill -0 "$GOV_PID" 2>/dev/null || died "$GOV_PID" "the governed gateway died during $1; its log follows"; fi
+    if (( WITH_TRACED )); then kill -0 "$TR_PID" 2>/dev/null || died "$TR_PID" "the traced gateway died during $1; its log follows"; fi
     if (( WITH_BASELINE )); then kill -0 "$BL_PID" 2>/dev/null || died "$BL_PID" "the baseline gateway died during $1; its log follows"; fi
     if (( WITH_HAPROXY )); then kill -0 "$HA_PID" 2>/dev/null || died "$HA_PID" "haproxy died during $1"; fi
     if (( WITH_LITELLM )); then kill -0 "$LL_PID" 2>/dev/null || died "$LL_PID" "LiteLLM died during $1"; fi

@@ -31,6 +31,8 @@ public final class GatewayRuntime: Sendable {
     public let budgetAlerts: BudgetAlertMonitor
     /// The gateway's series (nil when `metrics.enabled` is off or no backend was given).
     public let metrics: GatewayMetrics?
+    /// Traces (nil unless `tracing` has an endpoint); the server's `TraceExporter` drains its queue.
+    public let tracer: Tracer?
 
     /// `stages` and `observers` extend the engine's pipeline (governance stages as they land,
     /// and tests); each applies to every inference route on every transport.
@@ -52,6 +54,8 @@ public final class GatewayRuntime: Sendable {
         let executor = RouteExecutor(transport: transport, settings: configuration.upstream, routing: routing, metrics: metrics)
         let keyUses = KeyUseRecorder(clock: clock)
         self.keyUses = keyUses
+        let tracer = configuration.tracing.isEnabled ? Tracer(settings: configuration.tracing) : nil
+        self.tracer = tracer
         let usage = UsageRecorder(capacity: configuration.usage.queueCapacity,
                                   journalDirectory: configuration.usage.journalDirectory(for: configuration.database))
         self.usage = usage
@@ -59,8 +63,8 @@ public final class GatewayRuntime: Sendable {
             executor: executor,
             snapshot: RuntimeSnapshot(authenticator: APIKeyAuthenticator(), resolver: RouteResolver(configuration: configuration)),
             server: configuration.server, upstream: configuration.upstream, stages: [UsageBackpressure(recorder: usage)] + stages,
-            observers: [keyUses, usage] + (metrics.map { [$0] } ?? []) + observers,
-            blockingWork: blockingWork, clock: clock)
+            observers: [keyUses, usage] + (metrics.map { [$0] } ?? []) + (tracer.map { [$0] } ?? []) + observers,
+            blockingWork: blockingWork, tracer: tracer, clock: clock)
         // On a store replicas share (PostgreSQL), `block` budgets are drawn in leases and rate
         // limits read every replica's counts (decisions/0018); alone (SQLite, memory), this
         // process's counters are the whole truth.

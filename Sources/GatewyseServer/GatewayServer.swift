@@ -70,13 +70,17 @@ public enum GatewayServer {
         return .http1(configuration: .init(additionalChannelHandlers: [DataPlaneInstaller(runtime: runtime, logger: logger)]))
     }
 
-    /// What runs beside the HTTP server: the usage and key-use flushers, the control-plane watcher,
-    /// the budget-alert service and, on a store replicas share, the sync of budgets and rate limits.
+    /// What runs beside the HTTP server: the trace exporter (when tracing is on), the usage and
+    /// key-use flushers, the control-plane watcher, the budget-alert service and, on a store
+    /// replicas share, the sync of budgets and rate limits.
     /// `pollInterval`: how often the watcher compares the store's revision (the safety net
-    /// beside PostgreSQL's notifications).
-    static func backgroundServices(runtime: GatewayRuntime, pollInterval: Duration = .seconds(1), logger: Logger) -> [any Service] {
+    /// beside PostgreSQL's notifications). `transport`: the upstream client the exporter posts with.
+    static func backgroundServices(runtime: GatewayRuntime, transport: any UpstreamTransport, pollInterval: Duration = .seconds(1),
+                                   logger: Logger) -> [any Service] {
         let usage = runtime.configuration.usage
-        return [UsageFlusher(runtime: runtime, interval: .milliseconds(Int64(usage.flushInterval * 1000)), batch: usage.flushBatch, logger: logger),
+        // First in the list, so the last to stop: it exports the spans of the drained requests.
+        let exporter = TraceExporter(tracer: runtime.tracer, settings: runtime.configuration.tracing, transport: transport, logger: logger)
+        return (exporter.map { [$0] } ?? []) + [UsageFlusher(runtime: runtime, interval: .milliseconds(Int64(usage.flushInterval * 1000)), batch: usage.flushBatch, logger: logger),
                 KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, interval: pollInterval, logger: logger),
                 BudgetAlertService(monitor: runtime.budgetAlerts, interval: .milliseconds(Int64(runtime.configuration.budgetAlerts.checkInterval * 1000)),
                                    logger: logger)]
@@ -117,7 +121,7 @@ public enum GatewayServer {
                                                   drainTimeout: .milliseconds(Int64(server.drainTimeout * 1000)), logger: logger,
                                                   beforeExit: beforeExit)
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: coordinator, successTerminationBehavior: .gracefullyShutdownGroup)]
-            services += backgroundServices(runtime: runtime, logger: logger).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+            services += backgroundServices(runtime: runtime, transport: transport, logger: logger).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
             // A separate metrics listener stops after the main one has drained, so the drain
             // itself can be watched (open streams, draining).
             if let metrics, let port = configuration.metrics.port {
@@ -179,7 +183,7 @@ public final class RunningGateway: Sendable {
         // A service group without signal handling, so tests can ask for the graceful shutdown
         // SIGTERM starts in `gatewyse serve`.
         let services = ServiceGroup(configuration: .init(
-            services: GatewayServer.backgroundServices(runtime: runtime, pollInterval: controlPlanePollInterval, logger: logger) + [app],
+            services: GatewayServer.backgroundServices(runtime: runtime, transport: transport, pollInterval: controlPlanePollInterval, logger: logger) + [app],
             logger: logger))
         let task = Task { try await services.run() }
         var iterator = portStream.makeAsyncIterator()

@@ -33,3 +33,45 @@ extension ConfigurationValidator {
         }
     }
 }
+
+extension ConfigurationValidator {
+    /// `tracing:` (decisions/0019). Anything left out may still come from `OTEL_*` variables.
+    static func readTracing(_ document: ConfigValue, into configuration: inout GatewayConfiguration, _ r: inout Reader) {
+        guard let tracing = r.mapping(document["tracing"], "tracing") else { return }
+        r.rejectUnknownKeys(tracing, allowed: ["endpoint", "sample_ratio", "parent_based", "service_name", "headers", "queue_capacity",
+                                               "batch_size", "export_interval_ms", "export_timeout_ms"], path: "tracing")
+        if let endpoint = r.string(tracing["endpoint"], "tracing.endpoint") {
+            // The operator's own collector: private and loopback addresses are expected.
+            if let problem = UpstreamURLPolicy.problem(with: endpoint, allowPrivate: true) {
+                r.problems.append("tracing.endpoint: \(problem)")
+            } else {
+                configuration.tracing.endpoint = endpoint
+            }
+        }
+        if let text = r.string(tracing["sample_ratio"], "tracing.sample_ratio") {
+            if let ratio = Double(text), ratio >= 0, ratio <= 1 { configuration.tracing.sampleRatio = ratio }
+            else { r.problems.append("tracing.sample_ratio: expected a number from 0 to 1, got \"\(text)\"") }
+        }
+        if let parentBased = r.bool(tracing["parent_based"], "tracing.parent_based") { configuration.tracing.parentBased = parentBased }
+        if let name = r.string(tracing["service_name"], "tracing.service_name") {
+            if name.isEmpty { r.problems.append("tracing.service_name: must not be empty") } else { configuration.tracing.serviceName = name }
+        }
+        if let headers = r.mapping(tracing["headers"], "tracing.headers"), case .mapping(let pairs) = headers {
+            var read: [String: Secret] = [:]
+            for (name, value) in pairs {
+                guard let text = r.string(value, "tracing.headers.\(name)") else { continue }
+                if let problem = TracingEnvironment.headerProblem(name: name, value: text) { r.problems.append("tracing.headers.\(name): \(problem)") }
+                else { read[name] = Secret(text) }
+            }
+            configuration.tracing.headers = read
+        }
+        if let n = r.int(tracing["queue_capacity"], "tracing.queue_capacity", in: 1...1_000_000) { configuration.tracing.queueCapacity = n }
+        if let n = r.int(tracing["batch_size"], "tracing.batch_size", in: 1...10_000) { configuration.tracing.batchSize = n }
+        if let ms = r.int(tracing["export_interval_ms"], "tracing.export_interval_ms", in: 10...600_000) {
+            configuration.tracing.exportInterval = Double(ms) / 1000
+        }
+        if let ms = r.int(tracing["export_timeout_ms"], "tracing.export_timeout_ms", in: 100...600_000) {
+            configuration.tracing.exportTimeout = Double(ms) / 1000
+        }
+    }
+}

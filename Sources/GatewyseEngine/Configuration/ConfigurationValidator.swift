@@ -9,12 +9,13 @@ public enum ConfigurationValidator {
     public static func load(yaml: String, environment: [String: String]) throws(ConfigurationError) -> GatewayConfiguration {
         var problems: [String] = []
         let document = ConfigurationLoader.parse(yaml: yaml, environment: environment, problems: &problems)
-        let configuration = validate(document, problems: &problems)
+        var configuration = validate(document, problems: &problems)
+        TracingEnvironment.apply(environment, to: &configuration.tracing, problems: &problems)
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
     }
 
-    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "prices", "providers", "models", "tenants", "auth", "usage", "budget_alerts", "metrics", "logging"]
+    static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "prices", "providers", "models", "tenants", "auth", "usage", "budget_alerts", "metrics", "logging", "tracing"]
 
     public static func validate(_ document: ConfigValue, problems: inout [String]) -> GatewayConfiguration {
         var configuration = GatewayConfiguration()
@@ -78,6 +79,7 @@ public enum ConfigurationValidator {
             if let n = r.int(usage["flush_batch"], "usage.flush_batch", in: 1...100_000) { configuration.usage.flushBatch = n }
         }
         readObservability(document, into: &configuration, &r)
+        readTracing(document, into: &configuration, &r)
         if let alerts = r.mapping(document["budget_alerts"], "budget_alerts") {
             r.rejectUnknownKeys(alerts, allowed: ["allow_private_webhooks", "check_interval_ms"], path: "budget_alerts")
             if let allow = r.bool(alerts["allow_private_webhooks"], "budget_alerts.allow_private_webhooks") {

@@ -27,6 +27,7 @@ public enum EnvironmentConfiguration {
                 }
             }
         }
+        TracingEnvironment.apply(environment, to: &configuration.tracing, problems: &problems)
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
     }

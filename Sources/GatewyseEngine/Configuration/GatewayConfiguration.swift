@@ -28,6 +28,8 @@ public struct GatewayConfiguration: Sendable {
     public var metrics = MetricsSettings()
     /// Log level and format, and the per-request line (`logging:`).
     public var logging = LoggingSettings()
+    /// OpenTelemetry traces exported over OTLP/HTTP (`tracing:` and `OTEL_*`).
+    public var tracing = TracingSettings()
 
     public init() {}
 }

@@ -59,6 +59,12 @@ public struct CompletionEvent: Sendable {
     /// until then minus the time spent waiting on upstreams (attempts and backoff). Nil when no
     /// upstream answered.
     public var overhead: Duration? = nil
+    /// Why the model stopped (`stop`, `length`, `tool_calls`…), when the answer said: a
+    /// stream's last finish reason, or a translated answer's first choice's. Nil for an answer
+    /// relayed verbatim (its body is not parsed) and for other routes.
+    public var finishReason: FinishReason? = nil
+    /// The request's trace (decisions/0019), when it is traced: the `Tracer` ends its spans here.
+    public var trace: RequestTrace? = nil
 }
 
 /// Receives every completion event. Called on the thread that ended the request (often an event

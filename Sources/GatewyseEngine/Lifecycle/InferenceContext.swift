@@ -36,6 +36,10 @@ public struct InferenceContext: Sendable {
     /// The request's `Content-Type`, for the routes whose body is not JSON (the multipart
     /// boundary of an audio upload).
     public var contentType: String?
+    /// The client's W3C `traceparent` and `tracestate`, read by the transport only when the
+    /// engine traces (`InferenceEngine.tracesRequests`): with tracing off nothing is read.
+    public var traceParent: String?
+    public var traceState: String?
 
     public var capability: Capability { endpoint.capability }
     public var clientFormat: ClientFormat { endpoint.clientFormat }

@@ -13,7 +13,7 @@ extension InferenceEngine {
 
     func serveImages(_ request: ImageGenerationRequest, route: ResolvedRoute, tenantID: String,
                      exchange: InferenceExchange) async throws -> InferenceReply {
-        let attempted = try await executor.images(request, route: route, tenantID: tenantID, logger: exchange.context.logger)
+        let attempted = try await executor.images(request, route: route, tenantID: tenantID, logger: exchange.context.logger, trace: exchange.trace)
         let answer = attempted.value.value
         let cost = Self.unitPrices.images[attempted.value.unitPriceKey]?.cost(count: answer.images, size: request.size, quality: request.quality)
         return answered(attempted, usage: answer.usage, body: answer.body, exchange: exchange, media: MediaUsage(images: answer.images),
@@ -22,7 +22,7 @@ extension InferenceEngine {
 
     func serveImageEdit(_ request: ImageEditRequest, route: ResolvedRoute, tenantID: String,
                         exchange: InferenceExchange) async throws -> InferenceReply {
-        let attempted = try await executor.imageEdit(request, route: route, tenantID: tenantID, logger: exchange.context.logger)
+        let attempted = try await executor.imageEdit(request, route: route, tenantID: tenantID, logger: exchange.context.logger, trace: exchange.trace)
         let answer = attempted.value.value
         let cost = Self.unitPrices.images[attempted.value.unitPriceKey]?.cost(count: answer.images, size: request.size, quality: nil)
         return answered(attempted, usage: answer.usage, body: answer.body, exchange: exchange, media: MediaUsage(images: answer.images),
@@ -31,7 +31,7 @@ extension InferenceEngine {
 
     func serveTranscription(_ request: TranscriptionRequest, route: ResolvedRoute, tenantID: String,
                             exchange: InferenceExchange) async throws -> InferenceReply {
-        let attempted = try await executor.transcription(request, route: route, tenantID: tenantID, logger: exchange.context.logger)
+        let attempted = try await executor.transcription(request, route: route, tenantID: tenantID, logger: exchange.context.logger, trace: exchange.trace)
         let answer = attempted.value.value
         // The upstream's figure first (verbose_json `duration`), else what the WAV header said.
         let milliseconds = answer.audioMilliseconds ?? request.fileDurationMilliseconds
@@ -42,7 +42,7 @@ extension InferenceEngine {
 
     func serveSpeech(_ request: SpeechRequest, route: ResolvedRoute, tenantID: String,
                      exchange: InferenceExchange) async throws -> InferenceReply {
-        let attempted = try await executor.speech(request, route: route, tenantID: tenantID, logger: exchange.context.logger)
+        let attempted = try await executor.speech(request, route: route, tenantID: tenantID, logger: exchange.context.logger, trace: exchange.trace)
         let cost = Self.unitPrices.speech[attempted.value.unitPriceKey]?.cost(units: request.characters)
         let headers = exchange.governanceHeaders([("Content-Type", request.format.contentType), ("X-Provider", attempted.providerID),
                                                   ("X-Gatewyse-Attempts", String(attempted.attempts))])

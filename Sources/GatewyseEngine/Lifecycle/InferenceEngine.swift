@@ -36,10 +36,13 @@ public final class InferenceEngine: Sendable {
     private let snapshotBox: Mutex<RuntimeSnapshot>
     /// Graceful shutdown's state: readiness, the streams' deadline, the open streams.
     public let drain = DrainState()
+    /// Traces (decisions/0019); nil when tracing is off, which is then one branch per request.
+    public let tracer: Tracer?
 
     init(executor: RouteExecutor, snapshot: RuntimeSnapshot, server: ServerSettings, upstream: UpstreamSettings,
          stages: [any InferenceStage], observers: [any CompletionObserver], blockingWork: (any BlockingWorkRunner)?,
-         clock: @escaping @Sendable () -> Int64) {
+         tracer: Tracer? = nil, clock: @escaping @Sendable () -> Int64) {
+        self.tracer = tracer
         self.executor = executor
         self.blockingWork = blockingWork
         self.stages = stages
@@ -70,13 +73,20 @@ public final class InferenceEngine: Sendable {
     /// Requests admitted and not yet completed.
     public var requestsInFlight: Int { limiter.inFlight }
 
+    /// Whether requests are traced: transports read `traceparent` and `tracestate` only then.
+    public var tracesRequests: Bool { tracer != nil }
+
     /// The context of a new request, timed from now.
     /// `clientAddress`: the peer's address, which transports compute once per connection.
     /// `contentType`: the request's `Content-Type`, which the audio uploads' codec reads.
+    /// `traceParent`, `traceState`: the client's W3C trace headers (when `tracesRequests`).
     public func context(for endpoint: InferenceEndpoint, requestID: String, logger: Logger,
-                        clientAddress: ClientAddress? = nil, contentType: String? = nil) -> InferenceContext {
+                        clientAddress: ClientAddress? = nil, contentType: String? = nil,
+                        traceParent: String? = nil, traceState: String? = nil) -> InferenceContext {
         var context = InferenceContext(requestID: requestID, endpoint: endpoint, timeout: requestTimeout, logger: logger, clientAddress: clientAddress)
         context.contentType = contentType
+        context.traceParent = traceParent
+        context.traceState = traceState
         return context
     }
 
@@ -91,11 +101,13 @@ public final class InferenceEngine: Sendable {
     public func admit(_ context: InferenceContext, credentials: Credentials, declaredBodyBytes: Int?) -> Admission {
         let snapshot = self.snapshot
         var context = context
+        // The request span starts here, at the one entry point, so refusals are traced too.
+        let trace = tracer?.startRequest(endpoint: context.endpoint, traceParent: context.traceParent, traceState: context.traceState)
         let principal: Principal
         do {
             principal = try snapshot.authenticator.authenticate(credentials, now: clock())
         } catch {
-            return refuse(error, context: context, snapshot: snapshot)
+            return refuse(error, context: context, snapshot: snapshot, trace: trace)
         }
         context.principal = principal
         // Governance right after authentication (ARCHITECTURE §4 step 3), from memory: tenant
@@ -103,7 +115,7 @@ public final class InferenceEngine: Sendable {
         do {
             try principal.policy.admit(context.capability, from: context.clientAddress)
         } catch {
-            return refuse(error, context: context, snapshot: snapshot)
+            return refuse(error, context: context, snapshot: snapshot, trace: trace)
         }
         // Rate limits, from memory, before the body is read.
         var rateLimitHeaders = RateLimitAnswerHeaders()
@@ -112,14 +124,14 @@ public final class InferenceEngine: Sendable {
             do {
                 rateLimitHeaders = try rateLimiter.admit(rateLimited)
             } catch {
-                return refuse(error, context: context, snapshot: snapshot)
+                return refuse(error, context: context, snapshot: snapshot, trace: trace)
             }
         }
         guard limiter.acquire() else {
             context.logger.warning("request refused: too many in flight", metadata: ["limit": "\(limiter.limit)"])
-            return refuse(.overloaded(retryAfterSeconds: 1), context: context, snapshot: snapshot)
+            return refuse(.overloaded(retryAfterSeconds: 1), context: context, snapshot: snapshot, trace: trace)
         }
-        let exchange = InferenceExchange(context: context, snapshot: snapshot, observers: observers, limiter: limiter)
+        let exchange = InferenceExchange(context: context, snapshot: snapshot, observers: observers, limiter: limiter, trace: trace)
         if !rateLimited.isEmpty {
             exchange.rateLimits = InferenceExchange.RateLimitHold(limiter: rateLimiter, headers: rateLimitHeaders,
                                                                   tokenSubjects: rateLimited.filter { $0.1.tokensPerDay != nil }.map(\.0))
@@ -136,8 +148,8 @@ public final class InferenceEngine: Sendable {
         return .admitted(exchange)
     }
 
-    private func refuse(_ error: GatewayError, context: InferenceContext, snapshot: RuntimeSnapshot) -> Admission {
-        InferenceExchange(context: context, snapshot: snapshot, observers: observers, limiter: nil).fail(error)
+    private func refuse(_ error: GatewayError, context: InferenceContext, snapshot: RuntimeSnapshot, trace: RequestTrace?) -> Admission {
+        InferenceExchange(context: context, snapshot: snapshot, observers: observers, limiter: nil, trace: trace).fail(error)
         let rendered = ErrorEnvelope.render(error, format: context.clientFormat)
         return .refused(status: rendered.status, headers: rendered.headers, body: rendered.body)
     }
@@ -201,25 +213,26 @@ public final class InferenceEngine: Sendable {
         case .chat(var chat):
             if !staged.fastPaths.forwardClientBody { chat.clientBody = nil }
             if chat.stream {
-                let attempted = try await executor.chatStream(chat, route: route, tenantID: tenantID, logger: logger, forOpenAIClient: relay)
+                let attempted = try await executor.chatStream(chat, route: route, tenantID: tenantID, logger: logger, trace: exchange.trace, forOpenAIClient: relay)
                 exchange.markAnswerReady(upstreamTime: attempted.upstreamTime)
                 let headers = exchange.governanceHeaders([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"),
                                                           ("X-Provider", attempted.providerID), ("X-Gatewyse-Attempts", String(attempted.attempts))])
                 return .stream(headers: headers, InferenceStream(attempted, request: chat, endpoint: endpoint, exchange: exchange, drain: drain))
             }
             if relay {
-                let attempted = try await executor.chatForOpenAIClient(chat, route: route, tenantID: tenantID, logger: logger)
+                let attempted = try await executor.chatForOpenAIClient(chat, route: route, tenantID: tenantID, logger: logger, trace: exchange.trace)
                 let body: [UInt8]
                 switch attempted.value {
                 case .verbatim(let answer): body = answer.body
                 case .translated(let response): body = endpoint.encodeChat(response)
                 }
-                return answered(attempted, usage: attempted.value.usage, body: body, exchange: exchange)
+                return answered(attempted, usage: attempted.value.usage, body: body, exchange: exchange, finishReason: attempted.value.finishReason)
             }
-            let attempted = try await executor.chat(chat, route: route, tenantID: tenantID, logger: logger)
-            return answered(attempted, usage: attempted.value.usage, body: endpoint.encodeChat(attempted.value), exchange: exchange)
+            let attempted = try await executor.chat(chat, route: route, tenantID: tenantID, logger: logger, trace: exchange.trace)
+            return answered(attempted, usage: attempted.value.usage, body: endpoint.encodeChat(attempted.value), exchange: exchange,
+                            finishReason: attempted.value.choices.first?.finishReason)
         case .embeddings(let request):
-            let attempted = try await executor.embeddings(request, route: route, tenantID: tenantID, logger: logger)
+            let attempted = try await executor.embeddings(request, route: route, tenantID: tenantID, logger: logger, trace: exchange.trace)
             // The client's encoding, whatever the upstream sent (OpenAI's default is `float`;
             // its SDKs ask for `base64`).
             let answer = try OpenAIEmbeddingsWire.encodeResponse(attempted.value, encoding: request.encodingFormat ?? .float,
@@ -227,7 +240,7 @@ public final class InferenceEngine: Sendable {
             return answered(attempted, usage: Usage(promptTokens: attempted.value.usage.promptTokens, completionTokens: 0),
                             body: JSONWriter.bytes(answer), exchange: exchange)
         case .rerank(let request):
-            let attempted = try await executor.rerank(request, route: route, tenantID: tenantID, logger: logger)
+            let attempted = try await executor.rerank(request, route: route, tenantID: tenantID, logger: logger, trace: exchange.trace)
             // Upstreams without an id (most self-hosted servers) get one, so every answer has one.
             let id = attempted.value.id ?? "rerank-" + IDGenerator.hex(bytes: 12)
             let usage = attempted.value.usage.totalTokens.map { Usage(promptTokens: $0, completionTokens: 0) }
@@ -246,11 +259,12 @@ public final class InferenceEngine: Sendable {
 
     func answered<Value>(_ attempted: RouteExecutor.Attempted<Value>, usage: Usage?, body: [UInt8],
                          exchange: InferenceExchange, contentType: String = "application/json",
-                         media: MediaUsage? = nil, unitCost: Money? = nil) -> InferenceReply {
+                         media: MediaUsage? = nil, unitCost: Money? = nil, finishReason: FinishReason? = nil) -> InferenceReply {
         exchange.markAnswerReady(upstreamTime: attempted.upstreamTime)
         exchange.markFirstByte()
         exchange.complete(.answered, providerID: attempted.providerID, upstreamModel: attempted.upstreamModel,
-                          attempts: attempted.attempts, usage: usage, price: attempted.price, media: media, unitCost: unitCost)
+                          attempts: attempted.attempts, usage: usage, price: attempted.price, media: media, unitCost: unitCost,
+                          finishReason: finishReason)
         return .complete(status: 200, headers: exchange.governanceHeaders([("Content-Type", contentType), ("X-Provider", attempted.providerID),
                                                                            ("X-Gatewyse-Attempts", String(attempted.attempts))]), body: body)
     }

@@ -18,6 +18,9 @@ public final class InferenceExchange: @unchecked Sendable {
     private let observers: [any CompletionObserver]
     private let limiter: InFlightLimiter?
     private let completed = Atomic<Bool>(false)
+    /// Its trace, when tracing is on and the request is sampled (or carries a client's context
+    /// to pass upstream): attempts add their spans, the completion event ends it.
+    public let trace: RequestTrace?
     var requestedModel: String?
     /// The request's hold on its budgets, settled when it completes. Behind a lock: with
     /// shared budgets the reservation may arrive after a suspension (a lease grant), when the
@@ -49,7 +52,9 @@ public final class InferenceExchange: @unchecked Sendable {
     /// The gateway's own time before the answer (`CompletionEvent.overhead`).
     private var overhead: Duration?
 
-    init(context: InferenceContext, snapshot: RuntimeSnapshot, observers: [any CompletionObserver], limiter: InFlightLimiter?) {
+    init(context: InferenceContext, snapshot: RuntimeSnapshot, observers: [any CompletionObserver], limiter: InFlightLimiter?,
+         trace: RequestTrace? = nil) {
+        self.trace = trace
         self.context = context
         self.snapshot = snapshot
         self.observers = observers
@@ -76,7 +81,7 @@ public final class InferenceExchange: @unchecked Sendable {
     /// (`RouteCandidate.price`); `usageEstimated` says `usage` was counted by the gateway.
     func complete(_ outcome: CompletionEvent.Outcome, providerID: String? = nil, upstreamModel: String? = nil,
                   attempts: Int = 0, usage: Usage? = nil, usageEstimated: Bool = false, price: ModelPrice? = nil,
-                  media: MediaUsage? = nil, unitCost: Money? = nil) {
+                  media: MediaUsage? = nil, unitCost: Money? = nil, finishReason: FinishReason? = nil) {
         guard completed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         limiter?.release()
         let reservation = budgetHold.withLock { hold -> BudgetReservation? in
@@ -93,6 +98,8 @@ public final class InferenceExchange: @unchecked Sendable {
             cacheStatus: .notConsulted, timeToFirstByte: firstByteAt.map { $0 - context.startedAt }, duration: now - context.startedAt,
             overhead: overhead)
         event.media = media
+        event.finishReason = finishReason
+        event.trace = trace
         // Settled before the observers run, so that a usage reader never sees the record of a
         // request whose budget still holds its reservation.
         reservation?.settle(actual: Self.spent(event))

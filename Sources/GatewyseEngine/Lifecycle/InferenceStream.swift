@@ -107,11 +107,12 @@ public final class InferenceStream: @unchecked Sendable {
             return
         }
         if let usage = chat.usage {
-            exchange.complete(outcome, providerID: chat.providerID, upstreamModel: chat.upstreamModel, attempts: attempts, usage: usage, price: price)
+            exchange.complete(outcome, providerID: chat.providerID, upstreamModel: chat.upstreamModel, attempts: attempts, usage: usage, price: price,
+                              finishReason: chat.finishReason)
             return
         }
         let estimate = UsageEstimate.usage(request: request, reportedPrompt: chat.promptUsage, producedBytes: chat.producedBytes)
         exchange.complete(outcome, providerID: chat.providerID, upstreamModel: chat.upstreamModel, attempts: attempts, usage: estimate,
-                          usageEstimated: true, price: price)
+                          usageEstimated: true, price: price, finishReason: chat.finishReason)
     }
 }

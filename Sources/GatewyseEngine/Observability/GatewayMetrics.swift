@@ -116,6 +116,22 @@ public final class GatewayMetrics: CompletionObserver {
         gauge.record(value)
     }
 
+    /// Spans dropped so far (`SpanQueue.dropped`, a running total), reported at scrape time: the
+    /// counter grows by what was dropped since the previous report.
+    public func reportDroppedSpans(total: Int) {
+        // Made at the first report, so a gateway without tracing exports no such series.
+        let (counter, delta) = droppedSpans.withLock { state -> (CoreMetrics.Counter, Int) in
+            let counter = state.counter ?? CoreMetrics.Counter(label: MetricNames.traceSpansDropped, factory: factory)
+            state.counter = counter
+            let delta = total - state.reported
+            state.reported = max(state.reported, total)
+            return (counter, delta)
+        }
+        if delta > 0 { counter.increment(by: delta) }
+    }
+
+    private let droppedSpans = Mutex<(reported: Int, counter: CoreMetrics.Counter?)>((0, nil))
+
     // MARK: Label resolution
 
     private func series(route: Int, endpoint: InferenceEndpoint, provider: String?, requestedModel: String?, upstreamModel: String?,

@@ -28,5 +28,9 @@ extension GatewayRuntime {
         metrics.setGauge(MetricNames.openStreams, [], to: Double(engine.drain.openStreams))
         metrics.setGauge(MetricNames.inFlight, [], to: Double(engine.requestsInFlight))
         metrics.setGauge(MetricNames.draining, [], to: engine.drain.isDraining ? 1 : 0)
+        if let tracer {
+            metrics.setGauge(MetricNames.traceQueueDepth, [], to: Double(tracer.queue.count))
+            metrics.reportDroppedSpans(total: tracer.queue.dropped)
+        }
     }
 }

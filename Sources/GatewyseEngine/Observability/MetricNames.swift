@@ -21,6 +21,10 @@ public enum MetricNames {
     public static let openStreams = "gatewyse_open_streams"
     public static let inFlight = "gatewyse_requests_in_flight"
     public static let draining = "gatewyse_draining"
+    /// Tracing (decisions/0019): spans waiting for the exporter, and spans lost (queue full or
+    /// an export the collector did not take).
+    public static let traceQueueDepth = "gatewyse_trace_queue_depth"
+    public static let traceSpansDropped = "gatewyse_trace_spans_dropped_total"
 
     /// Seconds: 5 ms to 2 minutes (a long stream's whole duration).
     public static let durationBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]

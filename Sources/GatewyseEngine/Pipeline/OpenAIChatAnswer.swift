@@ -13,4 +13,10 @@ public enum OpenAIChatAnswer: Sendable {
         case .translated(let response): response.usage
         }
     }
+
+    /// The first choice's finish reason; nil for a verbatim answer, whose body is not parsed.
+    public var finishReason: FinishReason? {
+        if case .translated(let response) = self { return response.choices.first?.finishReason }
+        return nil
+    }
 }

@@ -56,24 +56,24 @@ public struct MediaAnswer<Value: Sendable>: Sendable {
 }
 
 extension RouteExecutor {
-    public func images(_ request: ImageGenerationRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<MediaAnswer<ImageGenerationResponse>> {
-        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+    public func images(_ request: ImageGenerationRequest, route: ResolvedRoute, tenantID: String, logger: Logger, trace: RequestTrace? = nil) async throws -> Attempted<MediaAnswer<ImageGenerationResponse>> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
             let body = try await response.collectBody(upTo: maximumResponseBytes)
             let parsed = try candidate.adapter.parseImageResponse(status: response.status, headers: response.headers, body: body)
             return (MediaAnswer(value: parsed, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
         }
     }
 
-    public func imageEdit(_ request: ImageEditRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<MediaAnswer<ImageGenerationResponse>> {
-        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+    public func imageEdit(_ request: ImageEditRequest, route: ResolvedRoute, tenantID: String, logger: Logger, trace: RequestTrace? = nil) async throws -> Attempted<MediaAnswer<ImageGenerationResponse>> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
             let body = try await response.collectBody(upTo: maximumResponseBytes)
             let parsed = try candidate.adapter.parseImageResponse(status: response.status, headers: response.headers, body: body)
             return (MediaAnswer(value: parsed, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
         }
     }
 
-    public func transcription(_ request: TranscriptionRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<MediaAnswer<TranscriptionResponse>> {
-        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+    public func transcription(_ request: TranscriptionRequest, route: ResolvedRoute, tenantID: String, logger: Logger, trace: RequestTrace? = nil) async throws -> Attempted<MediaAnswer<TranscriptionResponse>> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
             let body = try await response.collectBody(upTo: maximumResponseBytes)
             let parsed = try candidate.adapter.parseTranscriptionResponse(status: response.status, headers: response.headers, body: body, for: request)
             return (MediaAnswer(value: parsed, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
@@ -82,8 +82,8 @@ extension RouteExecutor {
 
     /// Opens the upstream's audio stream. As for chat streams, failover happens only until an
     /// upstream answers 2xx: from then on its bytes go to the client as they arrive.
-    public func speech(_ request: SpeechRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<MediaAnswer<any UpstreamBody>> {
-        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+    public func speech(_ request: SpeechRequest, route: ResolvedRoute, tenantID: String, logger: Logger, trace: RequestTrace? = nil) async throws -> Attempted<MediaAnswer<any UpstreamBody>> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
             (MediaAnswer(value: response.body, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
         }
     }

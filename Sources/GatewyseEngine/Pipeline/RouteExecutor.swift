@@ -41,8 +41,8 @@ public struct RouteExecutor: Sendable {
         public var upstreamTime: Duration = .zero
     }
 
-    public func chat(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<ChatResponse> {
-        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+    public func chat(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger, trace: RequestTrace? = nil) async throws -> Attempted<ChatResponse> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
             let parsed = try Self.translated(candidate, status: response.status, headers: response.headers,
                                              body: try await response.collectBody(upTo: maximumResponseBytes))
             return (parsed, parsed.usage?.totalTokens ?? 0)
@@ -51,8 +51,8 @@ public struct RouteExecutor: Sendable {
 
     /// A chat for an OpenAI-format client: an answer the adapter can hand on unchanged is
     /// forwarded as it came (only its usage is read), anything else is translated.
-    public func chatForOpenAIClient(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<OpenAIChatAnswer> {
-        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+    public func chatForOpenAIClient(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger, trace: RequestTrace? = nil) async throws -> Attempted<OpenAIChatAnswer> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
             let body = try await response.collectBody(upTo: maximumResponseBytes)
             if let verbatim = try candidate.adapter.verbatimChatResponse(status: response.status, headers: response.headers, body: body) {
                 return (.verbatim(verbatim), verbatim.usage?.totalTokens ?? 0)
@@ -74,8 +74,8 @@ public struct RouteExecutor: Sendable {
     /// `forOpenAIClient`: the client reads OpenAI's format, so an OpenAI-format upstream's frames
     /// may go to it unchanged (`ChatStream.isVerbatim`).
     public func chatStream(_ request: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger,
-                           forOpenAIClient: Bool = false) async throws -> Attempted<ChatStream> {
-        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+                           trace: RequestTrace? = nil, forOpenAIClient: Bool = false) async throws -> Attempted<ChatStream> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
             let stream = ChatStream(body: response.body, decoder: candidate.adapter.makeChatStreamDecoder(for: request),
                                     verbatim: forOpenAIClient ? candidate.adapter.makeVerbatimStreamFilter(for: request) : nil,
                                     providerID: candidate.adapter.providerID, upstreamModel: candidate.upstreamModel,
@@ -87,8 +87,8 @@ public struct RouteExecutor: Sendable {
     /// Embeddings take the same path as a non-streaming chat: plan, attempts, failover, health.
     /// Candidates whose adapter has no embeddings (or not for this input) are skipped with the
     /// reason, which the client sees when no candidate is left.
-    public func embeddings(_ request: EmbeddingRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<EmbeddingResponse> {
-        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+    public func embeddings(_ request: EmbeddingRequest, route: ResolvedRoute, tenantID: String, logger: Logger, trace: RequestTrace? = nil) async throws -> Attempted<EmbeddingResponse> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
             let body = try await response.collectBody(upTo: maximumResponseBytes)
             let parsed = try candidate.adapter.parseEmbeddingResponse(status: response.status, headers: response.headers, body: body,
                                                                       for: request, upstreamModel: candidate.upstreamModel)
@@ -97,8 +97,8 @@ public struct RouteExecutor: Sendable {
     }
 
     /// Rerank, like embeddings: candidates without rerank are skipped with the reason.
-    public func rerank(_ request: RerankRequest, route: ResolvedRoute, tenantID: String, logger: Logger) async throws -> Attempted<RerankResponse> {
-        try await run(request, route: route, tenantID: tenantID, logger: logger) { candidate, response in
+    public func rerank(_ request: RerankRequest, route: ResolvedRoute, tenantID: String, logger: Logger, trace: RequestTrace? = nil) async throws -> Attempted<RerankResponse> {
+        try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
             let body = try await response.collectBody(upTo: maximumResponseBytes)
             let parsed = try candidate.adapter.parseRerankResponse(status: response.status, headers: response.headers, body: body,
                                                                    for: request, upstreamModel: candidate.upstreamModel)
@@ -110,7 +110,7 @@ public struct RouteExecutor: Sendable {
     /// `RoutedRequest`). Internal so each capability's entry point can live in its own file
     /// (`RouteExecutor+Media.swift`).
     func run<Request: RoutedRequest, Value: Sendable>(
-        _ request: Request, route: ResolvedRoute, tenantID: String, logger: Logger,
+        _ request: Request, route: ResolvedRoute, tenantID: String, logger: Logger, trace: RequestTrace? = nil,
         onSuccess: (RouteCandidate, UpstreamResponse) async throws -> (Value, tokens: Int)
     ) async throws -> Attempted<Value> {
         var rng = RoutingRandom()
@@ -144,6 +144,15 @@ public struct RouteExecutor: Sendable {
                 total += 1
                 let started = routing.clock()
                 let attemptStarted = clock.now
+                // Traced: this attempt's span, and its context in the upstream request's
+                // `traceparent` (replacing the previous attempt's).
+                var span: RequestTrace.Attempt?
+                if let trace {
+                    let (attempt, headers) = trace.startAttempt()
+                    span = attempt
+                    upstreamRequest.headers.removeAll { $0.0 == "traceparent" || $0.0 == "tracestate" }
+                    upstreamRequest.headers += headers
+                }
                 let failure: UpstreamFailure
                 var status: Int?
                 do {
@@ -155,11 +164,14 @@ public struct RouteExecutor: Sendable {
                             result = try await onSuccess(candidate, response)
                         } catch let error as GatewayError {
                             metrics?.attemptFinished(providerID: providerID, model: candidate.upstreamModel, failure: .badResponse)
+                            if let span { trace?.finishAttempt(span, candidate: candidate, status: response.status, errorCode: error.code) }
                             throw error
                         }
                         let (value, tokens) = result
                         upstreamTime += clock.now - attemptStarted
                         metrics?.attemptFinished(providerID: providerID, model: candidate.upstreamModel, failure: nil)
+                        // A stream's upstream call lasts as long as the stream: its span ends with the request.
+                        if let span { trace?.finishAttempt(span, candidate: candidate, status: response.status, errorCode: nil, endsWithRequest: request.isStream) }
                         let now = routing.clock()
                         _ = routing.health.record(deploymentID, .success(latency: now - started, timeToFirstToken: request.isStream ? now - started : nil), at: now)
                         recordFreeTier(candidate, tokens: tokens, headers: response.headers, at: now)
@@ -176,13 +188,17 @@ public struct RouteExecutor: Sendable {
                     logger.warning("upstream answered an error", metadata: ["provider": "\(providerID)", "status": "\(response.status)", "retryable": "\(failure.retryable)"])
                 } catch let error as UpstreamTransportError {
                     // A call cut short because its client left says nothing about the upstream.
-                    if Task.isCancelled { throw CancellationError() }
+                    if Task.isCancelled {
+                        if let span { trace?.finishAttempt(span, candidate: candidate, status: nil, errorCode: "CLIENT_GONE") }
+                        throw CancellationError()
+                    }
                     failure = UpstreamFailure(error: error.gatewayError(provider: providerID), retryable: true)
                     logger.warning("upstream attempt failed", metadata: ["provider": "\(providerID)", "error": "\(failure.error.code)"])
                 }
                 upstreamTime += clock.now - attemptStarted
                 metrics?.attemptFinished(providerID: providerID, model: candidate.upstreamModel,
                                          failure: GatewayMetrics.FailureReason(code: failure.error.code, status: status))
+                if let span { trace?.finishAttempt(span, candidate: candidate, status: status, errorCode: failure.error.code) }
                 var error = failure.error
                 error.headers.append(("X-Provider", providerID))
                 // A request the provider rejected as malformed says nothing about its health.

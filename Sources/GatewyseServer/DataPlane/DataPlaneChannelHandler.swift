@@ -257,8 +257,13 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         // Only the multipart routes read their content type (the form's boundary).
         let contentType = endpoint.takesMultipart ? head.headers.first(name: "content-type") : nil
         let limit = engine.maxBodyBytes(for: endpoint)
-        switch engine.admit(engine.context(for: endpoint, requestID: requestID, logger: logger, clientAddress: clientAddress, contentType: contentType),
-                            credentials: credentials, declaredBodyBytes: declared) {
+        var engineContext = engine.context(for: endpoint, requestID: requestID, logger: logger, clientAddress: clientAddress, contentType: contentType)
+        // Trace headers are read only when the engine traces (decisions/0019).
+        if engine.tracesRequests {
+            engineContext.traceParent = head.headers.first(name: "traceparent")
+            engineContext.traceState = head.headers.first(name: "tracestate")
+        }
+        switch engine.admit(engineContext, credentials: credentials, declaredBodyBytes: declared) {
         case .refused(let status, let headers, let body):
             // The announced body is read and dropped when that is cheap and unambiguous: bounded
             // by the limit, and not held back by `Expect: 100-continue` (the client may never
