@@ -12,7 +12,7 @@ import NIOPosix
 /// completed object with `text`, `words` (ms), `audio_duration` (from the WAV), `language_code`;
 /// `GET /v2/transcript/{id}/srt|vtt`. Errors are `{"error": "…"}`. Scenarios by the first
 /// speech model: `mock-error` (the transcript ends in `status: "error"`), `mock-500` (the create
-/// call fails). Every request is recorded (JSON bodies as JSON, uploads as their size).
+/// call fails), `mock-stuck` (the transcript stays `processing`). Every request is recorded (JSON bodies as JSON, uploads as their size).
 public final class MockAssemblyAIUpstream: MockUpstream, @unchecked Sendable {
     let jobs: MockAssemblyAIJobs
 
@@ -31,7 +31,7 @@ public final class MockAssemblyAIUpstream: MockUpstream, @unchecked Sendable {
     /// The base URL to configure, as AssemblyAI documents it: no version segment.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    public static let speechModels: Set<String> = ["universal-3-pro", "universal-2", "slam-1", "best", "nano", "mock-error", "mock-500"]
+    public static let speechModels: Set<String> = ["universal-3-pro", "universal-2", "slam-1", "best", "nano", "mock-error", "mock-500", "mock-stuck"]
     public static let transcriptText = "Hello from the mock transcript. It has two sentences."
 }
 
@@ -153,7 +153,7 @@ final class MockAssemblyAIHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         switch transcript.polls {
         case 0: "queued"
         case 1: "processing"
-        default: transcript.model == "mock-error" ? "error" : "completed"
+        default: transcript.model == "mock-error" ? "error" : transcript.model == "mock-stuck" ? "processing" : "completed"
         }
     }
 

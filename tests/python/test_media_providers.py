@@ -13,6 +13,7 @@ import wave
 
 import openai
 import pytest
+import requests
 
 from conftest import MOCK_KEY
 from test_media import tone_wav
@@ -232,3 +233,17 @@ def test_assemblyai_create_failure_is_reported(client):
         client.audio.transcriptions.create(model="assemblyai/mock-500", file=("tone.wav", tone_wav(), "audio/wav"))
     assert caught.value.status_code == 502
     assert "Internal server error" in caught.value.message
+
+
+def test_a_client_that_leaves_stops_the_polling(gateway, http, assemblyai_mock):
+    # The transcript never finishes; the client gives up after 0.6 s. Polls would go on at
+    # 1.75 s and 3.75 s after the start: after the disconnect, none may come.
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        http.post(f"{gateway.url}/v1/audio/transcriptions", files={"file": ("tone.wav", tone_wav(), "audio/wav"),
+                                                                   "model": (None, "assemblyai/mock-stuck")},
+                  headers={"Authorization": f"Bearer {gateway.api_key}"}, timeout=(5, 0.6))
+    time.sleep(0.5)
+    polls = [r for r in assemblyai_mock.requests() if r["method"] == "GET"]
+    assert 1 <= len(polls) <= 2
+    time.sleep(3.3)
+    assert [r for r in assemblyai_mock.requests() if r["method"] == "GET"] == polls
