@@ -42,6 +42,8 @@ extension ProviderAdapter {
         throw refusal("audio transcriptions")
     }
 
+    public func makeTranscriptionJob(for request: TranscriptionRequest, upstreamModel: String) -> (any TranscriptionJob)? { nil }
+
     public func speechIncompatibility(with request: SpeechRequest) -> String? { mediaIncompatibility(.tts, "speech (tts)") }
 
     public func makeSpeechRequest(_ request: SpeechRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {

@@ -122,6 +122,9 @@ public protocol ProviderAdapter: Sendable {
     func makeTranscriptionRequest(_ request: TranscriptionRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
     func parseTranscriptionResponse(status: Int, headers: [(String, String)], body: [UInt8],
                                     for request: TranscriptionRequest) throws(GatewayError) -> TranscriptionResponse
+    /// The rest of a transcription that is a job (`UpstreamJob.swift`), or nil when the first
+    /// answer is the transcription (`parseTranscriptionResponse`). Defaults to nil.
+    func makeTranscriptionJob(for request: TranscriptionRequest, upstreamModel: String) -> (any TranscriptionJob)?
     /// Why this provider cannot speak `request`, or nil. The answer is audio bytes, relayed as
     /// they arrive: there is nothing to parse.
     func speechIncompatibility(with request: SpeechRequest) -> String?

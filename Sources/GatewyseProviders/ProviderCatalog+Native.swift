@@ -26,5 +26,21 @@ extension ProviderCatalog {
         ProviderCatalogEntry(type: "cohere", displayName: "Cohere", defaultBaseURL: "https://api.cohere.com",
                              apiKeyVariable: "COHERE_API_KEY", baseURLVariable: nil, auth: .bearer(optional: false),
                              capabilities: [.chat, .embeddings, .rerank], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
+        // providers.md §19: base without a version segment (the adapter appends
+        // `/v1/text-to-speech/{voice_id}/stream`); the key goes in `xi-api-key`. Speech; OpenAI
+        // voice names are mapped to voice ids by `providers[].voices`.
+        ProviderCatalogEntry(type: "elevenlabs", displayName: "ElevenLabs", defaultBaseURL: "https://api.elevenlabs.io",
+                             apiKeyVariable: "ELEVENLABS_API_KEY", baseURLVariable: nil, auth: .header("xi-api-key"),
+                             capabilities: [.tts], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
+        // providers.md §27: base without a version segment (the adapter appends
+        // `/v2beta/stable-image/generate/{ultra|core|sd3}`); the key is a Bearer token. Images.
+        ProviderCatalogEntry(type: "stability", displayName: "Stability AI", defaultBaseURL: "https://api.stability.ai",
+                             apiKeyVariable: "STABILITY_API_KEY", baseURLVariable: nil, auth: .bearer(optional: false),
+                             capabilities: [.images], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
+        // providers.md §18: base without a version segment (the adapter appends `/v2/upload`,
+        // `/v2/transcript`); the key goes bare in `Authorization`. Transcriptions, as a job.
+        ProviderCatalogEntry(type: "assemblyai", displayName: "AssemblyAI", defaultBaseURL: "https://api.assemblyai.com",
+                             apiKeyVariable: "ASSEMBLYAI_API_KEY", baseURLVariable: nil, auth: .header("Authorization"),
+                             capabilities: [.audio], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
     ]
 }

@@ -22,6 +22,9 @@ public struct ProviderConfiguration: Sendable {
     /// AWS access keys for SigV4 signing (Bedrock); without them a Bedrock `apiKey` is sent as
     /// a bearer token.
     public var awsCredentials: AWSCredentials?
+    /// OpenAI voice names mapped to the provider's own voice ids (`providers[].voices`), for
+    /// speech providers without OpenAI's names (ElevenLabs: providers.md §19).
+    public var voices: [String: String] = [:]
 
     public init(id: String, entry: ProviderCatalogEntry, baseURL: String, apiKey: Secret?, models: [String] = [], headers: [(String, String)] = [],
                 apiVersion: String? = nil) {
@@ -43,6 +46,9 @@ public enum ProviderRegistry {
         case "gemini": GeminiAdapter(configuration: configuration)
         case "bedrock": BedrockAdapter(configuration: configuration)
         case "cohere": CohereAdapter(configuration: configuration)
+        case "elevenlabs": ElevenLabsAdapter(configuration: configuration)
+        case "stability": StabilityAdapter(configuration: configuration)
+        case "assemblyai": AssemblyAIAdapter(configuration: configuration)
         default: OpenAICompatibleAdapter(configuration: configuration)
         }
     }

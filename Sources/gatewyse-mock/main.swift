@@ -2,15 +2,19 @@ import Foundation
 import GatewyseTesting
 
 /// `gatewyse-mock --port N [--anthropic-port M] [--gemini-port G] [--cohere-port C]
-/// [--bedrock-port B]`: the mock
+/// [--bedrock-port B] [--elevenlabs-port E] [--stability-port S]
+/// [--assemblyai-port A]`: the mock
 /// upstreams as a process, for the Python SDK suites and manual experiments. The
-/// OpenAI-compatible mock always runs; the Anthropic, Gemini, Cohere and Bedrock mocks run when
+/// OpenAI-compatible mock always runs; the Anthropic, Gemini, Cohere, Bedrock, ElevenLabs, Stability AI and AssemblyAI mocks run when
 /// their ports are given.
 var port = 0
 var anthropicPort: Int?
 var geminiPort: Int?
 var coherePort: Int?
 var bedrockPort: Int?
+var elevenLabsPort: Int?
+var stabilityPort: Int?
+var assemblyAIPort: Int?
 var arguments = CommandLine.arguments.dropFirst()
 func number(_ value: Substring.SubSequence?, after flag: String) -> Int {
     guard let value = value.flatMap({ Int($0) }) else {
@@ -26,8 +30,11 @@ while let argument = arguments.popFirst() {
     case "--gemini-port": geminiPort = number(arguments.popFirst().map { Substring($0) }, after: "--gemini-port")
     case "--cohere-port": coherePort = number(arguments.popFirst().map { Substring($0) }, after: "--cohere-port")
     case "--bedrock-port": bedrockPort = number(arguments.popFirst().map { Substring($0) }, after: "--bedrock-port")
+    case "--elevenlabs-port": elevenLabsPort = number(arguments.popFirst().map { Substring($0) }, after: "--elevenlabs-port")
+    case "--stability-port": stabilityPort = number(arguments.popFirst().map { Substring($0) }, after: "--stability-port")
+    case "--assemblyai-port": assemblyAIPort = number(arguments.popFirst().map { Substring($0) }, after: "--assemblyai-port")
     default:
-        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M] [--gemini-port G] [--cohere-port C] [--bedrock-port B]\n".utf8))
+        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M] [--gemini-port G] [--cohere-port C] [--bedrock-port B] [--elevenlabs-port E] [--stability-port S] [--assemblyai-port A]\n".utf8))
         exit(2)
     }
 }
@@ -48,6 +55,18 @@ if let coherePort {
 if let bedrockPort {
     let bedrock = try await MockBedrockUpstream.start(port: bedrockPort)
     print("gatewyse-mock (Bedrock) listening on \(bedrock.baseURL)")
+}
+if let elevenLabsPort {
+    let elevenLabs = try await MockElevenLabsUpstream.start(port: elevenLabsPort)
+    print("gatewyse-mock (ElevenLabs) listening on \(elevenLabs.baseURL)")
+}
+if let stabilityPort {
+    let stability = try await MockStabilityUpstream.start(port: stabilityPort)
+    print("gatewyse-mock (Stability AI) listening on \(stability.baseURL)")
+}
+if let assemblyAIPort {
+    let assemblyAI = try await MockAssemblyAIUpstream.start(port: assemblyAIPort)
+    print("gatewyse-mock (AssemblyAI) listening on \(assemblyAI.baseURL)")
 }
 fflush(nil)
 try await mock.wait()

@@ -108,6 +108,9 @@ class Gateway:
     gemini_mock_url: str
     cohere_mock_url: str
     bedrock_mock_url: str
+    elevenlabs_mock_url: str
+    stability_mock_url: str
+    assemblyai_mock_url: str
     api_key: str
     log_dir: pathlib.Path
 
@@ -124,11 +127,15 @@ def gateway(tmp_path_factory) -> Gateway:
     env["LOG_LEVEL"] = "warning"
 
     anthropic_port, gemini_port, cohere_port, bedrock_port = free_port(), free_port(), free_port(), free_port()
+    elevenlabs_port, stability_port, assemblyai_port = free_port(), free_port(), free_port()
     mock, mock_port = _start("mock", lambda port: [str(mock_bin), "--port", str(port), "--anthropic-port", str(anthropic_port),
                                                    "--gemini-port", str(gemini_port), "--cohere-port", str(cohere_port),
-                                                   "--bedrock-port", str(bedrock_port)],
+                                                   "--bedrock-port", str(bedrock_port), "--elevenlabs-port", str(elevenlabs_port),
+                                                   "--stability-port", str(stability_port), "--assemblyai-port", str(assemblyai_port)],
                              "/__mock/health", env, work)
-    for name, extra_port in (("Anthropic", anthropic_port), ("Gemini", gemini_port), ("Cohere", cohere_port), ("Bedrock", bedrock_port)):
+    for name, extra_port in (("Anthropic", anthropic_port), ("Gemini", gemini_port), ("Cohere", cohere_port), ("Bedrock", bedrock_port),
+                             ("ElevenLabs", elevenlabs_port), ("Stability AI", stability_port),
+                             ("AssemblyAI", assemblyai_port)):
         ready_by = time.monotonic() + 10
         while True:
             try:
@@ -214,6 +221,24 @@ providers:
     api_key: ${{MOCK_KEY}}
     base_url: http://127.0.0.1:{mock_port}/openai/v1
     allow_private_network: true
+  - id: elevenlabs
+    type: elevenlabs
+    api_key: ${{MOCK_KEY}}
+    base_url: http://127.0.0.1:{elevenlabs_port}
+    allow_private_network: true
+    voices:
+      alloy: 21m00Tcm4TlvDq8ikWAM
+      onyx: JBFqnCBsd6RMkjVDRZzb
+  - id: stability
+    type: stability
+    api_key: ${{MOCK_KEY}}
+    base_url: http://127.0.0.1:{stability_port}
+    allow_private_network: true
+  - id: assemblyai
+    type: assemblyai
+    api_key: ${{MOCK_KEY}}
+    base_url: http://127.0.0.1:{assemblyai_port}
+    allow_private_network: true
   - id: claude
     type: anthropic
     api_key: ${{MOCK_KEY}}
@@ -274,6 +299,48 @@ models:
         model: error-503
       - provider: azure
         model: tts-deployment
+  - name: speech-to-elevenlabs
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-503
+      - provider: elevenlabs
+        model: eleven_multilingual_v2
+  - name: speech-from-elevenlabs
+    strategy: priority
+    targets:
+      - provider: elevenlabs
+        model: mock-error-500
+      - provider: mock
+        model: tts-1
+  - name: image-to-stability
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-500
+      - provider: stability
+        model: sd3.5-large
+  - name: image-stability-first
+    strategy: priority
+    targets:
+      - provider: stability
+        model: stable-image-core
+      - provider: together
+        model: black-forest-labs/FLUX.1-schnell
+  - name: transcribe-to-assemblyai
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-500
+      - provider: assemblyai
+        model: universal-2
+  - name: transcribe-from-assemblyai
+    strategy: priority
+    targets:
+      - provider: assemblyai
+        model: mock-error
+      - provider: mock
+        model: whisper-1
 tenants:
   - id: acme
     api_keys:
@@ -291,7 +358,10 @@ tenants:
                       anthropic_mock_url=f"http://127.0.0.1:{anthropic_port}",
                       gemini_mock_url=f"http://127.0.0.1:{gemini_port}",
                       cohere_mock_url=f"http://127.0.0.1:{cohere_port}",
-                      bedrock_mock_url=f"http://127.0.0.1:{bedrock_port}", api_key=api_key, log_dir=work)
+                      bedrock_mock_url=f"http://127.0.0.1:{bedrock_port}",
+                      elevenlabs_mock_url=f"http://127.0.0.1:{elevenlabs_port}",
+                      stability_mock_url=f"http://127.0.0.1:{stability_port}",
+                      assemblyai_mock_url=f"http://127.0.0.1:{assemblyai_port}", api_key=api_key, log_dir=work)
     finally:
         _stop(server)
         _stop(mock)
@@ -377,6 +447,9 @@ anthropic_mock = _recorder_fixture("anthropic_mock_url", "Anthropic")
 gemini_mock = _recorder_fixture("gemini_mock_url", "Gemini")
 cohere_mock = _recorder_fixture("cohere_mock_url", "Cohere")
 bedrock_mock = _recorder_fixture("bedrock_mock_url", "Bedrock")
+elevenlabs_mock = _recorder_fixture("elevenlabs_mock_url", "ElevenLabs")
+stability_mock = _recorder_fixture("stability_mock_url", "Stability AI")
+assemblyai_mock = _recorder_fixture("assemblyai_mock_url", "AssemblyAI")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus):

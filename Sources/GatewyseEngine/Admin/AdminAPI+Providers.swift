@@ -140,10 +140,18 @@ extension AdminAPI {
         // The operator's permission was for the address it saw: a tenant admin who moves the
         // provider elsewhere moves it to a public address.
         if movesURL && !superAdmin { record.allowPrivateNetwork = false }
-        if let settings = try body.nested("settings", allowed: ["apiVersion", "region"]) {
+        if let settings = try body.nested("settings", allowed: ["apiVersion", "region", "voices"]) {
             record.settings = [:]
             if let version = try settings.string("apiVersion") { record.settings["apiVersion"] = version }
             if let region = try settings.string("region") { record.settings["region"] = region }
+            // OpenAI voice names → the provider's voice ids (ElevenLabs), kept flat as
+            // `voice:<name>` settings; ids go into upstream URL paths, hence the character check.
+            for (name, id) in try settings.stringMap("voices") ?? [:] {
+                guard (1...64).contains(id.utf8.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                    throw GatewayError.invalidField("settings.voices.\(name)", "'settings.voices.\(name)' must be a voice id of 1-64 letters, digits, '-' or '_'.")
+                }
+                record.settings[ProviderRecord.voicePrefix + name] = id
+            }
         }
         if let url = try body.string("baseUrl") {
             record.baseURL = url
@@ -206,7 +214,7 @@ extension AdminAPI {
             ("headers", .object(JSONObject(provider.headerNames.map { ($0, JSONValue.string("********")) }))),
             ("models", .strings(provider.models)), ("enabled", .bool(provider.enabled)),
             ("allowPrivateNetwork", .bool(provider.allowPrivateNetwork)),
-            ("settings", .object(JSONObject(provider.settings.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))),
+            ("settings", .object(Self.renderSettings(provider.settings))),
             ("scope", .string(provider.tenantID == SystemScope.tenantID ? "shared" : "tenant")),
             ("source", .string("api")), ("createdAt", .time(provider.createdAt)), ("updatedAt", .time(provider.updatedAt)),
         ])
@@ -216,6 +224,9 @@ extension AdminAPI {
         var settings = JSONObject()
         if let version = provider.apiVersion { settings["apiVersion"] = .string(version) }
         if let region = provider.region { settings["region"] = .string(region) }
+        if !provider.voices.isEmpty {
+            settings["voices"] = .object(JSONObject(provider.voices.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))
+        }
         return JSONObject([
             ("id", .string(provider.id)), ("type", .string(provider.entry.type)), ("name", .string(provider.entry.displayName)),
             ("baseUrl", .string(provider.baseURL)), ("hasApiKey", .bool(provider.apiKey.map { !$0.isEmpty } ?? false || provider.awsCredentials != nil)),
@@ -226,7 +237,29 @@ extension AdminAPI {
     }
 }
 
+extension AdminAPI {
+    /// A record's settings as the API shows them: `voice:<name>` entries gathered under `voices`.
+    static func renderSettings(_ settings: [String: String]) -> JSONObject {
+        var object = JSONObject(settings.filter { !$0.key.hasPrefix(ProviderRecord.voicePrefix) }.sorted { $0.key < $1.key }
+            .map { ($0.key, JSONValue.string($0.value)) })
+        let voices = settings.filter { $0.key.hasPrefix(ProviderRecord.voicePrefix) }.sorted { $0.key < $1.key }
+            .map { (String($0.key.dropFirst(ProviderRecord.voicePrefix.count)), JSONValue.string($0.value)) }
+        if !voices.isEmpty { object["voices"] = .object(JSONObject(voices)) }
+        return object
+    }
+}
+
 extension ProviderRecord {
+    /// The settings-key prefix of a voice mapping (`voice:alloy`).
+    static let voicePrefix = "voice:"
+
+    /// The voice mappings among the settings.
+    var voices: [String: String] {
+        var result: [String: String] = [:]
+        for (key, id) in settings where key.hasPrefix(Self.voicePrefix) { result[String(key.dropFirst(Self.voicePrefix.count))] = id }
+        return result
+    }
+
     /// What a whole replacement (`PUT`) keeps when the body omits it: the write-only secrets.
     var keepingSecretsOnly: ProviderRecord {
         ProviderRecord(id: id, tenantID: tenantID, type: type, name: id, encryptedAPIKey: encryptedAPIKey, encryptedHeaders: encryptedHeaders,

@@ -119,7 +119,7 @@ public enum ConfigurationValidator {
             let path = "providers[\(i)]"
             guard let entry = r.mapping(item, path) else { continue }
             r.rejectUnknownKeys(entry, allowed: ["id", "type", "api_key", "base_url", "models", "headers", "allow_private_network", "free_tier", "api_version",
-                                              "region", "aws_access_key_id", "aws_secret_access_key", "aws_session_token"], path: path)
+                                              "region", "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "voices"], path: path)
             guard let type = r.requiredString(entry["type"], "\(path).type") else { continue }
             guard let catalogEntry = ProviderCatalog.entry(forType: type) else {
                 r.problems.append("\(path).type: unknown provider type \"\(type)\" (known: \(ProviderCatalog.knownTypes.joined(separator: ", ")))")
@@ -169,9 +169,26 @@ public enum ConfigurationValidator {
             provider.region = aws.region
             provider.awsCredentials = aws.credentials
             provider.allowPrivateNetwork = allowPrivate
+            provider.voices = voices(entry["voices"], path: "\(path).voices", &r)
             result.append(provider)
         }
         return (result, freeTiers)
+    }
+
+    /// `voices: {alloy: <voice id>, …}`: OpenAI voice names to the provider's voice ids. Ids go
+    /// into upstream URL paths, so only letters, digits, '-' and '_' are accepted.
+    static func voices(_ value: ConfigValue?, path: String, _ r: inout Reader) -> [String: String] {
+        guard let mapping = r.mapping(value, path), case .mapping(let pairs) = mapping else { return [:] }
+        var result: [String: String] = [:]
+        for (name, v) in pairs {
+            guard let id = r.string(v, "\(path).\(name)") else { continue }
+            guard !id.isEmpty, id.utf8.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                r.problems.append("\(path).\(name): a voice id is 1-64 letters, digits, '-' or '_'")
+                continue
+            }
+            result[name] = id
+        }
+        return result
     }
 
     static let quotaKeys = ["requests_per_minute", "requests_per_hour", "requests_per_day", "requests_per_month",

@@ -31,7 +31,8 @@ extension InferenceEngine {
 
     func serveTranscription(_ request: TranscriptionRequest, route: ResolvedRoute, tenantID: String,
                             exchange: InferenceExchange) async throws -> InferenceReply {
-        let attempted = try await executor.transcription(request, route: route, tenantID: tenantID, logger: exchange.context.logger, trace: exchange.trace)
+        let attempted = try await executor.transcription(request, route: route, tenantID: tenantID, logger: exchange.context.logger,
+                                                         deadline: exchange.context.deadline, trace: exchange.trace)
         let answer = attempted.value.value
         // The upstream's figure first (verbose_json `duration`), else what the WAV header said.
         let milliseconds = answer.audioMilliseconds ?? request.fileDurationMilliseconds

@@ -72,10 +72,19 @@ extension RouteExecutor {
         }
     }
 
-    public func transcription(_ request: TranscriptionRequest, route: ResolvedRoute, tenantID: String, logger: Logger, trace: RequestTrace? = nil) async throws -> Attempted<MediaAnswer<TranscriptionResponse>> {
-        try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
+    /// A transcription; for a provider whose transcriptions are jobs (AssemblyAI) the job is
+    /// followed to its end inside the attempt (`follow`), stopped at `deadline`.
+    public func transcription(_ request: TranscriptionRequest, route: ResolvedRoute, tenantID: String, logger: Logger,
+                              deadline: ContinuousClock.Instant? = nil, trace: RequestTrace? = nil) async throws -> Attempted<MediaAnswer<TranscriptionResponse>> {
+        let deadline = deadline ?? .now + UpstreamNumber.duration(settings.totalTimeout)
+        return try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
             let body = try await response.collectBody(upTo: maximumResponseBytes)
-            let parsed = try candidate.adapter.parseTranscriptionResponse(status: response.status, headers: response.headers, body: body, for: request)
+            let parsed: TranscriptionResponse
+            if var job = candidate.adapter.makeTranscriptionJob(for: request, upstreamModel: candidate.upstreamModel) {
+                parsed = try await follow(&job, status: response.status, headers: response.headers, body: body, candidate: candidate, deadline: deadline)
+            } else {
+                parsed = try candidate.adapter.parseTranscriptionResponse(status: response.status, headers: response.headers, body: body, for: request)
+            }
             return (MediaAnswer(value: parsed, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
         }
     }

@@ -194,6 +194,12 @@ public struct RouteExecutor: Sendable {
                     }
                     failure = UpstreamFailure(error: error.gatewayError(provider: providerID), retryable: true)
                     logger.warning("upstream attempt failed", metadata: ["provider": "\(providerID)", "error": "\(failure.error.code)"])
+                } catch let jobFailure as UpstreamFailure {
+                    // A later call of a job (`follow`) failed, or the job itself did (a
+                    // transcript whose status is `error`): a failed attempt like any other.
+                    if Task.isCancelled { throw CancellationError() }
+                    failure = jobFailure
+                    logger.warning("upstream job failed", metadata: ["provider": "\(providerID)", "error": "\(failure.error.code)"])
                 }
                 upstreamTime += clock.now - attemptStarted
                 metrics?.attemptFinished(providerID: providerID, model: candidate.upstreamModel,

@@ -49,6 +49,7 @@ extension ProviderRecord {
         var provider = ProviderConfiguration(id: id, entry: entry, baseURL: baseURL, apiKey: apiKey, models: models, headers: headers,
                                              apiVersion: settings["apiVersion"])
         provider.region = settings["region"]
+        provider.voices = voices
         provider.allowPrivateNetwork = allowPrivateNetwork
         return provider
     }
