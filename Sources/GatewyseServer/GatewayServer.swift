@@ -44,6 +44,9 @@ public enum GatewayServer {
         }
     }
 
+    /// Where the binary serves the admin dashboard (for the startup banner).
+    public static let dashboardPath = DashboardController.basePath
+
     /// The upstream client (docs/decisions/0004-nio-upstream-client.md).
     static func makeTransport(_ settings: UpstreamSettings) throws -> any ClosableTransport {
         try NIOUpstreamTransport(settings: settings)
@@ -60,6 +63,7 @@ public enum GatewayServer {
         AuthController(controlPlane: runtime.controlPlane).register(on: router)
         AdminController(router: runtime.adminRouter, authenticator: AdminAuthenticator(store: runtime.store, tokens: runtime.controlPlane.accessTokens))
             .register(on: router)
+        DashboardController().register(on: router)
         return router
     }
 
