@@ -24,7 +24,7 @@ from conftest import MOCK_KEY, REPO, _binary, _start, _stop
 selenium = pytest.importorskip("selenium")
 from axe_selenium_python import Axe  # noqa: E402
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -108,7 +108,8 @@ def picture_on_failure(request):
 # ---- helpers
 
 def wait(driver, condition, timeout=15):
-    return WebDriverWait(driver, timeout).until(condition)
+    """Until `condition` holds; a page that re-renders meanwhile (stale or missing elements) is read again."""
+    return WebDriverWait(driver, timeout, ignored_exceptions=[NoSuchElementException, StaleElementReferenceException]).until(condition)
 
 
 def visible(driver, css, timeout=15):
@@ -176,6 +177,8 @@ def snapshot(driver, name):
     """The page at 1280×800 from its top (a dialog, when one is open, stays in view)."""
     if not driver.find_elements(By.CSS_SELECTOR, "dialog[open]"):
         driver.execute_script("window.scrollTo(0, 0)")
+    # Notices of earlier steps would cover the picture; they fade by themselves after 5 s.
+    driver.execute_script("document.getElementById('toasts').replaceChildren()")
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
 
@@ -319,6 +322,17 @@ def test_an_operator_sets_up_the_gateway_and_an_auditor_can_change_nothing(serve
     wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, ".card .value").text not in ("", "0"))
     check_accessibility(driver, "overview")
     snapshot(driver, "overview")
+    # On a phone's width the navigation moves above the page and nothing overflows sideways.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        wait(driver, lambda d: d.execute_script("return document.documentElement.clientWidth") == 390)
+        wide = driver.execute_script(
+            "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.table-wrap'))"
+            ".map(e => e.tagName + '.' + e.className).slice(0, 5)")
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= 390, wide
+        snapshot(driver, "overview-phone")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
 
     # Revoking the key: the gateway refuses it at once.
     go(driver, base, "keys")

@@ -25,12 +25,15 @@ export function sparkline(values, label) {
     svg('polyline', { class: 'spark-line', points: line }));
 }
 
-/** Vertical bars for `items` [{label, value}], with each value's label under its bar. */
-export function bars(items, label, format = String) {
-  const width = Math.max(300, items.length * 28);
+/**
+ * Vertical bars for `items` [{label, short, value}] in `slots` places (at least one per item),
+ * with short labels under the bars and each exact value in the bar's tooltip.
+ */
+export function bars(items, label, format = String, slots = items.length) {
+  const width = 720;
   const height = 140;
   const max = Math.max(1, ...items.map((item) => item.value));
-  const slot = width / Math.max(1, items.length);
+  const slot = width / Math.max(1, slots, items.length);
   const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label, class: 'bars', width: '100%', height },
     svg('title', {}, label));
   items.forEach((item, i) => {

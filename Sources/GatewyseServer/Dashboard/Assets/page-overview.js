@@ -39,18 +39,30 @@ function trend(buckets, key) {
   return `${change >= 0 ? 'Up' : 'Down'} ${Math.abs(change).toFixed(0)} % on the 12 hours before`;
 }
 
+/** Request volume per hour (24), day (30) or week (12), empty periods drawn as empty slots. */
 async function volume(section, interval) {
-  const spans = { hour: [24 * HOUR, 'hour'], day: [30 * 24 * HOUR, 'day'], week: [12 * 7 * 24 * HOUR, 'week'] };
-  const [span] = spans[interval];
+  const spans = { hour: [24, HOUR], day: [30, 24 * HOUR], week: [12, 7 * 24 * HOUR] };
+  const [periods, length] = spans[interval];
   const now = Date.now();
-  const report = await api.call('GET', `/api/admin/usage?interval=${interval}&from=${iso(now - span)}&to=${iso(now + 1000)}`);
-  const items = report.data.map((row) => {
-    const date = new Date(row.period);
-    const short = interval === 'hour' ? `${String(date.getUTCHours()).padStart(2, '0')}h` : `${date.getUTCDate()}/${date.getUTCMonth() + 1}`;
-    return { label: `${row.period}`, short, value: Number(row.requests) };
-  });
-  const chart = items.length ? bars(items, `Requests per ${interval}`, count) : h('p', { class: 'empty' }, 'No requests in this period yet.');
-  clear(section, chart);
+  const report = await api.call('GET', `/api/admin/usage?interval=${interval}&from=${iso(now - periods * length)}&to=${iso(now + 1000)}`);
+  const label = (time) => {
+    const date = new Date(time);
+    return interval === 'hour' ? `${String(date.getUTCHours()).padStart(2, '0')}h` : `${date.getUTCDate()}/${date.getUTCMonth() + 1}`;
+  };
+  let items;
+  if (interval === 'week') {
+    // Weeks start where the store says; only the rows it answered are drawn.
+    items = report.data.map((row) => ({ label: row.period, short: label(row.period), value: Number(row.requests) }));
+  } else {
+    const start = Math.floor(now / length) * length - (periods - 1) * length;
+    items = Array.from({ length: periods }, (_, i) => ({ label: iso(start + i * length), short: label(start + i * length), value: 0 }));
+    for (const row of report.data) {
+      const index = Math.round((Date.parse(row.period) - start) / length);
+      if (index >= 0 && index < periods) items[index].value += Number(row.requests);
+    }
+  }
+  const total = items.reduce((sum, item) => sum + item.value, 0);
+  clear(section, total ? bars(items, `Requests per ${interval}`, count, periods) : h('p', { class: 'empty' }, 'No requests in this period yet.'));
 }
 
 export default {

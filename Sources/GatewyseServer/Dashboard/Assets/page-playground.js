@@ -41,7 +41,7 @@ export default {
     const models = api.can('routes:read') ? await api.listAll('/api/admin/routes').catch(() => []) : [];
     const listID = nextID('models');
     const answer = h('div', { class: 'answer panel', id: 'playground-answer', 'aria-live': 'polite' }, h('span', { class: 'muted' }, 'The answer appears here.'));
-    const facts = h('dl', { id: 'playground-facts' });
+    const facts = h('dl', { id: 'playground-facts', class: 'facts' });
     const form = h('form', { class: 'stack', 'aria-label': 'Send a chat request' },
       field('API key', input('key', { type: 'password', required: true, autocomplete: 'new-password' }), 'A key with the chat capability (create one on the API keys page)'),
       field('Model or route', input('model', { required: true, list: listID }), 'A route name, or provider/model'),
