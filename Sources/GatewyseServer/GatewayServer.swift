@@ -83,7 +83,8 @@ public enum GatewayServer {
         return [UsageFlusher(runtime: runtime, interval: .milliseconds(Int64(usage.flushInterval * 1000)), batch: usage.flushBatch, logger: logger),
                 KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, interval: pollInterval, logger: logger),
                 BudgetAlertService(monitor: runtime.budgetAlerts, interval: .milliseconds(Int64(runtime.configuration.budgetAlerts.checkInterval * 1000)),
-                                   logger: logger)]
+                                   logger: logger),
+                RequestFeedService(feed: runtime.requestFeed, drain: runtime.engine.drain)]
             + (runtime.sharesCounters ? [ReplicaSyncService(runtime: runtime, logger: logger)] : [])
     }
 

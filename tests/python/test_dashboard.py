@@ -305,10 +305,17 @@ def test_an_operator_sets_up_the_gateway_and_an_auditor_can_change_nothing(serve
     check_accessibility(driver, "playground")
     snapshot(driver, "playground")
 
-    # The live feed shows it within seconds (usage is flushed every 200 ms here).
+    # The live feed lists it, and pushes the next request the moment it completes (the page
+    # does not poll: only the gateway's event stream can add a row).
     go(driver, base, "feed")
     wait(driver, lambda d: "dash-chat" in d.find_element(By.ID, "feed-list").text, timeout=20)
     assert "mock-dash" in driver.find_element(By.ID, "feed-list").text
+    wait(driver, lambda d: d.find_element(By.ID, "feed-status").text.startswith("Live"))
+    shown = len(driver.find_elements(By.CSS_SELECTOR, "#feed-list tbody tr"))
+    sent = requests.post(f"{base}/v1/chat/completions", json={"model": "dash-chat", "messages": [{"role": "user", "content": "live?"}]},
+                         headers={"Authorization": f"Bearer {secret}"}, timeout=10)
+    assert sent.status_code == 200, sent.text
+    wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#feed-list tbody tr")) == shown + 1, timeout=5)
     check_accessibility(driver, "feed")
     snapshot(driver, "feed")
 

@@ -94,14 +94,14 @@ async function renew() {
  * One call to the gateway: `path` under /api, `body` sent as JSON. Answers the parsed JSON (or
  * text for CSV); throws APIError with the gateway's message and the field it names.
  */
-export async function call(method, path, body, { accept = 'application/json', raw = false } = {}) {
+export async function call(method, path, body, { accept = 'application/json', raw = false, signal } = {}) {
   if (session.refresh && Date.now() > session.expiresAt - 30_000) await renew();
   const send = () => {
     const headers = { Accept: accept };
     if (session.access) headers.Authorization = `Bearer ${session.access}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (isSuperAdmin() && session.tenant) headers['X-Tenant-ID'] = session.tenant;
-    return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
+    return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store', signal });
   };
   let response = await send();
   if (response.status === 401 && session.refresh) {
