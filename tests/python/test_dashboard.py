@@ -493,5 +493,21 @@ tenants:
             f"overview load over {ROWS} usage rows (ms, three loads, sorted): {', '.join(f'{t:.0f}' for t in timings)}\n")
         print(f"overview over {ROWS} usage rows: {timings} ms")
         assert timings[1] < OVERVIEW_BUDGET_MS, timings
+
+        # An open live feed does not hold a graceful shutdown up: the drain ends it.
+        sign_out(browser)
+        session = requests.Session()
+        session.trust_env = False
+        token = session.post(f"{base}/api/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10).json()["accessToken"]
+        feed = session.get(f"{base}/api/admin/requests/live", headers={"Authorization": f"Bearer {token}", "X-Tenant-ID": "acme"},
+                           stream=True, timeout=30)
+        assert feed.status_code == 200 and feed.headers["Content-Type"].startswith("text/event-stream")
+        lines = feed.iter_lines()
+        assert next(lines) == b": connected"
+        started = time.monotonic()
+        process.terminate()
+        assert process.wait(timeout=20) == 0
+        assert time.monotonic() - started < 10
+        assert list(lines) in ([], [b""])
     finally:
         _stop(process)
