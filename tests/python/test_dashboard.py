@@ -319,9 +319,16 @@ def test_an_operator_sets_up_the_gateway_and_an_auditor_can_change_nothing(serve
     check_accessibility(driver, "feed")
     snapshot(driver, "feed")
 
-    # Usage counts it.
+    # Usage counts it, and exports the same rows as CSV.
     go(driver, base, "usage")
     assert re.match(r"[1-9][0-9]* requests", visible(driver, "#usage-total").text)
+    downloads = served["work"] / "downloads"
+    downloads.mkdir()
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    button(driver, "Export CSV").click()
+    wait(driver, lambda d: [p for p in downloads.glob("gatewyse-usage-*.csv")], timeout=10)
+    csv = next(downloads.glob("gatewyse-usage-*.csv")).read_text()
+    assert csv.startswith("period,group,requests,errors,") and len(csv.strip().splitlines()) >= 2, csv
     check_accessibility(driver, "usage")
     snapshot(driver, "usage")
 

@@ -46,10 +46,12 @@ export default {
     download.addEventListener('click', async () => {
       const response = await api.call('GET', `/api/admin/usage?${query(new FormData(form))}`, undefined, { accept: 'text/csv', raw: true });
       const blob = await response.blob();
-      const link = h('a', { href: URL.createObjectURL(blob), download: `gatewyse-usage-${day(Date.now())}.csv` });
+      // A link only to start the download: clicked at once, never shown.
+      const link = h('a', { href: URL.createObjectURL(blob), download: `gatewyse-usage-${day(Date.now())}.csv`, hidden: true }, 'Download the CSV');
       document.body.append(link);
       link.click();
-      setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
     });
     clear(main, pageHeader('Usage', 'Requests, tokens and cost per period. Times are UTC.'), h('div', { class: 'panel' }, form), results);
     await show(new FormData(form));
