@@ -26,6 +26,7 @@ from axe_selenium_python import Axe  # noqa: E402
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
@@ -33,6 +34,8 @@ ADMIN_EMAIL = "root@dashboard.test"
 ADMIN_PASSWORD = "Dashboard-Test-Pass-1!"
 AUDITOR_EMAIL = "auditor@dashboard.test"
 AUDITOR_PASSWORD = "Auditor-Test-Pass-2!"
+USER_EMAIL = "user@dashboard.test"
+USER_PASSWORD = "User-Test-Pass-3!!"
 SCREENSHOTS = pathlib.Path(os.environ.get("GATEWYSE_SCREENSHOT_DIR") or REPO / ".build" / "dashboard-screenshots")
 PAGES = ["overview", "providers", "routes", "keys", "budgets", "usage", "audit", "users", "playground", "feed"]
 # Controls that change something: none of them may be offered to an auditor.
@@ -410,6 +413,40 @@ def test_an_operator_sets_up_the_gateway_and_an_auditor_can_change_nothing(serve
                                ("DELETE", "/api/admin/routes/whatever", None)):
         answer = session.request(method, base + path, json=body, timeout=10)
         assert answer.status_code == 403 and answer.json()["error"]["code"] == "PERMISSION_DENIED", (method, path, answer.text)
+    sign_out(driver)
+
+    # A plain user (created through the API here) sees its own keys and usage, and no page of
+    # the tenant's administration; the key it creates is bound to it.
+    admin = requests.Session()
+    admin.trust_env = False
+    admin_token = admin.post(f"{base}/api/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10).json()["accessToken"]
+    admin.headers.update({"Authorization": f"Bearer {admin_token}", "X-Tenant-ID": "acme"})
+    made = admin.post(f"{base}/api/admin/users", json={"email": USER_EMAIL, "password": USER_PASSWORD, "roles": ["user"]}, timeout=10)
+    assert made.status_code == 201, made.text
+    sign_in(driver, base, USER_EMAIL, USER_PASSWORD)
+    links = {a.get_attribute("href").split("#/")[1] for a in driver.find_elements(By.CSS_SELECTOR, "nav#nav a")}
+    assert links == {"overview", "routes", "keys", "usage", "playground"}, links
+    go(driver, base, "keys")
+    assert "playground" not in driver.find_element(By.ID, "main").text  # the admin's key is not this user's
+    form = visible(driver, "form[aria-label='Create an API key']")
+    fill(driver, "Key name", "my laptop", form)
+    button(driver, "Create key").click()
+    visible(driver, "dialog #new-key-secret")
+    button(driver, "Close").click()
+    wait(driver, lambda d: d.find_element(By.XPATH, "//tr[td/strong[text()='my laptop']]"))
+    check_accessibility(driver, "user-keys")
+    snapshot(driver, "user-keys")
+    mine = [k for k in admin.get(f"{base}/api/admin/keys", timeout=10).json()["data"] if k["name"] == "my laptop"]
+    assert len(mine) == 1 and mine[0]["userId"] == made.json()["id"]
+
+    # Keyboard: the skip link is the page's first stop, shows when focused, and moves focus to
+    # the page's content.
+    first = driver.execute_script("return document.querySelector('a[href], button, input, select, textarea, [tabindex]:not([tabindex=\"-1\"])')")
+    assert first.get_attribute("textContent") == "Skip to content"
+    first.send_keys(Keys.NULL)
+    assert driver.switch_to.active_element == first and first.rect["x"] >= 0
+    first.send_keys(Keys.ENTER)
+    assert driver.switch_to.active_element.get_attribute("id") == "main"
     sign_out(driver)
 
 
