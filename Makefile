@@ -1,7 +1,7 @@
 # Gatewyse — build, run and test.
 #
 #   make deps        install missing system packages (as root; otherwise lists them)
-#   make test-deps   what the test suites need on top (PostgreSQL, python3-venv, nginx)
+#   make test-deps   what the test suites need on top (PostgreSQL, python3-venv, nginx, chromium + chromium-driver)
 #   make build       debug build, tests included (the one configuration everything uses)
 #   make run         build and start the gateway: make run CONFIG=gatewyse.yaml ARGS="--port 9090"
 #   make venv        Python venv with the official SDKs for the end-to-end suite
@@ -50,11 +50,14 @@ deps:
 	$(APT_INSTALL)
 
 # What the test suites need on top: PostgreSQL's server binaries (make test runs a private
-# cluster of its own, tests/postgres/cluster.sh), Python's venv for the SDK suite, and nginx (the
-# load balancer of the multi-node test, and `nginx -t` of deploy/nginx).
+# cluster of its own, tests/postgres/cluster.sh), Python's venv for the SDK suite, nginx (the
+# load balancer of the multi-node test, and `nginx -t` of deploy/nginx), and Debian's Chromium
+# with its WebDriver (the dashboard suite, tests/python/test_dashboard.py, drives it headless).
 test-deps: deps
 	@missing=""; \
 	{ command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	$(APT_INSTALL)
@@ -92,7 +95,7 @@ test: test-deps build venv
 	export GATEWYSE_TEST_POSTGRES_URL="$$(bash tests/postgres/cluster.sh url)"; \
 	echo "== swift test"; \
 	$(SWIFT) test --skip-build || swift_rc=$$?; \
-	echo "== python suites (tests/python: SDKs end to end, hostile peers)"; \
+	echo "== python suites (tests/python: SDKs end to end, hostile peers, the dashboard in Chromium)"; \
 	GATEWYSE_BIN="$(GATEWYSE_BIN)" GATEWYSE_MOCK_BIN="$(GATEWYSE_MOCK_BIN)" \
 		$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python || python_rc=$$?; \
 	echo "== fuzz (tests/fuzz/run.sh)"; \

@@ -82,7 +82,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
-        ]),
+        ], resources: DashboardAssets.files.map { .embedInCode("Dashboard/Assets/\($0)") }),
         .executableTarget(name: "gatewyse", dependencies: [
             "GatewyseServer",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -114,3 +114,13 @@ let package = Package(
         ], exclude: ["Fixtures"]),
     ]
 )
+
+/// The admin dashboard's files, embedded in the binary as byte arrays (docs/decisions/0021):
+/// `DashboardAssetTable` in GatewyseServer lists the same names with their content types.
+enum DashboardAssets {
+    static let files = [
+        "index.html", "app.css", "app.js", "api.js", "ui.js", "charts.js",
+        "page-signin.js", "page-overview.js", "page-providers.js", "page-routes.js", "page-keys.js", "page-budgets.js",
+        "page-usage.js", "page-audit.js", "page-users.js", "page-playground.js", "page-feed.js",
+    ]
+}

@@ -24,6 +24,8 @@ public final class GatewayRuntime: Sendable {
     /// Usage records: journaled and queued from completion events, written in batches by the
     /// server's usage flusher (decisions/0011).
     public let usage: UsageRecorder
+    /// Requests as they complete, for the dashboard's live feed (`GET /api/admin/requests/live`).
+    public let requestFeed = RequestFeed()
     /// Builds and swaps the snapshot; usable before `self` exists (the admin API's reload hook).
     public let loader: SnapshotLoader
     /// Budget alerts: fires thresholds reached and delivers their webhooks, driven by the
@@ -63,7 +65,7 @@ public final class GatewayRuntime: Sendable {
             executor: executor,
             snapshot: RuntimeSnapshot(authenticator: APIKeyAuthenticator(), resolver: RouteResolver(configuration: configuration)),
             server: configuration.server, upstream: configuration.upstream, stages: [UsageBackpressure(recorder: usage)] + stages,
-            observers: [keyUses, usage] + (metrics.map { [$0] } ?? []) + (tracer.map { [$0] } ?? []) + observers,
+            observers: [keyUses, usage, requestFeed] + (metrics.map { [$0] } ?? []) + (tracer.map { [$0] } ?? []) + observers,
             blockingWork: blockingWork, tracer: tracer, clock: clock)
         // On a store replicas share (PostgreSQL), `block` budgets are drawn in leases and rate
         // limits read every replica's counts (decisions/0018); alone (SQLite, memory), this
@@ -88,7 +90,7 @@ public final class GatewayRuntime: Sendable {
         self.adminRouter = AdminRouter(api: AdminAPI(store: store, passwords: controlPlane.passwords, configuration: configuration,
                                                      credentials: controlPlane.credentials, prober: ProviderProber(executor: executor),
                                                      healthSnapshot: { [routing] in routing.health.snapshot(at: routing.clock()) },
-                                                     budgets: engine.budgets, webhooks: signer, reload: reload))
+                                                     budgets: engine.budgets, webhooks: signer, feed: requestFeed, reload: reload))
     }
 
     /// Imports the tenants and keys declared in the configuration, then loads every key into

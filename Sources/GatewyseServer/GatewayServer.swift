@@ -44,6 +44,9 @@ public enum GatewayServer {
         }
     }
 
+    /// Where the binary serves the admin dashboard (for the startup banner).
+    public static let dashboardPath = DashboardController.basePath
+
     /// The upstream client (docs/decisions/0004-nio-upstream-client.md).
     static func makeTransport(_ settings: UpstreamSettings) throws -> any ClosableTransport {
         try NIOUpstreamTransport(settings: settings)
@@ -60,6 +63,7 @@ public enum GatewayServer {
         AuthController(controlPlane: runtime.controlPlane).register(on: router)
         AdminController(router: runtime.adminRouter, authenticator: AdminAuthenticator(store: runtime.store, tokens: runtime.controlPlane.accessTokens))
             .register(on: router)
+        DashboardController().register(on: router)
         return router
     }
 
@@ -83,7 +87,8 @@ public enum GatewayServer {
         return (exporter.map { [$0] } ?? []) + [UsageFlusher(runtime: runtime, interval: .milliseconds(Int64(usage.flushInterval * 1000)), batch: usage.flushBatch, logger: logger),
                 KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, interval: pollInterval, logger: logger),
                 BudgetAlertService(monitor: runtime.budgetAlerts, interval: .milliseconds(Int64(runtime.configuration.budgetAlerts.checkInterval * 1000)),
-                                   logger: logger)]
+                                   logger: logger),
+                RequestFeedService(feed: runtime.requestFeed, drain: runtime.engine.drain)]
             + (runtime.sharesCounters ? [ReplicaSyncService(runtime: runtime, logger: logger)] : [])
     }
 

@@ -92,7 +92,7 @@ struct Serve: AsyncParsableCommand {
             }
             lines.append("    curl -X POST \(base)/api/auth/login -H 'Content-Type: application/json' \\")
             lines.append("      -d '{\"email\":\"\(signInEmail ?? "you@example.com")\",\"password\":\"…\"}'")
-            lines.append("  Dashboard:           not in this build yet; the API above is the whole surface")
+            lines.append("  Dashboard:           \(base)\(GatewayServer.dashboardPath)  (sign in with the admin account above)")
             lines.append("  Try:  curl \(base)/v1/chat/completions -H \"Authorization: Bearer $OPENAI_API_KEY\" \\")
             lines.append("          -H 'Content-Type: application/json' -d '{\"model\":\"\(aliases.first ?? (providers.first.map { "\($0)/<model>" } ?? "openai/gpt-4o-mini"))\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'")
             lines.append("")

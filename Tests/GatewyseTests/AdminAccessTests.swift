@@ -51,7 +51,7 @@ struct AdminAccessTests {
         "GET /api/admin/budgets/webhook-secret": .budgetsWrite, "GET /api/admin/budgets/{id}/alerts": .budgetsRead,
         "GET /api/admin/settings": .settingsRead, "PUT /api/admin/settings": .settingsWrite, "PATCH /api/admin/settings": .settingsWrite,
         "GET /api/admin/audit": .auditRead, "GET /api/admin/audit/verify": .auditRead,
-        "GET /api/admin/usage": .usageRead, "GET /api/admin/requests": .requestsRead,
+        "GET /api/admin/usage": .usageRead, "GET /api/admin/requests": .requestsRead, "GET /api/admin/requests/live": .requestsRead,
     ]
 
     /// What a role may call, from the catalogue alone.

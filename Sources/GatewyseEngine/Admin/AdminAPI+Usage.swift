@@ -22,6 +22,23 @@ extension AdminAPI {
                 }
                 return .ok(UsageReportFormat.json(rows))
             },
+            // Server-sent events: `event: request` with the same object as the list above
+            // (without `recordId`) as each request completes on this replica, and a comment
+            // line every 15 s. The caller's tenant, or every tenant for a super-admin naming none.
+            AdminRoute("GET", "/api/admin/requests/live", .requestsRead, scope: .either) { [self] request in
+                if let name = request.query.keys.sorted().first { throw GatewayError.invalidField(name, "This stream takes no parameter.") }
+                let events = feed.subscribe(tenants: tenants(request)).map { [self] event -> [UInt8] in
+                    switch event {
+                    case .connected: return Array(": connected\n\n".utf8)
+                    case .heartbeat: return Array(": heartbeat\n\n".utf8)
+                    case .request(let record):
+                        var object = render(record)
+                        object["recordId"] = nil
+                        return Array("event: request\ndata: \(JSONWriter.string(.object(object)))\n\n".utf8)
+                    }
+                }
+                return .events(events)
+            },
             AdminRoute("GET", "/api/admin/requests", .requestsRead, scope: .either) { [self] request in
                 let query = try recentRequestsQuery(request)
                 let records = try await store.recentRequests(query)

@@ -23,11 +23,13 @@ public final class AdminAPI: Sendable {
     let budgetLedger: BudgetLedger
     /// Each tenant's webhook signing secret (`GET /api/admin/budgets/webhook-secret`).
     let webhooks: WebhookSigner
+    /// This replica's requests as they complete (`GET /api/admin/requests/live`).
+    let feed: RequestFeed
 
     public init(store: any GatewayStore, passwords: PasswordHasher, configuration: GatewayConfiguration = GatewayConfiguration(),
                 credentials: CredentialCipher = CredentialCipher(masterKey: .random()), prober: ProviderProber,
                 healthSnapshot: @escaping @Sendable () -> HealthSnapshot = { HealthSnapshot() }, budgets: BudgetLedger = BudgetLedger(),
-                webhooks: WebhookSigner = WebhookSigner(masterKey: .random()),
+                webhooks: WebhookSigner = WebhookSigner(masterKey: .random()), feed: RequestFeed = RequestFeed(),
                 clock: @escaping @Sendable () -> Int64 = UnixClock.now, reload: @escaping @Sendable () async -> Void = {}) {
         self.store = store
         self.passwords = passwords
@@ -39,6 +41,7 @@ public final class AdminAPI: Sendable {
         self.healthSnapshot = healthSnapshot
         self.budgetLedger = budgets
         self.webhooks = webhooks
+        self.feed = feed
     }
 }
 

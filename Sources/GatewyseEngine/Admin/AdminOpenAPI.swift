@@ -203,7 +203,7 @@ public enum AdminOpenAPI {
                                "description": "The tenant a super-admin acts on."])
         }
         let isList = route.method == "GET" && !route.pattern.contains("{id}")
-            && !["permissions", "verify", "health", "usage"].contains(String(segments.last ?? ""))
+            && !["permissions", "verify", "health", "usage", "live"].contains(String(segments.last ?? ""))
         if isList {
             parameters.append(["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]])
             parameters.append(["name": "cursor", "in": "query", "schema": string])
@@ -243,6 +243,9 @@ public enum AdminOpenAPI {
             responses["200"] = ["description": "OK; the same rows as CSV with Accept: text/csv", "content": [
                 "application/json": ["schema": ["type": "object", "properties": ["data": ["type": "array", "items": ["$ref": "#/components/schemas/UsageRow"]]]]],
                 "text/csv": ["schema": ["type": "string"]]]]
+        case _ where route.pattern == "/api/admin/requests/live":
+            responses["200"] = ["description": "Server-sent events until the client leaves or the gateway drains: `event: request` whose `data` is a Request (without recordId) as each request completes on this replica; comment lines `: connected` first and `: heartbeat` every 15 s.",
+                                "content": ["text/event-stream": ["schema": ["type": "string"]]]]
         default: responses["200"] = ["description": "OK", "content": ["application/json": ["schema": success]]]
         }
         let error: JSONValue = ["content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]

@@ -36,6 +36,9 @@ public struct AdminAnswer: Sendable {
     public var headers: [(String, String)]
     /// A body that is not JSON (the usage report as CSV), sent with its `Content-Type` header.
     public var bytes: [UInt8]?
+    /// A body written as it is produced (server-sent events), until the sequence ends or the
+    /// client leaves.
+    public var stream: (any AsyncSequence<[UInt8], Never> & Sendable)?
 
     public init(status: Int = 200, body: JSONValue?, headers: [(String, String)] = []) {
         self.status = status
@@ -52,6 +55,13 @@ public struct AdminAnswer: Sendable {
     public static func ok(_ body: JSONValue) -> AdminAnswer { AdminAnswer(body: body) }
     public static func created(_ body: JSONValue) -> AdminAnswer { AdminAnswer(status: 201, body: body) }
     public static let noContent = AdminAnswer(status: 204, body: nil)
+
+    /// An event stream (`text/event-stream`), never cached nor buffered by a proxy.
+    public static func events(_ stream: some AsyncSequence<[UInt8], Never> & Sendable) -> AdminAnswer {
+        var answer = AdminAnswer(body: nil, headers: [("Content-Type", "text/event-stream; charset=utf-8"), ("X-Accel-Buffering", "no")])
+        answer.stream = stream
+        return answer
+    }
 }
 
 /// An admin route: method, path pattern (`/api/admin/keys/{id}`), the permission it needs,

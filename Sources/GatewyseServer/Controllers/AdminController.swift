@@ -49,6 +49,16 @@ struct AdminController: Sendable {
         var headers = HTTPFields()
         headers[.cacheControl] = "no-store"
         for (name, value) in answer.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
+        if let stream = answer.stream {
+            // Written as produced; when the client leaves, the write fails and the loop (with
+            // the subscription behind it) ends.
+            return Response(status: .init(code: answer.status), headers: headers, body: ResponseBody { writer in
+                for await chunk in stream {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+            })
+        }
         if let bytes = answer.bytes {
             return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
