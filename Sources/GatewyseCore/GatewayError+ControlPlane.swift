@@ -11,6 +11,13 @@ extension GatewayError {
     public static let invalidCredentials = GatewayError(
         status: 401, code: "AUTH_INVALID_CREDENTIALS", type: "authentication_error", message: "Invalid e-mail or password.")
 
+    /// Too many failed sign-ins from one client address (password spraying), whatever the accounts.
+    public static func tooManySignIns(retryAfterSeconds: Int) -> GatewayError {
+        GatewayError(status: 429, code: "TOO_MANY_SIGN_IN_ATTEMPTS", type: "rate_limit_error",
+                     message: "Too many failed sign-ins from this address: try again later.",
+                     headers: [("retry-after", String(max(1, retryAfterSeconds)))])
+    }
+
     public static func accountLocked(retryAfterSeconds: Int) -> GatewayError {
         GatewayError(status: 423, code: "ACCOUNT_LOCKED", type: "authentication_error",
                      message: "Too many failed sign-ins: the account is locked for a while.",

@@ -14,6 +14,8 @@ public final class GatewayRuntime: Sendable {
     public let routing: RoutingRuntime
     /// Admin sign-in, sessions, access tokens, passwords and credential encryption.
     public let controlPlane: ControlPlane
+    /// Sign-in through tenants' identity providers (decisions/0022).
+    public let sso: SSOService
     public let startedAt: Int64
     /// The admin API's route table and handlers; a change it commits reloads this replica's
     /// snapshot at once.
@@ -50,6 +52,8 @@ public final class GatewayRuntime: Sendable {
         self.store = store
         self.controlPlane = ControlPlane(masterKey: masterKey, store: store, blockingWork: blockingWork ?? DispatchWorkRunner(),
                                          settings: configuration.accounts, passwordParameters: passwordParameters)
+        self.sso = SSOService(accounts: controlPlane.accounts, store: store, credentials: controlPlane.credentials, masterKey: masterKey,
+                              transport: transport, settings: configuration.accounts, clock: UnixClock.milliseconds)
         self.routing = RoutingRuntime(configuration: configuration)
         let metrics = configuration.metrics.enabled ? metricsFactory.map { GatewayMetrics(factory: $0) } : nil
         self.metrics = metrics

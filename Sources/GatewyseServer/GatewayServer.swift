@@ -61,6 +61,7 @@ public enum GatewayServer {
         OpenAIController(runtime: runtime).register(on: router)
         AnthropicMessagesController(runtime: runtime).register(on: router)
         AuthController(controlPlane: runtime.controlPlane).register(on: router)
+        SSOController(sso: runtime.sso, adminURL: runtime.configuration.accounts.adminURL).register(on: router)
         AdminController(router: runtime.adminRouter, authenticator: AdminAuthenticator(store: runtime.store, tokens: runtime.controlPlane.accessTokens))
             .register(on: router)
         DashboardController().register(on: router)

@@ -31,6 +31,13 @@ struct Serve: AsyncParsableCommand {
         let (logger, requestLog) = makeServeLogging(configuration.logging)
 
         let environment = ProcessInfo.processInfo.environment
+        if let base = environment["SSO_CALLBACK_BASE_URL"], !base.isEmpty {
+            if let problem = AccountSettings.callbackBaseProblem(base) {
+                exitWithConfigurationError(ConfigurationError(problems: ["SSO_CALLBACK_BASE_URL: \(problem)"]))
+            }
+            configuration.accounts.ssoCallbackBaseURL = AccountSettings.normalizedCallbackBase(base)
+        }
+        if let admin = environment["ADMIN_URL"], !admin.isEmpty { configuration.accounts.adminURL = admin }
         let masterKey: MasterKey
         do {
             let loaded = try MasterKey.load(environment: environment, fallback: MasterKey.fallback(for: configuration.database))

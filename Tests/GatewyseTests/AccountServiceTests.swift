@@ -88,6 +88,29 @@ struct AccountServiceTests {
         #expect(try await fixture.user(user).lockedUntil == nil)
     }
 
+    @Test("one address failing across many accounts is refused (429 with Retry-After) before any password is checked; others are not")
+    func perAddressThrottle() async throws {
+        var settings = AccountSettings()
+        settings.maxFailedLoginsPerAddress = 6
+        let fixture = AccountsFixture(settings: settings)
+        try await fixture.makeUser(Self.email)
+        // Password spraying: one wrong password over many accounts, none of which locks.
+        for i in 0..<6 {
+            #expect(await gatewayError { _ = try await Self.login(fixture, "Spring-2026-Pass!", email: "user\(i)@acme.test") } == .invalidCredentials)
+            fixture.advance(seconds: 10)
+        }
+        let before = fixture.runner.calls.load(ordering: .relaxed)
+        let refused = await gatewayError { _ = try await Self.login(fixture) }
+        #expect(refused?.status == 429 && refused?.code == "TOO_MANY_SIGN_IN_ATTEMPTS")
+        let retry = try #require(refused?.headers.first { $0.0 == "retry-after" }.flatMap { Int($0.1) })
+        #expect(retry == Int(settings.failureWindow) - 60, "until the oldest failure leaves the window")
+        #expect(fixture.runner.calls.load(ordering: .relaxed) == before, "no password was hashed")
+        // Another address signs in; this one again once the window has passed.
+        _ = try await fixture.accounts.login(email: Self.email, password: AccountsFixture.password, clientAddress: "198.51.100.9")
+        fixture.advance(seconds: Int64(retry))
+        _ = try await Self.login(fixture)
+    }
+
     @Test("concurrent wrong passwords all count (no lost update)")
     func concurrentFailures() async throws {
         let fixture = AccountsFixture(settings: { var s = AccountSettings(); s.maxFailedLogins = 100; return s }())

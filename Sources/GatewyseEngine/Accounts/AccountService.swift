@@ -9,7 +9,8 @@ import Synchronization
 /// - Sign-in answers the same 401 for an unknown e-mail and a wrong password, after the same
 ///   Argon2id work (an unknown e-mail is verified against a dummy hash).
 /// - `maxFailedLogins` failures within `failureWindow` lock the account for `lockoutDuration`
-///   (`UserRecord.failedLogins`, `lockedUntil`).
+///   (`UserRecord.failedLogins`, `lockedUntil`); `maxFailedLoginsPerAddress` failures from one
+///   client address within the same window refuse that address for a while (`LoginThrottle`).
 /// - A session is one refresh-token family. The refresh token is `<session id>.<secret>`; only
 ///   the SHA-256 of the current secret is stored. Each refresh rotates it (a conditional update,
 ///   so of two concurrent refreshes one wins); presenting any other secret of a live session
@@ -25,6 +26,8 @@ public final class AccountService: Sendable {
     /// Unix milliseconds.
     let clock: @Sendable () -> Int64
     private let dummyHash = Mutex<String?>(nil)
+    /// Failed sign-ins per client address (password spraying).
+    let throttle: LoginThrottle
 
     public init(store: any ControlPlaneStore, hasher: PasswordHasher, tokens: AccessTokenService, settings: AccountSettings = AccountSettings(),
                 clock: @escaping @Sendable () -> Int64 = UnixClock.milliseconds) {
@@ -33,6 +36,7 @@ public final class AccountService: Sendable {
         self.tokens = tokens
         self.settings = settings
         self.clock = clock
+        self.throttle = LoginThrottle(limit: settings.maxFailedLoginsPerAddress, window: settings.failureWindow)
     }
 
     /// Computes the dummy hash now, so that the first sign-in with an unknown e-mail costs the
@@ -44,6 +48,21 @@ public final class AccountService: Sendable {
     // MARK: - Sign-in
 
     public func login(email: String, password: String, clientAddress: String?) async throws -> SignIn {
+        guard let address = clientAddress, !address.isEmpty else {
+            return try await checkPassword(email: email, password: password, clientAddress: clientAddress)
+        }
+        if let retry = throttle.retryAfter(address, now: seconds) {
+            throw GatewayError.tooManySignIns(retryAfterSeconds: Int(retry))
+        }
+        do {
+            return try await checkPassword(email: email, password: password, clientAddress: clientAddress)
+        } catch let error as GatewayError where error.code == GatewayError.invalidCredentials.code || error.status == 423 {
+            throttle.recordFailure(address, now: seconds)
+            throw error
+        }
+    }
+
+    private func checkPassword(email: String, password: String, clientAddress: String?) async throws -> SignIn {
         let from = Self.describe(clientAddress)
         guard let stored = try await store.fetch(.user, uniqueKey: UserRecord.uniqueKey(email: email)),
               let user = try? UserRecord(stored: stored)
@@ -68,6 +87,13 @@ public final class AccountService: Sendable {
                                                 summary: "Failed sign-in: account or tenant disabled\(from)."))
             throw GatewayError.accountDisabled
         }
+        return try await openSession(user, action: "auth.login", summary: "Signed in\(from).")
+    }
+
+    /// Opens a session for a user who proved who it is (password or identity provider): a new
+    /// refresh-token family, the failure counters cleared, the sign-in audited.
+    func openSession(_ user: UserRecord, action: String, summary: String) async throws -> SignIn {
+        let now = seconds
         let secret = Self.newSecret()
         let session = SessionRecord(id: "ses_" + IDGenerator.hex(bytes: 16), tenantID: user.tenantID, userID: user.id,
                                     refreshDigest: Self.digest(secret), expiresAt: now + min(settings.refreshIdleLifetime, settings.sessionMaxLifetime),
@@ -82,7 +108,7 @@ public final class AccountService: Sendable {
             if user.status == .locked { user.status = .active }
             user.lastLoginAt = now
             return (changes: [try .insert(session, at: now)] + stale.map { .delete($0) },
-                    audit: [self.draft(user, "auth.login", targetType: "session", targetID: session.id, summary: "Signed in\(from).")])
+                    audit: [self.draft(user, action, targetType: "session", targetID: session.id, summary: summary)])
         }
         return try await signIn(signedIn, session: session, secret: secret)
     }

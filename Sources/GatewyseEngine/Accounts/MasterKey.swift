@@ -53,6 +53,9 @@ public struct MasterKey: Sendable {
         case credentialEncryption = "gatewyse/v1/credential-encryption"
         /// HMAC-SHA256 key of a tenant's budget-alert webhooks (with the tenant id as subject).
         case webhookSigning = "gatewyse/v1/webhook-signing"
+        /// AES-256-GCM key of the single sign-on state a browser carries between the start of
+        /// a sign-in and the identity provider's callback.
+        case ssoState = "gatewyse/v1/sso-state"
     }
 
     /// The base64 text of a key, as `GATEWYSE_MASTER_KEY` and `master.key` hold it.

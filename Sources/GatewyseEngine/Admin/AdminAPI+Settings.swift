@@ -3,10 +3,9 @@ import GatewyseRouting
 import GatewyseStorage
 
 /// `settings`: one document per tenant. `PUT` replaces it (omitted fields take their defaults),
-/// `PATCH` changes the fields given. SSO settings are not accepted yet: there is no sign-in
-/// through an identity provider to configure.
+/// `PATCH` changes the fields given. `sso` is the tenant's single sign-on (AdminAPI+SSOSettings).
 extension AdminAPI {
-    static let settingsFields: Set<String> = ["rateLimits", "caching", "defaultRoutingStrategy", "allowedProviders", "customLabels"]
+    static let settingsFields: Set<String> = ["rateLimits", "caching", "defaultRoutingStrategy", "allowedProviders", "customLabels", "sso"]
 
     func settingsRoutes() -> [AdminRoute] {
         [
@@ -54,6 +53,7 @@ extension AdminAPI {
             settings.allowedProviders = uniqued(providers)
         }
         if let labels = try body.stringMap("customLabels") { settings.customLabels = labels }
+        settings.sso = try await readSSO(body, tenantID: tenantID, stored: current?.sso)
         settings.updatedAt = now
         let before = render(current ?? TenantSettings(tenantID: tenantID))
         let change: ResourceChange = current == nil ? try .insert(settings, at: now) : try .update(settings, at: now, expectedVersion: stored?.version)
@@ -80,6 +80,7 @@ extension AdminAPI {
             ("caching", .object(JSONObject([("enabled", .bool(settings.caching.enabled)), ("ttlSeconds", .int(settings.caching.ttlSeconds))]))),
             ("defaultRoutingStrategy", .optional(settings.defaultRoutingStrategy)), ("allowedProviders", .strings(settings.allowedProviders)),
             ("customLabels", .object(JSONObject(settings.customLabels.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))),
+            ("sso", render(settings.sso, tenantID: settings.tenantID)),
             ("updatedAt", settings.updatedAt == 0 ? .null : .time(settings.updatedAt)),
         ])
     }

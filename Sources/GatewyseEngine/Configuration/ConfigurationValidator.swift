@@ -55,7 +55,16 @@ public enum ConfigurationValidator {
         }
         if let auth = r.mapping(document["auth"], "auth") {
             r.rejectUnknownKeys(auth, allowed: ["access_token_ttl_seconds", "refresh_idle_seconds", "session_max_seconds",
-                                                "max_failed_logins", "lockout_seconds"], path: "auth")
+                                                "max_failed_logins", "max_failed_logins_per_address", "lockout_seconds", "sso_callback_base_url",
+                                                "admin_url"], path: "auth")
+            if let base = r.string(auth["sso_callback_base_url"], "auth.sso_callback_base_url") {
+                if let problem = AccountSettings.callbackBaseProblem(base) {
+                    r.problems.append("auth.sso_callback_base_url: \(problem)")
+                } else {
+                    configuration.accounts.ssoCallbackBaseURL = AccountSettings.normalizedCallbackBase(base)
+                }
+            }
+            if let admin = r.string(auth["admin_url"], "auth.admin_url") { configuration.accounts.adminURL = admin }
             if let n = r.int(auth["access_token_ttl_seconds"], "auth.access_token_ttl_seconds", in: 60...86_400) {
                 configuration.accounts.accessTokenLifetime = Int64(n)
             }
@@ -66,6 +75,9 @@ public enum ConfigurationValidator {
                 configuration.accounts.sessionMaxLifetime = Int64(n)
             }
             if let n = r.int(auth["max_failed_logins"], "auth.max_failed_logins", in: 1...100) { configuration.accounts.maxFailedLogins = n }
+            if let n = r.int(auth["max_failed_logins_per_address"], "auth.max_failed_logins_per_address", in: 1...100_000) {
+                configuration.accounts.maxFailedLoginsPerAddress = n
+            }
             if let n = r.int(auth["lockout_seconds"], "auth.lockout_seconds", in: 1...86_400) {
                 configuration.accounts.lockoutDuration = Int64(n)
                 configuration.accounts.failureWindow = Int64(n)

@@ -170,6 +170,11 @@ public struct TenantSeed: Sendable {
 /// Every problem found in a configuration, each with its path; reported together at startup.
 public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     public var problems: [String]
+
+    public init(problems: [String]) {
+        self.problems = problems
+    }
+
     public var description: String {
         "invalid configuration (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
     }

@@ -15,6 +15,8 @@ public struct TenantSettings: DomainResource {
     /// Provider ids the tenant's routes may target; empty means every provider it can reach.
     public var allowedProviders: [String]
     public var customLabels: [String: String]
+    /// Sign-in through the tenant's identity provider; nil: password sign-in only.
+    public var sso: TenantSSO?
     public var updatedAt: Int64
 
     /// 0 = unlimited, as admin-api.md gives it.
@@ -41,17 +43,18 @@ public struct TenantSettings: DomainResource {
     }
 
     public init(tenantID: String, rateLimits: RateLimits = RateLimits(), caching: Caching = Caching(), defaultRoutingStrategy: String? = nil,
-                allowedProviders: [String] = [], customLabels: [String: String] = [:], updatedAt: Int64 = 0) {
+                allowedProviders: [String] = [], customLabels: [String: String] = [:], sso: TenantSSO? = nil, updatedAt: Int64 = 0) {
         self.tenantID = tenantID
         self.rateLimits = rateLimits
         self.caching = caching
         self.defaultRoutingStrategy = defaultRoutingStrategy
         self.allowedProviders = allowedProviders
         self.customLabels = customLabels
+        self.sso = sso
         self.updatedAt = updatedAt
     }
 
     private enum CodingKeys: String, CodingKey {
-        case tenantID, rateLimits, caching, defaultRoutingStrategy, allowedProviders, customLabels, updatedAt
+        case tenantID, rateLimits, caching, defaultRoutingStrategy, allowedProviders, customLabels, sso, updatedAt
     }
 }
