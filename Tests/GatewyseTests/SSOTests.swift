@@ -1,6 +1,7 @@
 import Foundation
 import GatewyseCore
 @testable import GatewyseEngine
+import GatewyseProviders
 import GatewyseStorage
 import JWTKit
 import Testing
@@ -32,7 +33,7 @@ struct SSOTests {
     func pkceChallenge() {
         // RFC 7636 Appendix B.
         var state = SSOState.fresh(tenantID: "t", redirectURI: "r", now: 0)
-        state.verifier = "dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        state.verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
         #expect(state.challenge == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
     }
 

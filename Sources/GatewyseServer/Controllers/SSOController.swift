@@ -19,7 +19,7 @@ struct SSOController: Sendable {
     func register(on router: Router<GatewayRequestContext>) {
         router.get("/api/auth/sso/:tenantId/start") { request, context in
             let tenantID = context.parameters.get("tenantId") ?? ""
-            let start = try await sso.start(tenantID: tenantID, requestHost: request.headers[.host] ?? request.uri.host)
+            let start = try await sso.start(tenantID: tenantID, requestHost: request.head.authority)
             return Self.redirect(to: start.location, cookie: Self.stateCookie(start.cookie, secure: start.secureCookie, maxAge: 600))
         }
         router.get("/api/auth/sso/callback") { request, context in
