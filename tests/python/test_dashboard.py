@@ -555,3 +555,52 @@ tenants:
         assert list(lines) in ([], [b""])
     finally:
         _stop(process)
+
+
+# ---- single sign-on in the browser
+
+def test_single_sign_on_through_the_tenants_identity_provider(served, browser):
+    """A person of tenant acme signs in with the company's identity provider (the mock IdP of
+    tests/python/oidc_provider.py): the browser leaves for the provider and comes back signed in,
+    created with the tenant's default role, and no token stays in the address bar. A tenant without
+    single sign-on lands back on the sign-in page with the reason."""
+    from oidc_provider import MockIdentityProvider
+
+    driver, base = browser, served["url"]
+    admin = requests.Session()
+    admin.trust_env = False
+    login = admin.post(f"{base}/api/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10)
+    assert login.status_code == 200, login.text
+    admin.headers.update({"Authorization": "Bearer " + login.json()["accessToken"], "X-Tenant-ID": "acme"})
+
+    with MockIdentityProvider("gatewyse-dashboard", "dashboard-sso-secret-0123456789abcdef") as idp:
+        configured = admin.patch(f"{base}/api/admin/settings", timeout=10, json={"sso": {
+            "provider": "oidc", "issuerUrl": idp.url, "clientId": "gatewyse-dashboard",
+            "clientSecret": "dashboard-sso-secret-0123456789abcdef", "defaultRole": "auditor", "allowPrivateNetwork": True}})
+        assert configured.status_code == 200, configured.text
+        idp.sign_in_as("grace@acme.test", name="Grace Hopper")
+
+        driver.get(f"{base}/admin/")
+        form = visible(driver, "form[aria-label='Sign in with single sign-on']")
+        fill(driver, "Organization ID", "acme", scope=form)
+        button(driver, "Sign in with SSO").click()
+        visible(driver, "nav#nav a[href='#/overview']", timeout=30)
+        wait(driver, lambda d: "Grace Hopper · auditor" in d.find_element(By.ID, "session-bar").text)
+        # The tokens rode in the fragment: gone from the address bar and from the history.
+        assert "accessToken" not in driver.current_url and "refreshToken" not in driver.current_url
+        assert len(idp.authorize_requests) == 1 and idp.authorize_requests[0]["code_challenge_method"] == "S256"
+        # The session works like a password one: an auditor reads the audit log, which shows
+        # the sign-in by the new user itself.
+        go(driver, base, "audit")
+        wait(driver, lambda d: "auth.sso_login" in d.find_element(By.ID, "main").text)
+        sign_out(driver)
+
+        # The organization is remembered; a tenant without single sign-on says why, on the page.
+        form = visible(driver, "form[aria-label='Sign in with single sign-on']")
+        assert labelled(driver, "Organization ID", form).get_attribute("value") == "acme"
+        fill(driver, "Organization ID", "nobody", scope=form)
+        button(driver, "Sign in with SSO").click()
+        alert = visible(driver, "main .alert.error[role='alert']", timeout=30)
+        assert "Single sign-on failed" in alert.text and "ssoError" not in driver.current_url
+        check_accessibility(driver, "signin-sso-error")
+        snapshot(driver, "signin-sso")

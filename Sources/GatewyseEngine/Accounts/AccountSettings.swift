@@ -21,7 +21,7 @@ public struct AccountSettings: Sendable, Equatable {
     public var ssoCallbackBaseURL: String?
     /// Where a browser lands after single sign-on (`ADMIN_URL`, `auth.admin_url`); the tokens
     /// ride in the fragment, which no server sees.
-    public var adminURL = "/"
+    public var adminURL = "/admin/"
 
     /// Why a callback base is not acceptable (an absolute http(s) origin), or nil. A trailing
     /// slash is tolerated by `normalizedCallbackBase`.

@@ -19,8 +19,15 @@ struct SSOController: Sendable {
     func register(on router: Router<GatewayRequestContext>) {
         router.get("/api/auth/sso/:tenantId/start") { request, context in
             let tenantID = context.parameters.get("tenantId") ?? ""
-            let start = try await sso.start(tenantID: tenantID, requestHost: request.head.authority)
-            return Self.redirect(to: start.location, cookie: Self.stateCookie(start.cookie, secure: start.secureCookie, maxAge: 600))
+            do {
+                let start = try await sso.start(tenantID: tenantID, requestHost: request.head.authority)
+                return Self.redirect(to: start.location, cookie: Self.stateCookie(start.cookie, secure: start.secureCookie, maxAge: 600))
+            } catch let error as GatewayError where Self.isNavigation(request.headers) {
+                // A person followed "Sign in with SSO": land them back on the dashboard with the
+                // reason rather than on a page of JSON. API clients keep the error envelope.
+                return Self.redirect(to: Self.landing(adminURL, [("ssoError", error.code), ("message", error.message)]),
+                                     cookie: Self.stateCookie("", secure: false, maxAge: 0))
+            }
         }
         router.get("/api/auth/sso/callback") { request, context in
             var query: [String: String] = [:]
@@ -38,6 +45,13 @@ struct SSOController: Sendable {
                 return Self.redirect(to: Self.landing(adminURL, [("ssoError", error.code), ("message", error.message)]), cookie: clear)
             }
         }
+    }
+
+    /// Whether a browser is navigating (a link or a typed address), not a script or an API
+    /// client: browsers send `Sec-Fetch-Mode: navigate`, or at least ask for HTML.
+    static func isNavigation(_ headers: HTTPFields) -> Bool {
+        if let mode = headers[HTTPField.Name("Sec-Fetch-Mode")!] { return mode == "navigate" }
+        return headers[.accept]?.contains("text/html") ?? false
     }
 
     /// `adminURL#name=value&…`, each part form-encoded.

@@ -61,6 +61,30 @@ export async function signIn(email, password) {
   await loadMe();
 }
 
+/**
+ * Single sign-on lands the browser here with the session in the fragment
+ * (`#accessToken=…&refreshToken=…&expiresIn=…`, never sent to a server) or with
+ * `#ssoError=CODE&message=…`. Takes either and wipes it from the address bar and the history at
+ * once. Returns the failure ({code, message}) to show, or null.
+ */
+export async function adoptLanding() {
+  const fragment = location.hash.replace(/^#/, '');
+  if (!/^(accessToken|ssoError)=/.test(fragment)) return null;
+  history.replaceState(null, '', location.pathname + location.search);
+  const fields = new URLSearchParams(fragment);
+  if (fields.has('ssoError')) {
+    return { code: fields.get('ssoError'), message: fields.get('message') || 'Single sign-on failed.' };
+  }
+  adopt({ accessToken: fields.get('accessToken'), refreshToken: fields.get('refreshToken'), expiresIn: Number(fields.get('expiresIn')) || 900 });
+  try {
+    await loadMe();
+  } catch (error) {
+    session.access = session.refresh = session.me = null;
+    return { code: error.code || 'SSO_FAILED', message: error.message };
+  }
+  return null;
+}
+
 async function loadMe() {
   session.me = await call('GET', '/api/auth/me');
   session.tenant = null;

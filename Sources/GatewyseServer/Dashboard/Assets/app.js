@@ -4,7 +4,7 @@
 
 import * as api from './api.js';
 import { h, clear, select, nextID } from './ui.js';
-import signin from './page-signin.js';
+import signin, { report as reportSignInFailure } from './page-signin.js';
 import overview from './page-overview.js';
 import providers from './page-providers.js';
 import routes from './page-routes.js';
@@ -121,4 +121,8 @@ api.onSessionChange(async () => {
   schedule();
 });
 window.addEventListener('hashchange', schedule);
-schedule();
+// A single sign-on landing carries the session (or why it failed) in the fragment: take it
+// before the router reads the fragment as a page name.
+api.adoptLanding().then((problem) => {
+  if (problem) reportSignInFailure(problem);
+}).finally(schedule);
