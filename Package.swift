@@ -121,6 +121,7 @@ enum DashboardAssets {
     static let files = [
         "index.html", "app.css", "app.js", "api.js", "ui.js", "charts.js",
         "page-signin.js", "page-overview.js", "page-providers.js", "page-routes.js", "page-keys.js", "page-budgets.js",
-        "page-usage.js", "page-audit.js", "page-users.js", "page-playground.js", "page-feed.js",
+        "page-usage.js", "page-audit.js", "page-users.js", "page-playground.js", "page-feed.js", "page-models.js",
+        "page-organizations.js", "page-roles.js", "page-settings.js", "page-account.js",
     ]
 }

@@ -37,10 +37,12 @@ AUDITOR_PASSWORD = "Auditor-Test-Pass-2!"
 USER_EMAIL = "user@dashboard.test"
 USER_PASSWORD = "User-Test-Pass-3!!"
 SCREENSHOTS = pathlib.Path(os.environ.get("GATEWYSE_SCREENSHOT_DIR") or REPO / ".build" / "dashboard-screenshots")
-PAGES = ["overview", "providers", "routes", "keys", "budgets", "usage", "audit", "users", "playground", "feed"]
+PAGES = ["overview", "providers", "models", "routes", "keys", "budgets", "usage", "audit", "users", "roles", "organizations", "settings",
+         "playground", "feed", "account"]
 # Controls that change something: none of them may be offered to an auditor.
 WRITE_BUTTONS = ["Add provider", "Create route", "Create key", "Create budget", "Add user", "Edit", "Disable", "Enable", "Delete",
-                 "Revoke", "Test", "Suspend", "Activate", "Save changes", "Save route"]
+                 "Revoke", "Test", "Suspend", "Activate", "Save changes", "Save route", "Add model", "Add organization", "Add department",
+                 "Create role", "Save role", "Save settings", "Save single sign-on", "Remove single sign-on"]
 
 
 def _chromium() -> str | None:
@@ -280,6 +282,71 @@ def test_an_operator_sets_up_the_gateway_and_an_auditor_can_change_nothing(serve
     check_accessibility(driver, "budgets")
     snapshot(driver, "budgets")
 
+    # The model's price: typed as decimal text, shown as the gateway stored it.
+    go(driver, base, "models")
+    form = visible(driver, "form[aria-label='Add a model']")
+    fill(driver, "Model", "mock-chat", form)
+    Select(labelled(driver, "Provider", form)).select_by_value("mock-dash")
+    fill(driver, "Context window", "128000", form)
+    fill(driver, "Input", "0.15", form)
+    fill(driver, "Output", "0.6", form)
+    button(driver, "Add model").click()
+    row = wait(driver, lambda d: d.find_element(By.XPATH, "//tr[td/strong[text()='mock-chat']]"))
+    assert "$0.15" in row.text and "$0.6" in row.text and "128,000" in row.text, row.text
+    toast_or_error(driver)
+    check_accessibility(driver, "models")
+    snapshot(driver, "models")
+
+    # The tenant's hierarchy: an organization and a department in it.
+    go(driver, base, "organizations")
+    form = visible(driver, "form[aria-label='Add organization']")
+    fill(driver, "Organization name", "Research", form)
+    fill(driver, "Organization id", "research", form)
+    button(driver, "Add organization").click()
+    wait(driver, lambda d: d.find_element(By.XPATH, "//tr[td/strong[text()='Research']]"))
+    form = visible(driver, "form[aria-label='Add department']")
+    fill(driver, "Department name", "Vision", form)
+    Select(labelled(driver, "In organization", form)).select_by_value("research")
+    button(driver, "Add department").click()
+    row = wait(driver, lambda d: d.find_element(By.XPATH, "//tr[td/strong[text()='Vision']]"))
+    assert "Research" in row.text
+    wait(driver, lambda d: d.find_element(By.XPATH, "//tr[td/strong[text()='Research']]/td[3]").text == "1")
+    check_accessibility(driver, "organizations")
+    snapshot(driver, "organizations")
+
+    # A custom role from the permission catalogue.
+    go(driver, base, "roles")
+    form = visible(driver, "form[aria-label='Create a role']")
+    fill(driver, "Slug", "key-manager", form)
+    fill(driver, "Name", "Key manager", form)
+    for permission in ("keys:read", "keys:write"):
+        form.find_element(By.CSS_SELECTOR, f"input[name='permissions'][value='{permission}']").click()
+    button(driver, "Create role").click()
+    row = wait(driver, lambda d: d.find_element(By.XPATH, "//tr[td/strong[text()='Key manager']]"))
+    assert "keys:read, keys:write" in row.text, row.text
+    check_accessibility(driver, "roles")
+    snapshot(driver, "roles")
+
+    # Settings: a tenant rate limit, and single sign-on whose secret is never shown back.
+    go(driver, base, "settings")
+    form = visible(driver, "form[aria-label='Limits and routing']")
+    fill(driver, "Requests per minute", "600", form)
+    button(driver, "Save settings").click()
+    wait(driver, lambda d: "Settings saved." in d.find_element(By.ID, "toasts").text)
+    toast_or_error(driver)
+    form = visible(driver, "form[aria-label='Single sign-on']")
+    fill(driver, "Issuer URL", "https://login.acme.example", form)
+    fill(driver, "Client ID", "gatewyse-acme", form)
+    fill(driver, "Client secret", "sso-client-secret-never-shown", form)
+    Select(labelled(driver, "Role of new users", form)).select_by_value("key-manager")
+    button(driver, "Save single sign-on").click()
+    form = wait(driver, lambda d: d.find_element(By.XPATH, "//form[@aria-label='Single sign-on'][.//label[text()='Replace client secret']]"))
+    assert "/api/auth/sso/callback" in form.text and "sso-client-secret-never-shown" not in driver.page_source
+    assert Select(labelled(driver, "Role of new users", form)).first_selected_option.get_attribute("value") == "key-manager"
+    toast_or_error(driver)
+    check_accessibility(driver, "settings")
+    snapshot(driver, "settings")
+
     # A key: its secret is shown once, in a dialog.
     go(driver, base, "keys")
     form = visible(driver, "form[aria-label='Create an API key']")
@@ -368,7 +435,8 @@ def test_an_operator_sets_up_the_gateway_and_an_auditor_can_change_nothing(serve
     verdict = visible(driver, "#audit-verdict").text
     assert "intact" in verdict
     main_text = driver.find_element(By.ID, "main").text
-    for action in ("provider.create", "route.create", "budget.create", "key.create", "key.revoke"):
+    for action in ("provider.create", "route.create", "budget.create", "key.create", "key.revoke", "model.create", "organization.create",
+                   "department.create", "role.create", "settings.update"):
         assert action in main_text, action
     check_accessibility(driver, "audit")
     snapshot(driver, "audit")
@@ -425,7 +493,7 @@ def test_an_operator_sets_up_the_gateway_and_an_auditor_can_change_nothing(serve
     assert made.status_code == 201, made.text
     sign_in(driver, base, USER_EMAIL, USER_PASSWORD)
     links = {a.get_attribute("href").split("#/")[1] for a in driver.find_elements(By.CSS_SELECTOR, "nav#nav a")}
-    assert links == {"overview", "routes", "keys", "usage", "playground"}, links
+    assert links == {"overview", "routes", "keys", "usage", "playground", "account"}, links
     go(driver, base, "keys")
     assert "playground" not in driver.find_element(By.ID, "main").text  # the admin's key is not this user's
     form = visible(driver, "form[aria-label='Create an API key']")
@@ -438,6 +506,22 @@ def test_an_operator_sets_up_the_gateway_and_an_auditor_can_change_nothing(serve
     snapshot(driver, "user-keys")
     mine = [k for k in admin.get(f"{base}/api/admin/keys", timeout=10).json()["data"] if k["name"] == "my laptop"]
     assert len(mine) == 1 and mine[0]["userId"] == made.json()["id"]
+
+    # Their own account: who they are, and a password change checked by the gateway's policy.
+    go(driver, base, "account")
+    assert USER_EMAIL in driver.find_element(By.ID, "main").text
+    form = visible(driver, "form[aria-label='Change your password']")
+    fill(driver, "Current password", USER_PASSWORD, form)
+    fill(driver, "New password", "short", form)
+    fill(driver, "New password again", "short", form)
+    driver.execute_script("arguments[0].noValidate = true", form)  # let the gateway's policy answer
+    button(driver, "Change password").click()
+    assert visible(driver, "main .alert.error").text
+    fill(driver, "New password", USER_PASSWORD + "x", form)
+    fill(driver, "New password again", USER_PASSWORD + "x", form)
+    button(driver, "Change password").click()
+    wait(driver, lambda d: "Password changed" in d.find_element(By.ID, "toasts").text)
+    check_accessibility(driver, "account")
 
     # Keyboard: the skip link is the page's first stop, shows when focused, and moves focus to
     # the page's content.

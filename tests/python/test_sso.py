@@ -117,6 +117,33 @@ def test_bad_sso_settings_name_the_field(server, sso, field):
     assert answer.json()["error"]["param"] == field, answer.text
 
 
+def test_only_an_operator_lets_the_identity_provider_live_on_a_private_network(server, idp):
+    """The gateway itself fetches the issuer's discovery document and keys: a tenant admin may
+    not point it at a private address (admin-api.md §4's rule for provider base URLs)."""
+    root = _admin(server, "beta")
+    created = root.post(f"{server}/api/admin/users", timeout=10, json={
+        "email": "admin@beta.test", "password": "Beta-Admin-Pass-1!", "roles": ["tenant-admin"]})
+    assert created.status_code == 201, created.text
+    tenant_admin = _session()
+    login = tenant_admin.post(f"{server}/api/auth/login", json={"email": "admin@beta.test", "password": "Beta-Admin-Pass-1!"}, timeout=10)
+    tenant_admin.headers["Authorization"] = "Bearer " + login.json()["accessToken"]
+    try:
+        refused = tenant_admin.patch(f"{server}/api/admin/settings", timeout=10, json={"sso": {
+            "issuerUrl": idp.url, "clientId": CLIENT_ID, "allowPrivateNetwork": True}})
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "PERMISSION_DENIED", refused.text
+        # The operator allows it; the tenant admin can then change other fields (sending the
+        # flag back as read), but moving the issuer drops the operator's permission.
+        allowed = root.patch(f"{server}/api/admin/settings", timeout=10, json={"sso": {
+            "issuerUrl": idp.url, "clientId": CLIENT_ID, "allowPrivateNetwork": True}})
+        assert allowed.status_code == 200 and allowed.json()["sso"]["allowPrivateNetwork"] is True, allowed.text
+        kept = tenant_admin.patch(f"{server}/api/admin/settings", timeout=10, json={"sso": {"clientId": "other", "allowPrivateNetwork": True}})
+        assert kept.status_code == 200 and kept.json()["sso"]["allowPrivateNetwork"] is True, kept.text
+        moved = tenant_admin.patch(f"{server}/api/admin/settings", timeout=10, json={"sso": {"issuerUrl": idp.url + "/elsewhere"}})
+        assert moved.status_code == 400 and moved.json()["error"]["param"] == "sso.issuerUrl", moved.text
+    finally:
+        assert root.patch(f"{server}/api/admin/settings", json={"sso": None}, timeout=10).status_code == 200
+
+
 def test_first_sign_in_creates_the_user_and_the_second_finds_it(server, idp, configured):
     idp.tamper, idp.deny = None, None
     idp.sign_in_as("ada@acme.test", "Ada Lovelace")

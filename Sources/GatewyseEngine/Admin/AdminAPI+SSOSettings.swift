@@ -9,8 +9,10 @@ extension AdminAPI {
                                          "allowedDomains", "allowPrivateNetwork"]
 
     /// The tenant's single sign-on after this write: nil when `sso` is null, the stored one
-    /// when the body has no `sso`.
-    func readSSO(_ body: FieldReader, tenantID: String, stored: TenantSSO?) async throws -> TenantSSO? {
+    /// when the body has no `sso`. `allowPrivateNetwork` follows providers' rule (admin-api.md
+    /// §4): only a super-admin may turn it on, since the gateway itself fetches the issuer's
+    /// discovery document and keys from that address.
+    func readSSO(_ body: FieldReader, tenantID: String, stored: TenantSSO?, superAdmin: Bool) async throws -> TenantSSO? {
         guard body.has("sso") else { return stored }
         guard let fields = try body.nested("sso", allowed: Self.ssoFields) else { return nil }
         guard tenantID != SystemScope.tenantID else {
@@ -31,7 +33,16 @@ extension AdminAPI {
         if let provider = try fields.choice("provider", TenantSSO.Provider.allCases.map(\.rawValue)) {
             sso.provider = TenantSSO.Provider(rawValue: provider)!
         }
-        if let allow = try fields.bool("allowPrivateNetwork") { sso.allowPrivateNetwork = allow }
+        let movesIssuer = issuer != stored?.issuerURL
+        if let allow = try fields.bool("allowPrivateNetwork") {
+            // A tenant admin may send back what it read (a flag an operator set), never set it.
+            guard !allow || superAdmin || (allow == stored?.allowPrivateNetwork && !movesIssuer) else {
+                throw GatewayError.permissionDenied("super-admin (sso.allowPrivateNetwork)")
+            }
+            sso.allowPrivateNetwork = allow
+        }
+        // The operator's permission was for the address it saw.
+        if movesIssuer && !superAdmin { sso.allowPrivateNetwork = false }
         if let problem = UpstreamURLPolicy.problem(withEndpoint: issuer, allowPrivate: sso.allowPrivateNetwork) {
             throw GatewayError.invalidField("sso.issuerUrl", problem)
         }

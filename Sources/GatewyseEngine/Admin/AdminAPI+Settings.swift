@@ -53,7 +53,7 @@ extension AdminAPI {
             settings.allowedProviders = uniqued(providers)
         }
         if let labels = try body.stringMap("customLabels") { settings.customLabels = labels }
-        settings.sso = try await readSSO(body, tenantID: tenantID, stored: current?.sso)
+        settings.sso = try await readSSO(body, tenantID: tenantID, stored: current?.sso, superAdmin: request.principal.isSuperAdmin)
         settings.updatedAt = now
         let before = render(current ?? TenantSettings(tenantID: tenantID))
         let change: ResourceChange = current == nil ? try .insert(settings, at: now) : try .update(settings, at: now, expectedVersion: stored?.version)

@@ -28,6 +28,11 @@ enum DashboardAssetTable {
             ("page-users.js", javascript, PackageResources.page_users_js),
             ("page-playground.js", javascript, PackageResources.page_playground_js),
             ("page-feed.js", javascript, PackageResources.page_feed_js),
+            ("page-models.js", javascript, PackageResources.page_models_js),
+            ("page-organizations.js", javascript, PackageResources.page_organizations_js),
+            ("page-roles.js", javascript, PackageResources.page_roles_js),
+            ("page-settings.js", javascript, PackageResources.page_settings_js),
+            ("page-account.js", javascript, PackageResources.page_account_js),
         ]
         return Dictionary(uniqueKeysWithValues: files.map { ($0.0, DashboardAsset(name: $0.0, contentType: $0.1, bytes: $0.2)) })
     }()

@@ -15,9 +15,14 @@ import audit from './page-audit.js';
 import users from './page-users.js';
 import playground from './page-playground.js';
 import feed from './page-feed.js';
+import models from './page-models.js';
+import organizations from './page-organizations.js';
+import roles from './page-roles.js';
+import settings from './page-settings.js';
+import account from './page-account.js';
 
 /** The pages, in the navigation's order. */
-const pages = { overview, providers, routes, keys, budgets, usage, audit, users, playground, feed };
+const pages = { overview, providers, models, routes, keys, budgets, usage, audit, users, roles, organizations, settings, playground, feed, account };
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');

@@ -48,10 +48,7 @@ export default {
         { label: 'Status', value: (u) => statusBadge(u.status) }, { label: 'Last sign-in', value: (u) => time(u.lastLoginAt) },
         { label: 'Actions', value: actions },
       ], list, 'No user in this tenant yet.'),
-      roles.length ? [h('h2', {}, 'Roles'), table('Roles and their permissions', [
-        { label: 'Role', value: (r) => h('strong', {}, r.name || r.slug) }, { label: 'Slug', value: (r) => h('span', { class: 'mono' }, r.slug) },
-        { label: 'Permissions', value: (r) => r.permissions.join(', ') },
-      ], roles, '')] : null,
+      roles.length ? h('p', { class: 'muted' }, 'What each role allows, and roles of your own: ', h('a', { href: '#/roles' }, 'Roles'), '.') : null,
       writable ? [h('h2', {}, 'Add a user'), h('div', { class: 'panel' }, form)] : readOnlyNote('users'));
   },
 };
