@@ -17,7 +17,14 @@ import Synchronization
 public final class GatewayMetrics: CompletionObserver {
     let factory: any MetricsFactory
     /// Which models may become labels: the serving snapshot's route table, bound by the runtime.
-    private let resolver = Mutex<(@Sendable () -> RouteResolver)?>(nil)
+    /// The closure rides in a struct: a bare function type inside `Mutex` is reabstracted on
+    /// every `withLock`, and the inout write-back stored a thunk around the previous closure
+    /// each time, so each check walked one more thunk than the last (throughput fell with every
+    /// request and the stack finally overflowed: `make bench`, requests to unconfigured models).
+    private let resolver = Mutex<ResolverSource?>(nil)
+    private struct ResolverSource {
+        let current: @Sendable () -> RouteResolver
+    }
     private let requestSeries = Mutex<[RequestKey: RequestSeries]>([:])
     private let deploymentSeries = Mutex<[DeploymentKey: DeploymentSeries]>([:])
     /// Per route (indexed like `InferenceEndpoint.allCases`) and `RejectionReason`.
@@ -38,7 +45,7 @@ public final class GatewayMetrics: CompletionObserver {
 
     /// Binds the source of configured model names (the engine's current snapshot).
     public func bind(resolver: @escaping @Sendable () -> RouteResolver) {
-        self.resolver.withLock { $0 = resolver }
+        self.resolver.withLock { $0 = ResolverSource(current: resolver) }
     }
 
     // MARK: Completion
@@ -173,12 +180,12 @@ public final class GatewayMetrics: CompletionObserver {
     }
 
     private func configuredRequestModel(_ name: String) -> Bool {
-        guard let resolver = resolver.withLock({ $0 })?() else { return false }
+        guard let resolver = resolver.withLock({ $0 })?.current() else { return false }
         return resolver.isConfiguredModelName(name)
     }
 
     private func configuredDeployment(providerID: String, model: String) -> Bool {
-        guard let resolver = resolver.withLock({ $0 })?() else { return false }
+        guard let resolver = resolver.withLock({ $0 })?.current() else { return false }
         return resolver.configuredDeployments.contains(providerID + "/" + model)
     }
 
