@@ -99,6 +99,36 @@ import Testing
         #expect(tracker.snapshot(at: now).status(of: deployment) == .exhausted)
     }
 
+    @Test func aDeploymentsOwnKeyIsTheOnlyOneLookedUp() {
+        // A tenant's provider "cohere" must not read the quota of the file's provider "cohere".
+        let tracker = FreeTierTracker(quotas: ["cohere": FreeTierQuota(requestsPerMonth: 1), "acme:cohere": FreeTierQuota(requestsPerMonth: 5)])
+        let now = TestClock().now
+        var tenants = Deployment(providerID: "cohere", model: "command-r")
+        tenants.freeTierKey = "acme:cohere"
+        var undeclared = tenants
+        undeclared.freeTierKey = "beta:cohere"
+        tracker.record("cohere", at: now)
+        #expect(tracker.snapshot(at: now).status(of: Deployment(providerID: "cohere", model: "command-r")) == .exhausted)
+        #expect(tracker.snapshot(at: now).status(of: tenants) == .available)
+        #expect(tracker.snapshot(at: now).status(of: undeclared) == .paid)
+    }
+
+    @Test func redeclaringKeepsUnchangedCountsAndDropsWhatIsGone() {
+        let tracker = FreeTierTracker(quotas: ["file": FreeTierQuota(requestsPerDay: 1)])
+        let now = TestClock().now
+        tracker.redeclare(["a:p": FreeTierQuota(requestsPerDay: 2), "b:p": FreeTierQuota(requestsPerDay: 2)], replacing: [])
+        for key in ["a:p", "a:p", "b:p", "file"] { tracker.record(key, at: now) }
+        #expect(tracker.isExhausted("a:p", at: now))
+        // The same quota again: still spent. A changed one: a fresh count. Left out: gone.
+        tracker.redeclare(["a:p": FreeTierQuota(requestsPerDay: 2), "b:p": FreeTierQuota(requestsPerDay: 3)], replacing: ["a:p", "b:p"])
+        #expect(tracker.isExhausted("a:p", at: now))
+        #expect(tracker.remaining("b:p", .requests, per: .day, at: now) == 3)
+        tracker.redeclare([:], replacing: ["a:p", "b:p"])
+        #expect(tracker.snapshot(at: now).exhaustedUntil.keys.sorted() == ["file"])
+        // Keys it did not declare are not its to remove.
+        #expect(tracker.isExhausted("file", at: now))
+    }
+
     @Test func defaultsCoverTheKnownFreeTiers() {
         for provider in ["groq", "cerebras", "sambanova", "gemini", "mistral", "cohere"] {
             #expect(FreeTierDefaults.providers[provider] != nil, "\(provider)")

@@ -1,5 +1,6 @@
 import GatewyseCore
 import GatewyseProviders
+import GatewyseRouting
 import GatewyseStorage
 
 /// `providers`: a tenant's own upstream accounts, or shared ones managed by a super-admin acting
@@ -9,7 +10,7 @@ import GatewyseStorage
 /// and log lines never mix two accounts.
 extension AdminAPI {
     static let providerFields: Set<String> = ["id", "type", "name", "apiKey", "baseUrl", "headers", "models", "enabled", "settings",
-                                              "allowPrivateNetwork"]
+                                              "allowPrivateNetwork", "freeTier"]
 
     func providerRoutes() -> [AdminRoute] {
         [
@@ -24,10 +25,11 @@ extension AdminAPI {
                 let body = try FieldReader(request.body, allowed: Self.providerFields)
                 let id = try body.requiredString("id")
                 let provider = try await provider(from: body, id: id, existing: nil, request: request)
+                let freeTier = provider.freeTier.map { "; free tier " + JSONWriter.string(Self.render(freeTier: $0.quota)) } ?? ""
                 do {
                     try await commit([.insert(provider, at: now)], audit: [
                         request.principal.audit("provider.create", targetType: "provider", targetID: id,
-                                                summary: "created provider \(id) (\(provider.type)) at \(provider.baseURL)", time: nowMilliseconds),
+                                                summary: "created provider \(id) (\(provider.type)) at \(provider.baseURL)\(freeTier)", time: nowMilliseconds),
                     ])
                 } catch StoreError.duplicate {
                     throw GatewayError.conflict("A provider with the id '\(id)' already exists in this deployment.", param: "id")
@@ -123,6 +125,7 @@ extension AdminAPI {
         }
         if let name = try body.string("name") { record.name = try nonEmpty(name, "name") }
         if let enabled = try body.bool("enabled") { record.enabled = enabled }
+        if body.has("freeTier") { record.freeTier = try Self.freeTier(body, current: record.freeTier) }
         if let models = try body.strings("models") { record.models = uniqued(models) }
         let superAdmin = request.principal.isSuperAdmin
         let movesURL = body.has("baseUrl")
@@ -215,6 +218,7 @@ extension AdminAPI {
             ("models", .strings(provider.models)), ("enabled", .bool(provider.enabled)),
             ("allowPrivateNetwork", .bool(provider.allowPrivateNetwork)),
             ("settings", .object(Self.renderSettings(provider.settings))),
+            ("freeTier", provider.freeTier.map { Self.render(freeTier: $0.quota) } ?? .null),
             ("scope", .string(provider.tenantID == SystemScope.tenantID ? "shared" : "tenant")),
             ("source", .string("api")), ("createdAt", .time(provider.createdAt)), ("updatedAt", .time(provider.updatedAt)),
         ])
@@ -232,12 +236,61 @@ extension AdminAPI {
             ("baseUrl", .string(provider.baseURL)), ("hasApiKey", .bool(provider.apiKey.map { !$0.isEmpty } ?? false || provider.awsCredentials != nil)),
             ("headers", .object(JSONObject(provider.headers.map { ($0.0, JSONValue.string("********")) }))),
             ("models", .strings(provider.models)), ("enabled", .bool(true)), ("settings", .object(settings)),
+            // What the file states, read like an API provider's: `free_tier: false` → false, limits → an object, nothing → null.
+            ("freeTier", configuration.freeTierOverrides[provider.id].map { Self.render(freeTier: $0) } ?? .null),
             ("scope", .string("shared")), ("source", .string("config")),
         ])
     }
 }
 
 extension AdminAPI {
+    /// The limits of `freeTier`: the configuration file's `free_tier` keys
+    /// (`ConfigurationValidator.quotaKeys`), camelCased, in the same order.
+    static let freeTierLimits: [(name: String, metric: QuotaMetric, window: QuotaWindow)] = [
+        ("requestsPerMinute", .requests, .minute), ("requestsPerHour", .requests, .hour), ("requestsPerDay", .requests, .day),
+        ("requestsPerMonth", .requests, .month), ("tokensPerMinute", .tokens, .minute), ("tokensPerHour", .tokens, .hour),
+        ("tokensPerDay", .tokens, .day), ("tokensPerMonth", .tokens, .month),
+    ]
+
+    /// `freeTier` of a body, with the configuration file's three meanings: `null` states
+    /// nothing, so the catalog's default for the type applies (the file's `free_tier` left out
+    /// or null; and what GET answers for such a provider, so a read body written back changes
+    /// nothing); `false` says the account has no free tier; an object declares the limits that
+    /// replace the default. On PATCH an object merges into the declared limits, as keys' rate
+    /// limits do: a limit left out keeps its value, null removes it.
+    static func freeTier(_ body: FieldReader, current: ProviderRecord.FreeTier?) throws(GatewayError) -> ProviderRecord.FreeTier? {
+        let names = freeTierLimits.map(\.name)
+        switch body.object["freeTier"] {
+        case nil, .null?: return nil
+        case .bool(false)?: return ProviderRecord.FreeTier.none
+        case .object?: break
+        default:
+            throw GatewayError.invalidField("freeTier", "'freeTier' must be false (no free tier), null (the catalog's default) or an object of limits (\(names.joined(separator: ", "))).")
+        }
+        guard let reader = try body.nested("freeTier", allowed: Set(names)) else { return nil }
+        var declared = current?.quota?.limits ?? []
+        for field in freeTierLimits where reader.has(field.name) {
+            declared.removeAll { $0.metric == field.metric && $0.window == field.window }
+            guard let value = try reader.count(field.name) else { continue }
+            guard (1...Int(Int32.max)).contains(value) else {
+                throw GatewayError.invalidField(reader.name(field.name), "'\(reader.name(field.name))' must be a whole number from 1 to \(Int32.max).")
+            }
+            declared.append(QuotaLimit(field.metric, per: field.window, limit: value))
+        }
+        guard !declared.isEmpty else {
+            throw GatewayError.invalidField("freeTier", "'freeTier' needs at least one limit (\(names.joined(separator: ", "))); false says there is no free tier.")
+        }
+        return .limits(ProviderRecord.FreeTierLimits(FreeTierQuota(declared)))
+    }
+
+    /// A free tier as the API shows it: its declared limits in the file's order, or `false` for none.
+    static func render(freeTier quota: FreeTierQuota?) -> JSONValue {
+        guard let quota else { return .bool(false) }
+        return .object(JSONObject(freeTierLimits.compactMap { field in
+            quota.limits.first { $0.metric == field.metric && $0.window == field.window }.map { (field.name, JSONValue.int($0.limit)) }
+        }))
+    }
+
     /// A record's settings as the API shows them: `voice:<name>` entries gathered under `voices`.
     static func renderSettings(_ settings: [String: String]) -> JSONObject {
         var object = JSONObject(settings.filter { !$0.key.hasPrefix(ProviderRecord.voicePrefix) }.sorted { $0.key < $1.key }

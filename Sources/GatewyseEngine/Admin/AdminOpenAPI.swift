@@ -24,6 +24,20 @@ public enum AdminOpenAPI {
     static let count: JSONValue = ["type": ["integer", "null"], "minimum": 0]
     static let usd: JSONValue = ["type": ["number", "string"], "minimum": 0]
     static let nullableUSD: JSONValue = ["type": ["number", "string", "null"], "minimum": 0]
+    /// A provider's free tier: the configuration file's `free_tier`, camelCased.
+    static let freeTier: JSONValue = [
+        "description": .string("The account's free quota, counted by the gateway and used by the free-tier-first strategy. null: none stated, "
+            + "the catalog's default for the type applies; false: no free tier; an object: the limits that replace the default "
+            + "(at least one; on PATCH merged into the declared ones, null removing a limit). Config providers show what the file states."),
+        "oneOf": [
+            ["type": "null"], ["const": false],
+            ["type": "object", "minProperties": 1, "additionalProperties": false,
+             "properties": .object(JSONObject(AdminAPI.freeTierLimits.map { field in
+                 (field.name, ["type": ["integer", "null"], "minimum": 1, "maximum": .int(Int(Int32.max)),
+                               "description": .string("\(field.metric.rawValue) per UTC \(field.window.rawValue)")] as JSONValue)
+             }))],
+        ],
+    ]
     static func choice(_ values: [String]) -> JSONValue { ["type": "string", "enum": .array(values.map(JSONValue.string))] }
 
     static let schemas: [(String, [Field])] = [
@@ -64,6 +78,7 @@ public enum AdminOpenAPI {
                                                                                      "voices": ["type": "object", "additionalProperties": string,
                                                                                                 "description": "OpenAI voice names to the provider's voice ids (ElevenLabs)"]]]),
                       Field(name: "allowPrivateNetwork", type: ["type": "boolean", "description": "super-admin only"]),
+                      Field(name: "freeTier", type: freeTier),
                       Field(name: "hasApiKey", type: ["type": "boolean"], access: .readOnly),
                       Field(name: "scope", type: choice(["shared", "tenant"]), access: .readOnly),
                       Field(name: "source", type: choice(["config", "api"]), access: .readOnly)]),

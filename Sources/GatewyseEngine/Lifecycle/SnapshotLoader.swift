@@ -43,8 +43,9 @@ public final class SnapshotLoader: Sendable {
             let authenticator = APIKeyAuthenticator(keys: try await keys, tenants: try await tenants,
                                                     settings: try await settings.map { try TenantSettings(stored: $0) })
             try await loadDayCounts(of: try await keys, tenants: authenticator.tenants)
+            let routes = try await resolver
             let snapshot = RuntimeSnapshot(authenticator: authenticator,
-                                           resolver: try await resolver, budgets: BudgetIndex(budgets), revision: revision)
+                                           resolver: routes, budgets: BudgetIndex(budgets), revision: revision)
             var serving = revision
             engine.replaceSnapshot { old in
                 guard old.revision <= revision else {
@@ -53,6 +54,9 @@ public final class SnapshotLoader: Sendable {
                 }
                 return snapshot
             }
+            // The free tiers of the routes now serving; a snapshot that lost to a newer one
+            // declares nothing, so the tracker never goes back to an older revision's quotas.
+            if serving == revision { engine.executor.routing.declareStoredFreeTiers(routes.storedFreeTiers) }
             return serving
         }
     }

@@ -17,13 +17,18 @@ public struct RouteCandidate: Sendable {
     /// The provider's catalog type, which built-in prices are keyed by (read once, like `freeTierKey`).
     public let providerType: String
 
-    public init(adapter: any ProviderAdapter, upstreamModel: String, deployment: Deployment) {
+    /// - Parameter freeTierScope: for a provider added through the admin API, the tenant that
+    ///   owns it (`SystemScope.tenantID` when shared): its free tier is counted under that
+    ///   tenant, and the planner looks it up there too (`Deployment.freeTierKey`).
+    public init(adapter: any ProviderAdapter, upstreamModel: String, deployment: Deployment, freeTierScope: String? = nil) {
         self.adapter = adapter
         self.upstreamModel = upstreamModel
-        self.deployment = deployment
         let configuration = adapter.configuration
         providerType = configuration.entry.type
-        freeTierKey = RoutingRuntime.freeTierKey(type: providerType, providerID: deployment.providerID, model: upstreamModel)
+        freeTierKey = RoutingRuntime.freeTierKey(type: providerType, providerID: deployment.providerID, model: upstreamModel, scope: freeTierScope)
+        var deployment = deployment
+        if freeTierScope != nil { deployment.freeTierKey = freeTierKey }
+        self.deployment = deployment
         allowPrivateNetwork = configuration.allowPrivateNetwork
     }
 
@@ -72,21 +77,34 @@ public struct RouteResolver: Sendable {
     /// Every deployment (`provider/model`) a route targets or a provider declares: the model
     /// names metrics may use as labels (a client-chosen `provider/model` outside it is `other`).
     public let configuredDeployments: Set<String>
+    /// The free tiers of the providers added through the admin API, by tracker key
+    /// (`RouteCandidate.freeTierKey`), for every deployment a route targets, as the
+    /// configuration's are declared for its aliases' targets: what the provider states, else the
+    /// catalog's default for its type. The loader declares them when the snapshot is swapped in.
+    public let storedFreeTiers: [String: FreeTierQuota]
+    /// Shared providers from the store that no configured provider of the same id hides.
+    private let sharedStoredProviderIDs: Set<String>
 
     /// - Parameter storedRoutes: routes from the store (admin API); an enabled stored route
     ///   replaces the configured alias of the same name in its scope (global or tenant).
     /// - Parameter sharedProviders: providers added through the admin API for every tenant.
     /// - Parameter tenantProviders: providers a tenant added for itself, by tenant id.
+    /// - Parameter providerFreeTiers: the free tiers the stored providers state, by tenant id
+    ///   (`SystemScope.tenantID` for shared ones), then provider id: nil for none; a provider
+    ///   with no entry gets the catalog's default, like `GatewayConfiguration.freeTierOverrides`.
     /// - Parameter pricing: the prices to resolve into candidates; by default the configuration's
     ///   over the built-in book.
     public init(configuration: GatewayConfiguration, storedRoutes: [RouteRecord] = [], sharedProviders: [ProviderConfiguration] = [],
-                tenantProviders: [String: [ProviderConfiguration]] = [:], pricing: ModelPricing? = nil) {
+                tenantProviders: [String: [ProviderConfiguration]] = [:], providerFreeTiers: [String: [String: FreeTierQuota?]] = [:],
+                pricing: ModelPricing? = nil) {
         let pricing = pricing ?? ModelPricing(shared: configuration.prices)
         self.pricing = pricing
         var adapters: [String: any ProviderAdapter] = [:]
         // The configuration file wins over a stored provider of the same id (the admin API refuses to create one).
         for provider in sharedProviders + configuration.providers { adapters[provider.id] = ProviderRegistry.makeAdapter(for: provider) }
         self.adapters = adapters
+        let sharedStoredProviderIDs = Set(sharedProviders.map(\.id)).subtracting(configuration.providers.map(\.id))
+        self.sharedStoredProviderIDs = sharedStoredProviderIDs
         let tenantAdapters = tenantProviders.mapValues { providers in
             Dictionary(providers.map { ($0.id, ProviderRegistry.makeAdapter(for: $0)) }, uniquingKeysWith: { first, _ in first })
         }
@@ -110,13 +128,24 @@ public struct RouteResolver: Sendable {
         for (provider, models) in declaredModels { for model in models { deployments.insert(provider + "/" + model) } }
         configuredDeployments = deployments
 
+        var storedFreeTiers: [String: FreeTierQuota] = [:]
         func candidates(_ alias: ModelAlias, tenant: String? = nil) -> [RouteCandidate] {
             alias.targets.compactMap { target in
-                (tenant.flatMap { tenantAdapters[$0]?[target.provider] } ?? adapters[target.provider]).map {
-                    RouteCandidate(adapter: $0, upstreamModel: target.model,
-                                   deployment: Deployment(providerID: target.provider, model: target.model, priority: target.priority, weight: target.weight))
-                        .priced(pricing, tenantID: tenant)
+                let own = tenant.flatMap { tenantAdapters[$0]?[target.provider] }
+                guard let adapter = own ?? adapters[target.provider] else { return nil }
+                let scope = Self.freeTierScope(of: target.provider, tenant: tenant, ownedByTenant: own != nil, sharedStored: sharedStoredProviderIDs)
+                let candidate = RouteCandidate(adapter: adapter, upstreamModel: target.model,
+                                               deployment: Deployment(providerID: target.provider, model: target.model,
+                                                                      priority: target.priority, weight: target.weight),
+                                               freeTierScope: scope).priced(pricing, tenantID: tenant)
+                if let scope {
+                    // What the provider states (nil: no free tier) replaces the catalog's default, as in the file.
+                    let quota: FreeTierQuota?
+                    if let stated = providerFreeTiers[scope]?[target.provider] { quota = stated }
+                    else { quota = FreeTierDefaults.quota(providerID: candidate.providerType, model: target.model) }
+                    if let quota { storedFreeTiers[candidate.freeTierKey] = quota }
                 }
+                return candidate
             }
         }
         func route(_ alias: ModelAlias, scope: [String: ModelAlias], tenant: String? = nil) -> ResolvedRoute {
@@ -134,6 +163,15 @@ public struct RouteResolver: Sendable {
             tenantRoutes[tenant, default: [:]].merge(own.mapValues { route($0, scope: own, tenant: tenant) }) { _, own in own }
         }
         self.tenantRoutes = tenantRoutes
+        self.storedFreeTiers = storedFreeTiers
+    }
+
+    /// Whose free tier a provider's calls count under (`RouteCandidate.freeTierScope`): the
+    /// tenant's for its own provider, the system scope's for a stored shared one, and nil for
+    /// the configuration's, keyed as they always were.
+    static func freeTierScope(of providerID: String, tenant: String?, ownedByTenant: Bool, sharedStored: Set<String>) -> String? {
+        if ownedByTenant { return tenant }
+        return sharedStored.contains(providerID) ? SystemScope.tenantID : nil
     }
 
     /// A stored route as an alias, or nil when its strategy is unknown to this build.
@@ -190,12 +228,16 @@ public struct RouteResolver: Sendable {
         if let slash = model.firstIndex(of: "/") {
             let providerID = String(model[..<slash])
             let upstreamModel = String(model[model.index(after: slash)...])
-            if let adapter = tenantID.flatMap({ tenantAdapters[$0]?[providerID] }) ?? adapters[providerID], !upstreamModel.isEmpty {
+            let own = tenantID.flatMap { tenantAdapters[$0]?[providerID] }
+            if let adapter = own ?? adapters[providerID], !upstreamModel.isEmpty {
                 if let problem = Self.unsafeUpstreamModel(upstreamModel) {
                     throw GatewayError.invalidRequest("Field 'model': the model name after '\(providerID)/' \(problem).", param: "model", code: "INVALID_FIELD")
                 }
+                // Counted under the same key as the routes' candidates of this provider.
+                let scope = Self.freeTierScope(of: providerID, tenant: tenantID, ownedByTenant: own != nil, sharedStored: sharedStoredProviderIDs)
                 return ResolvedRoute(strategy: .failover, candidates: [
-                    RouteCandidate(adapter: adapter, upstreamModel: upstreamModel, deployment: Deployment(providerID: providerID, model: upstreamModel))
+                    RouteCandidate(adapter: adapter, upstreamModel: upstreamModel, deployment: Deployment(providerID: providerID, model: upstreamModel),
+                                   freeTierScope: scope)
                         .priced(pricing, tenantID: tenantID),
                 ])
             }

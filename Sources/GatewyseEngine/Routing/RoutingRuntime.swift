@@ -16,6 +16,10 @@ public final class RoutingRuntime: Sendable {
     public let counters: RoundRobinCounters
     public let retry: RetryPolicy
     let clock: @Sendable () -> Double
+    /// `routing.free_tiers`: whether free quotas are counted at all.
+    let tracksFreeTiers: Bool
+    /// The keys `declareStoredFreeTiers` declared last.
+    private let storedFreeTierKeys = Mutex<Set<String>>([])
 
     public init(configuration: GatewayConfiguration, clock: @escaping @Sendable () -> Double = WallClock.now) {
         health = HealthTracker(configuration: configuration.routing.health)
@@ -23,6 +27,7 @@ public final class RoutingRuntime: Sendable {
         counters = RoundRobinCounters()
         retry = configuration.routing.retry
         self.clock = clock
+        tracksFreeTiers = configuration.routing.trackFreeTiers
         // Free-tier defaults are keyed by provider type; deployments are keyed by the configured
         // provider id. Map every deployment the configuration names.
         let typeByID = Dictionary(configuration.providers.map { ($0.id, $0.entry.type) }, uniquingKeysWith: { a, _ in a })
@@ -40,8 +45,27 @@ public final class RoutingRuntime: Sendable {
     /// own price (`Deployment.catalog.price`, resolved for the tenant with the snapshot).
     static let candidatePrices = PriceBook()
 
-    static func freeTierKey(type: String, providerID: String, model: String) -> String {
-        FreeTierDefaults.perModelProviders.contains(type) ? "\(providerID)/\(model)" : providerID
+    /// The free-tier counter of a deployment: `providerID`, or `providerID/model` where the
+    /// provider's type counts per model. A provider added through the admin API counts under
+    /// its tenant, `tenant:` before that (`:` alone for a shared one): ids are unique in the
+    /// store, but a configuration file may later declare one a tenant already uses, and the two
+    /// accounts must not share a quota. `:` appears in neither provider nor tenant ids, so these
+    /// keys never meet the configuration's.
+    static func freeTierKey(type: String, providerID: String, model: String, scope: String? = nil) -> String {
+        let key = FreeTierDefaults.perModelProviders.contains(type) ? "\(providerID)/\(model)" : providerID
+        return scope.map { "\($0):\(key)" } ?? key
+    }
+
+    /// Declares the free tiers of the providers added through the admin API that the snapshot
+    /// now serving routes to (`RouteResolver.storedFreeTiers`), in place of those the previous
+    /// reload declared; the configuration's, declared once at start, are keyed apart and stay.
+    /// Unchanged quotas keep their counts across reloads.
+    func declareStoredFreeTiers(_ quotas: [String: FreeTierQuota]) {
+        guard tracksFreeTiers else { return }
+        storedFreeTierKeys.withLock { declared in
+            freeTier.redeclare(quotas, replacing: declared)
+            declared = Set(quotas.keys)
+        }
     }
 
     /// Orders a route's candidates for one chat request.

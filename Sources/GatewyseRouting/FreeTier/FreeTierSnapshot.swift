@@ -2,7 +2,8 @@
 ///
 /// Entries are keyed like `FreeTierTracker` keys: `"providerID/model"` for providers that count
 /// per model, `providerID` for those that count per credential; a deployment is looked up by its
-/// id first, then its provider id. A deployment with no entry is paid.
+/// own `freeTierKey` when it has one, else by its id first, then its provider id. A deployment
+/// with no entry is paid.
 public struct FreeTierSnapshot: Sendable {
     /// Key → end of exhaustion (`-infinity` when quota is left).
     public var exhaustedUntil: [String: Double]
@@ -14,7 +15,9 @@ public struct FreeTierSnapshot: Sendable {
     }
 
     public func status(of deployment: Deployment) -> FreeTierStatus {
-        guard let until = exhaustedUntil[deployment.id] ?? exhaustedUntil[deployment.providerID] else { return .paid }
+        let entry: Double?
+        if let key = deployment.freeTierKey { entry = exhaustedUntil[key] } else { entry = exhaustedUntil[deployment.id] ?? exhaustedUntil[deployment.providerID] }
+        guard let until = entry else { return .paid }
         return now < until ? .exhausted : .available
     }
 }

@@ -32,6 +32,25 @@ public final class FreeTierTracker: Sendable {
         }
     }
 
+    /// Declares `quotas` in place of the keys an earlier call declared (`previous`): those left
+    /// out are removed, new or changed quotas start counting afresh, and an unchanged quota keeps
+    /// its count, so that declaring again what a reload found does not hand a used-up free tier
+    /// a fresh window.
+    public func redeclare(_ quotas: [String: FreeTierQuota], replacing previous: Set<String>) {
+        state.withLock { state in
+            for key in previous where quotas[key] == nil {
+                state.quotas[key] = nil
+                state.ledgers[key] = nil
+                state.published[key] = nil
+            }
+            for (key, quota) in quotas where state.quotas[key] != quota {
+                state.quotas[key] = quota
+                state.ledgers[key] = nil
+                state.published[key] = -.infinity
+            }
+        }
+    }
+
     public func remove(_ key: String) {
         state.withLock { state in
             state.quotas[key] = nil

@@ -12,6 +12,10 @@ public struct Deployment: Sendable, Hashable, Identifiable {
     /// Relative share for the weighted strategy; zero or negative means "only as a last resort".
     public var weight: Double
     public var catalog: ModelCatalogInfo
+    /// The free-tier counter this deployment draws on, when its owner keys it (a provider added
+    /// through the admin API counts under its tenant, so two tenants' providers of one id never
+    /// share a quota); nil: looked up by `id`, then by `providerID` (`FreeTierSnapshot`).
+    public var freeTierKey: String?
 
     public init(providerID: String, model: String, priority: Int = 1, weight: Double = 1, catalog: ModelCatalogInfo = ModelCatalogInfo()) {
         self.id = "\(providerID)/\(model)"

@@ -22,6 +22,11 @@ public struct ProviderRecord: DomainResource {
     public var allowPrivateNetwork: Bool
     /// Provider-specific settings (`apiVersion`, `region`).
     public var settings: [String: String]
+    /// What the account says of its free tier (the admin API's `freeTier`). Nil says nothing:
+    /// the catalog's default for the type applies, as for a configuration file provider without
+    /// `free_tier`; documents stored before the field existed decode as nil, which is what their
+    /// providers had.
+    public var freeTier: FreeTier?
     public var createdAt: Int64
     public var updatedAt: Int64
 
@@ -33,7 +38,7 @@ public struct ProviderRecord: DomainResource {
 
     public init(id: String, tenantID: String, type: String, name: String, encryptedAPIKey: String? = nil, encryptedHeaders: String? = nil,
                 headerNames: [String] = [], baseURL: String, models: [String] = [], enabled: Bool = true, allowPrivateNetwork: Bool = false,
-                settings: [String: String] = [:], createdAt: Int64, updatedAt: Int64) {
+                settings: [String: String] = [:], freeTier: FreeTier? = nil, createdAt: Int64, updatedAt: Int64) {
         self.id = id
         self.tenantID = tenantID
         self.type = type
@@ -46,7 +51,64 @@ public struct ProviderRecord: DomainResource {
         self.enabled = enabled
         self.allowPrivateNetwork = allowPrivateNetwork
         self.settings = settings
+        self.freeTier = freeTier
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+}
+
+extension ProviderRecord {
+    /// A provider's stated free tier, mirroring the configuration file's `providers[].free_tier`:
+    /// none (`false`), or the limits that replace the catalog's default. Stored as the API
+    /// writes it, `false` or an object of limits, so the document reads like the answer.
+    public enum FreeTier: Sendable, Equatable, Codable {
+        /// No free tier: every call is paid, whatever the catalog says of the type.
+        case none
+        case limits(FreeTierLimits)
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let flag = try? container.decode(Bool.self) {
+                guard !flag else {
+                    throw DecodingError.dataCorruptedError(in: container, debugDescription: "a free tier is false or an object of limits")
+                }
+                self = .none
+            } else {
+                self = .limits(try container.decode(FreeTierLimits.self))
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .none: try container.encode(false)
+            case .limits(let limits): try container.encode(limits)
+            }
+        }
+    }
+
+    /// A declared free quota: at most so many requests or tokens per UTC minute, hour, day or
+    /// month, every limit at once. Nil limits are not declared.
+    public struct FreeTierLimits: Sendable, Equatable, Codable {
+        public var requestsPerMinute: Int?
+        public var requestsPerHour: Int?
+        public var requestsPerDay: Int?
+        public var requestsPerMonth: Int?
+        public var tokensPerMinute: Int?
+        public var tokensPerHour: Int?
+        public var tokensPerDay: Int?
+        public var tokensPerMonth: Int?
+
+        public init(requestsPerMinute: Int? = nil, requestsPerHour: Int? = nil, requestsPerDay: Int? = nil, requestsPerMonth: Int? = nil,
+                    tokensPerMinute: Int? = nil, tokensPerHour: Int? = nil, tokensPerDay: Int? = nil, tokensPerMonth: Int? = nil) {
+            self.requestsPerMinute = requestsPerMinute
+            self.requestsPerHour = requestsPerHour
+            self.requestsPerDay = requestsPerDay
+            self.requestsPerMonth = requestsPerMonth
+            self.tokensPerMinute = tokensPerMinute
+            self.tokensPerHour = tokensPerHour
+            self.tokensPerDay = tokensPerDay
+            self.tokensPerMonth = tokensPerMonth
+        }
     }
 }
