@@ -493,7 +493,7 @@ def test_an_operator_sets_up_the_gateway_and_an_auditor_can_change_nothing(serve
     assert made.status_code == 201, made.text
     sign_in(driver, base, USER_EMAIL, USER_PASSWORD)
     links = {a.get_attribute("href").split("#/")[1] for a in driver.find_elements(By.CSS_SELECTOR, "nav#nav a")}
-    assert links == {"overview", "routes", "keys", "usage", "playground", "account"}, links
+    assert links == {"overview", "models", "routes", "keys", "usage", "playground", "account"}, links
     go(driver, base, "keys")
     assert "playground" not in driver.find_element(By.ID, "main").text  # the admin's key is not this user's
     form = visible(driver, "form[aria-label='Create an API key']")
