@@ -69,6 +69,9 @@ WITH_GOVERNED="${GOVERNANCE:-1}"
 # The same binary with OpenTelemetry tracing on, every request sampled, exporting to a sink on
 # loopback (issue 14, decisions/0019): TRACING=0 leaves it out.
 WITH_TRACED="${TRACING:-1}"
+# The same binary with metrics off (`metrics: {enabled: false}`), so that the default's cost of
+# metrics per request shows beside it (issue 14): METRICS=0 leaves it out.
+WITH_UNMETERED="${METRICS:-1}"
 for peer in $PEERS; do
     case "$peer" in
         litellm) WITH_LITELLM=1 ;;
@@ -170,12 +173,13 @@ cleanup() {
     stop_tree "$BL_PID"
     stop_tree "${GOV_PID:-}"
     stop_tree "${TR_PID:-}"
+    stop_tree "${UM_PID:-}"
     stop_tree "${SINK_PID:-}"
     stop_tree "$GW_PID" "$STOP_TIMEOUT"
     stop_tree "$NGINX_PID"
     stop_tree "$MOCK_PID"
     if (( rc != 0 && rc != 130 && rc != 143 )); then
-        for f in gateway.log governed.log traced.log baseline.log haproxy.log nginx-error.log litellm.log; do
+        for f in gateway.log unmetered.log governed.log traced.log baseline.log haproxy.log nginx-error.log litellm.log; do
             if [[ -s "$TMP/$f" ]]; then log "last lines of $f:"; tail -n 20 "$TMP/$f" >&2; fi
         done
     fi
@@ -251,7 +255,7 @@ rss_samples_since() {   # name line_count: the samples after line_count as a JSO
 # ---------------------------------------------------------------------------------------------
 # Payloads
 
-read -r NGINX_PORT GW_PORT LL_PORT MOCK_PORT HA_PORT HA_PACED_PORT BL_PORT GOV_PORT TR_PORT SINK_PORT < <(free_ports 10)
+read -r NGINX_PORT GW_PORT LL_PORT MOCK_PORT HA_PORT HA_PACED_PORT BL_PORT GOV_PORT TR_PORT SINK_PORT UM_PORT < <(free_ports 11)
 GW_KEY="aigw_sk_$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
 LL_KEY="sk-bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 
@@ -400,10 +404,10 @@ declare -A RSS_START=() RSS_IDLE=() RSS_AFTER=()   # per measured proxy (target 
 
 # Runs this config from a gatewyse binary, waits for /healthz, checks one chat and one streaming
 # request end to end, and starts its RSS sampler. In the main shell (not $(…)), so that `wait` works.
-start_gatewyse() {   # target what binary port database log wrapper pid-variable
-    local target="$1" what="$2" bin="$3" port="$4" db="$5" logf="$6" wrapper="$7" pid i
+start_gatewyse() {   # target what binary port database log wrapper pid-variable [config]
+    local target="$1" what="$2" bin="$3" port="$4" db="$5" logf="$6" wrapper="$7" config="${9:-$TMP/gatewyse.yaml}" pid i
     # shellcheck disable=SC2086  # the wrapper is a command line
-    LOG_LEVEL=error $wrapper "$bin" serve --config "$TMP/gatewyse.yaml" --port "$port" \
+    LOG_LEVEL=error $wrapper "$bin" serve --config "$config" --port "$port" \
         --database "sqlite:$db" >"$logf" 2>&1 &
     pid=$!
     printf -v "$8" '%s' "$pid"
@@ -425,6 +429,16 @@ start_gatewyse() {   # target what binary port database log wrapper pid-variable
 
 start_gatewyse gatewyse "the gateway" "$GATEWYSE_BIN" "$GW_PORT" "$TMP/bench.sqlite" "$TMP/gateway.log" "$GATEWYSE_WRAPPER" GW_PID
 log "gateway ($BUILD_CONFIG) on 127.0.0.1:$GW_PORT (pid $GW_PID)"
+
+# 2a. The same binary with metrics off: the gateway above has them on (the default), so the
+# difference between the two rows is what metrics cost per request.
+UM_PID=""
+if (( WITH_UNMETERED )); then
+    { cat "$TMP/gatewyse.yaml"; printf 'metrics:\n  enabled: false\n'; } >"$TMP/unmetered.yaml"
+    start_gatewyse unmetered "the gateway without metrics" "$GATEWYSE_BIN" "$UM_PORT" "$TMP/unmetered.sqlite" "$TMP/unmetered.log" "" UM_PID \
+        "$TMP/unmetered.yaml"
+    log "gateway without metrics on 127.0.0.1:$UM_PORT (pid $UM_PID)"
+fi
 
 # 2a. The same binary with governance on: its own database, a super-admin made by the CLI, then
 # through the admin API a database-backed key with a rate limit it never reaches and a tenant
@@ -634,6 +648,7 @@ fi
 TARGETS=(direct)
 (( WITH_HAPROXY )) && TARGETS+=(haproxy)
 TARGETS+=(gatewyse)
+(( WITH_UNMETERED )) && TARGETS+=(unmetered)
 (( WITH_GOVERNED )) && TARGETS+=(governed)
 (( WITH_TRACED )) && TARGETS+=(traced)
 (( WITH_BASELINE )) && TARGETS+=(baseline)
@@ -648,6 +663,7 @@ target_url() {   # target kind(chat|stream)
         haproxy/stream) echo "http://127.0.0.1:$HA_PORT/stream/v1/chat/completions" ;;
         haproxy/paced) echo "http://127.0.0.1:$HA_PACED_PORT/v1/chat/completions" ;;
         gatewyse/*) echo "http://127.0.0.1:$GW_PORT/v1/chat/completions" ;;
+        unmetered/*) echo "http://127.0.0.1:$UM_PORT/v1/chat/completions" ;;
         governed/*) echo "http://127.0.0.1:$GOV_PORT/v1/chat/completions" ;;
         traced/*) echo "http://127.0.0.1:$TR_PORT/v1/chat/completions" ;;
         baseline/*) echo "http://127.0.0.1:$BL_PORT/v1/chat/completions" ;;
@@ -657,14 +673,14 @@ target_url() {   # target kind(chat|stream)
 target_body() {
     case "$1" in
         direct|haproxy) echo "$TMP/direct-$2.json" ;;
-        gatewyse|governed|traced|baseline) echo "$TMP/$2.json" ;;
+        gatewyse|unmetered|governed|traced|baseline) echo "$TMP/$2.json" ;;
         litellm) echo "$TMP/litellm-$2.json" ;;
     esac
 }
 target_auth() {
     case "$1" in
         direct|haproxy) echo "" ;;
-        gatewyse|traced|baseline) echo "Bearer $GW_KEY" ;;
+        gatewyse|unmetered|traced|baseline) echo "Bearer $GW_KEY" ;;
         governed) echo "Bearer $GOV_KEY" ;;
         litellm) echo "Bearer $LL_KEY" ;;
     esac
@@ -674,6 +690,7 @@ target_root_pid() {
         direct) if [[ ${2:-} == paced ]]; then echo "$MOCK_PID"; else echo "$NGINX_PID"; fi ;;
         haproxy) echo "$HA_PID" ;;
         gatewyse) echo "$GW_PID" ;;
+        unmetered) echo "$UM_PID" ;;
         governed) echo "$GOV_PID" ;;
         traced) echo "$TR_PID" ;;
         baseline) echo "$BL_PID" ;;
@@ -684,6 +701,7 @@ target_root_pid() {
 check_alive() {
     kill -0 "$NGINX_PID" 2>/dev/null || died "$NGINX_PID" "nginx died during $1"
     kill -0 "$GW_PID" 2>/dev/null || died "$GW_PID" "the gateway died during $1; its log follows"
+    if (( WITH_UNMETERED )); then kill -0 "$UM_PID" 2>/dev/null || died "$UM_PID" "the gateway without metrics died during $1; its log follows"; fi
     if (( WITH_GOVERNED )); then kill -0 "$GOV_PID" 2>/dev/null || died "$GOV_PID" "the governed gateway died during $1; its log follows"; fi
     if (( WITH_TRACED )); then kill -0 "$TR_PID" 2>/dev/null || died "$TR_PID" "the traced gateway died during $1; its log follows"; fi
     if (( WITH_BASELINE )); then kill -0 "$BL_PID" 2>/dev/null || died "$BL_PID" "the baseline gateway died during $1; its log follows"; fi

@@ -522,6 +522,7 @@ def test_an_operator_sets_up_the_gateway_and_an_auditor_can_change_nothing(serve
     button(driver, "Change password").click()
     wait(driver, lambda d: "Password changed" in d.find_element(By.ID, "toasts").text)
     check_accessibility(driver, "account")
+    snapshot(driver, "account")
 
     # Keyboard: the skip link is the page's first stop, shows when focused, and moves focus to
     # the page's content.

@@ -47,3 +47,29 @@ def test_the_printed_bootstrap_key_is_accepted(tmp_path, database):
         assert refused.status_code == 401
     finally:
         _stop(process)
+
+
+def test_ready_once_a_provider_is_added_through_the_admin_api(tmp_path, monkeypatch):
+    """A gateway started with no provider is not ready (a load balancer must not send it
+    traffic); one added through the admin API, as the dashboard does, makes it ready, like a
+    configured one."""
+    monkeypatch.setenv("SUPER_ADMIN_EMAIL", "root@ready.test")
+    monkeypatch.setenv("SUPER_ADMIN_PASSWORD", "Ready-Test-Pass-1!")
+    process, port, _ = _serve(tmp_path, "--database", "memory:")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        session = requests.Session()
+        session.trust_env = False
+        waiting = session.get(f"{base}/readyz", timeout=5)
+        assert waiting.status_code == 503 and "no provider" in waiting.text, waiting.text
+        token = session.post(f"{base}/api/auth/login", json={"email": "root@ready.test", "password": "Ready-Test-Pass-1!"},
+                             timeout=5).json()["accessToken"]
+        added = session.post(f"{base}/api/admin/providers", headers={"Authorization": f"Bearer {token}"}, timeout=5,
+                             json={"id": "shared-openai", "type": "openai", "apiKey": "sk-ready-test", "models": ["gpt-4o-mini"]})
+        assert added.status_code == 201, added.text
+        deadline = time.monotonic() + 2
+        while (ready := session.get(f"{base}/readyz", timeout=5)).status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.status_code == 200 and ready.json()["providers"] == 1, ready.text
+    finally:
+        _stop(process)

@@ -23,10 +23,14 @@ struct HealthController: Sendable {
                 context.logger.warning("readiness: store unavailable")
                 return JSONResponse.make(["status": "unavailable", "reason": "database unavailable"], provider: nil, attempts: nil, status: .serviceUnavailable)
             }
-            guard !runtime.configuration.providers.isEmpty else {
+            // Providers of the serving snapshot: the configuration's and those added through the
+            // admin API (shared or a tenant's), so a gateway set up from the dashboard is ready.
+            let resolver = runtime.engine.snapshot.resolver
+            let providers = resolver.adapters.count + resolver.tenantAdapters.values.reduce(0) { $0 + $1.count }
+            guard providers > 0 else {
                 return JSONResponse.make(["status": "unavailable", "reason": "no provider configured"], provider: nil, attempts: nil, status: .serviceUnavailable)
             }
-            return JSONResponse.make(["status": "ready", "providers": .int(runtime.configuration.providers.count)], provider: nil, attempts: nil)
+            return JSONResponse.make(["status": "ready", "providers": .int(providers)], provider: nil, attempts: nil)
         }
     }
 }
