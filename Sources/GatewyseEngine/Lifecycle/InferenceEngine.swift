@@ -73,6 +73,9 @@ public final class InferenceEngine: Sendable {
     /// Requests admitted and not yet completed.
     public var requestsInFlight: Int { limiter.inFlight }
 
+    /// Cancel calls of upstream jobs given up on, for the server's sender.
+    public var upstreamCancellations: UpstreamCancellations { executor.cancellations }
+
     /// Whether requests are traced: transports read `traceparent` and `tracestate` only then.
     public var tracesRequests: Bool { tracer != nil }
 
