@@ -3,11 +3,14 @@ validating mock (`gatewyse-mock --replicate-port`): a prediction answered in syn
 (`Prefer: wait`, cut to 1 s by the session gateway's 1.5 s first-byte timeout), one followed
 through polls with its file fetched for `b64_json`, failover both ways between Replicate and
 another image provider, Replicate's errors as the SDK raises them, and the prediction cancelled
-upstream when the client leaves."""
+upstream when the client leaves; and /v1/video/generations, answered at once or as a 202 job
+that its tenant (and only its tenant) collects."""
 
 from __future__ import annotations
 
 import base64
+import os
+import secrets
 import time
 
 import openai
@@ -107,3 +110,76 @@ def test_a_client_that_leaves_cancels_the_prediction(gateway, http, replicate_mo
     polls = [r for r in replicate_mock.requests() if r["method"] == "GET"]
     time.sleep(2.2)
     assert [r for r in replicate_mock.requests() if r["method"] == "GET"] == polls
+
+
+# MARK: Video (/v1/video/generations: no SDK method, so plain HTTP)
+
+def test_a_video_that_finishes_in_time_is_the_answer(gateway, http, replicate_mock):
+    response = http.post(f"{gateway.url}/v1/video/generations",
+                         json={"model": "replicate/google/veo-3-fast", "prompt": "a wave at dawn", "duration": 8, "aspect_ratio": "9:16"},
+                         headers={"Authorization": f"Bearer {gateway.api_key}"}, timeout=15)
+    assert response.status_code == 200, response.text
+    video = response.json()["data"][0]
+    assert video["duration"] == 8
+    assert http.get(video["url"], timeout=5).content[4:8] == b"ftyp"
+    assert creates(replicate_mock)[0]["body"] == {"input": {"prompt": "a wave at dawn", "duration": 8, "aspect_ratio": "9:16"}}
+
+
+@pytest.fixture(scope="module")
+def short_gateway(gateway, tmp_path_factory):
+    """A second gateway in front of the same Replicate mock whose requests end after 1.5 s, so
+    that a slow video becomes a job; with a second tenant, to show jobs are per tenant."""
+    from conftest import _binary, _start, _stop
+    work = tmp_path_factory.mktemp("short-gateway")
+    keys = {"acme": "aigw_sk_" + secrets.token_hex(24), "globex": "aigw_sk_" + secrets.token_hex(24)}
+    config = work / "gatewyse.yaml"
+    config.write_text(f"""\
+server:
+  host: 127.0.0.1
+upstream:
+  first_byte_timeout_ms: 1500
+  total_timeout_ms: 1500
+providers:
+  - id: replicate
+    type: replicate
+    api_key: ${{MOCK_KEY}}
+    base_url: {gateway.replicate_mock_url}
+    allow_private_network: true
+tenants:
+  - id: acme
+    api_keys:
+      - name: ci
+        key: {keys["acme"]}
+  - id: globex
+    api_keys:
+      - name: ci
+        key: {keys["globex"]}
+""")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
+    env.update(LOG_LEVEL="warning", MOCK_KEY=MOCK_KEY)
+    binary = _binary("GATEWYSE_BIN", ".build/debug/gatewyse")
+    server, port = _start("short-gateway", lambda port: [str(binary), "serve", "--config", str(config), "--port", str(port),
+                                                         "--database", "memory:"], "/healthz", env, work)
+    yield f"http://127.0.0.1:{port}", keys
+    _stop(server)
+
+
+def test_a_slow_video_is_a_job_its_tenant_collects(short_gateway, http, replicate_mock):
+    url, keys = short_gateway
+    response = http.post(f"{url}/v1/video/generations", json={"model": "replicate/minimax/hailuo-02", "prompt": "a long take [mock:slow]"},
+                         headers={"Authorization": f"Bearer {keys['acme']}"}, timeout=15)
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["status"] == "in_progress" and job["object"] == "video.generation"
+    assert response.headers["location"] == f"/v1/video/generations/{job['id']}"
+    other = http.get(f"{url}/v1/video/generations/{job['id']}", headers={"Authorization": f"Bearer {keys['globex']}"}, timeout=5)
+    assert other.status_code == 404
+    for _ in range(60):
+        answer = http.get(f"{url}/v1/video/generations/{job['id']}", headers={"Authorization": f"Bearer {keys['acme']}"}, timeout=5)
+        assert answer.status_code == 200, answer.text
+        if answer.json()["status"] != "in_progress":
+            break
+        time.sleep(0.1)
+    assert answer.json()["status"] == "completed"
+    assert http.get(answer.json()["data"][0]["url"], timeout=5).content[4:8] == b"ftyp"
+    assert not any(r["path"].endswith("/cancel") for r in replicate_mock.requests())

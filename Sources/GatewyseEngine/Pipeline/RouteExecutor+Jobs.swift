@@ -87,27 +87,53 @@ extension RouteExecutor {
         }
     }
 
+    /// Where a resumed job stands after one more look at the upstream.
+    enum Resumed<Value: Sendable>: Sendable {
+        case finished(Value)
+        case suspended(SuspendedJob<Value>)
+        /// The upstream could not be asked this time (no connection, a timeout, a 5xx, a 429):
+        /// the job is as it was.
+        case unanswered(UpstreamFailure)
+        /// The job is over for good: it failed upstream, or the upstream no longer knows it.
+        case ended(UpstreamFailure)
+    }
+
     /// Sends a suspended job's next call and follows it no further than `deadline` (a client
-    /// asking after a video): finished, failed (thrown), or suspended again. Nothing is
-    /// cancelled upstream from here: the job stays the client's to ask after.
-    func resume<Value: Sendable>(_ suspended: SuspendedJob<Value>, deadline: ContinuousClock.Instant) async throws -> FollowedJob<Value> {
+    /// asking after a video). Nothing is cancelled upstream from here: the job stays the
+    /// client's to ask after. Throws only when the task is cancelled.
+    func resume<Value: Sendable>(_ suspended: SuspendedJob<Value>, deadline: ContinuousClock.Instant) async throws -> Resumed<Value> {
         var request = suspended.next
         var job = suspended.job
+        let response: UpstreamResponse
+        let answer: [UInt8]
         do {
             try prepareJobCall(&request, adapter: suspended.adapter, allowPrivateNetwork: suspended.allowPrivateNetwork,
                                remaining: Self.seconds(deadline - ContinuousClock.now))
-            let response = try await transport.send(request, timeouts: settings)
+            response = try await transport.send(request, timeouts: settings)
             guard (200..<300).contains(response.status) else {
                 let errorBody = (try? await response.collectBody(upTo: maximumErrorBytes)) ?? []
-                throw suspended.adapter.parseFailure(status: response.status, headers: response.headers, body: errorBody)
+                let failure = suspended.adapter.parseFailure(status: response.status, headers: response.headers, body: errorBody)
+                return failure.retryable ? .unanswered(failure) : .ended(failure)
             }
-            let answer = try await response.collectBody(upTo: maximumResponseBytes)
-            return try await advance(&job, status: response.status, headers: response.headers, body: answer, adapter: suspended.adapter,
-                                     allowPrivateNetwork: suspended.allowPrivateNetwork, deadline: deadline, suspendAtDeadline: true,
-                                     cancelsWhenAbandoned: false)
+            answer = try await response.collectBody(upTo: maximumResponseBytes)
         } catch let error as UpstreamTransportError {
-            // The upstream could not be asked this time; the job is still the provider's.
-            throw UpstreamFailure(error: error.gatewayError(provider: suspended.providerID), retryable: true)
+            if Task.isCancelled { throw CancellationError() }
+            return .unanswered(UpstreamFailure(error: error.gatewayError(provider: suspended.providerID), retryable: true))
+        } catch let failure as UpstreamFailure {
+            return .ended(failure)
+        }
+        do {
+            switch try await advance(&job, status: response.status, headers: response.headers, body: answer, adapter: suspended.adapter,
+                                     allowPrivateNetwork: suspended.allowPrivateNetwork, deadline: deadline, suspendAtDeadline: true,
+                                     cancelsWhenAbandoned: false) {
+            case .finished(let value): return .finished(value)
+            case .suspended(let next): return .suspended(next)
+            }
+        } catch let failure as UpstreamFailure {
+            return .ended(failure)
+        } catch let error as UpstreamTransportError {
+            if Task.isCancelled { throw CancellationError() }
+            return .unanswered(UpstreamFailure(error: error.gatewayError(provider: suspended.providerID), retryable: true))
         }
     }
 
