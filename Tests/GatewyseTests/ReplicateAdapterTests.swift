@@ -37,6 +37,16 @@ struct ReplicateAdapterTests {
         Array(#"{"id":"\#(id)","status":"\#(status)","output":\#(output),"error":\#(error),"urls":{"get":"https://evil.example/steal"}}"#.utf8)
     }
 
+    @Test func theCatalogEntryRegistersFromREPLICATE_API_TOKEN() throws {
+        let entry = try #require(ProviderCatalog.entry(forType: "replicate"))
+        #expect(entry.defaultBaseURL == "https://api.replicate.com" && entry.auth == .bearer(optional: false))
+        #expect(entry.capabilities == [.images, .videoGeneration])
+        let configuration = try EnvironmentConfiguration.make(environment: ["REPLICATE_API_TOKEN": "r8_env"])
+        let provider = try #require(configuration.providers.first { $0.id == "replicate" })
+        #expect(provider.baseURL == "https://api.replicate.com" && provider.apiKey?.revealed == "r8_env")
+        #expect(ProviderRegistry.makeAdapter(for: provider) is ReplicateAdapter)
+    }
+
     // MARK: Request mapping
 
     @Test func officialModelCreateCarriesTheMappedInputs() throws {
