@@ -144,18 +144,24 @@ public struct SpeechRequest: Sendable, Equatable {
 }
 
 /// What a media answer used, in the units media is billed by (the token counts of `Usage` do
-/// not describe it): images made, seconds of audio heard, characters spoken.
+/// not describe it): images made, seconds of audio heard, characters spoken, videos made and
+/// their seconds.
 public struct MediaUsage: Sendable, Equatable {
     public var images: Int?
     /// Audio transcribed or translated, in milliseconds, when the upstream said (verbose_json
     /// `duration`, a `usage.seconds`) or the gateway read it from the file.
     public var audioMilliseconds: Int?
     public var characters: Int?
+    public var videos: Int?
+    /// The videos' length in seconds, when known (the `duration` the client asked for).
+    public var videoSeconds: Int?
 
-    public init(images: Int? = nil, audioMilliseconds: Int? = nil, characters: Int? = nil) {
+    public init(images: Int? = nil, audioMilliseconds: Int? = nil, characters: Int? = nil, videos: Int? = nil, videoSeconds: Int? = nil) {
         self.images = images
         self.audioMilliseconds = audioMilliseconds
         self.characters = characters
+        self.videos = videos
+        self.videoSeconds = videoSeconds
     }
 }
 

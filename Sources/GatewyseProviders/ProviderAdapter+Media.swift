@@ -1,6 +1,6 @@
 import GatewyseCore
 
-// Images and audio are refused by every adapter that does not implement them, with a reason
+// Images, audio and video are refused by every adapter that does not implement them, with a reason
 // routing shows the client when no candidate is left: the catalog does not list the capability,
 // or it does and the gateway has no adapter for it yet (Gemini's images and TTS, …).
 
@@ -22,6 +22,8 @@ extension ProviderAdapter {
     public func parseImageResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ImageGenerationResponse {
         throw refusal("images")
     }
+
+    public func makeImageJob(for request: ImageGenerationRequest, upstreamModel: String) -> (any UpstreamJob<ImageGenerationResponse>)? { nil }
 
     public func imageEditIncompatibility(with request: ImageEditRequest) -> String? { mediaIncompatibility(.images, "image edits") }
 
@@ -48,5 +50,26 @@ extension ProviderAdapter {
 
     public func makeSpeechRequest(_ request: SpeechRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
         throw refusal("speech")
+    }
+
+    public func videoIncompatibility(with request: VideoGenerationRequest) -> String? {
+        mediaIncompatibility(.videoGeneration, "video generation")
+    }
+
+    public func makeVideoRequest(_ request: VideoGenerationRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
+        throw refusal("video generation")
+    }
+
+    public func makeVideoJob(for request: VideoGenerationRequest, upstreamModel: String) -> any UpstreamJob<VideoGenerationResponse> {
+        RefusedJob(failure: UpstreamFailure(error: refusal("video generation"), retryable: false))
+    }
+}
+
+/// The job of a provider that has none for this request: it refuses at its first answer (only
+/// a caller that skipped the incompatibility check could get there).
+struct RefusedJob<Value: Sendable>: UpstreamJob {
+    let failure: UpstreamFailure
+    mutating func next(status: Int, headers: [(String, String)], body: [UInt8]) throws(UpstreamFailure) -> UpstreamJobStep<Value> {
+        throw failure
     }
 }

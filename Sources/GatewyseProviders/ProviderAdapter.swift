@@ -11,6 +11,11 @@ public struct UpstreamRequest: Sendable {
     /// Whether the provider may sit on a private or loopback address: the transport checks every
     /// address a host name resolves to against it when it connects (set by the route executor).
     public var allowPrivateNetwork = false
+    /// The longest, in seconds, the upstream may hold this call before it answers (RFC 7240
+    /// `Prefer: wait=N`, Replicate's sync mode: providers.md §12). The route executor writes the
+    /// header, bounded by the first-byte timeout and the request's deadline — which adapters do
+    /// not know — or leaves it out when too little time is left. Nil: no such preference.
+    public var preferWait: Int?
 
     public init(method: String = "POST", url: String, headers: [(String, String)], body: [UInt8], expectsStream: Bool) {
         self.method = method
@@ -113,6 +118,9 @@ public protocol ProviderAdapter: Sendable {
     func imageIncompatibility(with request: ImageGenerationRequest) -> String?
     func makeImageRequest(_ request: ImageGenerationRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
     func parseImageResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ImageGenerationResponse
+    /// The rest of an image generation that is a job (Replicate's predictions: `UpstreamJob.swift`),
+    /// or nil when the first answer is the images (`parseImageResponse`). Defaults to nil.
+    func makeImageJob(for request: ImageGenerationRequest, upstreamModel: String) -> (any UpstreamJob<ImageGenerationResponse>)?
     /// Why this provider cannot edit images, or nil; its answer is an image answer
     /// (`parseImageResponse`).
     func imageEditIncompatibility(with request: ImageEditRequest) -> String?
@@ -129,6 +137,11 @@ public protocol ProviderAdapter: Sendable {
     /// they arrive: there is nothing to parse.
     func speechIncompatibility(with request: SpeechRequest) -> String?
     func makeSpeechRequest(_ request: SpeechRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
+    /// Why this provider cannot make `request`'s video, or nil.
+    func videoIncompatibility(with request: VideoGenerationRequest) -> String?
+    /// The first call of a video generation; video is always a job (`makeVideoJob` follows it).
+    func makeVideoRequest(_ request: VideoGenerationRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
+    func makeVideoJob(for request: VideoGenerationRequest, upstreamModel: String) -> any UpstreamJob<VideoGenerationResponse>
 }
 
 extension ProviderAdapter {

@@ -42,5 +42,11 @@ extension ProviderCatalog {
         ProviderCatalogEntry(type: "assemblyai", displayName: "AssemblyAI", defaultBaseURL: "https://api.assemblyai.com",
                              apiKeyVariable: "ASSEMBLYAI_API_KEY", baseURLVariable: nil, auth: .header("Authorization"),
                              capabilities: [.audio], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
+        // providers.md §12: base without a version segment (the adapter appends
+        // `/v1/models/{owner}/{name}/predictions`, `/v1/predictions/{id}`); the key is a Bearer
+        // token (`r8_…`). Images and video, as predictions followed to their end.
+        ProviderCatalogEntry(type: "replicate", displayName: "Replicate", defaultBaseURL: "https://api.replicate.com",
+                             apiKeyVariable: "REPLICATE_API_TOKEN", baseURLVariable: nil, auth: .bearer(optional: false),
+                             capabilities: [.images, .videoGeneration], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
     ]
 }

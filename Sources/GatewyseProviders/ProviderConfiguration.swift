@@ -49,6 +49,7 @@ public enum ProviderRegistry {
         case "elevenlabs": ElevenLabsAdapter(configuration: configuration)
         case "stability": StabilityAdapter(configuration: configuration)
         case "assemblyai": AssemblyAIAdapter(configuration: configuration)
+        case "replicate": ReplicateAdapter(configuration: configuration)
         default: OpenAICompatibleAdapter(configuration: configuration)
         }
     }

@@ -10,11 +10,25 @@ public enum UpstreamJobStep<Value: Sendable>: Sendable {
     case finished(Value)
 }
 
-/// A transcription that takes several upstream calls (AssemblyAI). The adapter's
-/// `makeTranscriptionRequest` is the first call; `next` is given each 2xx answer in turn, the
-/// first one included. A failure inside the job (a transcript whose status is `error`, an
-/// answer that does not parse) is thrown as an `UpstreamFailure`, so the route executor may
-/// try the next provider as for any failed attempt.
-public protocol TranscriptionJob: Sendable {
-    mutating func next(status: Int, headers: [(String, String)], body: [UInt8]) throws(UpstreamFailure) -> UpstreamJobStep<TranscriptionResponse>
+/// A request that takes several upstream calls (AssemblyAI's transcripts, Replicate's
+/// predictions). The adapter's first request (`makeTranscriptionRequest`, `makeImageRequest`,
+/// `makeVideoRequest`) is the first call; `next` is given each 2xx answer in turn, the first
+/// one included. A failure inside the job (a transcript whose status is `error`, a prediction
+/// that `failed`, an answer that does not parse) is thrown as an `UpstreamFailure`, so the
+/// route executor may try the next provider as for any failed attempt.
+public protocol UpstreamJob<Value>: Sendable {
+    associatedtype Value: Sendable
+    mutating func next(status: Int, headers: [(String, String)], body: [UInt8]) throws(UpstreamFailure) -> UpstreamJobStep<Value>
+    /// The call that stops the work upstream if the gateway gives up on it (the client left,
+    /// the deadline passed, a later call failed): Replicate's `POST /predictions/{id}/cancel`,
+    /// known once the provider named the job and until it ended. Nil when the provider has no
+    /// such call (the default) or nothing is running.
+    var cancellation: UpstreamRequest? { get }
 }
+
+extension UpstreamJob {
+    public var cancellation: UpstreamRequest? { nil }
+}
+
+/// A transcription that is a job (AssemblyAI).
+public typealias TranscriptionJob = UpstreamJob<TranscriptionResponse>

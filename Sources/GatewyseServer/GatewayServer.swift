@@ -76,7 +76,8 @@ public enum GatewayServer {
     }
 
     /// What runs beside the HTTP server: the trace exporter (when tracing is on), the usage and
-    /// key-use flushers, the control-plane watcher, the budget-alert service and, on a store
+    /// key-use flushers, the control-plane watcher, the budget-alert service, the sender of
+    /// upstream jobs' cancel calls and, on a store
     /// replicas share, the sync of budgets and rate limits.
     /// `pollInterval`: how often the watcher compares the store's revision (the safety net
     /// beside PostgreSQL's notifications). `transport`: the upstream client the exporter posts with.
@@ -89,7 +90,9 @@ public enum GatewayServer {
                 KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, interval: pollInterval, logger: logger),
                 BudgetAlertService(monitor: runtime.budgetAlerts, interval: .milliseconds(Int64(runtime.configuration.budgetAlerts.checkInterval * 1000)),
                                    logger: logger),
-                RequestFeedService(feed: runtime.requestFeed, drain: runtime.engine.drain)]
+                RequestFeedService(feed: runtime.requestFeed, drain: runtime.engine.drain),
+                UpstreamCancellationService(cancellations: runtime.engine.upstreamCancellations, transport: transport,
+                                            settings: runtime.configuration.upstream, logger: logger)]
             + (runtime.sharesCounters ? [ReplicaSyncService(runtime: runtime, logger: logger)] : [])
     }
 

@@ -3,10 +3,10 @@ import GatewyseTesting
 
 /// `gatewyse-mock --port N [--anthropic-port M] [--gemini-port G] [--cohere-port C]
 /// [--bedrock-port B] [--elevenlabs-port E] [--stability-port S]
-/// [--assemblyai-port A]`: the mock
+/// [--assemblyai-port A] [--replicate-port R]`: the mock
 /// upstreams as a process, for the Python SDK suites and manual experiments. The
-/// OpenAI-compatible mock always runs; the Anthropic, Gemini, Cohere, Bedrock, ElevenLabs, Stability AI and AssemblyAI mocks run when
-/// their ports are given.
+/// OpenAI-compatible mock always runs; the Anthropic, Gemini, Cohere, Bedrock, ElevenLabs, Stability AI, AssemblyAI and
+/// Replicate mocks run when their ports are given.
 var port = 0
 var anthropicPort: Int?
 var geminiPort: Int?
@@ -15,6 +15,7 @@ var bedrockPort: Int?
 var elevenLabsPort: Int?
 var stabilityPort: Int?
 var assemblyAIPort: Int?
+var replicatePort: Int?
 var arguments = CommandLine.arguments.dropFirst()
 func number(_ value: Substring.SubSequence?, after flag: String) -> Int {
     guard let value = value.flatMap({ Int($0) }) else {
@@ -33,8 +34,9 @@ while let argument = arguments.popFirst() {
     case "--elevenlabs-port": elevenLabsPort = number(arguments.popFirst().map { Substring($0) }, after: "--elevenlabs-port")
     case "--stability-port": stabilityPort = number(arguments.popFirst().map { Substring($0) }, after: "--stability-port")
     case "--assemblyai-port": assemblyAIPort = number(arguments.popFirst().map { Substring($0) }, after: "--assemblyai-port")
+    case "--replicate-port": replicatePort = number(arguments.popFirst().map { Substring($0) }, after: "--replicate-port")
     default:
-        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M] [--gemini-port G] [--cohere-port C] [--bedrock-port B] [--elevenlabs-port E] [--stability-port S] [--assemblyai-port A]\n".utf8))
+        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M] [--gemini-port G] [--cohere-port C] [--bedrock-port B] [--elevenlabs-port E] [--stability-port S] [--assemblyai-port A] [--replicate-port R]\n".utf8))
         exit(2)
     }
 }
@@ -67,6 +69,10 @@ if let stabilityPort {
 if let assemblyAIPort {
     let assemblyAI = try await MockAssemblyAIUpstream.start(port: assemblyAIPort)
     print("gatewyse-mock (AssemblyAI) listening on \(assemblyAI.baseURL)")
+}
+if let replicatePort {
+    let replicate = try await MockReplicateUpstream.start(port: replicatePort)
+    print("gatewyse-mock (Replicate) listening on \(replicate.baseURL)")
 }
 fflush(nil)
 try await mock.wait()

@@ -111,6 +111,7 @@ class Gateway:
     elevenlabs_mock_url: str
     stability_mock_url: str
     assemblyai_mock_url: str
+    replicate_mock_url: str
     api_key: str
     log_dir: pathlib.Path
 
@@ -128,14 +129,16 @@ def gateway(tmp_path_factory) -> Gateway:
 
     anthropic_port, gemini_port, cohere_port, bedrock_port = free_port(), free_port(), free_port(), free_port()
     elevenlabs_port, stability_port, assemblyai_port = free_port(), free_port(), free_port()
+    replicate_port = free_port()
     mock, mock_port = _start("mock", lambda port: [str(mock_bin), "--port", str(port), "--anthropic-port", str(anthropic_port),
                                                    "--gemini-port", str(gemini_port), "--cohere-port", str(cohere_port),
                                                    "--bedrock-port", str(bedrock_port), "--elevenlabs-port", str(elevenlabs_port),
-                                                   "--stability-port", str(stability_port), "--assemblyai-port", str(assemblyai_port)],
+                                                   "--stability-port", str(stability_port), "--assemblyai-port", str(assemblyai_port),
+                                                   "--replicate-port", str(replicate_port)],
                              "/__mock/health", env, work)
     for name, extra_port in (("Anthropic", anthropic_port), ("Gemini", gemini_port), ("Cohere", cohere_port), ("Bedrock", bedrock_port),
                              ("ElevenLabs", elevenlabs_port), ("Stability AI", stability_port),
-                             ("AssemblyAI", assemblyai_port)):
+                             ("AssemblyAI", assemblyai_port), ("Replicate", replicate_port)):
         ready_by = time.monotonic() + 10
         while True:
             try:
@@ -239,6 +242,11 @@ providers:
     api_key: ${{MOCK_KEY}}
     base_url: http://127.0.0.1:{assemblyai_port}
     allow_private_network: true
+  - id: replicate
+    type: replicate
+    api_key: ${{MOCK_KEY}}
+    base_url: http://127.0.0.1:{replicate_port}
+    allow_private_network: true
   - id: claude
     type: anthropic
     api_key: ${{MOCK_KEY}}
@@ -341,6 +349,20 @@ models:
         model: mock-error
       - provider: mock
         model: whisper-1
+  - name: image-to-replicate
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-500
+      - provider: replicate
+        model: black-forest-labs/flux-schnell
+  - name: image-from-replicate
+    strategy: priority
+    targets:
+      - provider: replicate
+        model: black-forest-labs/flux-schnell
+      - provider: stability
+        model: sd3.5-large
 tenants:
   - id: acme
     api_keys:
@@ -361,7 +383,8 @@ tenants:
                       bedrock_mock_url=f"http://127.0.0.1:{bedrock_port}",
                       elevenlabs_mock_url=f"http://127.0.0.1:{elevenlabs_port}",
                       stability_mock_url=f"http://127.0.0.1:{stability_port}",
-                      assemblyai_mock_url=f"http://127.0.0.1:{assemblyai_port}", api_key=api_key, log_dir=work)
+                      assemblyai_mock_url=f"http://127.0.0.1:{assemblyai_port}",
+                      replicate_mock_url=f"http://127.0.0.1:{replicate_port}", api_key=api_key, log_dir=work)
     finally:
         _stop(server)
         _stop(mock)
@@ -450,6 +473,7 @@ bedrock_mock = _recorder_fixture("bedrock_mock_url", "Bedrock")
 elevenlabs_mock = _recorder_fixture("elevenlabs_mock_url", "ElevenLabs")
 stability_mock = _recorder_fixture("stability_mock_url", "Stability AI")
 assemblyai_mock = _recorder_fixture("assemblyai_mock_url", "AssemblyAI")
+replicate_mock = _recorder_fixture("replicate_mock_url", "Replicate")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus):

@@ -42,6 +42,8 @@ extension InferenceEndpoint {
             return .image(try OpenAIImagesWire.decodeRequest(json))
         case .audioSpeech:
             return .speech(try OpenAIAudioWire.decodeSpeech(json))
+        case .videoGenerations:
+            return .video(try VideoGenerationsWire.decodeRequest(json))
         case .audioTranscriptions, .audioTranslations, .imageEdits:
             preconditionFailure("decoded as multipart above")
         }

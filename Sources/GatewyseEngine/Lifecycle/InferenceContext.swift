@@ -79,6 +79,7 @@ public enum InferenceRequest: Sendable, Equatable {
     case imageEdit(ImageEditRequest)
     case transcription(TranscriptionRequest)
     case speech(SpeechRequest)
+    case video(VideoGenerationRequest)
 
     public var model: String {
         switch self {
@@ -89,6 +90,7 @@ public enum InferenceRequest: Sendable, Equatable {
         case .imageEdit(let request): request.model
         case .transcription(let request): request.model
         case .speech(let request): request.model
+        case .video(let request): request.model
         }
     }
 

@@ -21,6 +21,7 @@ public enum InferenceEndpoint: String, Sendable, CaseIterable {
     case audioTranscriptions = "/v1/audio/transcriptions"
     case audioTranslations = "/v1/audio/translations"
     case audioSpeech = "/v1/audio/speech"
+    case videoGenerations = "/v1/video/generations"
 
     /// The endpoint a request line names: `POST` on one of the paths (a query string is ignored).
     public init?(method: String, uri: String) {
@@ -41,6 +42,7 @@ public enum InferenceEndpoint: String, Sendable, CaseIterable {
         case .imageGenerations, .imageEdits: .images
         case .audioTranscriptions, .audioTranslations: .audio
         case .audioSpeech: .tts
+        case .videoGenerations: .videoGeneration
         }
     }
 

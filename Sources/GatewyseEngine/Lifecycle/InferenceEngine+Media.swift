@@ -13,7 +13,8 @@ extension InferenceEngine {
 
     func serveImages(_ request: ImageGenerationRequest, route: ResolvedRoute, tenantID: String,
                      exchange: InferenceExchange) async throws -> InferenceReply {
-        let attempted = try await executor.images(request, route: route, tenantID: tenantID, logger: exchange.context.logger, trace: exchange.trace)
+        let attempted = try await executor.images(request, route: route, tenantID: tenantID, logger: exchange.context.logger,
+                                                  deadline: exchange.context.deadline, trace: exchange.trace)
         let answer = attempted.value.value
         let cost = Self.unitPrices.images[attempted.value.unitPriceKey]?.cost(count: answer.images, size: request.size, quality: request.quality)
         return answered(attempted, usage: answer.usage, body: answer.body, exchange: exchange, media: MediaUsage(images: answer.images),

@@ -36,6 +36,8 @@ public final class InferenceEngine: Sendable {
     private let snapshotBox: Mutex<RuntimeSnapshot>
     /// Graceful shutdown's state: readiness, the streams' deadline, the open streams.
     public let drain = DrainState()
+    /// Video generations answered 202, until their client collects them (decisions/0023).
+    public let videoJobs: VideoJobs
     /// Traces (decisions/0019); nil when tracing is off, which is then one branch per request.
     public let tracer: Tracer?
 
@@ -55,11 +57,13 @@ public final class InferenceEngine: Sendable {
         self.budgets = BudgetLedger()
         self.rateLimiter = RateLimiter()
         self.snapshotBox = Mutex(snapshot)
+        self.videoJobs = VideoJobs(cancellations: executor.cancellations)
     }
 
     /// The largest body `endpoint` accepts (product-spec §2.3: limits are per route).
     public func maxBodyBytes(for endpoint: InferenceEndpoint) -> Int {
-        endpoint.takesAudioUpload ? maxAudioBodyBytes : maxBodyBytes
+        if endpoint == .videoGenerations { return min(maxBodyBytes, VideoGenerationsWire.maximumBodyBytes) }
+        return endpoint.takesAudioUpload ? maxAudioBodyBytes : maxBodyBytes
     }
 
     /// The current keys and routes; a request reads it once, at admission.
@@ -72,6 +76,9 @@ public final class InferenceEngine: Sendable {
 
     /// Requests admitted and not yet completed.
     public var requestsInFlight: Int { limiter.inFlight }
+
+    /// Cancel calls of upstream jobs given up on, for the server's sender.
+    public var upstreamCancellations: UpstreamCancellations { executor.cancellations }
 
     /// Whether requests are traced: transports read `traceparent` and `tracestate` only then.
     public var tracesRequests: Bool { tracer != nil }
@@ -254,19 +261,23 @@ public final class InferenceEngine: Sendable {
             return try await serveTranscription(request, route: route, tenantID: tenantID, exchange: exchange)
         case .speech(let request):
             return try await serveSpeech(request, route: route, tenantID: tenantID, exchange: exchange)
+        case .video(let request):
+            return try await serveVideo(request, route: route, tenantID: tenantID, exchange: exchange)
         }
     }
 
     func answered<Value>(_ attempted: RouteExecutor.Attempted<Value>, usage: Usage?, body: [UInt8],
                          exchange: InferenceExchange, contentType: String = "application/json",
-                         media: MediaUsage? = nil, unitCost: Money? = nil, finishReason: FinishReason? = nil) -> InferenceReply {
+                         media: MediaUsage? = nil, unitCost: Money? = nil, finishReason: FinishReason? = nil,
+                         status: Int = 200, headers extraHeaders: [(String, String)] = []) -> InferenceReply {
         exchange.markAnswerReady(upstreamTime: attempted.upstreamTime)
         exchange.markFirstByte()
         exchange.complete(.answered, providerID: attempted.providerID, upstreamModel: attempted.upstreamModel,
                           attempts: attempted.attempts, usage: usage, price: attempted.price, media: media, unitCost: unitCost,
                           finishReason: finishReason)
-        return .complete(status: 200, headers: exchange.governanceHeaders([("Content-Type", contentType), ("X-Provider", attempted.providerID),
-                                                                           ("X-Gatewyse-Attempts", String(attempted.attempts))]), body: body)
+        return .complete(status: status, headers: exchange.governanceHeaders([("Content-Type", contentType), ("X-Provider", attempted.providerID),
+                                                                              ("X-Gatewyse-Attempts", String(attempted.attempts))] + extraHeaders),
+                         body: body)
     }
 
     /// Ends an admitted request the transport must answer before its body is complete (it grew

@@ -18,6 +18,16 @@ extension ImageGenerationRequest: RoutedRequest {
     }
 }
 
+extension VideoGenerationRequest: RoutedRequest {
+    static var capability: Capability { .videoGeneration }
+    var isStream: Bool { false }
+    func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
+    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.videoIncompatibility(with: self) }
+    func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
+        try candidate.adapter.makeVideoRequest(self, upstreamModel: candidate.upstreamModel)
+    }
+}
+
 extension ImageEditRequest: RoutedRequest {
     static var capability: Capability { .images }
     var isStream: Bool { false }
@@ -56,11 +66,34 @@ public struct MediaAnswer<Value: Sendable>: Sendable {
 }
 
 extension RouteExecutor {
-    public func images(_ request: ImageGenerationRequest, route: ResolvedRoute, tenantID: String, logger: Logger, trace: RequestTrace? = nil) async throws -> Attempted<MediaAnswer<ImageGenerationResponse>> {
+    /// Images; for a provider whose images are jobs (Replicate's predictions) the job is
+    /// followed to its end inside the attempt (`follow`), stopped at `deadline`.
+    public func images(_ request: ImageGenerationRequest, route: ResolvedRoute, tenantID: String, logger: Logger,
+                       deadline: ContinuousClock.Instant? = nil, trace: RequestTrace? = nil) async throws -> Attempted<MediaAnswer<ImageGenerationResponse>> {
+        let deadline = deadline ?? .now + UpstreamNumber.duration(settings.totalTimeout)
+        return try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
+            let body = try await response.collectBody(upTo: maximumResponseBytes)
+            let parsed: ImageGenerationResponse
+            if var job = candidate.adapter.makeImageJob(for: request, upstreamModel: candidate.upstreamModel) {
+                parsed = try await follow(&job, status: response.status, headers: response.headers, body: body, candidate: candidate, deadline: deadline)
+            } else {
+                parsed = try candidate.adapter.parseImageResponse(status: response.status, headers: response.headers, body: body)
+            }
+            return (MediaAnswer(value: parsed, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
+        }
+    }
+
+    /// A video: always a job, followed until `deadline`. A job still running then is handed
+    /// back suspended (the client is answered 202 and asks again), not cancelled.
+    func video(_ request: VideoGenerationRequest, route: ResolvedRoute, tenantID: String, logger: Logger,
+               deadline: ContinuousClock.Instant, trace: RequestTrace? = nil) async throws -> Attempted<MediaAnswer<FollowedJob<VideoGenerationResponse>>> {
         try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
             let body = try await response.collectBody(upTo: maximumResponseBytes)
-            let parsed = try candidate.adapter.parseImageResponse(status: response.status, headers: response.headers, body: body)
-            return (MediaAnswer(value: parsed, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
+            var job = candidate.adapter.makeVideoJob(for: request, upstreamModel: candidate.upstreamModel)
+            let followed = try await advance(&job, status: response.status, headers: response.headers, body: body, adapter: candidate.adapter,
+                                             allowPrivateNetwork: candidate.allowPrivateNetwork, deadline: deadline, suspendAtDeadline: true,
+                                             cancelsWhenAbandoned: true)
+            return (MediaAnswer(value: followed, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
         }
     }
 

@@ -19,8 +19,13 @@ public struct RouteExecutor: Sendable {
     /// Largest upstream response body read into memory (non-streaming).
     let maximumResponseBytes = 64 * 1024 * 1024
     let maximumErrorBytes = 256 * 1024
+    /// Cancel calls for upstream jobs the gateway gave up on, sent by the server's
+    /// `UpstreamCancellationService`.
+    public let cancellations: UpstreamCancellations
 
-    public init(transport: any UpstreamTransport, settings: UpstreamSettings, routing: RoutingRuntime, metrics: GatewayMetrics? = nil) {
+    public init(transport: any UpstreamTransport, settings: UpstreamSettings, routing: RoutingRuntime, metrics: GatewayMetrics? = nil,
+                cancellations: UpstreamCancellations = UpstreamCancellations()) {
+        self.cancellations = cancellations
         self.metrics = metrics
         self.transport = transport
         self.settings = settings
@@ -156,6 +161,7 @@ public struct RouteExecutor: Sendable {
                 let failure: UpstreamFailure
                 var status: Int?
                 do {
+                    Self.writePreferWait(&upstreamRequest, firstByteTimeout: settings.firstByteTimeout, remaining: deadline - routing.clock())
                     let response = try await transport.send(upstreamRequest, timeouts: settings)
                     status = response.status
                     if (200..<300).contains(response.status) {

@@ -5,7 +5,7 @@ import GatewyseCore
 /// `srt` / `vtt` export fetched first) or `error` (a failed attempt). Polls back off from a
 /// quarter second to AssemblyAI's suggested 3 s, so short clips answer quickly and long ones
 /// cost few calls; the engine stops the job at the request's deadline.
-struct AssemblyAITranscriptionJob: TranscriptionJob {
+struct AssemblyAITranscriptionJob: UpstreamJob {
     enum Phase {
         case uploading
         case transcribing(polls: Int)

@@ -4,8 +4,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `GET /v1/models`, `GET /v1/usage` and `GET /v1/budget`. The inference routes themselves are served by the data plane
-/// (`DataPlaneChannelHandler` → `InferenceEngine`), on one path only.
+/// `GET /v1/models`, `GET /v1/usage`, `GET /v1/budget` and `GET /v1/video/generations/{id}`. The inference routes
+/// themselves are served by the data plane (`DataPlaneChannelHandler` → `InferenceEngine`), on one path only.
 struct OpenAIController: Sendable {
     let runtime: GatewayRuntime
 
@@ -13,6 +13,21 @@ struct OpenAIController: Sendable {
         router.get("/v1/models") { request, context in try models(request, context) }
         router.get("/v1/usage") { request, context in try await usage(request, context) }
         router.get("/v1/budget") { request, context in try budget(request, context) }
+        router.get("/v1/video/generations/:id") { request, context in try await videoGeneration(request, context) }
+    }
+
+    /// A video generation answered 202 (decisions/0023): the key needs the `video-generation`
+    /// scope, and sees its own tenant's jobs only.
+    func videoGeneration(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let principal = try runtime.engine.authenticate(Credentials(request), clientAddress: ClientAddress(context.remoteAddress),
+                                                        capability: .videoGeneration)
+        let answer = try await runtime.engine.videoGeneration(id: context.parameters.get("id") ?? "", principal: principal)
+        var headers = HTTPFields()
+        for (name, value) in answer.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        headers[.cacheControl] = "no-store"
+        return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
     /// The calling key's usage (admin-api.md §5); the key needs `usage:read` in its scopes.

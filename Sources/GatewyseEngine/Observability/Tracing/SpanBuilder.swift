@@ -102,6 +102,7 @@ enum SpanNames {
         case .audioTranscriptions: "transcription"
         case .audioTranslations: "translation"
         case .audioSpeech: "speech"
+        case .videoGenerations: "video_generation"
         }
     }
 
