@@ -128,21 +128,11 @@ extension AdminAPI {
         if body.has("freeTier") { record.freeTier = try Self.freeTier(body, current: record.freeTier) }
         if let models = try body.strings("models") { record.models = uniqued(models) }
         let superAdmin = request.principal.isSuperAdmin
-        let movesURL = body.has("baseUrl")
-        if let allow = try body.bool("allowPrivateNetwork") {
-            // A tenant admin may send back what it read (a flag an operator set), never set it.
-            let unchanged = allow == existing?.allowPrivateNetwork && !movesURL
-            guard !allow || superAdmin || unchanged else {
-                throw GatewayError.permissionDenied("super-admin (allowPrivateNetwork)")
-            }
-            record.allowPrivateNetwork = allow
-        } else if existing == nil || existing?.baseURL.isEmpty == true {
-            // Self-hosted types live on private networks by nature, but only an operator may say so.
-            record.allowPrivateNetwork = entry.isSelfHosted && superAdmin
-        }
-        // The operator's permission was for the address it saw: a tenant admin who moves the
-        // provider elsewhere moves it to a public address.
-        if movesURL && !superAdmin { record.allowPrivateNetwork = false }
+        // Self-hosted types live on private networks by nature, but only an operator may say so.
+        let unstated = existing == nil || existing?.baseURL.isEmpty == true ? entry.isSelfHosted && superAdmin : record.allowPrivateNetwork
+        record.allowPrivateNetwork = try Self.privateNetworkFlag(requested: try body.bool("allowPrivateNetwork"), unstated: unstated,
+                                                                 stored: existing?.allowPrivateNetwork, movesAddress: body.has("baseUrl"),
+                                                                 superAdmin: superAdmin, field: "allowPrivateNetwork")
         if let settings = try body.nested("settings", allowed: ["apiVersion", "region", "voices"]) {
             record.settings = [:]
             if let version = try settings.string("apiVersion") { record.settings["apiVersion"] = version }
@@ -299,6 +289,23 @@ extension AdminAPI {
             .map { (String($0.key.dropFirst(ProviderRecord.voicePrefix.count)), JSONValue.string($0.value)) }
         if !voices.isEmpty { object["voices"] = .object(JSONObject(voices)) }
         return object
+    }
+
+    /// `allowPrivateNetwork` after a write (admin-api.md §4), for providers and single sign-on
+    /// alike, since the gateway itself calls the address: only a super-admin turns it on; a
+    /// tenant admin may send back what it read (a flag an operator set), and one who moves the
+    /// address drops it (the operator's permission was for the address it saw). `unstated` is
+    /// the value when the body says nothing.
+    static func privateNetworkFlag(requested: Bool?, unstated: Bool, stored: Bool?, movesAddress: Bool, superAdmin: Bool,
+                                   field: String) throws(GatewayError) -> Bool {
+        var flag = unstated
+        if let requested {
+            guard !requested || superAdmin || (requested == stored && !movesAddress) else {
+                throw GatewayError.permissionDenied("super-admin (\(field))")
+            }
+            flag = requested
+        }
+        return movesAddress && !superAdmin ? false : flag
     }
 }
 

@@ -33,16 +33,9 @@ extension AdminAPI {
         if let provider = try fields.choice("provider", TenantSSO.Provider.allCases.map(\.rawValue)) {
             sso.provider = TenantSSO.Provider(rawValue: provider)!
         }
-        let movesIssuer = issuer != stored?.issuerURL
-        if let allow = try fields.bool("allowPrivateNetwork") {
-            // A tenant admin may send back what it read (a flag an operator set), never set it.
-            guard !allow || superAdmin || (allow == stored?.allowPrivateNetwork && !movesIssuer) else {
-                throw GatewayError.permissionDenied("super-admin (sso.allowPrivateNetwork)")
-            }
-            sso.allowPrivateNetwork = allow
-        }
-        // The operator's permission was for the address it saw.
-        if movesIssuer && !superAdmin { sso.allowPrivateNetwork = false }
+        sso.allowPrivateNetwork = try Self.privateNetworkFlag(requested: try fields.bool("allowPrivateNetwork"), unstated: sso.allowPrivateNetwork,
+                                                              stored: stored?.allowPrivateNetwork, movesAddress: issuer != stored?.issuerURL,
+                                                              superAdmin: superAdmin, field: "sso.allowPrivateNetwork")
         if let problem = UpstreamURLPolicy.problem(withEndpoint: issuer, allowPrivate: sso.allowPrivateNetwork) {
             throw GatewayError.invalidField("sso.issuerUrl", problem)
         }

@@ -23,11 +23,7 @@ public enum OpenAIImagesWire {
         let reader = try JSONFieldReader(body: body)
         let model = try reader.requiredString("model")
         guard !model.isEmpty else { throw reader.invalid("model", "must not be empty.") }
-        let prompt = try reader.requiredString("prompt")
-        guard !prompt.isEmpty else { throw reader.invalid("prompt", "must not be empty.") }
-        guard prompt.count <= maximumPromptCharacters else {
-            throw reader.invalid("prompt", "must be at most \(maximumPromptCharacters) characters, got \(prompt.count).")
-        }
+        let prompt = try requiredPrompt(reader, maximumCharacters: maximumPromptCharacters)
         var request = ImageGenerationRequest(model: model, prompt: prompt, n: try reader.int("n", in: 1...maximumImages) ?? 1,
                                              fields: reader.object)
         if let size = try reader.string("size") {
@@ -42,6 +38,16 @@ public enum OpenAIImagesWire {
         _ = try reader.int("output_compression", in: 0...100)
         _ = try reader.string("user")
         return request
+    }
+
+    /// `prompt`: present, not empty, at most `maximumCharacters` (image and video generation).
+    static func requiredPrompt(_ reader: JSONFieldReader, maximumCharacters: Int) throws(GatewayError) -> String {
+        let prompt = try reader.requiredString("prompt")
+        guard !prompt.isEmpty else { throw reader.invalid("prompt", "must not be empty.") }
+        guard prompt.count <= maximumCharacters else {
+            throw reader.invalid("prompt", "must be at most \(maximumCharacters) characters, got \(prompt.count).")
+        }
+        return prompt
     }
 
     static func oneOf(_ allowed: Set<String>, _ key: String, _ reader: JSONFieldReader) throws(GatewayError) -> String? {

@@ -20,11 +20,7 @@ public enum VideoGenerationsWire {
         let reader = try JSONFieldReader(body: body)
         let model = try reader.requiredString("model")
         guard !model.isEmpty else { throw reader.invalid("model", "must not be empty.") }
-        let prompt = try reader.requiredString("prompt")
-        guard !prompt.isEmpty else { throw reader.invalid("prompt", "must not be empty.") }
-        guard prompt.count <= maximumPromptCharacters else {
-            throw reader.invalid("prompt", "must be at most \(maximumPromptCharacters) characters, got \(prompt.count).")
-        }
+        let prompt = try OpenAIImagesWire.requiredPrompt(reader, maximumCharacters: maximumPromptCharacters)
         return VideoGenerationRequest(model: model, prompt: prompt, n: try reader.int("n", in: 1...maximumVideos) ?? 1,
                                       duration: try reader.int("duration", in: 1...60),
                                       aspectRatio: try OpenAIImagesWire.oneOf(aspectRatios, "aspect_ratio", reader),

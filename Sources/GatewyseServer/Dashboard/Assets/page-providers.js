@@ -2,12 +2,11 @@
 // answers only whether one is set (`hasApiKey`), and the form never shows a stored key.
 
 import * as api from './api.js';
-import { h, clear, field, input, handleSubmit, pageHeader, table, statusBadge, badge, readOnlyNote, dialog, confirmAction, toast, nextID, ms } from './ui.js';
+import { h, clear, field, input, handleSubmit, pageHeader, table, statusBadge, badge, readOnlyNote, dialog, confirmAction, toast, nextID, ms, splitList } from './ui.js';
 
 const TYPES = ['openai', 'anthropic', 'gemini', 'cohere', 'azure', 'groq', 'deepseek', 'together', 'perplexity', 'fireworks', 'xai', 'cerebras',
   'sambanova', 'mistral', 'ai21', 'huggingface', 'vllm', 'lmstudio', 'localai', 'llamacpp', 'ollama', 'openai-compatible'];
 
-function splitList(text) { return String(text || '').split(',').map((s) => s.trim()).filter(Boolean); }
 
 /** The add/edit form; `existing` switches it to a PATCH of that provider. */
 function providerForm(existing, done) {

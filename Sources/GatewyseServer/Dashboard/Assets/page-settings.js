@@ -4,13 +4,12 @@
 // the client secret is write-only (the gateway answers only `hasClientSecret`).
 
 import * as api from './api.js';
-import { h, clear, field, input, select, checkboxes, checkedValues, handleSubmit, pageHeader, readOnlyNote, toast, confirmAction } from './ui.js';
+import { h, clear, field, input, select, checkboxes, checkedValues, handleSubmit, pageHeader, readOnlyNote, toast, confirmAction, splitList } from './ui.js';
 
 const STRATEGIES = ['priority', 'round-robin', 'weighted', 'least-latency', 'least-cost', 'free-tier-first', 'task-optimized', 'cost-optimized',
   'failover', 'random'];
 const SSO_PROVIDERS = [['oidc', 'Any OpenID Connect provider'], ['okta', 'Okta'], ['microsoft', 'Microsoft Entra ID'], ['google', 'Google']];
 
-function splitList(text, separator = ',') { return String(text || '').split(separator).map((s) => s.trim()).filter(Boolean); }
 
 function labelsText(labels) { return Object.entries(labels || {}).map(([k, v]) => `${k}=${v}`).join('\n'); }
 

@@ -180,3 +180,8 @@ export function numberOrNull(value) {
   const text = String(value ?? '').trim();
   return text === '' ? null : Number(text);
 }
+
+/** A typed list: 'a, b,,c' → ['a', 'b', 'c'] (`separator` ' ' for scopes). */
+export function splitList(text, separator = ',') {
+  return String(text || '').split(separator).map((s) => s.trim()).filter(Boolean);
+}
