@@ -49,6 +49,8 @@ let package = Package(
         .target(name: "GatewyseSQLite", dependencies: [
             "GatewyseStorage",
             .product(name: "GRDB", package: "GRDB.swift"),
+            // The C API, for the usage insert's direct binding (SQLiteUsageBinder).
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // The PostgreSQL backend (replicas sharing one database). Only this target imports PostgresNIO.
         .target(name: "GatewysePostgres", dependencies: [

@@ -2,7 +2,8 @@
 """Turns governance on in a running gateway for the benchmark (issue 12 item 7): signs in as
 the super-admin `bench/run.sh` created, then through the admin API creates a database-backed
 key with a rate limit far above what the benchmark sends, and a monthly budget on the tenant far
-above what it spends. Prints the key's plaintext on standard output, nothing else.
+above what it spends. With --key-only, only the key, with neither (issue 11: the cost of database
+keys alone). Prints the key's plaintext on standard output, nothing else.
 
 Standard library only: runs on the machine's python3 before any venv exists."""
 import argparse
@@ -28,8 +29,14 @@ def main():
     parser.add_argument("--email", required=True)
     parser.add_argument("--password", required=True)
     parser.add_argument("--tenant", required=True)
+    parser.add_argument("--key-only", action="store_true",
+                        help="only a database-backed key, with no rate limit and no budget (the cost of database keys alone)")
     args = parser.parse_args()
     token = call(args.url, "POST", "/api/auth/login", {"email": args.email, "password": args.password})["accessToken"]
+    if args.key_only:
+        print(call(args.url, "POST", "/api/admin/keys", {"name": "bench-database-key", "scopes": {"capabilities": ["chat"]}},
+                   token, args.tenant)["key"])
+        return
     key = call(args.url, "POST", "/api/admin/keys", {
         "name": "bench-governed",
         "scopes": {"capabilities": ["chat"]},

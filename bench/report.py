@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 # Row order within a concurrency: the floor (haproxy) right before the gateway, the baseline after it.
-TARGET_ORDER = {"direct": 0, "haproxy": 1, "gatewyse": 2, "unmetered": 3, "governed": 4, "traced": 5, "baseline": 6, "litellm": 7}
-TARGET_NAMES = {"direct": "direct (nginx)", "haproxy": "haproxy (floor)", "gatewyse": "gatewyse", "unmetered": "gatewyse (metrics off)",
+TARGET_ORDER = {"direct": 0, "haproxy": 1, "gatewyse": 2, "unmetered": 3, "dbkey": 4, "governed": 5, "traced": 6, "baseline": 7, "litellm": 8}
+TARGET_NAMES = {"direct": "direct (nginx)", "haproxy": "haproxy (floor)", "gatewyse": "gatewyse", "unmetered": "gatewyse (metrics off)", "dbkey": "gatewyse (database key)",
                 "governed": "gatewyse (governance on)", "traced": "gatewyse (tracing on, 100%)", "baseline": "gatewyse (baseline)",
                 "litellm": "litellm"}
 
@@ -208,7 +208,7 @@ def over_floor_rows(recs):
             floor = by.get(("haproxy", conc))
             if not floor or floor.get("failed"):
                 continue
-            for target in ("gatewyse", "unmetered", "governed", "traced", "baseline"):
+            for target in ("gatewyse", "unmetered", "dbkey", "governed", "traced", "baseline"):
                 r = by.get((target, conc))
                 if not r or r.get("failed"):
                     continue

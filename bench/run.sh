@@ -72,6 +72,10 @@ WITH_TRACED="${TRACING:-1}"
 # The same binary with metrics off (`metrics: {enabled: false}`), so that the default's cost of
 # metrics per request shows beside it (issue 14): METRICS=0 leaves it out.
 WITH_UNMETERED="${METRICS:-1}"
+# The same binary serving a key from the database-backed store (made through the admin API) with
+# no rate limit and no budget, so that the cost of database keys alone shows beside the
+# config-file key (issue 11): DBKEY=0 leaves it out.
+WITH_DBKEY="${DBKEY:-1}"
 for peer in $PEERS; do
     case "$peer" in
         litellm) WITH_LITELLM=1 ;;
@@ -174,12 +178,13 @@ cleanup() {
     stop_tree "${GOV_PID:-}"
     stop_tree "${TR_PID:-}"
     stop_tree "${UM_PID:-}"
+    stop_tree "${DK_PID:-}"
     stop_tree "${SINK_PID:-}"
     stop_tree "$GW_PID" "$STOP_TIMEOUT"
     stop_tree "$NGINX_PID"
     stop_tree "$MOCK_PID"
     if (( rc != 0 && rc != 130 && rc != 143 )); then
-        for f in gateway.log unmetered.log governed.log traced.log baseline.log haproxy.log nginx-error.log litellm.log; do
+        for f in gateway.log unmetered.log dbkey.log governed.log traced.log baseline.log haproxy.log nginx-error.log litellm.log; do
             if [[ -s "$TMP/$f" ]]; then log "last lines of $f:"; tail -n 20 "$TMP/$f" >&2; fi
         done
     fi
@@ -255,7 +260,7 @@ rss_samples_since() {   # name line_count: the samples after line_count as a JSO
 # ---------------------------------------------------------------------------------------------
 # Payloads
 
-read -r NGINX_PORT GW_PORT LL_PORT MOCK_PORT HA_PORT HA_PACED_PORT BL_PORT GOV_PORT TR_PORT SINK_PORT UM_PORT < <(free_ports 11)
+read -r NGINX_PORT GW_PORT LL_PORT MOCK_PORT HA_PORT HA_PACED_PORT BL_PORT GOV_PORT TR_PORT SINK_PORT UM_PORT DK_PORT < <(free_ports 12)
 GW_KEY="aigw_sk_$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
 LL_KEY="sk-bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 
@@ -440,7 +445,24 @@ if (( WITH_UNMETERED )); then
     log "gateway without metrics on 127.0.0.1:$UM_PORT (pid $UM_PID)"
 fi
 
-# 2a. The same binary with governance on: its own database, a super-admin made by the CLI, then
+# 2a. The same binary with a database-backed key and nothing else: its own database, a
+# super-admin made by the CLI, a key made through the admin API (no limits, no budget).
+DK_KEY="" DK_PID=""
+if (( WITH_DBKEY )); then
+    DK_PASSWORD="Bench-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')-9!"
+    "$GATEWYSE_BIN" admin create --config "$TMP/gatewyse.yaml" --database "sqlite:$TMP/dbkey.sqlite" \
+        --email bench-admin@bench.test --role super-admin --password "$DK_PASSWORD" >"$TMP/dbkey-admin.log" 2>&1 \
+        || { cat "$TMP/dbkey-admin.log" >&2; die "could not create the database-key gateway's admin"; }
+    start_gatewyse dbkey "the database-key gateway" "$GATEWYSE_BIN" "$DK_PORT" "$TMP/dbkey.sqlite" "$TMP/dbkey.log" "" DK_PID
+    DK_KEY="$("$PYTHON" "$BENCH_DIR/governance_setup.py" --key-only --url "http://127.0.0.1:$DK_PORT" --email bench-admin@bench.test \
+        --password "$DK_PASSWORD" --tenant bench)" || die "could not create the database key"
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$DK_PORT/v1/chat/completions" \
+        --body-file "$TMP/chat.json" --auth "Bearer $DK_KEY" --contains '"chat.completion"' \
+        || die "a chat request with the database key failed"
+    log "database-key gateway on 127.0.0.1:$DK_PORT (pid $DK_PID)"
+fi
+
+# 2b. The same binary with governance on: its own database, a super-admin made by the CLI, then
 # through the admin API a database-backed key with a rate limit it never reaches and a tenant
 # budget it never exhausts (bench/governance_setup.py); usage is recorded by both instances.
 GOV_KEY="" GOV_PID=""
@@ -622,6 +644,10 @@ if [[ "$BENCH_SERVE" == 1 ]]; then
         if (( WITH_BASELINE )); then
             echo "  baseline:     http://127.0.0.1:$BL_PORT/v1/chat/completions, pid $BL_PID (same key and bodies)"
         fi
+        if (( WITH_DBKEY )); then
+            echo "  database key: http://127.0.0.1:$DK_PORT/v1/chat/completions, pid $DK_PID (same bodies)"
+            echo "                Authorization: Bearer $DK_KEY"
+        fi
         if (( WITH_HAPROXY )); then
             echo "  haproxy:      http://127.0.0.1:$HA_PORT/v1/chat/completions (stream: /stream/v1/chat/completions), pid $HA_PID"
             echo "                no auth; bodies: $TMP/direct-chat.json $TMP/direct-stream.json"
@@ -649,6 +675,7 @@ TARGETS=(direct)
 (( WITH_HAPROXY )) && TARGETS+=(haproxy)
 TARGETS+=(gatewyse)
 (( WITH_UNMETERED )) && TARGETS+=(unmetered)
+(( WITH_DBKEY )) && TARGETS+=(dbkey)
 (( WITH_GOVERNED )) && TARGETS+=(governed)
 (( WITH_TRACED )) && TARGETS+=(traced)
 (( WITH_BASELINE )) && TARGETS+=(baseline)
@@ -664,6 +691,7 @@ target_url() {   # target kind(chat|stream)
         haproxy/paced) echo "http://127.0.0.1:$HA_PACED_PORT/v1/chat/completions" ;;
         gatewyse/*) echo "http://127.0.0.1:$GW_PORT/v1/chat/completions" ;;
         unmetered/*) echo "http://127.0.0.1:$UM_PORT/v1/chat/completions" ;;
+        dbkey/*) echo "http://127.0.0.1:$DK_PORT/v1/chat/completions" ;;
         governed/*) echo "http://127.0.0.1:$GOV_PORT/v1/chat/completions" ;;
         traced/*) echo "http://127.0.0.1:$TR_PORT/v1/chat/completions" ;;
         baseline/*) echo "http://127.0.0.1:$BL_PORT/v1/chat/completions" ;;
@@ -673,7 +701,7 @@ target_url() {   # target kind(chat|stream)
 target_body() {
     case "$1" in
         direct|haproxy) echo "$TMP/direct-$2.json" ;;
-        gatewyse|unmetered|governed|traced|baseline) echo "$TMP/$2.json" ;;
+        gatewyse|unmetered|dbkey|governed|traced|baseline) echo "$TMP/$2.json" ;;
         litellm) echo "$TMP/litellm-$2.json" ;;
     esac
 }
@@ -682,6 +710,7 @@ target_auth() {
         direct|haproxy) echo "" ;;
         gatewyse|unmetered|traced|baseline) echo "Bearer $GW_KEY" ;;
         governed) echo "Bearer $GOV_KEY" ;;
+        dbkey) echo "Bearer $DK_KEY" ;;
         litellm) echo "Bearer $LL_KEY" ;;
     esac
 }
@@ -691,6 +720,7 @@ target_root_pid() {
         haproxy) echo "$HA_PID" ;;
         gatewyse) echo "$GW_PID" ;;
         unmetered) echo "$UM_PID" ;;
+        dbkey) echo "$DK_PID" ;;
         governed) echo "$GOV_PID" ;;
         traced) echo "$TR_PID" ;;
         baseline) echo "$BL_PID" ;;
@@ -702,6 +732,7 @@ check_alive() {
     kill -0 "$NGINX_PID" 2>/dev/null || died "$NGINX_PID" "nginx died during $1"
     kill -0 "$GW_PID" 2>/dev/null || died "$GW_PID" "the gateway died during $1; its log follows"
     if (( WITH_UNMETERED )); then kill -0 "$UM_PID" 2>/dev/null || died "$UM_PID" "the gateway without metrics died during $1; its log follows"; fi
+    if (( WITH_DBKEY )); then kill -0 "$DK_PID" 2>/dev/null || died "$DK_PID" "the database-key gateway died during $1; its log follows"; fi
     if (( WITH_GOVERNED )); then kill -0 "$GOV_PID" 2>/dev/null || died "$GOV_PID" "the governed gateway died during $1; its log follows"; fi
     if (( WITH_TRACED )); then kill -0 "$TR_PID" 2>/dev/null || died "$TR_PID" "the traced gateway died during $1; its log follows"; fi
     if (( WITH_BASELINE )); then kill -0 "$BL_PID" 2>/dev/null || died "$BL_PID" "the baseline gateway died during $1; its log follows"; fi

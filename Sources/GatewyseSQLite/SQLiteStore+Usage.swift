@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 import GatewyseStorage
 
 /// Usage records in SQLite (migration 0004). A batch is one write transaction of prepared
@@ -14,14 +15,10 @@ extension SQLiteStore {
                 """)
             var inserted: [UsageRecord] = []
             inserted.reserveCapacity(records.count)
-            for r in records {
-                let values: [(any DatabaseValueConvertible)?] = [
-                    r.id, r.requestID, r.time, r.tenantID, r.organizationID, r.departmentID, r.userID, r.keyID, r.capability, r.requestedModel,
-                    r.providerID, r.upstreamModel, r.inputTokens, r.outputTokens, r.cachedTokens, r.cacheWriteTokens, r.reasoningTokens,
-                    r.costNanos, r.latencyMs, r.ttftMs, r.status, r.errorCode, r.attempts, r.cacheHit, r.usageEstimated, r.outcome.rawValue,
-                ]
-                try statement.execute(arguments: StatementArguments(values))
-                if db.changesCount > 0 { inserted.append(r) }
+            // Bound through the C API (SQLiteUsageBinder): one row per inference request.
+            guard let connection = db.sqliteConnection else { throw SQLiteUsageInsertError(code: SQLITE_MISUSE, message: "connection closed") }
+            for record in records where try SQLiteUsageBinder.insert(record, with: statement.sqliteStatement, connection: connection) {
+                inserted.append(record)
             }
             let columns = UsageRollup.columns.joined(separator: ", ")
             let sums = UsageRollup.countColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")

@@ -9,10 +9,12 @@ enum UsageJournalLine {
     static let version = 1
     static let fieldCount = 1 + UsageRecord.columnCount
 
-    /// Appends the line, newline included.
+    /// Appends the line, newline included. On the request path (the usage observer), so it
+    /// writes fields straight into `out`: no `String`, no per-digit `append`.
     static func encode(_ r: UsageRecord, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + 512)
         out.append(UInt8(ascii: "["))
-        int(version, &out)
+        int(version, &out, first: true)
         string(r.id, &out)
         string(r.requestID, &out)
         int(r.time, &out)
@@ -43,26 +45,25 @@ enum UsageJournalLine {
         out.append(UInt8(ascii: "\n"))
     }
 
-    private static func separator(_ out: inout [UInt8]) {
-        if out.last != UInt8(ascii: "[") { out.append(UInt8(ascii: ",")) }
-    }
-
-    private static func int(_ value: (some BinaryInteger)?, _ out: inout [UInt8]) {
-        separator(&out)
+    private static func int(_ value: (some BinaryInteger)?, _ out: inout [UInt8], first: Bool = false) {
+        if !first { out.append(UInt8(ascii: ",")) }
         guard let value else { return out.append(contentsOf: "null".utf8) }
-        // Digits straight into the buffer, no intermediate String.
         var magnitude = UInt64(truncatingIfNeeded: Int64(value).magnitude)
         if value < 0 { out.append(UInt8(ascii: "-")) }
-        let start = out.count
-        repeat {
-            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        out[start...].reverse()
+        // The digits right to left into a small stack buffer, then one copy.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+        }
     }
 
     private static func string(_ value: String?, _ out: inout [UInt8]) {
-        separator(&out)
+        out.append(UInt8(ascii: ","))
         guard let value else { return out.append(contentsOf: "null".utf8) }
         JSONWriter.writeString(value, into: &out)
     }

@@ -1,0 +1,62 @@
+import GRDBSQLite
+import GatewyseStorage
+
+/// Binds a `UsageRecord` to the prepared usage insert through SQLite's C API.
+///
+/// Why not GRDB's `StatementArguments`: the usage writer inserts one row per inference request,
+/// and building 26 existential `DatabaseValueConvertible`s, converting each to a
+/// `DatabaseValue` and binding those cost the writer thread more than SQLite's own insert did
+/// (profiled at ~12 µs of ~25 µs per record under load). Binding the fields directly keeps the
+/// writer's cost close to SQLite's B-tree work. The column order is `UsageRecord.columns`.
+enum SQLiteUsageBinder {
+    /// SQLite copies text it is given with this destructor, so a Swift string's storage need
+    /// only live for the call.
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+    /// Binds, steps and resets `statement` for `record`; returns whether a row was inserted
+    /// (false when `ON CONFLICT DO NOTHING` skipped a replayed id).
+    static func insert(_ record: UsageRecord, with statement: OpaquePointer, connection: OpaquePointer) throws -> Bool {
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        var index: Int32 = 0
+        func text(_ value: String?) {
+            index += 1
+            guard var value else { sqlite3_bind_null(statement, index); return }
+            value.withUTF8 { bytes in
+                _ = bytes.withMemoryRebound(to: CChar.self) {
+                    sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient)
+                }
+            }
+        }
+        func integer(_ value: Int64?) {
+            index += 1
+            if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+        }
+        func integer(_ value: Int?) { integer(value.map(Int64.init)) }
+        func flag(_ value: Bool) { integer(value ? 1 : 0) }
+
+        text(record.id); text(record.requestID); integer(record.time); text(record.tenantID)
+        text(record.organizationID); text(record.departmentID); text(record.userID); text(record.keyID)
+        text(record.capability); text(record.requestedModel); text(record.providerID); text(record.upstreamModel)
+        integer(record.inputTokens); integer(record.outputTokens); integer(record.cachedTokens)
+        integer(record.cacheWriteTokens); integer(record.reasoningTokens); integer(record.costNanos)
+        integer(record.latencyMs); integer(record.ttftMs); integer(record.status); text(record.errorCode)
+        integer(record.attempts); flag(record.cacheHit); flag(record.usageEstimated); text(record.outcome.rawValue)
+        precondition(index == UsageRecord.columnCount, "SQLiteUsageBinder binds every column of UsageRecord.columns")
+
+        let result = sqlite3_step(statement)
+        guard result == SQLITE_DONE else {
+            throw SQLiteUsageInsertError(code: result, message: String(cString: sqlite3_errmsg(connection)))
+        }
+        return sqlite3_changes(connection) > 0
+    }
+}
+
+/// A usage insert SQLite refused (its result code and message; no record content).
+struct SQLiteUsageInsertError: Error, CustomStringConvertible {
+    let code: Int32
+    let message: String
+    var description: String { "usage insert failed (SQLite \(code)): \(message)" }
+}
