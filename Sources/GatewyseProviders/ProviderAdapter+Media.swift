@@ -15,6 +15,10 @@ extension ProviderAdapter {
 
     public func imageIncompatibility(with request: ImageGenerationRequest) -> String? { mediaIncompatibility(.images, "images") }
 
+    public func imageIncompatibility(with request: ImageGenerationRequest, upstreamModel: String) -> String? {
+        imageIncompatibility(with: request)
+    }
+
     public func makeImageRequest(_ request: ImageGenerationRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
         throw refusal("images")
     }

@@ -116,6 +116,10 @@ public protocol ProviderAdapter: Sendable {
 
     /// Why this provider cannot make `request`'s images, or nil.
     func imageIncompatibility(with request: ImageGenerationRequest) -> String?
+    /// The same for one upstream model, for providers where what a request may ask depends on
+    /// the model (a ComfyUI model is a workflow, whose placeholders say which of `size`, `n`,
+    /// `seed` it can take). Defaults to `imageIncompatibility(with:)`.
+    func imageIncompatibility(with request: ImageGenerationRequest, upstreamModel: String) -> String?
     func makeImageRequest(_ request: ImageGenerationRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
     func parseImageResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ImageGenerationResponse
     /// The rest of an image generation that is a job (Replicate's predictions: `UpstreamJob.swift`),

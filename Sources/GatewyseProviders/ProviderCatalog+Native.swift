@@ -48,5 +48,12 @@ extension ProviderCatalog {
         ProviderCatalogEntry(type: "replicate", displayName: "Replicate", defaultBaseURL: "https://api.replicate.com",
                              apiKeyVariable: "REPLICATE_API_TOKEN", baseURLVariable: nil, auth: .bearer(optional: false),
                              capabilities: [.images, .videoGeneration], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
+        // providers.md §26: a server of the operator's own, by default on loopback; no key (one
+        // set is sent as a Bearer token, for ComfyUI behind a proxy). Images, by the workflow
+        // templates of `providers[].workflows` (decision 0024) — which only a configuration file
+        // or the admin API can give, so no environment variable registers it.
+        ProviderCatalogEntry(type: "comfyui", displayName: "ComfyUI", defaultBaseURL: "http://127.0.0.1:8188",
+                             apiKeyVariable: nil, baseURLVariable: nil, auth: .bearer(optional: true),
+                             capabilities: [.images], quirks: OpenAICompatibleQuirks(), isSelfHosted: true),
     ]
 }

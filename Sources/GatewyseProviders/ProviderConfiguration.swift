@@ -25,6 +25,9 @@ public struct ProviderConfiguration: Sendable {
     /// OpenAI voice names mapped to the provider's own voice ids (`providers[].voices`), for
     /// speech providers without OpenAI's names (ElevenLabs: providers.md §19).
     public var voices: [String: String] = [:]
+    /// Workflow templates by upstream model name (`providers[].workflows`, ComfyUI: decision
+    /// 0024): a ComfyUI "model" is the workflow it runs.
+    public var workflows: [String: ComfyUIWorkflow] = [:]
 
     public init(id: String, entry: ProviderCatalogEntry, baseURL: String, apiKey: Secret?, models: [String] = [], headers: [(String, String)] = [],
                 apiVersion: String? = nil) {
@@ -50,6 +53,7 @@ public enum ProviderRegistry {
         case "stability": StabilityAdapter(configuration: configuration)
         case "assemblyai": AssemblyAIAdapter(configuration: configuration)
         case "replicate": ReplicateAdapter(configuration: configuration)
+        case "comfyui": ComfyUIAdapter(configuration: configuration)
         default: OpenAICompatibleAdapter(configuration: configuration)
         }
     }

@@ -24,10 +24,16 @@ public protocol UpstreamJob<Value>: Sendable {
     /// known once the provider named the job and until it ended. Nil when the provider has no
     /// such call (the default) or nothing is running.
     var cancellation: UpstreamRequest? { get }
+    /// Every call that stops the work, in the order they are sent. A job that may be in one of
+    /// two places upstream needs two (ComfyUI: `POST /queue {delete}` while the prompt waits,
+    /// `POST /interrupt {prompt_id}` once it runs — the gateway cannot know which without asking).
+    /// Defaults to `cancellation` alone.
+    var cancellations: [UpstreamRequest] { get }
 }
 
 extension UpstreamJob {
     public var cancellation: UpstreamRequest? { nil }
+    public var cancellations: [UpstreamRequest] { cancellation.map { [$0] } ?? [] }
 }
 
 /// A transcription that is a job (AssemblyAI).

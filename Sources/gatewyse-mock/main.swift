@@ -3,10 +3,10 @@ import GatewyseTesting
 
 /// `gatewyse-mock --port N [--anthropic-port M] [--gemini-port G] [--cohere-port C]
 /// [--bedrock-port B] [--elevenlabs-port E] [--stability-port S]
-/// [--assemblyai-port A] [--replicate-port R]`: the mock
+/// [--assemblyai-port A] [--replicate-port R] [--comfyui-port U]`: the mock
 /// upstreams as a process, for the Python SDK suites and manual experiments. The
 /// OpenAI-compatible mock always runs; the Anthropic, Gemini, Cohere, Bedrock, ElevenLabs, Stability AI, AssemblyAI and
-/// Replicate mocks run when their ports are given.
+/// Replicate and ComfyUI mocks run when their ports are given.
 var port = 0
 var anthropicPort: Int?
 var geminiPort: Int?
@@ -16,6 +16,7 @@ var elevenLabsPort: Int?
 var stabilityPort: Int?
 var assemblyAIPort: Int?
 var replicatePort: Int?
+var comfyUIPort: Int?
 var arguments = CommandLine.arguments.dropFirst()
 func number(_ value: Substring.SubSequence?, after flag: String) -> Int {
     guard let value = value.flatMap({ Int($0) }) else {
@@ -35,8 +36,9 @@ while let argument = arguments.popFirst() {
     case "--stability-port": stabilityPort = number(arguments.popFirst().map { Substring($0) }, after: "--stability-port")
     case "--assemblyai-port": assemblyAIPort = number(arguments.popFirst().map { Substring($0) }, after: "--assemblyai-port")
     case "--replicate-port": replicatePort = number(arguments.popFirst().map { Substring($0) }, after: "--replicate-port")
+    case "--comfyui-port": comfyUIPort = number(arguments.popFirst().map { Substring($0) }, after: "--comfyui-port")
     default:
-        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M] [--gemini-port G] [--cohere-port C] [--bedrock-port B] [--elevenlabs-port E] [--stability-port S] [--assemblyai-port A] [--replicate-port R]\n".utf8))
+        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M] [--gemini-port G] [--cohere-port C] [--bedrock-port B] [--elevenlabs-port E] [--stability-port S] [--assemblyai-port A] [--replicate-port R] [--comfyui-port U]\n".utf8))
         exit(2)
     }
 }
@@ -73,6 +75,10 @@ if let assemblyAIPort {
 if let replicatePort {
     let replicate = try await MockReplicateUpstream.start(port: replicatePort)
     print("gatewyse-mock (Replicate) listening on \(replicate.baseURL)")
+}
+if let comfyUIPort {
+    let comfyUI = try await MockComfyUIUpstream.start(port: comfyUIPort)
+    print("gatewyse-mock (ComfyUI) listening on \(comfyUI.baseURL)")
 }
 fflush(nil)
 try await mock.wait()

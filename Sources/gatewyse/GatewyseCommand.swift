@@ -36,7 +36,11 @@ struct ConfigurationOptions: ParsableArguments {
             guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
                 throw ValidationError("cannot read configuration file '\(config)'")
             }
-            configuration = try ConfigurationValidator.load(yaml: text, environment: environment)
+            // Files the configuration names (ComfyUI workflows) are found beside it when relative.
+            let directory = URL(fileURLWithPath: config).deletingLastPathComponent().path
+            configuration = try ConfigurationValidator.load(yaml: text, environment: environment, readFile: { path in
+                try? String(contentsOfFile: path.hasPrefix("/") ? path : directory + "/" + path, encoding: .utf8)
+            })
         } else {
             configuration = try EnvironmentConfiguration.make(environment: environment)
         }

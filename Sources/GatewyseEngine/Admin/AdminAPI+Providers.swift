@@ -133,7 +133,7 @@ extension AdminAPI {
         record.allowPrivateNetwork = try Self.privateNetworkFlag(requested: try body.bool("allowPrivateNetwork"), unstated: unstated,
                                                                  stored: existing?.allowPrivateNetwork, movesAddress: body.has("baseUrl"),
                                                                  superAdmin: superAdmin, field: "allowPrivateNetwork")
-        if let settings = try body.nested("settings", allowed: ["apiVersion", "region", "voices"]) {
+        if let settings = try body.nested("settings", allowed: ["apiVersion", "region", "voices", "workflows"]) {
             record.settings = [:]
             if let version = try settings.string("apiVersion") { record.settings["apiVersion"] = version }
             if let region = try settings.string("region") { record.settings["region"] = region }
@@ -145,7 +145,9 @@ extension AdminAPI {
                 }
                 record.settings[ProviderRecord.voicePrefix + name] = id
             }
+            try Self.readWorkflows(settings, type: record.type, into: &record.settings)
         }
+        try Self.requireWorkflows(record)
         if let url = try body.string("baseUrl") {
             record.baseURL = url
         } else if record.baseURL.isEmpty {
@@ -221,6 +223,7 @@ extension AdminAPI {
         if !provider.voices.isEmpty {
             settings["voices"] = .object(JSONObject(provider.voices.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))
         }
+        if !provider.workflows.isEmpty { settings["workflows"] = Self.render(workflows: provider.workflows) }
         return JSONObject([
             ("id", .string(provider.id)), ("type", .string(provider.entry.type)), ("name", .string(provider.entry.displayName)),
             ("baseUrl", .string(provider.baseURL)), ("hasApiKey", .bool(provider.apiKey.map { !$0.isEmpty } ?? false || provider.awsCredentials != nil)),
@@ -281,13 +284,16 @@ extension AdminAPI {
         }))
     }
 
-    /// A record's settings as the API shows them: `voice:<name>` entries gathered under `voices`.
+    /// A record's settings as the API shows them: `voice:<name>` entries gathered under `voices`,
+    /// `workflow:<name>` ones under `workflows`.
     static func renderSettings(_ settings: [String: String]) -> JSONObject {
-        var object = JSONObject(settings.filter { !$0.key.hasPrefix(ProviderRecord.voicePrefix) }.sorted { $0.key < $1.key }
-            .map { ($0.key, JSONValue.string($0.value)) })
+        let flat = settings.filter { !$0.key.hasPrefix(ProviderRecord.voicePrefix) && !$0.key.hasPrefix(ProviderRecord.workflowPrefix) }
+        var object = JSONObject(flat.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })
         let voices = settings.filter { $0.key.hasPrefix(ProviderRecord.voicePrefix) }.sorted { $0.key < $1.key }
             .map { (String($0.key.dropFirst(ProviderRecord.voicePrefix.count)), JSONValue.string($0.value)) }
         if !voices.isEmpty { object["voices"] = .object(JSONObject(voices)) }
+        let workflows = ProviderRecord.workflows(in: settings)
+        if !workflows.isEmpty { object["workflows"] = render(workflows: workflows) }
         return object
     }
 

@@ -6,10 +6,13 @@ import GatewyseRouting
 /// Phase two of configuration (ARCHITECTURE rule 9): reads a parsed document into a
 /// `GatewayConfiguration`, collecting every problem with its path instead of stopping at the first.
 public enum ConfigurationValidator {
-    public static func load(yaml: String, environment: [String: String]) throws(ConfigurationError) -> GatewayConfiguration {
+    /// `readFile` reads the files the configuration names (ComfyUI workflows); without it, a
+    /// file path is a problem.
+    public static func load(yaml: String, environment: [String: String],
+                            readFile: ConfigurationFileReader? = nil) throws(ConfigurationError) -> GatewayConfiguration {
         var problems: [String] = []
         let document = ConfigurationLoader.parse(yaml: yaml, environment: environment, problems: &problems)
-        var configuration = validate(document, problems: &problems)
+        var configuration = validate(document, problems: &problems, readFile: readFile)
         TracingEnvironment.apply(environment, to: &configuration.tracing, problems: &problems)
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
@@ -17,9 +20,10 @@ public enum ConfigurationValidator {
 
     static let topLevelKeys: Set<String> = ["server", "database", "upstream", "routing", "prices", "providers", "models", "tenants", "auth", "usage", "budget_alerts", "metrics", "logging", "tracing"]
 
-    public static func validate(_ document: ConfigValue, problems: inout [String]) -> GatewayConfiguration {
+    public static func validate(_ document: ConfigValue, problems: inout [String], readFile: ConfigurationFileReader? = nil) -> GatewayConfiguration {
         var configuration = GatewayConfiguration()
         var r = Reader(problems: problems)
+        r.readFile = readFile
         defer { problems = r.problems }
         if case .null = document { return configuration }
         guard case .mapping = document else {
@@ -120,6 +124,7 @@ public enum ConfigurationValidator {
         configuration.tenants = tenants(document["tenants"], providerIDs: providerIDs, defaultStrategy: configuration.routing.defaultStrategy,
                                         globalAliases: Set(configuration.models.map(\.name)), &r)
         configuration.prices = prices(document["prices"], providerIDs: providerIDs, &r)
+        checkWorkflowTargets(configuration, &r)
         return configuration
     }
 
@@ -131,7 +136,7 @@ public enum ConfigurationValidator {
             let path = "providers[\(i)]"
             guard let entry = r.mapping(item, path) else { continue }
             r.rejectUnknownKeys(entry, allowed: ["id", "type", "api_key", "base_url", "models", "headers", "allow_private_network", "free_tier", "api_version",
-                                              "region", "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "voices"], path: path)
+                                              "region", "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "voices", "workflows"], path: path)
             guard let type = r.requiredString(entry["type"], "\(path).type") else { continue }
             guard let catalogEntry = ProviderCatalog.entry(forType: type) else {
                 r.problems.append("\(path).type: unknown provider type \"\(type)\" (known: \(ProviderCatalog.knownTypes.joined(separator: ", ")))")
@@ -182,6 +187,9 @@ public enum ConfigurationValidator {
             provider.awsCredentials = aws.credentials
             provider.allowPrivateNetwork = allowPrivate
             provider.voices = voices(entry["voices"], path: "\(path).voices", &r)
+            provider.workflows = workflows(entry["workflows"], path: "\(path).workflows", type: catalogEntry.type, &r)
+            let declared = provider.models
+            provider.models += provider.workflows.keys.sorted().filter { !declared.contains($0) }
             result.append(provider)
         }
         return (result, freeTiers)
@@ -365,6 +373,8 @@ enum Identifier {
 /// Typed reads from a `ConfigValue` that record a problem (with its path) instead of throwing.
 struct Reader {
     var problems: [String]
+    /// Reads the files the configuration names (`ConfigurationFileReader`).
+    var readFile: ConfigurationFileReader?
 
     func hasProblem(under path: String) -> Bool { problems.contains { $0.hasPrefix(path) } }
 

@@ -130,7 +130,8 @@ public final class VideoJobs: Sendable {
     /// after them any more.
     private func cancel(_ records: [Record]) {
         for record in records {
-            if case .running(let job) = record.state, var call = job.cancellation {
+            guard case .running(let job) = record.state else { continue }
+            for var call in job.cancellations {
                 call.allowPrivateNetwork = job.allowPrivateNetwork
                 cancellations.submit(call)
             }

@@ -20,6 +20,8 @@ public struct SuspendedJob<Value: Sendable>: Sendable {
     public var providerID: String { adapter.providerID }
     /// The call that stops the work upstream, while it runs.
     public var cancellation: UpstreamRequest? { job.cancellation }
+    /// Every call that stops it (`UpstreamJob.cancellations`).
+    public var cancellations: [UpstreamRequest] { job.cancellations }
 }
 
 /// Where a followed job stopped.
@@ -137,11 +139,12 @@ extension RouteExecutor {
         }
     }
 
-    /// Queues the job's cancel call, if it has one running.
+    /// Queues the job's cancel calls, if it has any running.
     func abandon<Value: Sendable>(_ job: any UpstreamJob<Value>, allowPrivateNetwork: Bool) {
-        guard var cancel = job.cancellation else { return }
-        cancel.allowPrivateNetwork = allowPrivateNetwork
-        cancellations.submit(cancel)
+        for var cancel in job.cancellations {
+            cancel.allowPrivateNetwork = allowPrivateNetwork
+            cancellations.submit(cancel)
+        }
     }
 
     /// A job's call as it is sent: with the candidate's private-network permission and its

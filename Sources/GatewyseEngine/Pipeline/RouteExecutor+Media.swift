@@ -13,6 +13,9 @@ extension ImageGenerationRequest: RoutedRequest {
     /// Nothing to classify, no tokens to estimate (images are billed per image).
     func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
     func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.imageIncompatibility(with: self) }
+    func incompatibility(with candidate: RouteCandidate) -> String? {
+        candidate.adapter.imageIncompatibility(with: self, upstreamModel: candidate.upstreamModel)
+    }
     func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
         try candidate.adapter.makeImageRequest(self, upstreamModel: candidate.upstreamModel)
     }

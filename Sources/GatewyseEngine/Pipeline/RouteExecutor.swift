@@ -127,7 +127,7 @@ public struct RouteExecutor: Sendable {
         var upstreamTime = Duration.zero
         let clock = ContinuousClock()
         for (index, candidate) in plan.enumerated() {
-            if let reason = request.incompatibility(with: candidate.adapter) {
+            if let reason = request.incompatibility(with: candidate) {
                 skipped.append("\(candidate.adapter.providerID) \(reason)")
                 continue
             }

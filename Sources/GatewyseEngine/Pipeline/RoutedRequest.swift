@@ -17,7 +17,14 @@ protocol RoutedRequest: Sendable {
     func routingProfile(full: Bool) -> RequestProfile
     /// Why the candidate's adapter cannot serve this request, or nil.
     func incompatibility(with adapter: any ProviderAdapter) -> String?
+    /// Why this candidate — its adapter and upstream model — cannot serve the request, or nil.
+    /// Defaults to the adapter's answer; image generations also ask about the model.
+    func incompatibility(with candidate: RouteCandidate) -> String?
     func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest
+}
+
+extension RoutedRequest {
+    func incompatibility(with candidate: RouteCandidate) -> String? { incompatibility(with: candidate.adapter) }
 }
 
 extension ChatRequest: RoutedRequest {

@@ -55,6 +55,9 @@ extension ProviderRecord {
                                              apiVersion: settings["apiVersion"])
         provider.region = settings["region"]
         provider.voices = voices
+        let workflows = self.workflows
+        provider.workflows = workflows
+        provider.models += workflows.keys.sorted().filter { !models.contains($0) }
         provider.allowPrivateNetwork = allowPrivateNetwork
         return provider
     }
