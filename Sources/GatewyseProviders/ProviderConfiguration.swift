@@ -25,6 +25,10 @@ public struct ProviderConfiguration: Sendable {
     /// OpenAI voice names mapped to the provider's own voice ids (`providers[].voices`), for
     /// speech providers without OpenAI's names (ElevenLabs: providers.md §19).
     public var voices: [String: String] = [:]
+    /// Where audio transcriptions go when the provider serves them from another host than its
+    /// base URL (`providers[].audio_base_url`; Fireworks: providers.md §11), without a trailing
+    /// slash; nil: the catalog's `defaultAudioBaseURL`, else the base URL.
+    public var audioBaseURL: String?
 
     public init(id: String, entry: ProviderCatalogEntry, baseURL: String, apiKey: Secret?, models: [String] = [], headers: [(String, String)] = [],
                 apiVersion: String? = nil) {
