@@ -55,12 +55,10 @@ struct FireworksMediaTests {
         #expect(try JSONParser.parse(answer.body)["data"] == [["b64_json": "QUJD"]])
         let listed = try adapter().parseImageResponse(status: 200, headers: [], body: Array(#"{"base64":["QUJD","REVG"],"finishReason":"SUCCESS"}"#.utf8))
         #expect(listed.images == 2)
-        #expect(throws: GatewayError.self) {
-            do { _ = try adapter().parseImageResponse(status: 200, headers: [], body: Array(#"{"base64":"","finishReason":"CONTENT_FILTERED"}"#.utf8)) } catch {
-                #expect(error.code == "CONTENT_FILTERED")
-                throw error
-            }
+        let filtered = #expect(throws: GatewayError.self) {
+            _ = try adapter().parseImageResponse(status: 200, headers: [], body: Array(#"{"base64":"","finishReason":"CONTENT_FILTERED"}"#.utf8))
         }
+        #expect(filtered?.code == "CONTENT_FILTERED")
     }
 
     @Test func transcriptionsGoToTheAudioHost() throws {

@@ -5,6 +5,7 @@ import GatewyseCore
 import GatewyseProviders
 import GatewyseTesting
 import NIOCore
+import NIOHTTP1
 import Testing
 
 /// Gemini's and Fireworks' media through the real gateway and their validating mocks: Imagen
@@ -55,17 +56,19 @@ struct GeminiFireworksMediaEndToEndTests {
 
     @Test("images fail over from Fireworks to Imagen, come back as b64_json and are billed per image")
     func images() async throws {
+        // n=1: FLUX makes one image per call, so an n=2 request would skip Fireworks
+        // before any call instead of failing over from it.
         try await Self.withGateway { gateway, observer, gemini, fireworks in
-            let reply = try await EndToEndTests.post(gateway, "/v1/images/generations", body: #"{"model":"draw","prompt":"a lighthouse","n":2,"size":"1024x1792"}"#)
+            let reply = try await EndToEndTests.post(gateway, "/v1/images/generations", body: #"{"model":"draw","prompt":"a lighthouse","n":1,"size":"1024x1792"}"#)
             #expect(reply.status == 200, "\(reply.body)")
             #expect(reply.headers.first(name: "x-provider") == "gemini" && reply.headers.first(name: "x-gatewyse-attempts") != "1")
-            #expect(reply.json?["data"]?.arrayValue?.count == 2)
+            #expect(reply.json?["data"]?.arrayValue?.count == 1)
             #expect(fireworks.requests.last?.path == "/v1/workflows/accounts/fireworks/models/flux-error-500/text_to_image")
             let sent = try #require(gemini.requests.last)
             #expect(sent.path == "/v1beta/models/imagen-4.0-generate-001:predict" && sent.headers["x-goog-api-key"] == "gm-e2e-key")
-            #expect(sent.body == ["instances": [["prompt": "a lighthouse"]], "parameters": ["sampleCount": 2, "aspectRatio": "9:16"]])
+            #expect(sent.body == ["instances": [["prompt": "a lighthouse"]], "parameters": ["sampleCount": 1, "aspectRatio": "9:16"]])
             let event = try #require(try await observer.settle(count: 1).last)
-            #expect(event.media?.images == 2 && event.cost == Money(usd: "0.08"))
+            #expect(event.media?.images == 1 && event.cost == Money(usd: "0.04"))
         }
     }
 

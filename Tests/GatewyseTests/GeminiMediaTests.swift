@@ -82,19 +82,15 @@ struct GeminiMediaTests {
 
     @Test func filteredImagesAreTheProvidersRefusal() {
         for body in [#"{}"#, #"{"promptFeedback":{"blockReason":"SAFETY"}}"#, #"{"candidates":[{"finishReason":"IMAGE_SAFETY"}]}"#] {
-            #expect(throws: GatewayError.self) {
-                do { _ = try adapter().parseImageResponse(status: 200, headers: [], body: Array(body.utf8)) } catch {
-                    #expect(error.code == "CONTENT_FILTERED" && error.status == 400)
-                    throw error
-                }
+            let error = #expect(throws: GatewayError.self) {
+                _ = try adapter().parseImageResponse(status: 200, headers: [], body: Array(body.utf8))
             }
+            #expect(error?.code == "CONTENT_FILTERED" && error?.status == 400, "\(body)")
         }
-        #expect(throws: GatewayError.self) {
-            do { _ = try adapter().parseImageResponse(status: 200, headers: [], body: Array(#"{"candidates":[{"content":{"parts":[{"text":"no"}]},"finishReason":"STOP"}]}"#.utf8)) } catch {
-                #expect(error.status == 502)
-                throw error
-            }
+        let textOnly = #expect(throws: GatewayError.self) {
+            _ = try adapter().parseImageResponse(status: 200, headers: [], body: Array(#"{"candidates":[{"content":{"parts":[{"text":"no"}]},"finishReason":"STOP"}]}"#.utf8))
         }
+        #expect(textOnly?.status == 502)
     }
 
     // MARK: Speech
@@ -162,19 +158,13 @@ struct GeminiMediaTests {
     @Test func anAnswerWithoutAudioIsARetryableFailureAndABlockIsNot() throws {
         var silent = GeminiSpeechDecoder(providerID: "gemini", format: .wav)
         #expect(try silent.decode(Array(#"data: {"candidates":[{"finishReason":"OTHER","index":0}]}"#.utf8) + [13, 10, 13, 10]).isEmpty)
-        #expect(throws: UpstreamFailure.self) {
-            do { _ = try silent.finish() } catch {
-                #expect(error.retryable && error.error.status == 502)
-                throw error
-            }
-        }
+        let silence = #expect(throws: UpstreamFailure.self) { _ = try silent.finish() }
+        #expect(silence?.retryable == true && silence?.error.status == 502)
         var blocked = GeminiSpeechDecoder(providerID: "gemini", format: .wav)
-        #expect(throws: UpstreamFailure.self) {
-            do { _ = try blocked.decode(Array(#"data: {"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"}}"#.utf8) + [10, 10]) } catch {
-                #expect(!error.retryable && error.error.code == "CONTENT_FILTERED")
-                throw error
-            }
+        let block = #expect(throws: UpstreamFailure.self) {
+            _ = try blocked.decode(Array(#"data: {"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"}}"#.utf8) + [10, 10])
         }
+        #expect(block?.retryable == false && block?.error.code == "CONTENT_FILTERED")
         var failing = GeminiSpeechDecoder(providerID: "gemini", format: .pcm)
         #expect(throws: UpstreamFailure.self) {
             _ = try failing.decode(Array(#"data: {"error":{"code":500,"message":"boom","status":"INTERNAL"}}"#.utf8) + [10, 10])
