@@ -15,10 +15,6 @@ extension ProviderAdapter {
 
     public func imageIncompatibility(with request: ImageGenerationRequest) -> String? { mediaIncompatibility(.images, "images") }
 
-    public func imageIncompatibility(with request: ImageGenerationRequest, upstreamModel: String) -> String? {
-        imageIncompatibility(with: request)
-    }
-
     public func makeImageRequest(_ request: ImageGenerationRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
         throw refusal("images")
     }
@@ -28,6 +24,8 @@ extension ProviderAdapter {
     }
 
     public func makeImageJob(for request: ImageGenerationRequest, upstreamModel: String) -> (any UpstreamJob<ImageGenerationResponse>)? { nil }
+
+    public func imageIncompatibility(with request: ImageGenerationRequest, upstreamModel: String) -> String? { nil }
 
     public func imageEditIncompatibility(with request: ImageEditRequest) -> String? { mediaIncompatibility(.images, "image edits") }
 
@@ -55,6 +53,10 @@ extension ProviderAdapter {
     public func makeSpeechRequest(_ request: SpeechRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
         throw refusal("speech")
     }
+
+    public func speechIncompatibility(with request: SpeechRequest, upstreamModel: String) -> String? { nil }
+
+    public func makeSpeechDecoder(for request: SpeechRequest, upstreamModel: String) -> (any SpeechStreamDecoder)? { nil }
 
     public func videoIncompatibility(with request: VideoGenerationRequest) -> String? {
         mediaIncompatibility(.videoGeneration, "video generation")

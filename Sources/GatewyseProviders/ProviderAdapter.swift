@@ -117,8 +117,9 @@ public protocol ProviderAdapter: Sendable {
     /// Why this provider cannot make `request`'s images, or nil.
     func imageIncompatibility(with request: ImageGenerationRequest) -> String?
     /// The same for one upstream model, for providers where what a request may ask depends on
-    /// the model (a ComfyUI model is a workflow, whose placeholders say which of `size`, `n`,
-    /// `seed` it can take). Defaults to `imageIncompatibility(with:)`.
+    /// the model: a ComfyUI model is a workflow, whose placeholders say which of `size`, `n`,
+    /// `seed` it can take; Imagen makes up to 4 images, Gemini image models one. Routing asks
+    /// both this and `imageIncompatibility(with:)`; defaults to nil.
     func imageIncompatibility(with request: ImageGenerationRequest, upstreamModel: String) -> String?
     func makeImageRequest(_ request: ImageGenerationRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
     func parseImageResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ImageGenerationResponse
@@ -141,6 +142,12 @@ public protocol ProviderAdapter: Sendable {
     /// they arrive: there is nothing to parse.
     func speechIncompatibility(with request: SpeechRequest) -> String?
     func makeSpeechRequest(_ request: SpeechRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
+    /// The same for one upstream model. Defaults to nil.
+    func speechIncompatibility(with request: SpeechRequest, upstreamModel: String) -> String?
+    /// Turns the upstream's 2xx answer into the audio asked for, when the answer is not that
+    /// audio itself (Gemini's event stream of base64 PCM: `SpeechStreamDecoder`); nil when the
+    /// bytes are relayed as they come. Defaults to nil.
+    func makeSpeechDecoder(for request: SpeechRequest, upstreamModel: String) -> (any SpeechStreamDecoder)?
     /// Why this provider cannot make `request`'s video, or nil.
     func videoIncompatibility(with request: VideoGenerationRequest) -> String?
     /// The first call of a video generation; video is always a job (`makeVideoJob` follows it).

@@ -12,9 +12,11 @@ extension ProviderCatalog {
                              apiKeyVariable: "ANTHROPIC_API_KEY", baseURLVariable: nil, auth: .header("x-api-key"),
                              capabilities: [.chat], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
         // providers.md §3: the documented base includes `/v1beta`; the key goes in `x-goog-api-key`.
+        // Chat and embeddings; images (Imagen, gemini-*-image) and speech (`*-tts`) by model.
         ProviderCatalogEntry(type: "gemini", displayName: "Google Gemini", defaultBaseURL: "https://generativelanguage.googleapis.com/v1beta",
                              apiKeyVariable: "GEMINI_API_KEY", baseURLVariable: nil, auth: .header("x-goog-api-key"),
-                             capabilities: [.chat, .embeddings], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
+                             capabilities: [.chat, .embeddings, .images, .tts], quirks: OpenAICompatibleQuirks(), isSelfHosted: false)
+            .serving(.gemini),
         // Amazon Bedrock's Converse API: the base is per region (`region` fills `{region}`);
         // requests are signed with SigV4 (`aws_access_key_id` / `aws_secret_access_key`), or
         // carry a Bedrock API key (`api_key`, `AWS_BEARER_TOKEN_BEDROCK`) as a bearer token.

@@ -38,8 +38,14 @@ extension ProviderCatalog {
             $0.supportsStreamUsageOption = false
         },
 
+        // §11: images through the FLUX workflow endpoint, transcriptions on a separate audio
+        // host (both UNCONFIRMED in the reference; the host is Fireworks' documented one for
+        // whisper-v3, `providers[].audio_base_url` overrides it). Capabilities by model.
         entry("fireworks", "Fireworks AI", "https://api.fireworks.ai/inference/v1", key: "FIREWORKS_API_KEY",
-              [.chat, .completions, .embeddings]),
+              [.chat, .completions, .embeddings, .images, .audio]) {
+            $0.imageWire = .fireworksWorkflow
+            $0.defaultAudioBaseURL = "https://audio-prod.us-virginia-1.direct.fireworks.ai/v1"
+        }.serving(.fireworks),
 
         entry("xai", "xAI", "https://api.x.ai/v1", key: "XAI_API_KEY", [.chat, .completions, .images]),
 

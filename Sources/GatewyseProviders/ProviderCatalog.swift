@@ -47,6 +47,17 @@ public struct OpenAICompatibleQuirks: Sendable, Equatable {
     public var servesImageEdits = false
     /// Transcription `response_format`s the provider refuses (Groq: `vtt`, `srt`; providers.md §5).
     public var unsupportedTranscriptionFormats: Set<String> = []
+    /// How the provider makes images: OpenAI's `/images/generations`, or Fireworks' FLUX
+    /// workflow endpoint (providers.md §11, `FireworksImagesWire`).
+    public var imageWire: ImageWire = .openAI
+    /// Where `/audio/transcriptions` and `/audio/translations` live when not under the base URL
+    /// (Fireworks' separate audio host, providers.md §11); `providers[].audio_base_url` overrides it.
+    public var defaultAudioBaseURL: String?
+
+    public enum ImageWire: Sendable, Equatable {
+        case openAI
+        case fireworksWorkflow
+    }
 
     public init() {}
 }
@@ -68,6 +79,9 @@ public struct ProviderCatalogEntry: Sendable {
     public var quirks: OpenAICompatibleQuirks
     /// Runs on the operator's own machine or network; such URLs may point at private addresses.
     public var isSelfHosted: Bool
+    /// What each model serves when that differs by model (`ProviderCatalog+ModelCapabilities.swift`);
+    /// nil: every model has the type's `capabilities`.
+    public var modelCapabilities: ModelCapabilityRules? = nil
 
     /// Whether `api_key` is mandatory. Keyless self-hosted servers do without; AWS providers may
     /// use access keys instead (checked by the configuration validator).

@@ -28,6 +28,10 @@ public struct ProviderConfiguration: Sendable {
     /// Workflow templates by upstream model name (`providers[].workflows`, ComfyUI: decision
     /// 0024): a ComfyUI "model" is the workflow it runs.
     public var workflows: [String: ComfyUIWorkflow] = [:]
+    /// Where audio transcriptions go when the provider serves them from another host than its
+    /// base URL (`providers[].audio_base_url`; Fireworks: providers.md §11), without a trailing
+    /// slash; nil: the catalog's `defaultAudioBaseURL`, else the base URL.
+    public var audioBaseURL: String?
 
     public init(id: String, entry: ProviderCatalogEntry, baseURL: String, apiKey: Secret?, models: [String] = [], headers: [(String, String)] = [],
                 apiVersion: String? = nil) {

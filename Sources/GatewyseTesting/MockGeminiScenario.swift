@@ -17,8 +17,11 @@ enum MockGeminiScenario {
     }
 
     /// The error models, shared by every method (generateContent, embedContent…).
+    /// A model named `<anything>-error-500` plays `error-500` too, so a media model (an
+    /// `imagen-…` or `…-tts` name, which routing requires for those capabilities) can fail.
     static func failure(model: String) -> MockGeminiScenario? {
-        switch model {
+        let errors = ["error-429", "error-500", "error-503", "error-400"]
+        switch errors.first(where: { model.hasSuffix("-" + $0) }) ?? model {
         case "error-429":
             return .error(status: 429, rpcStatus: "RESOURCE_EXHAUSTED",
                           message: "You exceeded your current quota, please check your plan and billing details.",

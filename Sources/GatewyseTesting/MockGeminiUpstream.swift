@@ -27,6 +27,23 @@ public final class MockGeminiUpstream: MockUpstream, @unchecked Sendable {
         MockGeminiValidator.validate(headers: headers, query: query, body: body)?.message
     }
 
+    /// The same for image and speech calls on `model`: `predict`, or generateContent's output
+    /// checks (`MockGeminiMedia`) after the common ones.
+    public static func mediaValidationError(model: String, method: String, headers: [String: String], body: JSONValue?) -> String? {
+        do throws(MockGeminiValidator.Rejection) {
+            if method == "predict" {
+                if let rejection = MockGeminiValidator.keyRejection(headers: headers, query: "") { throw rejection }
+                _ = try MockGeminiMedia.predict(model: model, body: body)
+                return nil
+            }
+            if let rejection = MockGeminiValidator.validate(headers: headers, query: "", body: body) { throw rejection }
+            try MockGeminiMedia.validateOutputs(model: model, body: body?.objectValue ?? JSONObject())
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
     /// The same for `:embedContent` / `:batchEmbedContents` bodies on `model`.
     public static func embeddingValidationError(model: String, method: String, body: JSONValue?) -> String? {
         do throws(MockGeminiValidator.Rejection) {
@@ -53,7 +70,7 @@ final class MockGeminiHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             let colon = rest.lastIndex(of: ":")!
             let model = String(rest[..<colon])
             let method = String(rest[rest.index(after: colon)...])
-            guard ["generateContent", "streamGenerateContent", "embedContent", "batchEmbedContents"].contains(method) else {
+            guard ["generateContent", "streamGenerateContent", "embedContent", "batchEmbedContents", "predict"].contains(method) else {
                 sendError(context: context, status: 404, rpcStatus: "NOT_FOUND", message: "Method not found.")
                 return
             }
@@ -65,8 +82,18 @@ final class MockGeminiHTTPHandler: MockHTTPConnection, @unchecked Sendable {
                 embed(context: context, model: model, method: method, headers: headers, query: query, body: json)
                 return
             }
+            if method == "predict" {
+                predict(context: context, model: model, headers: headers, query: query, body: json)
+                return
+            }
             if let rejection = MockGeminiValidator.validate(headers: headers, query: query, body: json) {
                 sendError(context: context, status: rejection.status, rpcStatus: rejection.rpcStatus, message: rejection.message)
+                return
+            }
+            do throws(MockGeminiValidator.Rejection) {
+                try MockGeminiMedia.validateOutputs(model: model, body: json?.objectValue ?? JSONObject())
+            } catch {
+                sendError(context: context, status: error.status, rpcStatus: error.rpcStatus, message: error.message)
                 return
             }
             let sse = query.split(separator: "&").contains("alt=sse")
@@ -80,6 +107,19 @@ final class MockGeminiHTTPHandler: MockHTTPConnection, @unchecked Sendable {
     enum StreamForm { case sse, jsonArray }
 
     private func generate(context: ChannelHandlerContext, model: String, body: JSONObject, stream: StreamForm?) {
+        if MockGeminiScenario.failure(model: model) == nil, let parts = MockGeminiMedia.parts(model: model) {
+            let frames = MockGeminiMedia.frames(parts: parts, model: model)
+            switch stream {
+            case nil:
+                // One answer: every part in one candidate, as generateContent gives it.
+                var whole = frames.last ?? .object(JSONObject())
+                if !parts.isEmpty { whole = MockGeminiResponses.response(parts: parts, finishReason: "STOP", thoughts: 0, model: model) }
+                sendJSON(context: context, status: 200, whole)
+            case .jsonArray?: sendJSON(context: context, status: 200, .array(frames))
+            case .sse?: sendStream(context: context, frames: frames)
+            }
+            return
+        }
         switch MockGeminiScenario.forRequest(model: model, body: body) {
         case .error(let status, let rpcStatus, let message, let details):
             sendError(context: context, status: status, rpcStatus: rpcStatus, message: message, details: details)
@@ -106,6 +146,21 @@ final class MockGeminiHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         }
         do throws(MockGeminiValidator.Rejection) {
             sendJSON(context: context, status: 200, try MockGeminiEmbeddings.answer(model: model, method: method, body: body))
+        } catch {
+            sendError(context: context, status: error.status, rpcStatus: error.rpcStatus, message: error.message)
+        }
+    }
+
+    /// `:predict` (`MockGeminiMedia.predict`): key first, then the error models, then the body.
+    private func predict(context: ChannelHandlerContext, model: String, headers: [String: String], query: String, body: JSONValue?) {
+        if let rejection = MockGeminiValidator.keyRejection(headers: headers, query: query) {
+            return sendError(context: context, status: rejection.status, rpcStatus: rejection.rpcStatus, message: rejection.message)
+        }
+        if case .error(let status, let rpcStatus, let message, let details)? = MockGeminiScenario.failure(model: model) {
+            return sendError(context: context, status: status, rpcStatus: rpcStatus, message: message, details: details)
+        }
+        do throws(MockGeminiValidator.Rejection) {
+            sendJSON(context: context, status: 200, try MockGeminiMedia.predict(model: model, body: body))
         } catch {
             sendError(context: context, status: error.status, rpcStatus: error.rpcStatus, message: error.message)
         }

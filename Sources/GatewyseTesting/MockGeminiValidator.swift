@@ -20,7 +20,7 @@ enum MockGeminiValidator {
     static let generationFields: Set<String> = [
         "temperature", "topP", "topK", "candidateCount", "maxOutputTokens", "stopSequences", "presencePenalty", "frequencyPenalty",
         "seed", "responseMimeType", "responseSchema", "responseJsonSchema", "responseModalities", "speechConfig", "thinkingConfig",
-        "responseLogprobs", "logprobs", "mediaResolution",
+        "responseLogprobs", "logprobs", "mediaResolution", "imageConfig",
     ]
 
     static func validate(headers: [String: String], query: String, body: JSONValue?) -> Rejection? {

@@ -9,7 +9,7 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
     override func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
         let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
         let served = head.method == .POST && ["/chat/completions", "/rerank", "/embeddings", "/images/generations", "/images/edits", "/audio/transcriptions",
-                                              "/audio/translations", "/audio/speech"].contains { path.hasSuffix($0) }
+                                              "/audio/translations", "/audio/speech"].contains { path.hasSuffix($0) } || (head.method == .POST && Self.isFireworksWorkflow(path))
         guard served else {
             sendError(context: context, status: 404, type: "invalid_request_error", code: "unknown_url", message: "Unknown request URL: \(head.method) \(path).")
             return
@@ -21,6 +21,8 @@ final class MockHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         for (name, value) in head.headers { headers[name.lowercased()] = value }
         recorder.record(RecordedRequest(method: "POST", path: head.uri, headers: headers, body: json))
         switch path {
+        case _ where Self.isFireworksWorkflow(path):
+            fireworksImage(context: context, path: path, headers: headers, body: json)
         case _ where path.hasSuffix("/chat/completions"):
             guard let object = json?.objectValue, let model = object["model"]?.stringValue else {
                 sendError(context: context, status: 400, type: "invalid_request_error", code: "invalid_json", message: "We could not parse the JSON body of your request.")

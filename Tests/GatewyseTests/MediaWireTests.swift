@@ -118,8 +118,11 @@ struct MediaWireTests {
                 == "does not offer audio translations")
         #expect(adapter("deepseek").imageIncompatibility(with: try image(#"{"model":"m","prompt":"x"}"#)) == "does not offer images")
         #expect(adapter("xai").imageIncompatibility(with: try image(#"{"model":"m","prompt":"x"}"#)) == nil)
-        #expect(adapter("gemini").speechIncompatibility(with: try speech(#"{"model":"m","input":"hi","voice":"a"}"#))
+        #expect(adapter("anthropic").speechIncompatibility(with: try speech(#"{"model":"m","input":"hi","voice":"a"}"#))
                 == "does not offer speech (tts)")
+        // Gemini speaks since decision 0025, but only raw PCM: the default mp3 skips it.
+        #expect(adapter("gemini").speechIncompatibility(with: try speech(#"{"model":"m","input":"hi","voice":"a"}"#))
+                == "does not offer response_format 'mp3' (Gemini speaks raw PCM: 'wav' or 'pcm' only)")
         #expect(adapter("whisper").speechIncompatibility(with: try speech(#"{"model":"m","input":"hi","voice":"a"}"#)) == nil)
     }
 

@@ -201,6 +201,41 @@ struct UsageRecorderTests {
         #expect(Self.segments(directory).isEmpty)
     }
 
+    /// A usage store that takes its time, so that flushes overlap.
+    final class SlowStore: UsageStore {
+        let inner = InMemoryStore()
+        let appended = Atomic<Int>(0)
+
+        func appendUsage(_ records: [UsageRecord]) async throws {
+            try await Task.sleep(for: .milliseconds(50))
+            appended.add(records.count, ordering: .relaxed)
+            try await inner.appendUsage(records)
+        }
+        func usageReport(_ query: UsageReportQuery) async throws -> [UsageReportRow] { try await inner.usageReport(query) }
+        func recentRequests(_ query: RecentRequestsQuery) async throws -> [UsageRecord] { try await inner.recentRequests(query) }
+        func usageTotals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) async throws -> UsageTotals {
+            try await inner.usageTotals(tenantID: tenantID, scope: scope, scopeID: scopeID, since: since)
+        }
+    }
+
+    @Test("flushes that overlap (the flusher service, shutdown, a caller flushing on demand) store each batch once and never crash")
+    func overlappingFlushes() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = SlowStore()
+        let recorder = UsageRecorder(capacity: 1000, journalDirectory: directory)
+        try await recorder.start(replayingInto: store, logger: Self.logger)
+        for i in 0..<10 { recorder.record(Self.record(i)) }
+        let stored = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 { group.addTask { try await recorder.flush(to: store) } }
+            return try await group.reduce(0, +)
+        }
+        #expect(stored == 10)
+        #expect(store.appended.load(ordering: .relaxed) == 10)
+        #expect(recorder.depth == 0)
+        recorder.close()
+    }
+
     @Test("past its capacity the queue refuses new requests with 503 OVERLOADED and Retry-After, never dropping a record; load-shedding refusals are not recorded")
     func backpressure() async throws {
         let store = InMemoryStore()

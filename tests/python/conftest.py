@@ -247,6 +247,14 @@ providers:
     api_key: ${{MOCK_KEY}}
     base_url: http://127.0.0.1:{replicate_port}
     allow_private_network: true
+  # Fireworks played by the OpenAI mock: FLUX on its workflow path, Whisper on a separate
+  # audio base URL (the real one is another host).
+  - id: fireworks
+    type: fireworks
+    api_key: ${{MOCK_KEY}}
+    base_url: http://127.0.0.1:{mock_port}/inference/v1
+    audio_base_url: http://127.0.0.1:{mock_port}/fw-audio/v1
+    allow_private_network: true
   - id: claude
     type: anthropic
     api_key: ${{MOCK_KEY}}
@@ -363,6 +371,28 @@ models:
         model: black-forest-labs/flux-schnell
       - provider: stability
         model: sd3.5-large
+  # Gemini and Fireworks media (test_gemini_fireworks_media.py).
+  - name: image-gemini-to-fireworks
+    strategy: priority
+    targets:
+      - provider: gemini
+        model: imagen-error-500
+      - provider: fireworks
+        model: flux-1-schnell-fp8
+  - name: speech-to-gemini
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-503
+      - provider: gemini
+        model: gemini-2.5-flash-preview-tts
+  - name: transcribe-to-fireworks
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-500
+      - provider: fireworks
+        model: whisper-v3
 tenants:
   - id: acme
     api_keys:

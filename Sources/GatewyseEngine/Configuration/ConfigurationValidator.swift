@@ -136,7 +136,7 @@ public enum ConfigurationValidator {
             let path = "providers[\(i)]"
             guard let entry = r.mapping(item, path) else { continue }
             r.rejectUnknownKeys(entry, allowed: ["id", "type", "api_key", "base_url", "models", "headers", "allow_private_network", "free_tier", "api_version",
-                                              "region", "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "voices", "workflows"], path: path)
+                                              "region", "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "voices", "workflows", "audio_base_url"], path: path)
             guard let type = r.requiredString(entry["type"], "\(path).type") else { continue }
             guard let catalogEntry = ProviderCatalog.entry(forType: type) else {
                 r.problems.append("\(path).type: unknown provider type \"\(type)\" (known: \(ProviderCatalog.knownTypes.joined(separator: ", ")))")
@@ -190,6 +190,13 @@ public enum ConfigurationValidator {
             provider.workflows = workflows(entry["workflows"], path: "\(path).workflows", type: catalogEntry.type, &r)
             let declared = provider.models
             provider.models += provider.workflows.keys.sorted().filter { !declared.contains($0) }
+            // Checked like `base_url`: the key goes there too.
+            if let url = r.string(entry["audio_base_url"], "\(path).audio_base_url") {
+                if let problem = UpstreamURLPolicy.problem(with: url, allowPrivate: allowPrivate) {
+                    r.problems.append("\(path).audio_base_url: \(problem)")
+                }
+                provider.audioBaseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+            }
             result.append(provider)
         }
         return (result, freeTiers)

@@ -5,7 +5,8 @@ public struct ModelListing: Sendable, Equatable {
     public var id: String
     public var ownedBy: String
     /// What the model can serve (product-spec §2.12 `capabilities[]`): its provider type's
-    /// catalog capabilities, or for an alias those of any of its targets, in the catalog's order.
+    /// catalog capabilities for that model (`ModelCapabilityRules`), or for an alias those of
+    /// any of its targets, in the catalog's order.
     public var capabilities: [String] = []
 }
 
@@ -18,8 +19,10 @@ extension InferenceEngine {
         let policy = principal.policy
         var listings: [ModelListing] = []
         var seen: Set<String> = []
-        func capabilities(_ provider: String) -> Set<Capability> {
-            (resolver.tenantAdapters[principal.tenantID]?[provider] ?? resolver.adapters[provider])?.capabilities ?? []
+        func capabilities(_ provider: String, _ model: String) -> Set<Capability> {
+            guard let adapter = resolver.tenantAdapters[principal.tenantID]?[provider] ?? resolver.adapters[provider] else { return [] }
+            guard let rules = adapter.configuration.entry.modelCapabilities else { return adapter.capabilities }
+            return rules.capabilities(forModel: model).intersection(adapter.capabilities)
         }
         let aliases = resolver.aliases(for: principal.tenantID)
         for alias in aliases.values.sorted(by: { $0.name < $1.name }) {
@@ -27,7 +30,7 @@ extension InferenceEngine {
                 policy.allows(providerID: $0.provider, upstreamModel: $0.model, requestedModel: alias.name)
             }
             if reachable, seen.insert(alias.name).inserted {
-                let served = alias.targets.reduce(into: Set<Capability>()) { $0.formUnion(capabilities($1.provider)) }
+                let served = alias.targets.reduce(into: Set<Capability>()) { $0.formUnion(capabilities($1.provider, $1.model)) }
                 listings.append(ModelListing(id: alias.name, ownedBy: "gatewyse", capabilities: Self.names(served)))
             }
         }
@@ -38,7 +41,7 @@ extension InferenceEngine {
             let id = "\(provider)/\(model)"
             guard policy.allows(providerID: provider, upstreamModel: model, requestedModel: id) else { continue }
             if seen.insert(id).inserted {
-                listings.append(ModelListing(id: id, ownedBy: provider, capabilities: Self.names(capabilities(provider))))
+                listings.append(ModelListing(id: id, ownedBy: provider, capabilities: Self.names(capabilities(provider, model))))
             }
         }
         return listings

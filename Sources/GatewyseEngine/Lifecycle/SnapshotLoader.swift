@@ -125,8 +125,9 @@ extension SnapshotLoader {
     }
 }
 
-/// Runs reloads one after another: they read the store and swap the snapshot, and two at once
-/// would only do the same work twice.
+/// Runs async work one call after another: snapshot reloads (they read the store and swap the
+/// snapshot, and two at once would only do the same work twice) and usage flushes (two at once
+/// would store one batch twice).
 final class ReloadGate: Sendable {
     private let busy = Mutex<(running: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 

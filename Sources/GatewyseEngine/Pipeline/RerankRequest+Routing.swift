@@ -13,7 +13,7 @@ extension RerankRequest: RoutedRequest {
         RequestProfile(estimatedInputTokens: estimatedTokens, estimatedOutputTokens: 0)
     }
 
-    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.rerankIncompatibility(with: self) }
+    func incompatibility(with candidate: RouteCandidate) -> String? { candidate.adapter.rerankIncompatibility(with: self) }
 
     func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
         try candidate.adapter.makeRerankRequest(self, upstreamModel: candidate.upstreamModel)

@@ -12,9 +12,8 @@ extension ImageGenerationRequest: RoutedRequest {
     var isStream: Bool { false }
     /// Nothing to classify, no tokens to estimate (images are billed per image).
     func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
-    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.imageIncompatibility(with: self) }
     func incompatibility(with candidate: RouteCandidate) -> String? {
-        candidate.adapter.imageIncompatibility(with: self, upstreamModel: candidate.upstreamModel)
+        candidate.adapter.imageIncompatibility(with: self) ?? candidate.adapter.imageIncompatibility(with: self, upstreamModel: candidate.upstreamModel)
     }
     func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
         try candidate.adapter.makeImageRequest(self, upstreamModel: candidate.upstreamModel)
@@ -25,7 +24,7 @@ extension VideoGenerationRequest: RoutedRequest {
     static var capability: Capability { .videoGeneration }
     var isStream: Bool { false }
     func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
-    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.videoIncompatibility(with: self) }
+    func incompatibility(with candidate: RouteCandidate) -> String? { candidate.adapter.videoIncompatibility(with: self) }
     func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
         try candidate.adapter.makeVideoRequest(self, upstreamModel: candidate.upstreamModel)
     }
@@ -35,7 +34,7 @@ extension ImageEditRequest: RoutedRequest {
     static var capability: Capability { .images }
     var isStream: Bool { false }
     func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
-    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.imageEditIncompatibility(with: self) }
+    func incompatibility(with candidate: RouteCandidate) -> String? { candidate.adapter.imageEditIncompatibility(with: self) }
     func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
         try candidate.adapter.makeImageEditRequest(self, upstreamModel: candidate.upstreamModel)
     }
@@ -45,7 +44,7 @@ extension TranscriptionRequest: RoutedRequest {
     static var capability: Capability { .audio }
     var isStream: Bool { false }
     func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
-    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.transcriptionIncompatibility(with: self) }
+    func incompatibility(with candidate: RouteCandidate) -> String? { candidate.adapter.transcriptionIncompatibility(with: self) }
     func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
         try candidate.adapter.makeTranscriptionRequest(self, upstreamModel: candidate.upstreamModel)
     }
@@ -55,7 +54,9 @@ extension SpeechRequest: RoutedRequest {
     static var capability: Capability { .tts }
     var isStream: Bool { true }
     func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
-    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.speechIncompatibility(with: self) }
+    func incompatibility(with candidate: RouteCandidate) -> String? {
+        candidate.adapter.speechIncompatibility(with: self) ?? candidate.adapter.speechIncompatibility(with: self, upstreamModel: candidate.upstreamModel)
+    }
     func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
         try candidate.adapter.makeSpeechRequest(self, upstreamModel: candidate.upstreamModel)
     }
@@ -126,10 +127,19 @@ extension RouteExecutor {
     }
 
     /// Opens the upstream's audio stream. As for chat streams, failover happens only until an
-    /// upstream answers 2xx: from then on its bytes go to the client as they arrive.
+    /// upstream answers 2xx: from then on its bytes go to the client as they arrive. An answer
+    /// that must be decoded into audio (`SpeechStreamDecoder`: Gemini's event stream) is read
+    /// until its first audio inside the attempt, so one that fails or ends before any audio
+    /// is a failed attempt and the next candidate is tried.
     public func speech(_ request: SpeechRequest, route: ResolvedRoute, tenantID: String, logger: Logger, trace: RequestTrace? = nil) async throws -> Attempted<MediaAnswer<any UpstreamBody>> {
         try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
-            (MediaAnswer(value: response.body, unitPriceKey: candidate.providerType + "/" + candidate.upstreamModel), 0)
+            let key = candidate.providerType + "/" + candidate.upstreamModel
+            guard let decoder = candidate.adapter.makeSpeechDecoder(for: request, upstreamModel: candidate.upstreamModel) else {
+                return (MediaAnswer(value: response.body, unitPriceKey: key), 0)
+            }
+            let audio = DecodedAudioBody(upstream: response.body, decoder: decoder)
+            try await audio.readFirstAudio()
+            return (MediaAnswer(value: audio, unitPriceKey: key), 0)
         }
     }
 }

@@ -127,7 +127,7 @@ public struct RouteExecutor: Sendable {
         var upstreamTime = Duration.zero
         let clock = ContinuousClock()
         for (index, candidate) in plan.enumerated() {
-            if let reason = request.incompatibility(with: candidate) {
+            if let reason = Self.modelIncompatibility(candidate, Request.capability) ?? request.incompatibility(with: candidate) {
                 skipped.append("\(candidate.adapter.providerID) \(reason)")
                 continue
             }
@@ -253,6 +253,13 @@ public struct RouteExecutor: Sendable {
             throw GatewayError.unsupportedCapability("No provider for model '\(request.model)' can serve this request: \(skipped.joined(separator: "; ")).")
         }
         throw GatewayError.noProviderAvailable("Model '\(request.model)' has no configured provider.")
+    }
+
+    /// A model the catalog says does not serve the capability (an Imagen model asked to chat, a
+    /// chat model asked for speech: `ModelCapabilityRules`), or nil.
+    static func modelIncompatibility(_ candidate: RouteCandidate, _ capability: Capability) -> String? {
+        guard let served = candidate.modelCapabilities, !served.contains(capability) else { return nil }
+        return "model '\(candidate.upstreamModel)' does not offer \(capability.rawValue)"
     }
 
     /// A 429 without `Retry-After` often still says when the exhausted counter resets

@@ -15,17 +15,11 @@ protocol RoutedRequest: Sendable {
     /// The profile a strategy plans with; `full` when the strategy reads the task and token
     /// estimates (least-cost, task- and cost-optimized), so cheaper strategies skip classifying.
     func routingProfile(full: Bool) -> RequestProfile
-    /// Why the candidate's adapter cannot serve this request, or nil.
-    func incompatibility(with adapter: any ProviderAdapter) -> String?
-    /// Why this candidate — its adapter and upstream model — cannot serve the request, or nil.
-    /// Defaults to the adapter's answer; image generations also ask about the model.
+    /// Why the candidate's adapter (with its upstream model) cannot serve this request, or nil.
     func incompatibility(with candidate: RouteCandidate) -> String?
     func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest
 }
 
-extension RoutedRequest {
-    func incompatibility(with candidate: RouteCandidate) -> String? { incompatibility(with: candidate.adapter) }
-}
 
 extension ChatRequest: RoutedRequest {
     static var capability: Capability { .chat }
@@ -35,7 +29,7 @@ extension ChatRequest: RoutedRequest {
         full ? RequestProfile(request: self) : RequestProfile(isStream: stream)
     }
 
-    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.incompatibility(with: self) }
+    func incompatibility(with candidate: RouteCandidate) -> String? { candidate.adapter.incompatibility(with: self) }
 
     func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
         try candidate.adapter.makeChatRequest(self, upstreamModel: candidate.upstreamModel)
@@ -52,7 +46,7 @@ extension EmbeddingRequest: RoutedRequest {
         RequestProfile(estimatedInputTokens: input.estimatedTokens, estimatedOutputTokens: 0)
     }
 
-    func incompatibility(with adapter: any ProviderAdapter) -> String? { adapter.embeddingIncompatibility(with: self) }
+    func incompatibility(with candidate: RouteCandidate) -> String? { candidate.adapter.embeddingIncompatibility(with: self) }
 
     func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
         try candidate.adapter.makeEmbeddingRequest(self, upstreamModel: candidate.upstreamModel)

@@ -16,6 +16,9 @@ public struct RouteCandidate: Sendable {
     public let allowPrivateNetwork: Bool
     /// The provider's catalog type, which built-in prices are keyed by (read once, like `freeTierKey`).
     public let providerType: String
+    /// What the upstream model serves when its catalog type says it by model
+    /// (`ModelCapabilityRules`); nil when every model serves the type's capabilities.
+    public let modelCapabilities: Set<Capability>?
 
     /// - Parameter freeTierScope: for a provider added through the admin API, the tenant that
     ///   owns it (`SystemScope.tenantID` when shared): its free tier is counted under that
@@ -25,6 +28,7 @@ public struct RouteCandidate: Sendable {
         self.upstreamModel = upstreamModel
         let configuration = adapter.configuration
         providerType = configuration.entry.type
+        modelCapabilities = configuration.entry.modelCapabilities.map { _ in configuration.entry.capabilities(forModel: upstreamModel) }
         freeTierKey = RoutingRuntime.freeTierKey(type: providerType, providerID: deployment.providerID, model: upstreamModel, scope: freeTierScope)
         var deployment = deployment
         if freeTierScope != nil { deployment.freeTierKey = freeTierKey }

@@ -36,6 +36,10 @@ public final class UsageRecorder: CompletionObserver {
     private let queued = Atomic<Int>(0)
     private let journalFailures = Atomic<Int>(0)
     private let clock: @Sendable () -> Int64
+    /// One flush at a time: two at once would both store the first sealed batch and then both
+    /// remove it (the second from an empty list). The flusher service is the only caller while
+    /// serving, but shutdown, replay and callers that flush on demand must not race it.
+    private let flushGate = ReloadGate()
 
     /// `clock`: Unix milliseconds, the records' time.
     public init(capacity: Int, journalDirectory: String?, clock: @escaping @Sendable () -> Int64 = UnixClock.milliseconds) {
@@ -116,6 +120,10 @@ public final class UsageRecorder: CompletionObserver {
     /// Returns the number of records stored.
     @discardableResult
     public func flush(to store: any UsageStore, logger: Logger? = nil) async throws -> Int {
+        try await flushGate.run { try await flushSerially(to: store, logger: logger) }
+    }
+
+    private func flushSerially(to store: any UsageStore, logger: Logger?) async throws -> Int {
         seal(logger: logger)
         var stored = 0
         while let batch = unflushed.withLock({ $0.first }) {

@@ -13,14 +13,34 @@ extension OpenAICompatibleAdapter {
         capabilities.contains(.images) ? nil : "does not offer images"
     }
 
-    /// `POST <base>/images/generations` with the client's fields as sent, `model` rewritten.
+    public func imageIncompatibility(with request: ImageGenerationRequest, upstreamModel: String) -> String? {
+        switch quirks.imageWire {
+        case .openAI: nil
+        case .fireworksWorkflow: FireworksImagesWire.incompatibility(request, model: upstreamModel)
+        }
+    }
+
+    /// `POST <base>/images/generations` with the client's fields as sent, `model` rewritten;
+    /// for Fireworks, its FLUX workflow endpoint (`FireworksImagesWire`).
     public func makeImageRequest(_ request: ImageGenerationRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
-        UpstreamRequest(url: url("images/generations", model: upstreamModel), headers: baseHeaders,
-                        body: JSONWriter.bytes(OpenAIImagesWire.encodeRequest(request, model: upstreamModel)), expectsStream: false)
+        switch quirks.imageWire {
+        case .openAI:
+            return UpstreamRequest(url: url("images/generations", model: upstreamModel), headers: baseHeaders,
+                                   body: JSONWriter.bytes(OpenAIImagesWire.encodeRequest(request, model: upstreamModel)), expectsStream: false)
+        case .fireworksWorkflow:
+            guard let path = FireworksImagesWire.path(model: upstreamModel) else {
+                throw GatewayError.invalidRequest("Provider '\(providerID)' cannot address model '\(upstreamModel)'.", param: "model")
+            }
+            return UpstreamRequest(url: configuration.baseURL + path, headers: baseHeaders + [("Accept", "application/json")],
+                                   body: JSONWriter.bytes(FireworksImagesWire.encodeRequest(request)), expectsStream: false)
+        }
     }
 
     public func parseImageResponse(status: Int, headers: [(String, String)], body: [UInt8]) throws(GatewayError) -> ImageGenerationResponse {
-        try OpenAIImagesWire.decodeResponse(body, provider: providerID)
+        switch quirks.imageWire {
+        case .openAI: return try OpenAIImagesWire.decodeResponse(body, provider: providerID)
+        case .fireworksWorkflow: return try FireworksImagesWire.decodeResponse(body, provider: providerID, created: UnixClock.now())
+        }
     }
 
     public func imageEditIncompatibility(with request: ImageEditRequest) -> String? {
@@ -50,10 +70,16 @@ extension OpenAICompatibleAdapter {
 
     /// `POST <base>/audio/transcriptions|translations`: the client's multipart form with only the
     /// `model` part rewritten, sent under the client's boundary (decisions/0017).
+    /// On a provider whose audio lives on another host (Fireworks), under that host's base URL.
     public func makeTranscriptionRequest(_ request: TranscriptionRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
-        UpstreamRequest(url: url("audio/" + request.task.pathSegment, model: upstreamModel), headers: formHeaders(request.form),
-                               body: request.upstreamBody(model: upstreamModel), expectsStream: false)
+        let operation = "audio/" + request.task.pathSegment
+        let target = audioBaseURL.map { $0 + "/" + operation } ?? url(operation, model: upstreamModel)
+        return UpstreamRequest(url: target, headers: formHeaders(request.form), body: request.upstreamBody(model: upstreamModel), expectsStream: false)
     }
+
+    /// The configured `audio_base_url`, else the catalog's default audio host, else nil (audio
+    /// is under the base URL).
+    var audioBaseURL: String? { configuration.audioBaseURL ?? quirks.defaultAudioBaseURL }
 
     public func parseTranscriptionResponse(status: Int, headers: [(String, String)], body: [UInt8],
                                            for request: TranscriptionRequest) throws(GatewayError) -> TranscriptionResponse {

@@ -89,7 +89,11 @@ public struct UnitPriceBook: Sendable {
     /// (§7); AssemblyAI Universal-2 $0.15/h and Universal-3.5 Pro $0.21/h, per second (§18,
     /// assemblyai.com/pricing 2026-10-07); ElevenLabs eleven_multilingual_v2 and eleven_v3 $0.18
     /// per 1K characters, scribe_v1 ≈ $0.22/audio-hour (§19); Stability per image, any size
-    /// (§ Stability AI).
+    /// (§ Stability AI); Gemini's Imagen 4 Fast/Standard/Ultra $0.02/$0.04/$0.06 and
+    /// gemini-2.5-flash-image $0.039 per image (ai.google.dev/gemini-api/docs/pricing, as quoted
+    /// 2026-02); Fireworks whisper-v3 $0.0015 and whisper-v3-turbo $0.0009 per audio minute
+    /// (fireworks.ai model pages). Not priced here: Gemini speech (billed per token of text in
+    /// and audio out, not per character) and Fireworks FLUX (billed per inference step).
     public static let defaults = UnitPriceBook(
         images: [
             "stability/stable-image-ultra": ImagePrice(flat: 0.08),
@@ -97,6 +101,10 @@ public struct UnitPriceBook: Sendable {
             "stability/sd3.5-large": ImagePrice(flat: 0.065),
             "stability/sd3.5-large-turbo": ImagePrice(flat: 0.04),
             "stability/sd3.5-medium": ImagePrice(flat: 0.035),
+            "gemini/imagen-4.0-fast-generate-001": ImagePrice(flat: 0.02),
+            "gemini/imagen-4.0-generate-001": ImagePrice(flat: 0.04),
+            "gemini/imagen-4.0-ultra-generate-001": ImagePrice(flat: 0.06),
+            "gemini/gemini-2.5-flash-image": ImagePrice(flat: 0.039),
         ],
         transcription: [
             "openai/whisper-1": UnitPrice(0.006, per: 60),
@@ -104,6 +112,8 @@ public struct UnitPriceBook: Sendable {
             "assemblyai/universal-2": UnitPrice(0.15, per: 3_600),
             "assemblyai/universal-3.5-pro": UnitPrice(0.21, per: 3_600),
             "elevenlabs/scribe_v1": UnitPrice(0.22, per: 3_600),
+            "fireworks/whisper-v3": UnitPrice(0.0015, per: 60),
+            "fireworks/whisper-v3-turbo": UnitPrice(0.0009, per: 60),
         ],
         speech: [
             "openai/tts-1": UnitPrice(15, per: 1_000_000),
