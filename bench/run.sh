@@ -445,38 +445,37 @@ if (( WITH_UNMETERED )); then
     log "gateway without metrics on 127.0.0.1:$UM_PORT (pid $UM_PID)"
 fi
 
-# 2a. The same binary with a database-backed key and nothing else: its own database, a
-# super-admin made by the CLI, a key made through the admin API (no limits, no budget).
+# The instances measured with keys from the database: each has its own database and a
+# super-admin made by the CLI, then gets its key through the admin API (bench/governance_setup.py,
+# whose options say what else it sets up), checked with one chat request.
+start_admin_gatewyse() {   # target description port pid_var key_var [governance_setup.py options...]
+    local target="$1" what="$2" port="$3" pid_var="$4" key_var="$5" password key
+    shift 5
+    password="Bench-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')-9!"
+    "$GATEWYSE_BIN" admin create --config "$TMP/gatewyse.yaml" --database "sqlite:$TMP/$target.sqlite" \
+        --email bench-admin@bench.test --role super-admin --password "$password" >"$TMP/$target-admin.log" 2>&1 \
+        || { cat "$TMP/$target-admin.log" >&2; die "could not create the admin of $what"; }
+    start_gatewyse "$target" "$what" "$GATEWYSE_BIN" "$port" "$TMP/$target.sqlite" "$TMP/$target.log" "" "$pid_var"
+    key="$("$PYTHON" "$BENCH_DIR/governance_setup.py" "$@" --url "http://127.0.0.1:$port" --email bench-admin@bench.test \
+        --password "$password" --tenant bench)" || die "could not set up $what"
+    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$port/v1/chat/completions" \
+        --body-file "$TMP/chat.json" --auth "Bearer $key" --contains '"chat.completion"' \
+        || die "a chat request through $what failed"
+    printf -v "$key_var" '%s' "$key"
+}
+
+# 2a. The same binary with a database-backed key and nothing else (no limits, no budget).
 DK_KEY="" DK_PID=""
 if (( WITH_DBKEY )); then
-    DK_PASSWORD="Bench-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')-9!"
-    "$GATEWYSE_BIN" admin create --config "$TMP/gatewyse.yaml" --database "sqlite:$TMP/dbkey.sqlite" \
-        --email bench-admin@bench.test --role super-admin --password "$DK_PASSWORD" >"$TMP/dbkey-admin.log" 2>&1 \
-        || { cat "$TMP/dbkey-admin.log" >&2; die "could not create the database-key gateway's admin"; }
-    start_gatewyse dbkey "the database-key gateway" "$GATEWYSE_BIN" "$DK_PORT" "$TMP/dbkey.sqlite" "$TMP/dbkey.log" "" DK_PID
-    DK_KEY="$("$PYTHON" "$BENCH_DIR/governance_setup.py" --key-only --url "http://127.0.0.1:$DK_PORT" --email bench-admin@bench.test \
-        --password "$DK_PASSWORD" --tenant bench)" || die "could not create the database key"
-    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$DK_PORT/v1/chat/completions" \
-        --body-file "$TMP/chat.json" --auth "Bearer $DK_KEY" --contains '"chat.completion"' \
-        || die "a chat request with the database key failed"
+    start_admin_gatewyse dbkey "the database-key gateway" "$DK_PORT" DK_PID DK_KEY --key-only
     log "database-key gateway on 127.0.0.1:$DK_PORT (pid $DK_PID)"
 fi
 
-# 2b. The same binary with governance on: its own database, a super-admin made by the CLI, then
-# through the admin API a database-backed key with a rate limit it never reaches and a tenant
-# budget it never exhausts (bench/governance_setup.py); usage is recorded by both instances.
+# 2b. The same binary with governance on: a database-backed key with a rate limit it never
+# reaches and a tenant budget it never exhausts; usage is recorded by both instances.
 GOV_KEY="" GOV_PID=""
 if (( WITH_GOVERNED )); then
-    GOV_PASSWORD="Bench-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')-9!"
-    "$GATEWYSE_BIN" admin create --config "$TMP/gatewyse.yaml" --database "sqlite:$TMP/governed.sqlite" \
-        --email bench-admin@bench.test --role super-admin --password "$GOV_PASSWORD" >"$TMP/governed-admin.log" 2>&1 \
-        || { cat "$TMP/governed-admin.log" >&2; die "could not create the governed gateway's admin"; }
-    start_gatewyse governed "the governed gateway" "$GATEWYSE_BIN" "$GOV_PORT" "$TMP/governed.sqlite" "$TMP/governed.log" "" GOV_PID
-    GOV_KEY="$("$PYTHON" "$BENCH_DIR/governance_setup.py" --url "http://127.0.0.1:$GOV_PORT" --email bench-admin@bench.test \
-        --password "$GOV_PASSWORD" --tenant bench)" || die "could not turn governance on"
-    "$PYTHON" "$BENCH_DIR/stream_probe.py" check --url "http://127.0.0.1:$GOV_PORT/v1/chat/completions" \
-        --body-file "$TMP/chat.json" --auth "Bearer $GOV_KEY" --contains '"chat.completion"' \
-        || die "a chat request with the governed key failed"
+    start_admin_gatewyse governed "the governed gateway" "$GOV_PORT" GOV_PID GOV_KEY
     log "governed gateway on 127.0.0.1:$GOV_PORT (pid $GOV_PID): database key, rate limit, tenant budget, usage"
 fi
 

@@ -1,7 +1,6 @@
 import GatewyseCore
 import GatewyseStorage
 import Logging
-import Synchronization
 
 /// Rebuilds the request path's snapshot from the store: keys with their policies, tenants and
 /// routes, swapped in at once. The revision is read first, so a change committed while the
@@ -16,7 +15,7 @@ public final class SnapshotLoader: Sendable {
     let credentials: CredentialCipher
     /// The usage records not yet stored, which counters rebuilt from the store must include.
     let usage: UsageRecorder?
-    private let gate = ReloadGate()
+    private let gate = SerialGate()
 
     init(store: any GatewayStore, configuration: GatewayConfiguration, engine: InferenceEngine, credentials: CredentialCipher,
          usage: UsageRecorder? = nil) {
@@ -122,43 +121,5 @@ extension SnapshotLoader {
         let stored = try await store.usageTotals(tenantID: tenantID, scope: scope, scopeID: scopeID, since: since)
         return BudgetAmounts(nanos: stored.costNanos &+ unstored.costNanos, tokens: stored.tokens &+ unstored.tokens,
                              requests: stored.requests &+ unstored.requests)
-    }
-}
-
-/// Runs async work one call after another: snapshot reloads (they read the store and swap the
-/// snapshot, and two at once would only do the same work twice) and usage flushes (two at once
-/// would store one batch twice).
-final class ReloadGate: Sendable {
-    private let busy = Mutex<(running: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func run<T>(_ body: () async throws -> T) async throws -> T {
-        await acquire()
-        defer { release() }
-        return try await body()
-    }
-
-    private func acquire() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let acquired = busy.withLock { state in
-                if state.running {
-                    state.waiters.append(continuation)
-                    return false
-                }
-                state.running = true
-                return true
-            }
-            if acquired { continuation.resume() }
-        }
-    }
-
-    private func release() {
-        let next = busy.withLock { state -> CheckedContinuation<Void, Never>? in
-            if state.waiters.isEmpty {
-                state.running = false
-                return nil
-            }
-            return state.waiters.removeFirst()
-        }
-        next?.resume()
     }
 }

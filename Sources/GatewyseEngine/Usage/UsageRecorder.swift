@@ -39,7 +39,7 @@ public final class UsageRecorder: CompletionObserver {
     /// One flush at a time: two at once would both store the first sealed batch and then both
     /// remove it (the second from an empty list). The flusher service is the only caller while
     /// serving, but shutdown, replay and callers that flush on demand must not race it.
-    private let flushGate = ReloadGate()
+    private let flushGate = SerialGate()
 
     /// `clock`: Unix milliseconds, the records' time.
     public init(capacity: Int, journalDirectory: String?, clock: @escaping @Sendable () -> Int64 = UnixClock.milliseconds) {
