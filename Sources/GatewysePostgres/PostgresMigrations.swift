@@ -183,6 +183,14 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX rate_counters_expiry ON rate_counters (time_window, window_start)",
         ]),
+        // decisions/0026: the per-scope usage indexes cost every insert more than the rest of the
+        // row and serve no query on the request path.
+        Migration(id: "0004_usage_scope_indexes", statements: [
+            "DROP INDEX usage_key_time",
+            "DROP INDEX usage_user_time",
+            "DROP INDEX usage_organization_time",
+            "DROP INDEX usage_department_time",
+        ]),
     ]
 
     /// Applies what is missing in one transaction, under a transaction-scoped advisory lock so
