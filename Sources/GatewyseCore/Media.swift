@@ -44,6 +44,21 @@ public struct ImageEditRequest: Sendable, Equatable {
     public func upstreamBody(model upstreamModel: String) -> [UInt8] {
         upstreamModel == model ? body : form.replacingValue(of: "model", with: upstreamModel, in: body)
     }
+
+    /// The form names a picture goes by: `image`, or `image[]` when the SDKs send several.
+    public static func isImagePart(_ name: String) -> Bool { name == "image" || name == "image[]" }
+
+    /// The pictures to edit, in the order sent.
+    public var imageParts: [MultipartForm.Part] { form.parts.filter { Self.isImagePart($0.name) } }
+
+    /// The mask's part: OpenAI's mask, whose fully transparent pixels mark where to edit.
+    public var maskPart: MultipartForm.Part? { form.part(named: "mask") }
+
+    /// A text field of the form as sent (`prompt`, `response_format`, `output_format`…).
+    public func text(_ name: String) -> String? { form.text(name, in: body) }
+
+    /// The bytes of one of the form's parts.
+    public func bytes(of part: MultipartForm.Part) -> ArraySlice<UInt8> { body[part.valueRange] }
 }
 
 /// Which of the two speech-to-text routes: the spoken language, or English.
@@ -105,6 +120,21 @@ public struct TranscriptionRequest: Sendable, Equatable {
     public func upstreamBody(model upstreamModel: String) -> [UInt8] {
         upstreamModel == model ? body : form.replacingValue(of: "model", with: upstreamModel, in: body)
     }
+
+    /// The form names a picture goes by: `image`, or `image[]` when the SDKs send several.
+    public static func isImagePart(_ name: String) -> Bool { name == "image" || name == "image[]" }
+
+    /// The pictures to edit, in the order sent.
+    public var imageParts: [MultipartForm.Part] { form.parts.filter { Self.isImagePart($0.name) } }
+
+    /// The mask's part: OpenAI's mask, whose fully transparent pixels mark where to edit.
+    public var maskPart: MultipartForm.Part? { form.part(named: "mask") }
+
+    /// A text field of the form as sent (`prompt`, `response_format`, `output_format`…).
+    public func text(_ name: String) -> String? { form.text(name, in: body) }
+
+    /// The bytes of one of the form's parts.
+    public func bytes(of part: MultipartForm.Part) -> ArraySlice<UInt8> { body[part.valueRange] }
 }
 
 /// The audio formats of `POST /v1/audio/speech`.

@@ -29,6 +29,8 @@ extension ProviderAdapter {
 
     public func imageEditIncompatibility(with request: ImageEditRequest) -> String? { mediaIncompatibility(.images, "image edits") }
 
+    public func imageEditIncompatibility(with request: ImageEditRequest, upstreamModel: String) -> String? { nil }
+
     public func makeImageEditRequest(_ request: ImageEditRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
         throw refusal("image edits")
     }

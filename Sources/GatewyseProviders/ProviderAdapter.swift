@@ -129,6 +129,9 @@ public protocol ProviderAdapter: Sendable {
     /// Why this provider cannot edit images, or nil; its answer is an image answer
     /// (`parseImageResponse`).
     func imageEditIncompatibility(with request: ImageEditRequest) -> String?
+    /// The same for one upstream model (Gemini edits with its image models, not with Imagen).
+    /// Routing asks both; defaults to nil.
+    func imageEditIncompatibility(with request: ImageEditRequest, upstreamModel: String) -> String?
     func makeImageEditRequest(_ request: ImageEditRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
     /// Why this provider cannot transcribe (or translate) `request`, or nil.
     func transcriptionIncompatibility(with request: TranscriptionRequest) -> String?

@@ -94,6 +94,7 @@ enum MockGeminiMedia {
         if asked.contains("IMAGE"), !isImageModel(model) {
             throw Rejection(message: "The requested combination of response modalities is not supported by the model.")
         }
+        if isImageModel(model) { try validateImageInputs(body) }
         if let imageConfig = config["imageConfig"] {
             guard isImageModel(model) else { throw Rejection(message: "Image config is not supported for this model.") }
             for key in imageConfig.objectValue?.keys ?? [] where key != "aspectRatio" && key != "imageSize" {
@@ -101,6 +102,25 @@ enum MockGeminiMedia {
             }
             if let ratio = imageConfig["aspectRatio"], !imageRatios.contains(ratio.stringValue ?? "") {
                 throw Rejection(message: "* GenerateContentRequest.generation_config.image_config.aspect_ratio: unsupported aspect ratio \(JSONWriter.string(ratio))\n")
+            }
+        }
+    }
+
+    /// The media types an image model reads (ai.google.dev "Image understanding").
+    static let imageInputTypes: Set<String> = ["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"]
+
+    /// An image model's input pictures (edits): a media type it reads, and base64 data whose
+    /// bytes are that picture (Gemini refuses data that does not decode as the type it claims).
+    static func validateImageInputs(_ body: JSONObject) throws(Rejection) {
+        let parts = (body["contents"]?.arrayValue ?? []).flatMap { $0["parts"]?.arrayValue ?? [] }
+        for inline in parts.compactMap({ $0["inlineData"] }) {
+            let mimeType = inline["mimeType"]?.stringValue ?? ""
+            guard imageInputTypes.contains(mimeType) else { throw Rejection(message: "Unsupported MIME type: \(mimeType)") }
+            guard let bytes = Base64.decode(inline["data"]?.stringValue ?? ""), !bytes.isEmpty else {
+                throw Rejection(message: "Invalid value at 'contents[0].parts[1].inline_data.data' (TYPE_BYTES), Base64 decoding failed")
+            }
+            if let sniffed = ImageFormat.sniff(bytes[...]), sniffed.mediaType != mimeType {
+                throw Rejection(message: "Unable to process input image. Please retry or report in https://developers.generativeai.google/guide/troubleshooting")
             }
         }
     }

@@ -4,7 +4,8 @@ import NIOHTTP1
 import NIOPosix
 
 /// A mock Stability AI upstream on loopback, faithful to providers.md §27 and the §5 checklist:
-/// `POST /v2beta/stable-image/generate/{ultra|core|sd3}` taking a multipart form only (400
+/// `POST /v2beta/stable-image/generate/{ultra|core|sd3}` and `/v2beta/stable-image/edit/inpaint`
+/// (the picture as file part `image`, an optional `mask`) taking a multipart form only (400
 /// otherwise, even without a file), `Authorization: Bearer`, the documented fields and values
 /// checked (`prompt` required, `aspect_ratio`, `output_format`, `model` on sd3, `seed`); the
 /// answer by `Accept`: `application/json` → `{image, finish_reason, seed}`, `image/*` (the
@@ -63,8 +64,9 @@ final class MockStabilityHTTPHandler: MockHTTPConnection, @unchecked Sendable {
 
     static func validate(path uri: String, headers: [String: String], body: [UInt8]) -> Result<Accepted, Rejection> {
         let path = uri.split(separator: "?").first.map(String.init) ?? uri
+        let inpaint = path == "/v2beta/stable-image/edit/inpaint"
         guard let endpoint = path.split(separator: "/").last.map(String.init),
-              path.hasPrefix("/v2beta/stable-image/generate/"), ["ultra", "core", "sd3"].contains(endpoint) else {
+              inpaint || (path.hasPrefix("/v2beta/stable-image/generate/") && ["ultra", "core", "sd3"].contains(endpoint)) else {
             return .failure(error(404, "not_found", ["\(path) was not found"]))
         }
         guard let authorization = headers["authorization"], authorization.hasPrefix("Bearer "), authorization.count > 7 else {
@@ -80,11 +82,17 @@ final class MockStabilityHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         }
         var fields = JSONObject()
         for part in form.parts {
-            guard part.filename == nil else {
-                return .failure(error(400, "bad_request", ["\(part.name): files are not accepted in text-to-image mode"]))
+            if let filename = part.filename {
+                guard inpaint, part.name == "image" || part.name == "mask" else {
+                    return .failure(error(400, "bad_request", ["\(part.name): files are not accepted in text-to-image mode"]))
+                }
+                fields[part.name] = ["filename": .string(filename), "bytes": .int(part.valueRange.count),
+                                     "content_type": .string(part.contentType ?? "")]
+                continue
             }
             fields[part.name] = .string(String(decoding: body[part.valueRange], as: UTF8.self))
         }
+        if inpaint, let rejection = validateInpaint(form: form, body: body, fields: fields) { return .failure(rejection) }
         guard let prompt = fields["prompt"]?.stringValue, !prompt.isEmpty else {
             return .failure(error(400, "bad_request", ["prompt: cannot be empty"]))
         }
@@ -102,10 +110,31 @@ final class MockStabilityHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             if let model = fields["model"]?.stringValue, !sd3Models.contains(model) {
                 return .failure(error(400, "bad_request", ["model: must be one of \(sd3Models.sorted().joined(separator: ", "))"]))
             }
-        } else if fields["model"] != nil {
+        } else if !inpaint, fields["model"] != nil {
             return .failure(error(400, "bad_request", ["model: not a parameter of this endpoint"]))
         }
         return .success(Accepted(prompt: prompt, json: accept == "application/json", fields: fields))
+    }
+
+    /// Inpainting's own rules: the picture as a file part `image` (PNG, JPEG or WebP bytes), an
+    /// optional `mask` file, `grow_mask` 0–100, and no generation-only fields.
+    static func validateInpaint(form: MultipartForm, body: [UInt8], fields: JSONObject) -> Rejection? {
+        guard let image = form.part(named: "image"), image.filename != nil, !image.valueRange.isEmpty else {
+            return error(400, "bad_request", ["image: required and must be a file"])
+        }
+        guard let format = ImageFormat.sniff(body[image.valueRange]), format != .gif else {
+            return error(400, "bad_request", ["image: unsupported image format, must be one of jpeg, png, webp"])
+        }
+        if let mask = form.part(named: "mask"), mask.filename == nil || mask.valueRange.isEmpty {
+            return error(400, "bad_request", ["mask: must be a file"])
+        }
+        if let grow = fields["grow_mask"]?.stringValue, Int(grow).map({ !(0...100).contains($0) }) ?? true {
+            return error(400, "bad_request", ["grow_mask: must be an integer between 0 and 100"])
+        }
+        for key in ["model", "aspect_ratio", "mode", "strength"] where fields[key] != nil {
+            return error(400, "bad_request", ["\(key): not a parameter of this endpoint"])
+        }
+        return nil
     }
 
     override func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {

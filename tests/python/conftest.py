@@ -301,6 +301,30 @@ models:
         model: error-500
       - provider: azure
         model: gpt-image-deployment
+  # Edits on Gemini and Stability AI (test_image_edit_providers.py).
+  - name: image-edit-to-gemini
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-500
+      - provider: gemini
+        model: gemini-2.5-flash-image
+  - name: image-edit-to-stability
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-500
+      - provider: stability
+        model: sd3.5-large
+  - name: image-edit-gemini-first
+    strategy: priority
+    targets:
+      - provider: gemini
+        model: gemini-2.5-flash-image
+      - provider: stability
+        model: sd3.5-large
+      - provider: azure
+        model: gpt-image-deployment
   - name: whisper-failover
     strategy: priority
     targets:

@@ -34,7 +34,9 @@ extension ImageEditRequest: RoutedRequest {
     static var capability: Capability { .images }
     var isStream: Bool { false }
     func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
-    func incompatibility(with candidate: RouteCandidate) -> String? { candidate.adapter.imageEditIncompatibility(with: self) }
+    func incompatibility(with candidate: RouteCandidate) -> String? {
+        candidate.adapter.imageEditIncompatibility(with: self) ?? candidate.adapter.imageEditIncompatibility(with: self, upstreamModel: candidate.upstreamModel)
+    }
     func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
         try candidate.adapter.makeImageEditRequest(self, upstreamModel: candidate.upstreamModel)
     }

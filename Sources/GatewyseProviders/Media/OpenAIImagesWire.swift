@@ -71,7 +71,7 @@ public enum OpenAIImagesWire {
     /// the gateway routes by it), `n`, `size`, `response_format`; errors name the field.
     public static func decodeEdit(_ body: [UInt8], contentType: String?) throws(GatewayError) -> ImageEditRequest {
         let form = try OpenAIAudioWire.readForm(body, contentType: contentType, files: "the picture as the 'image' part")
-        let images = form.parts.filter { $0.name == "image" || $0.name == "image[]" }
+        let images = form.parts.filter { ImageEditRequest.isImagePart($0.name) }
         guard !images.isEmpty else { throw OpenAIAudioWire.missing("image") }
         for image in images {
             guard image.filename != nil, !image.valueRange.isEmpty else { throw OpenAIAudioWire.invalid(image.name, "must be a non-empty file part.") }

@@ -3,7 +3,8 @@ import GatewyseCore
 /// The outbound adapter for Stability AI (providers.md §27): `POST /v1/images/generations`
 /// becomes a multipart form to `/v2beta/stable-image/generate/{ultra|core|sd3}` (by the upstream
 /// model, `StabilityWire.endpoint`) with `Accept: application/json`, whose base64 `image` is
-/// answered as OpenAI's `b64_json`. One image per request, and no URLs: Stability returns the
+/// answered as OpenAI's `b64_json`; `POST /v1/images/edits` becomes its inpainting
+/// (`/v2beta/stable-image/edit/inpaint`). One image per request, and no URLs: Stability returns the
 /// image itself and the gateway keeps no files to link to, so `n` > 1 and `response_format:
 /// "url"` go to another provider (or are a 400 naming them when none is left).
 public struct StabilityAdapter: MediaOnlyAdapter {
@@ -40,8 +41,14 @@ public struct StabilityAdapter: MediaOnlyAdapter {
         try StabilityWire.decodeResponse(body, provider: providerID, created: now())
     }
 
-    /// Image edits are another Stability API (`/v2beta/stable-image/edit/…`), not mapped yet.
-    public func imageEditIncompatibility(with request: ImageEditRequest) -> String? { "does not offer image edits through this gateway" }
+    /// Edits are Stability's inpainting (`StabilityWire+Edits.swift`).
+    public func imageEditIncompatibility(with request: ImageEditRequest) -> String? { StabilityWire.editIncompatibility(request) }
+
+    public func makeImageEditRequest(_ request: ImageEditRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
+        let form = try StabilityWire.editForm(request)
+        return UpstreamRequest(url: configuration.baseURL + StabilityWire.inpaintPath, headers: [("content-type", form.contentType)] + baseHeaders,
+                               body: form.body, expectsStream: false)
+    }
 
     /// Stability's 403 is its content moderation refusing the prompt (providers.md §27), which
     /// says nothing about the gateway's key: the client's request is what it rejects.
