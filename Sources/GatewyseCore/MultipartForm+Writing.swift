@@ -28,13 +28,15 @@ extension MultipartForm {
 /// they came, headers and value, under the client's boundary. The file is copied once into the
 /// new body and never decoded or re-encoded.
 extension MultipartForm {
-    /// The new body, or nil when a field's name or value contains the boundary (a value the
-    /// client's own form could not have carried, so only a configured value could: it would
-    /// end its part early).
+    /// The new body, or nil when a value contains the delimiter (CRLF, `--`, the boundary: a
+    /// value the client's own form could not have carried, so only a configured one could; it
+    /// would end its part early) or a name could not be quoted (a `"`, CR or LF). Checked on
+    /// the bytes: as Characters, a CRLF is one grapheme and would hide a split one.
     public func rebuilt(fields: [(String, String)], keeping kept: [Part], from body: [UInt8]) -> [UInt8]? {
-        let marker = "--" + boundary
-        guard !fields.contains(where: { $0.0.contains(marker) || $0.1.contains(marker) || $0.0.contains("\"") || $0.0.contains("\r") }) else {
-            return nil
+        let marker = Array("\r\n--\(boundary)".utf8)
+        for (name, value) in fields {
+            if name.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == 0x0D || $0 == 0x0A }) { return nil }
+            if Self.find(marker, in: Array(value.utf8), from: 0) != nil { return nil }
         }
         let delimiter = Array("--\(boundary)\r\n".utf8)
         var out: [UInt8] = []

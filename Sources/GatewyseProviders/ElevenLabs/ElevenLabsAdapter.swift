@@ -58,7 +58,8 @@ public struct ElevenLabsAdapter: MediaOnlyAdapter {
     /// `POST <base>/v1/speech-to-text` with the rebuilt form, under the client's boundary.
     public func makeTranscriptionRequest(_ request: TranscriptionRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
         guard let form = ElevenLabsWire.speechToTextForm(request, model: upstreamModel) else {
-            throw GatewayError.invalidRequest("Provider '\(providerID)' cannot send model '\(upstreamModel)' in a form.", param: "model")
+            throw GatewayError.invalidRequest("Provider '\(providerID)' cannot be sent this form: a field carries the form's boundary.",
+                                              code: "INVALID_MULTIPART")
         }
         return UpstreamRequest(url: configuration.baseURL + "/v1/speech-to-text",
                                headers: [("content-type", "multipart/form-data; boundary=\(request.form.boundary)")] + keyHeaders,
