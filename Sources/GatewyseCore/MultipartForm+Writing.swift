@@ -55,3 +55,38 @@ extension MultipartForm {
         return ("multipart/form-data; boundary=\(boundary)", body)
     }
 }
+
+/// A form rebuilt for an upstream whose field names differ from the client's (ElevenLabs'
+/// `model_id`, `language_code`): new text fields, then parts of the client's form copied as
+/// they came, headers and value, under the client's boundary. The file is copied once into the
+/// new body and never decoded or re-encoded.
+extension MultipartForm {
+    /// The new body, or nil when a value contains the delimiter (CRLF, `--`, the boundary: a
+    /// value the client's own form could not have carried, so only a configured one could; it
+    /// would end its part early) or a name could not be quoted (a `"`, CR or LF). Checked on
+    /// the bytes: as Characters, a CRLF is one grapheme and would hide a split one.
+    public func rebuilt(fields: [(String, String)], keeping kept: [Part], from body: [UInt8]) -> [UInt8]? {
+        let marker = Array("\r\n--\(boundary)".utf8)
+        for (name, value) in fields {
+            if name.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == 0x0D || $0 == 0x0A }) { return nil }
+            if Self.find(marker, in: Array(value.utf8), from: 0) != nil { return nil }
+        }
+        let delimiter = Array("--\(boundary)\r\n".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(kept.reduce(64 + boundary.utf8.count) { $0 + $1.range.count + boundary.utf8.count + 6 }
+            + fields.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + boundary.utf8.count + 48 })
+        for (name, value) in fields {
+            out.append(contentsOf: delimiter)
+            out.append(contentsOf: Array("Content-Disposition: form-data; name=\"\(name)\"\r\n\r\n".utf8))
+            out.append(contentsOf: Array(value.utf8))
+            out.append(contentsOf: [0x0D, 0x0A])
+        }
+        for part in kept {
+            out.append(contentsOf: delimiter)
+            out.append(contentsOf: body[part.range])
+            out.append(contentsOf: [0x0D, 0x0A])
+        }
+        out.append(contentsOf: Array("--\(boundary)--\r\n".utf8))
+        return out
+    }
+}

@@ -70,4 +70,12 @@ extension ModelCapabilityRules {
         (.contains("flux"), [.images]),
         (.contains("whisper"), [.audio]),
     ], otherwise: [.chat, .completions, .embeddings])
+
+    /// ElevenLabs (providers.md §19): Scribe models (`scribe_v1`, `scribe_v2`) transcribe,
+    /// `eleven_*` models speak; a model of another name keeps both, so an operator's own model
+    /// names still route.
+    public static let elevenLabs = ModelCapabilityRules([
+        (.prefix("scribe"), [.audio]),
+        (.prefix("eleven_"), [.tts]),
+    ], otherwise: [.tts, .audio])
 }

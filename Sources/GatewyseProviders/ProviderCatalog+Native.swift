@@ -29,11 +29,13 @@ extension ProviderCatalog {
                              apiKeyVariable: "COHERE_API_KEY", baseURLVariable: nil, auth: .bearer(optional: false),
                              capabilities: [.chat, .embeddings, .rerank], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
         // providers.md §19: base without a version segment (the adapter appends
-        // `/v1/text-to-speech/{voice_id}/stream`); the key goes in `xi-api-key`. Speech; OpenAI
-        // voice names are mapped to voice ids by `providers[].voices`.
+        // `/v1/text-to-speech/{voice_id}/stream`, `/v1/speech-to-text`); the key goes in
+        // `xi-api-key`. Speech (OpenAI voice names mapped to voice ids by `providers[].voices`)
+        // and transcriptions, by model: `eleven_*` speak, `scribe*` transcribe.
         ProviderCatalogEntry(type: "elevenlabs", displayName: "ElevenLabs", defaultBaseURL: "https://api.elevenlabs.io",
                              apiKeyVariable: "ELEVENLABS_API_KEY", baseURLVariable: nil, auth: .header("xi-api-key"),
-                             capabilities: [.tts], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
+                             capabilities: [.tts, .audio], quirks: OpenAICompatibleQuirks(), isSelfHosted: false)
+            .serving(.elevenLabs),
         // providers.md §27: base without a version segment (the adapter appends
         // `/v2beta/stable-image/generate/{ultra|core|sd3}`); the key is a Bearer token. Images.
         ProviderCatalogEntry(type: "stability", displayName: "Stability AI", defaultBaseURL: "https://api.stability.ai",
@@ -54,6 +56,13 @@ extension ProviderCatalog {
         // set is sent as a Bearer token, for ComfyUI behind a proxy). Images, by the workflow
         // templates of `providers[].workflows` (decision 0024) — which only a configuration file
         // or the admin API can give, so no environment variable registers it.
+        // providers.md §25: whisper.cpp's `whisper-server`, by default on loopback port 8080,
+        // one model loaded at start (the request's model is not sent); `POST /inference`
+        // multipart. No key (one set is sent as a Bearer token, for a server behind a proxy).
+        // Transcriptions only (decisions/0027).
+        ProviderCatalogEntry(type: "whispercpp", displayName: "whisper.cpp server", defaultBaseURL: "http://127.0.0.1:8080",
+                             apiKeyVariable: nil, baseURLVariable: "WHISPERCPP_BASE_URL", auth: .bearer(optional: true),
+                             capabilities: [.audio], quirks: OpenAICompatibleQuirks(), isSelfHosted: true),
         ProviderCatalogEntry(type: "comfyui", displayName: "ComfyUI", defaultBaseURL: "http://127.0.0.1:8188",
                              apiKeyVariable: nil, baseURLVariable: nil, auth: .bearer(optional: true),
                              capabilities: [.images], quirks: OpenAICompatibleQuirks(), isSelfHosted: true),

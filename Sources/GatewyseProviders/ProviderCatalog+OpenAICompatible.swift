@@ -102,7 +102,7 @@ extension ProviderCatalog {
 
         // §25: a local Whisper server speaking OpenAI's audio routes (speaches, formerly
         // faster-whisper-server): transcriptions, translations and, for speaches, speech.
-        // whisper.cpp's own `/inference` is another format, not served by this entry.
+        // whisper.cpp's own `/inference` is another format: the native `whispercpp` entry.
         entry("whisper", "Local Whisper (OpenAI audio API)", "http://localhost:8000/v1", baseURL: "WHISPER_BASE_URL", [.audio, .tts]),
 
         entry("llamacpp", "llama.cpp server", "http://localhost:8080/v1", baseURL: "LLAMACPP_BASE_URL",

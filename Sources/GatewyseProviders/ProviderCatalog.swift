@@ -96,7 +96,7 @@ public struct ProviderCatalogEntry: Sendable {
 /// The catalog: the provider types this build knows, by type id.
 public enum ProviderCatalog {
     /// Type aliases accepted in configuration.
-    public static let aliases: [String: String] = ["azure-openai": "azure", "google": "gemini", "llama.cpp": "llamacpp", "llama-cpp": "llamacpp", "lm-studio": "lmstudio", "hf": "huggingface", "together-ai": "together", "grok": "xai", "speaches": "whisper", "whisper-local": "whisper", "eleven-labs": "elevenlabs", "stability-ai": "stability", "stabilityai": "stability", "assembly-ai": "assemblyai", "comfy": "comfyui", "comfy-ui": "comfyui"]
+    public static let aliases: [String: String] = ["azure-openai": "azure", "google": "gemini", "llama.cpp": "llamacpp", "llama-cpp": "llamacpp", "lm-studio": "lmstudio", "hf": "huggingface", "together-ai": "together", "grok": "xai", "speaches": "whisper", "whisper-local": "whisper", "eleven-labs": "elevenlabs", "stability-ai": "stability", "stabilityai": "stability", "assembly-ai": "assemblyai", "comfy": "comfyui", "comfy-ui": "comfyui", "whisper.cpp": "whispercpp", "whisper-cpp": "whispercpp"]
 
     public static func entry(forType type: String) -> ProviderCatalogEntry? {
         let canonical = aliases[type] ?? type

@@ -58,6 +58,7 @@ public enum ProviderRegistry {
         case "assemblyai": AssemblyAIAdapter(configuration: configuration)
         case "replicate": ReplicateAdapter(configuration: configuration)
         case "comfyui": ComfyUIAdapter(configuration: configuration)
+        case "whispercpp": WhisperCppAdapter(configuration: configuration)
         default: OpenAICompatibleAdapter(configuration: configuration)
         }
     }

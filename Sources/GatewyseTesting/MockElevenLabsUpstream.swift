@@ -5,7 +5,8 @@ import NIOPosix
 
 /// A mock ElevenLabs upstream on loopback, faithful to providers.md §19 and the §5 checklist:
 /// `POST /v1/text-to-speech/{voice_id}` and `…/stream` with `?output_format=` and the key in
-/// `xi-api-key`, answering the audio bytes (chunked for `/stream`) in the asked format; errors
+/// `xi-api-key`, answering the audio bytes (chunked for `/stream`) in the asked format, and
+/// `POST /v1/speech-to-text` (`MockElevenLabsSpeechToText.swift`, recorded as its form's fields); errors
 /// as ElevenLabs writes them: `{"detail": {"status", "message"}}`, and FastAPI's
 /// `{"detail": [{type, loc, msg, input}]}` for 422. Voices are a fixed set (`voices`); other
 /// ids are 404 `voice_not_found`. Scenarios by `model_id`: `mock-error-500`, `mock-error-429`
@@ -36,8 +37,14 @@ public final class MockElevenLabsUpstream: MockUpstream, @unchecked Sendable {
     /// What the mock would refuse this request with (status and body), or nil when valid: lets
     /// adapter tests check their requests without a socket. `path` includes the query.
     public static func validationError(path: String, headers: [String: String], body: [UInt8]) -> (status: Int, body: JSONValue)? {
-        MockElevenLabsHTTPHandler.validate(path: path, headers: headers, body: body).rejection
+        if path == speechToTextPath { return MockElevenLabsHTTPHandler.validateSpeechToText(headers: headers, body: body).rejection }
+        return MockElevenLabsHTTPHandler.validate(path: path, headers: headers, body: body).rejection
     }
+
+    static let speechToTextPath = "/v1/speech-to-text"
+
+    /// The transcript's text (`POST /v1/speech-to-text`).
+    public static var transcriptText: String { MockElevenLabsHTTPHandler.transcriptText }
 }
 
 final class MockElevenLabsHTTPHandler: MockHTTPConnection, @unchecked Sendable {
@@ -111,10 +118,13 @@ final class MockElevenLabsHTTPHandler: MockHTTPConnection, @unchecked Sendable {
 
     override func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
         let headers = Self.headerMap(head)
-        recorder.record(RecordedRequest(method: "\(head.method)", path: head.uri, headers: headers, body: try? JSONParser.parse(body)))
+        let isForm = head.uri == MockElevenLabsUpstream.speechToTextPath
+        recorder.record(RecordedRequest(method: "\(head.method)", path: head.uri, headers: headers,
+                                        body: isForm ? MockHTTPHandler.describeForm(body, contentType: headers["content-type"]) : try? JSONParser.parse(body)))
         guard head.method == .POST else {
             return sendJSONValue(context: context, status: 405, ["detail": "Method Not Allowed"])
         }
+        if isForm { return speechToText(context: context, headers: headers, body: body) }
         let (accepted, rejection) = Self.validate(path: head.uri, headers: headers, body: body)
         guard let accepted else {
             let rejection = rejection ?? (500, Self.detail("internal_error", "validation failed"))

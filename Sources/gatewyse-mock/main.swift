@@ -3,10 +3,10 @@ import GatewyseTesting
 
 /// `gatewyse-mock --port N [--anthropic-port M] [--gemini-port G] [--cohere-port C]
 /// [--bedrock-port B] [--elevenlabs-port E] [--stability-port S]
-/// [--assemblyai-port A] [--replicate-port R] [--comfyui-port U]`: the mock
+/// [--assemblyai-port A] [--replicate-port R] [--comfyui-port U] [--whispercpp-port W]`: the mock
 /// upstreams as a process, for the Python SDK suites and manual experiments. The
 /// OpenAI-compatible mock always runs; the Anthropic, Gemini, Cohere, Bedrock, ElevenLabs, Stability AI, AssemblyAI and
-/// Replicate and ComfyUI mocks run when their ports are given.
+/// Replicate, ComfyUI and whisper.cpp server mocks run when their ports are given.
 var port = 0
 var anthropicPort: Int?
 var geminiPort: Int?
@@ -17,6 +17,7 @@ var stabilityPort: Int?
 var assemblyAIPort: Int?
 var replicatePort: Int?
 var comfyUIPort: Int?
+var whisperCppPort: Int?
 var arguments = CommandLine.arguments.dropFirst()
 func number(_ value: Substring.SubSequence?, after flag: String) -> Int {
     guard let value = value.flatMap({ Int($0) }) else {
@@ -37,8 +38,9 @@ while let argument = arguments.popFirst() {
     case "--assemblyai-port": assemblyAIPort = number(arguments.popFirst().map { Substring($0) }, after: "--assemblyai-port")
     case "--replicate-port": replicatePort = number(arguments.popFirst().map { Substring($0) }, after: "--replicate-port")
     case "--comfyui-port": comfyUIPort = number(arguments.popFirst().map { Substring($0) }, after: "--comfyui-port")
+    case "--whispercpp-port": whisperCppPort = number(arguments.popFirst().map { Substring($0) }, after: "--whispercpp-port")
     default:
-        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M] [--gemini-port G] [--cohere-port C] [--bedrock-port B] [--elevenlabs-port E] [--stability-port S] [--assemblyai-port A] [--replicate-port R] [--comfyui-port U]\n".utf8))
+        FileHandle.standardError.write(Data("usage: gatewyse-mock [--port N] [--anthropic-port M] [--gemini-port G] [--cohere-port C] [--bedrock-port B] [--elevenlabs-port E] [--stability-port S] [--assemblyai-port A] [--replicate-port R] [--comfyui-port U] [--whispercpp-port W]\n".utf8))
         exit(2)
     }
 }
@@ -79,6 +81,10 @@ if let replicatePort {
 if let comfyUIPort {
     let comfyUI = try await MockComfyUIUpstream.start(port: comfyUIPort)
     print("gatewyse-mock (ComfyUI) listening on \(comfyUI.baseURL)")
+}
+if let whisperCppPort {
+    let whisperCpp = try await MockWhisperCppUpstream.start(port: whisperCppPort)
+    print("gatewyse-mock (whisper.cpp) listening on \(whisperCpp.baseURL)")
 }
 fflush(nil)
 try await mock.wait()

@@ -71,9 +71,9 @@ struct ElevenLabsAdapterTests {
         #expect(adapter().speechIncompatibility(with: try speech(body))?.contains(reason) == true)
     }
 
-    @Test func offersSpeechOnly() throws {
+    @Test func offersSpeechAndTranscriptionsOnly() throws {
         let adapter = adapter()
-        #expect(adapter.capabilities == [.tts])
+        #expect(adapter.capabilities == [.tts, .audio])
         #expect(adapter.incompatibility(with: ChatRequest(model: "m", messages: [])) == "does not offer chat")
         #expect(adapter.imageIncompatibility(with: ImageGenerationRequest(model: "m", prompt: "p")) == "does not offer images")
     }

@@ -56,6 +56,17 @@ struct MultipartFormTests {
         #expect(Array(spliced[reread.part(named: "file")!.valueRange]) == Array("RIFF....WAVE".utf8))
     }
 
+    @Test func rebuildsWithNewFieldsAndKeptPartsAsTheyCame() throws {
+        let body = Self.form([("model", "alias"), ("language", "en"), ("prompt", "p")])
+        let form = try MultipartForm(body: body, boundary: Self.boundary)
+        let kept = [form.part(named: "file")!]
+        let rebuilt = try #require(form.rebuilt(fields: [("model_id", "scribe_v1"), ("language_code", "en")], keeping: kept, from: body))
+        #expect(rebuilt == Self.form([("model_id", "scribe_v1"), ("language_code", "en")]))
+        // A value carrying the boundary would end its part early: refused.
+        #expect(form.rebuilt(fields: [("model_id", "x\r\n--\(Self.boundary)")], keeping: kept, from: body) == nil)
+        #expect(form.rebuilt(fields: [("a\"b", "x")], keeping: kept, from: body) == nil)
+    }
+
     @Test func appendsAFieldTheFormLacks() throws {
         let body = Self.form([("language", "en")])
         let form = try MultipartForm(body: body, boundary: Self.boundary)

@@ -112,6 +112,7 @@ class Gateway:
     stability_mock_url: str
     assemblyai_mock_url: str
     replicate_mock_url: str
+    whispercpp_mock_url: str
     api_key: str
     log_dir: pathlib.Path
 
@@ -129,16 +130,16 @@ def gateway(tmp_path_factory) -> Gateway:
 
     anthropic_port, gemini_port, cohere_port, bedrock_port = free_port(), free_port(), free_port(), free_port()
     elevenlabs_port, stability_port, assemblyai_port = free_port(), free_port(), free_port()
-    replicate_port = free_port()
+    replicate_port, whispercpp_port = free_port(), free_port()
     mock, mock_port = _start("mock", lambda port: [str(mock_bin), "--port", str(port), "--anthropic-port", str(anthropic_port),
                                                    "--gemini-port", str(gemini_port), "--cohere-port", str(cohere_port),
                                                    "--bedrock-port", str(bedrock_port), "--elevenlabs-port", str(elevenlabs_port),
                                                    "--stability-port", str(stability_port), "--assemblyai-port", str(assemblyai_port),
-                                                   "--replicate-port", str(replicate_port)],
+                                                   "--replicate-port", str(replicate_port), "--whispercpp-port", str(whispercpp_port)],
                              "/__mock/health", env, work)
     for name, extra_port in (("Anthropic", anthropic_port), ("Gemini", gemini_port), ("Cohere", cohere_port), ("Bedrock", bedrock_port),
                              ("ElevenLabs", elevenlabs_port), ("Stability AI", stability_port),
-                             ("AssemblyAI", assemblyai_port), ("Replicate", replicate_port)):
+                             ("AssemblyAI", assemblyai_port), ("Replicate", replicate_port), ("whisper.cpp", whispercpp_port)):
         ready_by = time.monotonic() + 10
         while True:
             try:
@@ -246,6 +247,10 @@ providers:
     type: replicate
     api_key: ${{MOCK_KEY}}
     base_url: http://127.0.0.1:{replicate_port}
+    allow_private_network: true
+  - id: whispercpp
+    type: whisper.cpp
+    base_url: http://127.0.0.1:{whispercpp_port}
     allow_private_network: true
   # Fireworks played by the OpenAI mock: FLUX on its workflow path, Whisper on a separate
   # audio base URL (the real one is another host).
@@ -417,6 +422,28 @@ models:
         model: error-500
       - provider: fireworks
         model: whisper-v3
+  # ElevenLabs speech to text and whisper.cpp (test_audio_elevenlabs_whispercpp.py).
+  - name: transcribe-to-elevenlabs
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-500
+      - provider: elevenlabs
+        model: scribe_v1
+  - name: transcribe-to-whispercpp
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-500
+      - provider: whispercpp
+        model: ggml-base.en
+  - name: transcribe-elevenlabs-or-whispercpp
+    strategy: priority
+    targets:
+      - provider: elevenlabs
+        model: scribe_v2
+      - provider: whispercpp
+        model: ggml-base.en
 tenants:
   - id: acme
     api_keys:
@@ -438,7 +465,8 @@ tenants:
                       elevenlabs_mock_url=f"http://127.0.0.1:{elevenlabs_port}",
                       stability_mock_url=f"http://127.0.0.1:{stability_port}",
                       assemblyai_mock_url=f"http://127.0.0.1:{assemblyai_port}",
-                      replicate_mock_url=f"http://127.0.0.1:{replicate_port}", api_key=api_key, log_dir=work)
+                      replicate_mock_url=f"http://127.0.0.1:{replicate_port}",
+                      whispercpp_mock_url=f"http://127.0.0.1:{whispercpp_port}", api_key=api_key, log_dir=work)
     finally:
         _stop(server)
         _stop(mock)
@@ -528,6 +556,7 @@ elevenlabs_mock = _recorder_fixture("elevenlabs_mock_url", "ElevenLabs")
 stability_mock = _recorder_fixture("stability_mock_url", "Stability AI")
 assemblyai_mock = _recorder_fixture("assemblyai_mock_url", "AssemblyAI")
 replicate_mock = _recorder_fixture("replicate_mock_url", "Replicate")
+whispercpp_mock = _recorder_fixture("whispercpp_mock_url", "whisper.cpp")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus):

@@ -4,15 +4,19 @@ import GatewyseCore
 /// `POST <base>/v1/text-to-speech/{voice_id}/stream?output_format=…` with the key in
 /// `xi-api-key`, and the audio it streams goes to the client as it arrives (the engine relays
 /// the body; there is nothing to parse). OpenAI voice names become ElevenLabs voice ids through
-/// the provider's `voices` mapping. Speech only: ElevenLabs' speech-to-text (`/v1/speech-to-text`)
-/// is not served by this adapter yet.
+/// the provider's `voices` mapping. `POST /v1/audio/transcriptions` becomes
+/// `POST <base>/v1/speech-to-text` (Scribe), the client's form rebuilt with ElevenLabs' field
+/// names and answered in OpenAI's `json`, `text` or `verbose_json`; translations, srt / vtt and
+/// segments are refused (`ElevenLabsWire+SpeechToText`, decisions/0027).
 public struct ElevenLabsAdapter: MediaOnlyAdapter {
     public let configuration: ProviderConfiguration
     let jsonHeaders: [(String, String)]
+    let keyHeaders: [(String, String)]
 
     public init(configuration: ProviderConfiguration) {
         self.configuration = configuration
-        jsonHeaders = [("content-type", "application/json")] + configuration.credentialHeaders + configuration.headers
+        keyHeaders = configuration.credentialHeaders + configuration.headers
+        jsonHeaders = [("content-type", "application/json")] + keyHeaders
     }
 
     public var providerID: String { configuration.id }
@@ -45,6 +49,26 @@ public struct ElevenLabsAdapter: MediaOnlyAdapter {
         let url = configuration.baseURL + "/v1/text-to-speech/" + voice + "/stream?output_format=" + format
         return UpstreamRequest(url: url, headers: jsonHeaders, body: JSONWriter.bytes(ElevenLabsWire.encodeRequest(request, model: upstreamModel)),
                                expectsStream: true)
+    }
+
+    public func transcriptionIncompatibility(with request: TranscriptionRequest) -> String? {
+        ElevenLabsWire.transcriptionIncompatibility(request)
+    }
+
+    /// `POST <base>/v1/speech-to-text` with the rebuilt form, under the client's boundary.
+    public func makeTranscriptionRequest(_ request: TranscriptionRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest {
+        guard let form = ElevenLabsWire.speechToTextForm(request, model: upstreamModel) else {
+            throw GatewayError.invalidRequest("Provider '\(providerID)' cannot be sent this form: a field carries the form's boundary.",
+                                              code: "INVALID_MULTIPART")
+        }
+        return UpstreamRequest(url: configuration.baseURL + "/v1/speech-to-text",
+                               headers: [("content-type", "multipart/form-data; boundary=\(request.form.boundary)")] + keyHeaders,
+                               body: form, expectsStream: false)
+    }
+
+    public func parseTranscriptionResponse(status: Int, headers: [(String, String)], body: [UInt8],
+                                           for request: TranscriptionRequest) throws(GatewayError) -> TranscriptionResponse {
+        try ElevenLabsWire.decodeTranscript(body, for: request, provider: providerID)
     }
 
     public func parseFailure(status: Int, headers: [(String, String)], body: [UInt8]) -> UpstreamFailure {
