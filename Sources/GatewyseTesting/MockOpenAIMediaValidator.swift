@@ -14,6 +14,8 @@ enum MockOpenAIMediaValidator {
     static let imageFormats: Set<String> = ["url", "b64_json"]
     static let transcriptionFormats: Set<String> = ["json", "text", "srt", "verbose_json", "vtt"]
     static let speechFormats: Set<String> = ["mp3", "opus", "aac", "flac", "wav", "pcm"]
+    /// The file types OpenAI's transcription routes take, recognized by the file name's extension.
+    static let audioExtensions: Set<String> = ["flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "oga", "wav", "webm"]
     /// OpenAI's documented limit on `/audio/speech` input.
     static let speechInputLimit = 4096
 
@@ -36,8 +38,8 @@ enum MockOpenAIMediaValidator {
     }
 
     /// `/audio/transcriptions|translations`: a `multipart/form-data` body under the boundary its
-    /// content type names, with a non-empty `file` part that has a filename, a `model` field, and
-    /// a documented `response_format` when one is given.
+    /// content type names, with a non-empty `file` part whose filename names a supported audio
+    /// type, a `model` field, and a documented `response_format` when one is given.
     static func transcription(contentType: String?, body: [UInt8]) -> Rejection? {
         guard let boundary = MultipartForm.boundary(contentType: contentType), let form = try? MultipartForm(body: body, boundary: boundary) else {
             return Rejection(status: 400, message: "Could not parse multipart form", param: nil)
@@ -47,6 +49,10 @@ enum MockOpenAIMediaValidator {
         }
         guard let model = form.text("model", in: body), !model.isEmpty else {
             return Rejection(status: 400, message: "'model' is a required property", param: "model")
+        }
+        let fileExtension = file.filename?.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        guard audioExtensions.contains(fileExtension) else {
+            return Rejection(status: 400, message: "Invalid file format. Supported formats: \(audioExtensions.sorted())", param: "file")
         }
         if let format = form.text("response_format", in: body), !transcriptionFormats.contains(format) {
             return Rejection(status: 400, message: "Invalid response_format '\(format)'.", param: "response_format")

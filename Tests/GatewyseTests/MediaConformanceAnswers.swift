@@ -15,6 +15,7 @@ enum MediaConformanceAnswers {
     /// The provider's error body on its media routes (its documented error shape).
     static func errorBody(_ provider: String, status: Int, message: String) -> [UInt8] {
         let json: JSONValue = switch provider {
+        case "mistral": ["object": "error", "message": .string(message), "type": "invalid_request_error", "param": .null, "code": .null]
         case "gemini": ["error": ["code": .int(status), "message": .string(message), "status": "INVALID_ARGUMENT"]]
         case "elevenlabs": ["detail": ["status": "invalid_request", "message": .string(message)]]
         case "stability": ["id": "e-1", "name": "bad_request", "errors": [.string(message)]]

@@ -81,8 +81,12 @@ struct MediaConformanceTests {
         default:
             Issue.record("\(item.capability.rawValue) is no media capability")
         }
+        // The key goes only to the configured host (or the catalog's own audio host, Fireworks').
+        let configuration = try MediaConformance.configuration(item.provider)
+        let hosts = [configuration.baseURL] + [configuration.entry.quirks.defaultAudioBaseURL].compactMap { $0 }
         for upstream in upstreams {
             #expect(upstream.method == "POST")
+            #expect(hosts.contains { upstream.url.hasPrefix($0 + "/") }, "\(upstream.url) is not under the configured base URL")
             #expect(!upstream.url.contains(MediaConformance.key), "the key is in the URL")
             if let refusal = try MediaConformanceMocks.refusal(item, upstream) {
                 Issue.record("the \(item.provider) mock refuses \(upstream.url): \(refusal)")

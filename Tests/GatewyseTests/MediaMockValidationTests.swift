@@ -40,6 +40,18 @@ struct MediaMockValidationTests {
         #expect(refusal?.contains(naming) == true, "\(String(describing: refusal))")
     }
 
+    @Test func transcriptionsNeedAnAudioFileAndAModel() {
+        let url = Self.base + "/audio/transcriptions"
+        let text = MultipartFormTests.form([("model", "whisper-1")], file: MediaConformanceTests.wav, filename: "notes.txt")
+        #expect(MockOpenAIUpstream.mediaValidationError(url: url, headers: Self.form, body: text)?.contains("Invalid file format") == true)
+        let noFile = MultipartFormTests.form([("model", "whisper-1")], file: nil)
+        #expect(MockOpenAIUpstream.mediaValidationError(url: url, headers: Self.form, body: noFile)?.contains("'file'") == true)
+        let noModel = MultipartFormTests.form([], file: MediaConformanceTests.wav, filename: "a.wav")
+        #expect(MockOpenAIUpstream.mediaValidationError(url: url, headers: Self.form, body: noModel)?.contains("'model'") == true)
+        let badFormat = MultipartFormTests.form([("model", "whisper-1"), ("response_format", "xml")], file: MediaConformanceTests.wav, filename: "a.wav")
+        #expect(MockOpenAIUpstream.mediaValidationError(url: url, headers: Self.form, body: badFormat)?.contains("response_format") == true)
+    }
+
     @Test func keysAndAzureVersionsAreRequired() {
         #expect(Self.refusal("/images/generations", ["content-type": "application/json"], #"{"model":"m","prompt":"p"}"#)?.contains("API key") == true)
         #expect(Self.refusal("/audio/speech", ["authorization": "Bearer k"], #"{"model":"m","input":"hi","voice":"alloy"}"#)?.contains("application/json") == true)
