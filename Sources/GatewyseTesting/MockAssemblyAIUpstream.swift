@@ -31,6 +31,17 @@ public final class MockAssemblyAIUpstream: MockUpstream, @unchecked Sendable {
     /// The base URL to configure, as AssemblyAI documents it: no version segment.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
+    /// Why the mock would refuse this upload (header names lower-cased), or nil: the bare key,
+    /// a non-empty body of raw bytes (not a form or JSON).
+    public static func uploadValidationError(headers: [String: String], body: [UInt8]) -> String? {
+        (MockAssemblyAIHTTPHandler.keyRejection(headers) ?? MockAssemblyAIHTTPHandler.uploadRejection(headers: headers, body: body))?.message
+    }
+
+    /// Why the mock would refuse this transcript creation, or nil.
+    public static func createValidationError(headers: [String: String], body: JSONValue?) -> String? {
+        (MockAssemblyAIHTTPHandler.keyRejection(headers) ?? MockAssemblyAIHTTPHandler.createRejection(body))?.message
+    }
+
     public static let speechModels: Set<String> = ["universal-3-pro", "universal-2", "slam-1", "best", "nano", "mock-error", "mock-500", "mock-stuck"]
     public static let transcriptText = "Hello from the mock transcript. It has two sentences."
 }
@@ -103,14 +114,11 @@ final class MockAssemblyAIHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         let json = try? JSONParser.parse(body)
         recorder.record(RecordedRequest(method: "\(head.method)", path: head.uri, headers: headers,
                                         body: path == "/v2/upload" ? ["bytes": .int(body.count)] : json))
-        // The key goes bare: "Bearer <key>" is not a valid key.
-        guard let key = headers["authorization"], !key.isEmpty, !key.hasPrefix("Bearer ") else {
-            return error(context, 401, "Invalid API key")
-        }
+        if let rejection = Self.keyRejection(headers) { return error(context, rejection.status, rejection.message) }
         let segments = path.split(separator: "/").map(String.init)
         switch (head.method, segments.count) {
         case (.POST, 2) where path == "/v2/upload":
-            guard !body.isEmpty else { return error(context, 400, "Upload body is empty") }
+            if let rejection = Self.uploadRejection(headers: headers, body: body) { return error(context, rejection.status, rejection.message) }
             let seconds = Double(AudioDuration.milliseconds(ofWAV: body[...]) ?? 1_000) / 1000
             sendJSONValue(context: context, status: 200, ["upload_url": .string(jobs.upload(seconds: seconds))])
         case (.POST, 2) where path == "/v2/transcript":
@@ -128,20 +136,53 @@ final class MockAssemblyAIHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         }
     }
 
-    private func create(context: ChannelHandlerContext, body: JSONValue?) {
-        guard let object = body?.objectValue else { return error(context, 400, "Request body must be JSON") }
-        guard let audioURL = object["audio_url"]?.stringValue, !audioURL.isEmpty else { return error(context, 400, "audio_url is required") }
-        guard let models = object["speech_models"]?.arrayValue, let first = models.first?.stringValue else {
-            return error(context, 400, "speech_models is required: a list of speech models in priority order")
+    struct Rejection: Error {
+        var status: Int
+        var message: String
+    }
+
+    /// The key goes bare: "Bearer <key>" is not a valid key.
+    static func keyRejection(_ headers: [String: String]) -> Rejection? {
+        guard let key = headers["authorization"], !key.isEmpty, !key.hasPrefix("Bearer ") else { return Rejection(status: 401, message: "Invalid API key") }
+        return nil
+    }
+
+    /// `POST /v2/upload` takes the file's raw bytes as the body: a multipart form or a JSON
+    /// document would be stored as the "audio" and fail to transcode later, so the mock refuses
+    /// them at once (as a content type other than binary or audio/video).
+    static func uploadRejection(headers: [String: String], body: [UInt8]) -> Rejection? {
+        guard !body.isEmpty else { return Rejection(status: 400, message: "Upload body is empty") }
+        let type = headers["content-type"]?.split(separator: ";").first.map { $0.lowercased() } ?? "application/octet-stream"
+        guard type == "application/octet-stream" || type.hasPrefix("audio/") || type.hasPrefix("video/") else {
+            return Rejection(status: 400, message: "Upload must be the file's raw bytes, not \(type)")
+        }
+        return nil
+    }
+
+    /// `POST /v2/transcript`: `audio_url` and `speech_models` (known models) required;
+    /// `language_code` and `language_detection` exclusive.
+    static func createRejection(_ body: JSONValue?) -> Rejection? {
+        guard let object = body?.objectValue else { return Rejection(status: 400, message: "Request body must be JSON") }
+        guard let audioURL = object["audio_url"]?.stringValue, !audioURL.isEmpty else { return Rejection(status: 400, message: "audio_url is required") }
+        guard let models = object["speech_models"]?.arrayValue, models.first?.stringValue != nil else {
+            return Rejection(status: 400, message: "speech_models is required: a list of speech models in priority order")
         }
         for model in models where !MockAssemblyAIUpstream.speechModels.contains(model.stringValue ?? "") {
-            return error(context, 400, "Invalid speech model: \(model.stringValue ?? "?")")
+            return Rejection(status: 400, message: "Invalid speech model: \(model.stringValue ?? "?")")
         }
+        if object["language_code"]?.stringValue != nil, object["language_detection"]?.boolValue == true {
+            return Rejection(status: 400, message: "language_code and language_detection cannot be used together")
+        }
+        return nil
+    }
+
+    private func create(context: ChannelHandlerContext, body: JSONValue?) {
+        if let rejection = Self.createRejection(body) { return error(context, rejection.status, rejection.message) }
+        let object = body?.objectValue ?? JSONObject()
+        let audioURL = object["audio_url"]?.stringValue ?? ""
+        let first = object["speech_models"]?.arrayValue?.first?.stringValue ?? ""
         if first == "mock-500" { return error(context, 500, "Internal server error") }
         let language = object["language_code"]?.stringValue
-        if language != nil, object["language_detection"]?.boolValue == true {
-            return error(context, 400, "language_code and language_detection cannot be used together")
-        }
         guard let transcript = jobs.create(audioURL: audioURL, model: first, language: language) else {
             return error(context, 400, "Cannot access uploaded file")
         }

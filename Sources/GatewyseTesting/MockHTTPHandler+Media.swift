@@ -5,16 +5,13 @@ import NIOHTTP1
 // MARK: - Images and audio, as OpenAI serves them (providers.md §1 "Other endpoints")
 
 extension MockHTTPHandler {
-    /// `POST …/images/generations`: `{model, prompt}` required (400 like OpenAI otherwise); `n`
-    /// images of a 1×1 PNG, as `b64_json` or as a URL. Error models behave as for chat.
+    /// `POST …/images/generations`: the shape `MockOpenAIMediaValidator.image` checks (400 like
+    /// OpenAI otherwise); `n` images of a 1×1 PNG, as `b64_json` or as a URL. Error models behave as for chat.
     func images(context: ChannelHandlerContext, body: JSONValue?) {
-        guard let object = body?.objectValue, let model = object["model"]?.stringValue else {
-            return sendError(context: context, status: 400, type: "invalid_request_error", code: nil, message: "you must provide a model parameter")
-        }
-        guard let prompt = object["prompt"]?.stringValue, !prompt.isEmpty else {
-            return sendError(context: context, status: 400, type: "invalid_request_error", code: "missing_required_parameter",
-                             message: "Missing required parameter: 'prompt'.", param: "prompt")
-        }
+        if let rejection = MockOpenAIMediaValidator.image(body) { return reject(context: context, rejection) }
+        let object = body?.objectValue ?? JSONObject()
+        let model = object["model"]?.stringValue ?? ""
+        let prompt = object["prompt"]?.stringValue ?? ""
         let n = object["n"]?.intValue ?? 1
         let asURL = object["response_format"]?.stringValue == "url"
         let answer: @Sendable (ChannelHandlerContext) -> Void = { context in
@@ -49,23 +46,17 @@ extension MockHTTPHandler {
         images(context: context, body: .object(fields))
     }
 
-    /// `POST …/audio/transcriptions|translations`: a multipart form with a `file` part (400
-    /// "'file' is a required property" otherwise) and `model`; answers in the `response_format`
+    /// `POST …/audio/transcriptions|translations`: the multipart shape
+    /// `MockOpenAIMediaValidator.transcription` checks (400 otherwise); answers in the `response_format`
     /// asked for, the duration read from the WAV when it is one.
     func transcription(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8], translation: Bool) {
+        if let rejection = MockOpenAIMediaValidator.transcription(contentType: head.headers.first(name: "content-type"), body: body) {
+            return reject(context: context, rejection)
+        }
+        // Both parse: the validator has just checked them.
         guard let boundary = MultipartForm.boundary(contentType: head.headers.first(name: "content-type")),
-              let form = try? MultipartForm(body: body, boundary: boundary) else {
-            return sendError(context: context, status: 400, type: "invalid_request_error", code: nil,
-                             message: "Could not parse multipart form")
-        }
-        guard let file = form.part(named: "file"), file.filename != nil, !file.valueRange.isEmpty else {
-            return sendError(context: context, status: 400, type: "invalid_request_error", code: nil,
-                             message: "'file' is a required property", param: "file")
-        }
-        guard let model = form.text("model", in: body), !model.isEmpty else {
-            return sendError(context: context, status: 400, type: "invalid_request_error", code: nil,
-                             message: "'model' is a required property", param: "model")
-        }
+              let form = try? MultipartForm(body: body, boundary: boundary), let file = form.part(named: "file") else { return }
+        let model = form.text("model", in: body) ?? ""
         let format = form.text("response_format", in: body) ?? "json"
         let seconds = Double(AudioDuration.milliseconds(ofWAV: body[file.valueRange]) ?? 1000) / 1000
         let text = translation ? "Hello from the mock translation." : "Hello from the mock transcription."
@@ -99,19 +90,14 @@ extension MockHTTPHandler {
         answer(context)
     }
 
-    /// `POST …/audio/speech`: `{model, input, voice}` required; a WAV (or an MP3 frame stream)
+    /// `POST …/audio/speech`: the shape `MockOpenAIMediaValidator.speech` checks (400
+    /// otherwise); a WAV (or an MP3 frame stream)
     /// sent in `MockMedia.speechChunks` chunks, `speech-slow` holding the last one back for
     /// `MockMedia.slowLastChunk` so a test can see the first bytes arrive before the end.
     func speech(context: ChannelHandlerContext, body: JSONValue?) {
-        guard let object = body?.objectValue, let model = object["model"]?.stringValue,
-              let input = object["input"]?.stringValue, !input.isEmpty else {
-            return sendError(context: context, status: 400, type: "invalid_request_error", code: nil,
-                             message: "Missing required parameter: 'input'.", param: "input")
-        }
-        guard object["voice"] != nil else {
-            return sendError(context: context, status: 400, type: "invalid_request_error", code: nil,
-                             message: "Missing required parameter: 'voice'.", param: "voice")
-        }
+        if let rejection = MockOpenAIMediaValidator.speech(body) { return reject(context: context, rejection) }
+        let object = body?.objectValue ?? JSONObject()
+        let model = object["model"]?.stringValue ?? ""
         let format = object["response_format"]?.stringValue ?? "mp3"
         let bytes = format == "wav" ? MockMedia.wav(milliseconds: 500) : MockMedia.mp3(frames: 40)
         let slowLast = model == "speech-slow"
@@ -125,6 +111,11 @@ extension MockHTTPHandler {
         }
         if playFailure(MockScenario.forModel(model), context: context, answer: answer) { return }
         answer(context)
+    }
+
+    func reject(context: ChannelHandlerContext, _ rejection: MockOpenAIMediaValidator.Rejection) {
+        sendError(context: context, status: rejection.status, type: "invalid_request_error", code: nil, message: rejection.message,
+                  param: rejection.param)
     }
 
     private func sendChunks(context: ChannelHandlerContext, _ chunks: ArraySlice<[UInt8]>, interval: TimeAmount, lastDelay: TimeAmount?) {

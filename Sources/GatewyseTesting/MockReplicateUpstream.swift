@@ -51,6 +51,27 @@ public final class MockReplicateUpstream: MockUpstream, @unchecked Sendable {
         return MockReplicateHTTPHandler.validate(input, against: known)
     }
 
+    /// Why the mock would refuse this create call (`path` from the base URL on, header names
+    /// lower-cased), or nil when it would start the prediction: the token, the route (model,
+    /// version or deployment), the body's top-level fields and the model's input schema.
+    public static func createValidationError(path: String, headers: [String: String], body: [UInt8]) -> String? {
+        guard MockReplicateHTTPHandler.authorized(headers) else { return "401 Unauthenticated" }
+        let segments = path.split(separator: "?").first.map { $0.split(separator: "/").map(String.init) } ?? []
+        let check: Result<(String, Model, JSONObject), MockReplicateHTTPHandler.Problem>
+        switch segments.count {
+        case 5 where segments[0] == "v1" && segments[1] == "models" && segments[4] == "predictions":
+            check = MockReplicateHTTPHandler.checkCreate(named: segments[2] + "/" + segments[3], version: false, body: body)
+        case 5 where segments[0] == "v1" && segments[1] == "deployments" && segments[4] == "predictions":
+            check = MockReplicateHTTPHandler.checkCreate(named: "deployments/" + segments[2] + "/" + segments[3], version: false, body: body)
+        case 2 where segments == ["v1", "predictions"]:
+            check = MockReplicateHTTPHandler.checkCreate(named: nil, version: true, body: body)
+        default:
+            return "404 no create route at \(path)"
+        }
+        if case .failure(let problem) = check { return "\(problem.status) \(problem.title): \(problem.detail)" }
+        return nil
+    }
+
     /// One input of a model's schema.
     enum Input {
         case string(required: Bool)
@@ -193,8 +214,7 @@ final class MockReplicateHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             }
             return sendBytes(context: context, status: 200, headers: [("content-type", "image/png")], MockStabilityUpstream.png)
         }
-        guard let authorization = headers["authorization"],
-              (authorization.hasPrefix("Bearer ") && authorization.count > 7) || (authorization.hasPrefix("Token ") && authorization.count > 6) else {
+        guard Self.authorized(headers) else {
             return fail(context, 401, "Unauthenticated", "You did not pass a valid authentication token")
         }
         let host = headers["host"] ?? "127.0.0.1"
@@ -220,28 +240,11 @@ final class MockReplicateHTTPHandler: MockHTTPConnection, @unchecked Sendable {
     static func prompt(_ prediction: MockReplicatePredictions.Prediction) -> String { prediction.input["prompt"]?.stringValue ?? "" }
 
     private func create(context: ChannelHandlerContext, model named: String?, version: Bool, headers: [String: String], body: [UInt8], host: String) {
-        guard let object = (try? JSONParser.parse(body))?.objectValue else {
-            return fail(context, 400, "Bad request", "The request body must be a JSON object.")
+        let modelName: String, model: MockReplicateUpstream.Model, input: JSONObject
+        switch Self.checkCreate(named: named, version: version, body: body) {
+        case .failure(let problem): return fail(context, problem.status, problem.title, problem.detail)
+        case .success(let accepted): (modelName, model, input) = accepted
         }
-        let allowed: Set<String> = version ? ["version", "input", "webhook", "webhook_events_filter", "stream"]
-                                           : ["input", "webhook", "webhook_events_filter", "stream"]
-        for key in object.keys where !allowed.contains(key) {
-            return fail(context, 422, "Invalid request", "- (root): Additional property \(key) is not allowed")
-        }
-        var modelName = named ?? ""
-        if version {
-            guard let requested = object["version"]?.stringValue else { return fail(context, 422, "Invalid request", "- (root): version is required") }
-            let id = requested.split(separator: ":").last.map(String.init) ?? requested
-            guard let match = MockReplicateUpstream.models.keys.first(where: { $0.hasSuffix(":" + id) }) else {
-                return fail(context, 422, "Invalid version or not permitted", "The specified version does not exist (or perhaps you don't have permission to use it?)")
-            }
-            modelName = match
-        }
-        guard let model = MockReplicateUpstream.models[modelName] else {
-            return fail(context, 404, "Not found", "The requested resource could not be found.")
-        }
-        guard let input = object["input"]?.objectValue else { return fail(context, 422, "Invalid request", "- (root): input is required") }
-        if let problem = Self.validate(input, against: model) { return fail(context, 422, "Input validation failed", problem) }
         var wait: Double?
         if let prefer = headers["prefer"] {
             guard prefer.hasPrefix("wait") else { return fail(context, 400, "Invalid Prefer header", "Prefer must be 'wait' or 'wait=N'") }
@@ -288,6 +291,51 @@ final class MockReplicateHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             guard let current = self.predictions.peek(id) else { return }
             self.sendJSONValue(context: loopBound.value, status: 201, Self.object(current, host: host))
         }
+    }
+
+    struct Problem: Error {
+        var status: Int
+        var title: String
+        var detail: String
+    }
+
+    /// The create call's body, as Replicate checks it: a JSON object with only the documented
+    /// top-level fields, a known model (or `version`), an `input` its schema accepts.
+    static func checkCreate(named: String?, version: Bool, body: [UInt8]) -> Result<(String, MockReplicateUpstream.Model, JSONObject), Problem> {
+        guard let object = (try? JSONParser.parse(body))?.objectValue else {
+            return .failure(Problem(status: 400, title: "Bad request", detail: "The request body must be a JSON object."))
+        }
+        let allowed: Set<String> = version ? ["version", "input", "webhook", "webhook_events_filter", "stream"]
+                                           : ["input", "webhook", "webhook_events_filter", "stream"]
+        for key in object.keys where !allowed.contains(key) {
+            return .failure(Problem(status: 422, title: "Invalid request", detail: "- (root): Additional property \(key) is not allowed"))
+        }
+        var modelName = named ?? ""
+        if version {
+            guard let requested = object["version"]?.stringValue else {
+                return .failure(Problem(status: 422, title: "Invalid request", detail: "- (root): version is required"))
+            }
+            let id = requested.split(separator: ":").last.map(String.init) ?? requested
+            guard let match = MockReplicateUpstream.models.keys.first(where: { $0.hasSuffix(":" + id) }) else {
+                return .failure(Problem(status: 422, title: "Invalid version or not permitted",
+                                        detail: "The specified version does not exist (or perhaps you don't have permission to use it?)"))
+            }
+            modelName = match
+        }
+        guard let model = MockReplicateUpstream.models[modelName] else {
+            return .failure(Problem(status: 404, title: "Not found", detail: "The requested resource could not be found."))
+        }
+        guard let input = object["input"]?.objectValue else {
+            return .failure(Problem(status: 422, title: "Invalid request", detail: "- (root): input is required"))
+        }
+        if let problem = validate(input, against: model) { return .failure(Problem(status: 422, title: "Input validation failed", detail: problem)) }
+        return .success((modelName, model, input))
+    }
+
+    /// The token check every call but the delivery files gets: `Bearer <token>` or `Token <token>`.
+    static func authorized(_ headers: [String: String]) -> Bool {
+        guard let authorization = headers["authorization"] else { return false }
+        return (authorization.hasPrefix("Bearer ") && authorization.count > 7) || (authorization.hasPrefix("Token ") && authorization.count > 6)
     }
 
     static func validate(_ input: JSONObject, against model: MockReplicateUpstream.Model) -> String? {
