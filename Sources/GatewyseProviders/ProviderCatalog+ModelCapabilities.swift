@@ -72,10 +72,11 @@ extension ModelCapabilityRules {
     ], otherwise: [.chat, .completions, .embeddings])
 
     /// ElevenLabs (providers.md §19): Scribe models (`scribe_v1`, `scribe_v2`) transcribe,
-    /// `eleven_*` models speak; a model of another name keeps both, so an operator's own model
-    /// names still route.
+    /// `eleven_*` models speak. A model of another name speaks: every speech-to-text model
+    /// ElevenLabs has is a Scribe, while its speech models have had other names, so a new or
+    /// older voice model still routes and a transcription is never sent to one.
     public static let elevenLabs = ModelCapabilityRules([
         (.prefix("scribe"), [.audio]),
         (.prefix("eleven_"), [.tts]),
-    ], otherwise: [.tts, .audio])
+    ], otherwise: [.tts])
 }

@@ -124,6 +124,6 @@ struct ElevenLabsTranscriptionTests {
         #expect(entry.capabilities(forModel: "scribe_v1") == [.audio])
         #expect(entry.capabilities(forModel: "scribe_v2") == [.audio])
         #expect(entry.capabilities(forModel: "eleven_multilingual_v2") == [.tts])
-        #expect(entry.capabilities(forModel: "my-voice-model") == [.tts, .audio])
+        #expect(entry.capabilities(forModel: "my-voice-model") == [.tts])
     }
 }

@@ -73,7 +73,12 @@ enum MediaConformanceAnswers {
                            Array(#"{"id":"t1","status":"completed","text":"Hello there.","audio_duration":1,"language_code":"en","words":[{"text":"Hello","start":0,"end":400,"confidence":0.9},{"text":"there.","start":400,"end":900,"confidence":0.9}],"error":null}"#.utf8)]
             return try follow(&job, answers).map { try JSONParser.parse($0.body) }
         }
-        return try JSONParser.parse(adapter.parseTranscriptionResponse(status: 200, headers: [], body: Array(#"{"text":"Hello there."}"#.utf8), for: request).body)
+        let body = switch item.provider {
+        // ElevenLabs' transcript (elevenlabs.io "Create transcript"): words and the spaces between them.
+        case "elevenlabs": #"{"language_code":"eng","language_probability":0.98,"text":"Hello there.","words":[{"text":"Hello","start":0.0,"end":0.4,"type":"word"},{"text":" ","start":0.4,"end":0.45,"type":"spacing"},{"text":"there.","start":0.45,"end":0.9,"type":"word"}]}"#
+        default: #"{"text":"Hello there."}"#
+        }
+        return try JSONParser.parse(adapter.parseTranscriptionResponse(status: 200, headers: [], body: Array(body.utf8), for: request).body)
     }
 
     /// The audio the client gets for a `wav` request when the provider's answer is not the audio

@@ -47,6 +47,11 @@ enum MediaConformance {
         MediaCase(provider: "gemini", capability: .images, model: "gemini-2.5-flash-image"),
         MediaCase(provider: "gemini", capability: .tts, model: "gemini-2.5-flash-preview-tts"),
         MediaCase(provider: "elevenlabs", capability: .tts, model: "eleven_multilingual_v2"),
+        // A speech model of another name (ElevenLabs' rule `otherwise`). Every speech model
+        // ElevenLabs lists today is `eleven_*`, so a name the validating mock knows stands in.
+        MediaCase(provider: "elevenlabs", capability: .tts, model: "mock-slow"),
+        MediaCase(provider: "elevenlabs", capability: .audio, model: "scribe_v1"),
+        MediaCase(provider: "whispercpp", capability: .audio, model: "whisper-1"),
         MediaCase(provider: "stability", capability: .images, model: "sd3.5-large"),
         MediaCase(provider: "assemblyai", capability: .audio, model: "universal-2"),
         MediaCase(provider: "replicate", capability: .images, model: "black-forest-labs/flux-schnell"),

@@ -31,6 +31,8 @@ enum MediaConformanceMocks {
             return MockGeminiUpstream.mediaValidationError(model: parts[0], method: parts[1], headers: headers, body: try JSONParser.parse(upstream.body))
         case "elevenlabs":
             return MockElevenLabsUpstream.validationError(path: path, headers: headers, body: upstream.body).map { "\($0.status) \(JSONWriter.string($0.body))" }
+        case "whispercpp":
+            return MockWhisperCppUpstream.validationError(path: path, headers: headers, body: upstream.body).map { "\($0.status) \(JSONWriter.string($0.body))" }
         case "stability":
             return MockStabilityUpstream.validationError(path: path, headers: headers, body: upstream.body).map { "\($0.status) \(JSONWriter.string($0.body))" }
         case "assemblyai":

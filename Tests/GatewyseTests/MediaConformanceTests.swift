@@ -101,9 +101,11 @@ struct MediaConformanceTests {
     }
 
     /// Providers whose documentation lists transcriptions but no `/audio/translations`
-    /// (providers.md §9 Together, §6 Mistral, §23 LocalAI, §18 AssemblyAI): read from the
-    /// reference, not from the adapters' quirks, so a quirk set wrong fails here.
-    static let withoutTranslations: Set<String> = ["together", "mistral", "localai", "assemblyai"]
+    /// (providers.md §9 Together, §6 Mistral, §23 LocalAI, §18 AssemblyAI, §19 ElevenLabs'
+    /// speech to text, and whisper.cpp's `/inference`, whose `translate` field the reference
+    /// does not document): read from the reference, not from the adapters' quirks, so a quirk
+    /// set wrong fails here.
+    static let withoutTranslations: Set<String> = ["together", "mistral", "localai", "assemblyai", "elevenlabs", "whispercpp"]
 
     /// The statuses a provider answers with on any route, and what the chat route makes of each.
     static let failures: [(status: Int, headers: [(String, String)])] = [
