@@ -10,6 +10,9 @@ extension ReplicateAdapter {
 
     // MARK: Speech
 
+    /// Every request's question is the model's (below): the default refuses speech outright.
+    public func speechIncompatibility(with request: SpeechRequest) -> String? { nil }
+
     public func speechIncompatibility(with request: SpeechRequest, upstreamModel: String) -> String? {
         guard let model = ReplicateWire.speechModel(upstreamModel) else {
             return "does not know the inputs of '\(upstreamModel)' as a text-to-speech model (model)"
@@ -38,6 +41,9 @@ extension ReplicateAdapter {
     }
 
     // MARK: Transcription
+
+    /// As for speech, the question is the model's.
+    public func transcriptionIncompatibility(with request: TranscriptionRequest) -> String? { nil }
 
     public func transcriptionIncompatibility(with request: TranscriptionRequest, upstreamModel: String) -> String? {
         guard let model = ReplicateWire.whisperModel(upstreamModel) else {
