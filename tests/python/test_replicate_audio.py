@@ -86,3 +86,10 @@ def test_whisper_model_without_srt_is_refused(client, replicate_mock):
                                            file=("tone.wav", tone_wav(seconds=0.5), "audio/wav"), response_format="srt")
     assert "response_format 'srt'" in str(refused.value)
     assert creates(replicate_mock) == []
+
+
+def test_models_list_replicate_capabilities_by_model(client):
+    models = {model.id: model for model in client.models.list()}
+    assert models["replicate/jaaari/kokoro-82m"].capabilities == ["tts"]
+    assert models["replicate/openai/whisper"].capabilities == ["audio"]
+    assert models["replicate/black-forest-labs/flux-schnell"].capabilities == ["images", "video-generation"]
