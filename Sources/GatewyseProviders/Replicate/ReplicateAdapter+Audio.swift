@@ -26,7 +26,8 @@ extension ReplicateAdapter {
                                                      param: "model")
         }
         if let problem = ReplicateWire.speechProblem(request, model: model, configured: configuration.voices) {
-            throw GatewayError.invalidRequest("Provider '\(providerID)' \(problem).", param: "response_format")
+            // Reached only past routing's skip; the reason names its field (format, speed, voice…).
+            throw GatewayError.invalidRequest("Provider '\(providerID)' \(problem).")
         }
         let voice: String
         switch ReplicateWire.speechVoice(request, model: model, configured: configuration.voices) {
@@ -58,7 +59,8 @@ extension ReplicateAdapter {
                                                      param: "model")
         }
         if let problem = ReplicateWire.transcriptionProblem(request, model: model) {
-            throw GatewayError.invalidRequest("Provider '\(providerID)' \(problem).", param: "response_format")
+            // Reached only past routing's skip; the reason names its field (format, speed, voice…).
+            throw GatewayError.invalidRequest("Provider '\(providerID)' \(problem).")
         }
         guard let audio = ReplicateWire.audioDataURI(request) else { throw GatewayError.invalidRequest("Missing required field 'file'.", param: "file") }
         return createRequest(try target(upstreamModel), input: ReplicateWire.transcriptionInput(request, model: model, audio: audio))
