@@ -43,6 +43,8 @@ extension ProviderAdapter {
         throw refusal("audio transcriptions")
     }
 
+    public func transcriptionIncompatibility(with request: TranscriptionRequest, upstreamModel: String) -> String? { nil }
+
     public func parseTranscriptionResponse(status: Int, headers: [(String, String)], body: [UInt8],
                                            for request: TranscriptionRequest) throws(GatewayError) -> TranscriptionResponse {
         throw refusal("audio transcriptions")
@@ -59,6 +61,8 @@ extension ProviderAdapter {
     public func speechIncompatibility(with request: SpeechRequest, upstreamModel: String) -> String? { nil }
 
     public func makeSpeechDecoder(for request: SpeechRequest, upstreamModel: String) -> (any SpeechStreamDecoder)? { nil }
+
+    public func makeSpeechJob(for request: SpeechRequest, upstreamModel: String) -> (any UpstreamJob<[UInt8]>)? { nil }
 
     public func videoIncompatibility(with request: VideoGenerationRequest) -> String? {
         mediaIncompatibility(.videoGeneration, "video generation")

@@ -135,6 +135,9 @@ public protocol ProviderAdapter: Sendable {
     func makeImageEditRequest(_ request: ImageEditRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
     /// Why this provider cannot transcribe (or translate) `request`, or nil.
     func transcriptionIncompatibility(with request: TranscriptionRequest) -> String?
+    /// The same for one upstream model (Replicate's Whisper models differ in the formats they
+    /// can answer). Routing asks both; defaults to nil.
+    func transcriptionIncompatibility(with request: TranscriptionRequest, upstreamModel: String) -> String?
     func makeTranscriptionRequest(_ request: TranscriptionRequest, upstreamModel: String) throws(GatewayError) -> UpstreamRequest
     func parseTranscriptionResponse(status: Int, headers: [(String, String)], body: [UInt8],
                                     for request: TranscriptionRequest) throws(GatewayError) -> TranscriptionResponse
@@ -151,6 +154,10 @@ public protocol ProviderAdapter: Sendable {
     /// audio itself (Gemini's event stream of base64 PCM: `SpeechStreamDecoder`); nil when the
     /// bytes are relayed as they come. Defaults to nil.
     func makeSpeechDecoder(for request: SpeechRequest, upstreamModel: String) -> (any SpeechStreamDecoder)?
+    /// The rest of a speech request that is a job (Replicate's predictions, whose output is an
+    /// audio file to fetch): its value is the whole audio in the format asked for. Nil when the
+    /// first answer is the audio itself (the default).
+    func makeSpeechJob(for request: SpeechRequest, upstreamModel: String) -> (any UpstreamJob<[UInt8]>)?
     /// Why this provider cannot make `request`'s video, or nil.
     func videoIncompatibility(with request: VideoGenerationRequest) -> String?
     /// The first call of a video generation; video is always a job (`makeVideoJob` follows it).

@@ -2,7 +2,8 @@ import GatewyseCore
 
 /// What each model of a provider type can serve, when that differs by model: Gemini's Imagen
 /// models only make images and its `*-tts` models only speak (providers.md §3); Fireworks' FLUX
-/// models only make images and its Whisper models only transcribe (§11). Data, read once per
+/// models only make images and its Whisper models only transcribe (§11); Replicate's speech and
+/// Whisper models only speak or transcribe (§12). Data, read once per
 /// route candidate (`RouteCandidate.modelCapabilities`) and by `GET /v1/models`: a request sent
 /// to a model without its capability is skipped with that reason, and a route with nothing left
 /// is a 400 naming the capability.
@@ -79,4 +80,15 @@ extension ModelCapabilityRules {
         (.prefix("scribe"), [.audio]),
         (.prefix("eleven_"), [.tts]),
     ], otherwise: [.tts])
+
+    /// Replicate (providers.md §12, decisions/0028): the text-to-speech models whose inputs the
+    /// gateway knows (`ReplicateWire.speechModel`) speak, Whisper models transcribe, and every
+    /// other model makes images or video (as before audio was served). A deployment's name says
+    /// nothing about what it runs, so one named like a speech model is still refused by the
+    /// adapter, which knows no deployment's inputs.
+    public static let replicate = ModelCapabilityRules([
+        (.prefix("minimax/speech-"), [.tts]),
+        (.prefix("jaaari/kokoro-"), [.tts]),
+        (.contains("whisper"), [.audio]),
+    ], otherwise: [.images, .videoGeneration])
 }

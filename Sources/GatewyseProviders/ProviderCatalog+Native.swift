@@ -48,10 +48,12 @@ extension ProviderCatalog {
                              capabilities: [.audio], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
         // providers.md §12: base without a version segment (the adapter appends
         // `/v1/models/{owner}/{name}/predictions`, `/v1/predictions/{id}`); the key is a Bearer
-        // token (`r8_…`). Images and video, as predictions followed to their end.
+        // token (`r8_…`). Images, video, speech and transcriptions, as predictions followed to
+        // their end; which of them a model serves is by its name (`ModelCapabilityRules.replicate`).
         ProviderCatalogEntry(type: "replicate", displayName: "Replicate", defaultBaseURL: "https://api.replicate.com",
                              apiKeyVariable: "REPLICATE_API_TOKEN", baseURLVariable: nil, auth: .bearer(optional: false),
-                             capabilities: [.images, .videoGeneration], quirks: OpenAICompatibleQuirks(), isSelfHosted: false),
+                             capabilities: [.images, .videoGeneration, .tts, .audio], quirks: OpenAICompatibleQuirks(),
+                             isSelfHosted: false).serving(.replicate),
         // providers.md §26: a server of the operator's own, by default on loopback; no key (one
         // set is sent as a Bearer token, for ComfyUI behind a proxy). Images, by the workflow
         // templates of `providers[].workflows` (decision 0024) — which only a configuration file

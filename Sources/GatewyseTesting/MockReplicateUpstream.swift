@@ -19,7 +19,11 @@ import NIOPosix
 /// `[mock:failed]` (the prediction fails), `[mock:stuck]` (never ends), `[mock:slow]` (runs 4 s),
 /// `[mock:error-500|429|402]` (the create call fails; 429 with `retry-after: 1`),
 /// `[mock:poll-500]` (polls fail), `[mock:data-uri]` (the output is a `data:` URI),
-/// `[mock:metadata-url]` (the output links to 169.254.169.254). Every request is recorded.
+/// `[mock:metadata-url]` (the output links to 169.254.169.254); speech models take the marker in
+/// `text`, Whisper models in `initial_prompt`, and `[mock:wrong-format]` makes a speech model
+/// answer MP3 whatever format was asked. Speech outputs are real audio (a WAV tone, MP3 frames,
+/// a FLAC marker); Whisper outputs are the models' transcript objects, timed to the length of a
+/// WAV sent as the `audio` data URI. Every request is recorded.
 public final class MockReplicateUpstream: MockUpstream, @unchecked Sendable {
     let predictions: MockReplicatePredictions
 
@@ -47,7 +51,7 @@ public final class MockReplicateUpstream: MockUpstream, @unchecked Sendable {
     /// `deployments/owner/name`), or nil when it would run it: lets adapter tests check their
     /// inputs without a socket.
     public static func inputProblem(model: String, input: JSONObject) -> String? {
-        guard let known = models[model] else { return "unknown model \(model)" }
+        guard let known = models[model] ?? audioModels[model] else { return "unknown model \(model)" }
         return MockReplicateHTTPHandler.validate(input, against: known)
     }
 
@@ -79,6 +83,9 @@ public final class MockReplicateUpstream: MockUpstream, @unchecked Sendable {
         case integer(ClosedRange<Int>, multipleOf: Int = 1)
         case integerChoice([Int])
         case boolean
+        case number(ClosedRange<Double>)
+        /// A file input: a `data:…;base64,…` URI whose payload decodes, or an http(s) URL.
+        case file
     }
 
     /// A model as the mock runs it: its inputs, how long a prediction takes, and its output's shape.
@@ -86,7 +93,13 @@ public final class MockReplicateUpstream: MockUpstream, @unchecked Sendable {
         var inputs: [String: Input]
         var runSeconds: Double
         var kind: Kind
-        enum Kind { case images(list: Bool), video }
+        enum Kind {
+            case images(list: Bool), video
+            /// A text-to-speech model: its output file's format is `audio_format` or `format`.
+            case speech(format: String)
+            /// openai/whisper's `{transcription, segments, …}` or incredibly-fast-whisper's `{text, chunks}`.
+            case whisper, fastWhisper
+        }
     }
 
     static let imageRatios = ["1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21"]
@@ -123,6 +136,31 @@ public final class MockReplicateUpstream: MockUpstream, @unchecked Sendable {
             "prompt": .string(required: true), "aspect_ratio": .choice(["16:9", "9:16"]), "duration": .integerChoice([8]),
             "resolution": .choice(["720p", "1080p"]), "negative_prompt": .string(required: false), "seed": .integer(0...Int(Int32.max)),
         ], runSeconds: 1.0, kind: .video),
+    ]
+
+    static let minimaxSpeechInputs: [String: Input] = [
+        "text": .string(required: true), "voice_id": .string(required: false), "speed": .number(0.5...2), "volume": .number(0...10),
+        "pitch": .integer(-12...12), "emotion": .choice(["auto", "neutral", "happy", "sad", "angry", "fearful", "disgusted", "surprised"]),
+        "audio_format": .choice(["mp3", "wav", "flac", "pcm"]), "sample_rate": .integerChoice([8000, 16000, 22050, 24000, 32000, 44100]),
+    ]
+
+    /// Speech and Whisper models, with the inputs of their pages on replicate.com.
+    static let audioModels: [String: Model] = [
+        "minimax/speech-02-turbo": Model(inputs: minimaxSpeechInputs, runSeconds: 0.3, kind: .speech(format: "mp3")),
+        "minimax/speech-2.6-turbo": Model(inputs: minimaxSpeechInputs, runSeconds: 0.3, kind: .speech(format: "mp3")),
+        "jaaari/kokoro-82m": Model(inputs: [
+            "text": .string(required: true), "speed": .number(0.1...5),
+            "voice": .choice(["af_alloy", "af_bella", "af_heart", "af_nicole", "af_nova", "af_sarah", "am_adam", "am_echo", "am_michael",
+                              "am_onyx", "bf_emma", "bm_fable", "bm_george"]),
+        ], runSeconds: 0.2, kind: .speech(format: "wav")),
+        "openai/whisper": Model(inputs: [
+            "audio": .file, "transcription": .choice(["plain text", "srt", "vtt"]), "translate": .boolean,
+            "language": .string(required: false), "initial_prompt": .string(required: false), "temperature": .number(0...1),
+        ], runSeconds: 0.4, kind: .whisper),
+        "vaibhavs10/incredibly-fast-whisper": Model(inputs: [
+            "audio": .file, "task": .choice(["transcribe", "translate"]), "timestamp": .choice(["chunk", "word"]),
+            "batch_size": .integer(1...64), "language": .string(required: false),
+        ], runSeconds: 0.3, kind: .fastWhisper),
     ]
 
     /// A few bytes that start like an MP4 (an `ftyp` box), served as the mock's videos.
@@ -212,6 +250,10 @@ final class MockReplicateHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             if case .video = prediction.kind {
                 return sendBytes(context: context, status: 200, headers: [("content-type", "video/mp4")], MockReplicateUpstream.mp4)
             }
+            if case .speech = prediction.kind {
+                let (audio, type) = MockReplicateAudio.file(named: segments[2], wrongFormat: Self.prompt(prediction).contains("[mock:wrong-format]"))
+                return sendBytes(context: context, status: 200, headers: [("content-type", type)], audio)
+            }
             return sendBytes(context: context, status: 200, headers: [("content-type", "image/png")], MockStabilityUpstream.png)
         }
         guard Self.authorized(headers) else {
@@ -237,7 +279,13 @@ final class MockReplicateHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         }
     }
 
-    static func prompt(_ prediction: MockReplicatePredictions.Prediction) -> String { prediction.input["prompt"]?.stringValue ?? "" }
+    static func prompt(_ prediction: MockReplicatePredictions.Prediction) -> String { prompt(prediction.input) }
+
+    /// Where a model's scenario marker is: the image and video models' `prompt`, the speech
+    /// models' `text`, the Whisper models' `initial_prompt`.
+    static func prompt(_ input: JSONObject) -> String {
+        (input["prompt"] ?? input["text"] ?? input["initial_prompt"])?.stringValue ?? ""
+    }
 
     private func create(context: ChannelHandlerContext, model named: String?, version: Bool, headers: [String: String], body: [UInt8], host: String) {
         let modelName: String, model: MockReplicateUpstream.Model, input: JSONObject
@@ -256,7 +304,7 @@ final class MockReplicateHTTPHandler: MockHTTPConnection, @unchecked Sendable {
                 return fail(context, 400, "Invalid Prefer header", "wait must be an integer between 1 and 60 seconds")
             }
         }
-        let prompt = input["prompt"]?.stringValue ?? ""
+        let prompt = Self.prompt(input)
         if prompt.contains("[mock:error-500]") { return fail(context, 500, "Internal Server Error", "Something went wrong.") }
         if prompt.contains("[mock:error-429]") {
             return fail(context, 429, "Too Many Requests", "Request was throttled. Your rate limit resets in ~1s.", headers: [("retry-after", "1")])
@@ -270,7 +318,11 @@ final class MockReplicateHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         let prediction = predictions.create { id in
             var outputs = 1
             if case .images(list: true) = model.kind, case .number(let lexeme)? = input["num_outputs"] { outputs = Int(lexeme) ?? 1 }
-            let ext = if case .video = model.kind { "mp4" } else { (input["output_format"]?.stringValue ?? "webp") }
+            let ext = switch model.kind {
+            case .video: "mp4"
+            case .speech(let format): input["audio_format"]?.stringValue ?? format
+            case .images, .whisper, .fastWhisper: input["output_format"]?.stringValue ?? "webp"
+            }
             var urls = (0..<outputs).map { "http://\(host)/delivery/\(id)/out-\($0).\(ext)" }
             if prompt.contains("[mock:data-uri]") { urls = ["data:image/png;base64," + MockMedia.pngBase64] }
             if prompt.contains("[mock:metadata-url]") { urls = ["http://169.254.169.254/latest/meta-data/out-0.png"] }
@@ -322,7 +374,7 @@ final class MockReplicateHTTPHandler: MockHTTPConnection, @unchecked Sendable {
             }
             modelName = match
         }
-        guard let model = MockReplicateUpstream.models[modelName] else {
+        guard let model = MockReplicateUpstream.models[modelName] ?? MockReplicateUpstream.audioModels[modelName] else {
             return .failure(Problem(status: 404, title: "Not found", detail: "The requested resource could not be found."))
         }
         guard let input = object["input"]?.objectValue else {
@@ -361,6 +413,11 @@ final class MockReplicateHTTPHandler: MockHTTPConnection, @unchecked Sendable {
                 }
             case .boolean:
                 guard value.boolValue != nil else { return "- input.\(name): Invalid type. Expected: boolean" }
+            case .number(let range):
+                guard let number = value.doubleValue else { return "- input.\(name): Invalid type. Expected: number" }
+                guard range.contains(number) else { return "- input.\(name): Must be between \(range.lowerBound) and \(range.upperBound)" }
+            case .file:
+                guard let text = value.stringValue, MockReplicateAudio.isFile(text) else { return "- input.\(name): Does not match format 'uri'" }
             }
         }
         if input["resolution"]?.stringValue == "1080p", case .number(let lexeme)? = input["duration"], lexeme == "10",
@@ -378,7 +435,9 @@ final class MockReplicateHTTPHandler: MockHTTPConnection, @unchecked Sendable {
         if status == "succeeded" {
             switch prediction.kind {
             case .images(list: true): output = .array(prediction.output.map(JSONValue.string))
-            case .images(list: false), .video: output = .string(prediction.output[0])
+            case .images(list: false), .video, .speech: output = .string(prediction.output[0])
+            case .whisper: output = MockReplicateAudio.whisperOutput(prediction.input)
+            case .fastWhisper: output = MockReplicateAudio.fastWhisperOutput(prediction.input)
             }
         }
         let error: JSONValue = status == "failed" ? "CUDA error: out of memory (the mock's failure)" : .null

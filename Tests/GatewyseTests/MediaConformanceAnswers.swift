@@ -67,6 +67,12 @@ enum MediaConformanceAnswers {
 
     /// The OpenAI transcription answer (`response_format: json`).
     static func transcription(_ item: MediaCase, _ adapter: any ProviderAdapter, _ request: TranscriptionRequest) throws -> JSONValue? {
+        if item.provider == "replicate", var job = adapter.makeTranscriptionJob(for: request, upstreamModel: item.model) {
+            // openai/whisper's output object (replicate.com/openai/whisper, API schema).
+            let answers = [Array(#"{"id":"w1","status":"processing","output":null,"error":null}"#.utf8),
+                           Array(#"{"id":"w1","status":"succeeded","output":{"transcription":" Hello there.","detected_language":"english","translation":null,"segments":[{"id":0,"start":0.0,"end":0.9,"text":" Hello there."}]},"error":null}"#.utf8)]
+            return try follow(&job, answers, firstStatus: 201).map { try JSONParser.parse($0.body) }
+        }
         if var job = adapter.makeTranscriptionJob(for: request, upstreamModel: item.model) {
             let answers = [Array(#"{"upload_url":"https://cdn.assemblyai.com/upload/u1"}"#.utf8),
                            Array(#"{"id":"t1","status":"queued","text":null,"error":null}"#.utf8),
@@ -89,6 +95,18 @@ enum MediaConformanceAnswers {
         let pcm: [UInt8] = [1, 0, 2, 0, 3, 0, 4, 0]
         let event = #"data: {"candidates":[{"content":{"role":"model","parts":[{"inlineData":{"mimeType":"audio/L16;codec=pcm;rate=24000","data":"\#(Base64.encode(pcm))"}}]},"finishReason":"STOP","index":0}]}"# + "\r\n\r\n"
         return try decoder.decode(Array(event.utf8)) + decoder.finish()
+    }
+
+    /// A short real WAV, as a speech model's output file.
+    static let wav: [UInt8] = MediaConformanceTests.wav
+
+    /// The audio a speech job ends with (Replicate's predictions: the output file fetched), or
+    /// nil when the provider's speech is not a job.
+    static func speechJob(_ item: MediaCase, _ adapter: any ProviderAdapter, _ request: SpeechRequest) throws -> [UInt8]? {
+        guard var job = adapter.makeSpeechJob(for: request, upstreamModel: item.model) else { return nil }
+        return try follow(&job, [Array(#"{"id":"s1","status":"starting","output":null,"error":null}"#.utf8),
+                                 Array(#"{"id":"s1","status":"succeeded","output":"https://replicate.delivery/s1/out.wav","error":null}"#.utf8),
+                                 wav], firstStatus: 201)
     }
 
     /// The OpenAI video answer, followed through the prediction.

@@ -56,6 +56,9 @@ enum MediaConformance {
         MediaCase(provider: "assemblyai", capability: .audio, model: "universal-2"),
         MediaCase(provider: "replicate", capability: .images, model: "black-forest-labs/flux-schnell"),
         MediaCase(provider: "replicate", capability: .videoGeneration, model: "minimax/hailuo-02"),
+        MediaCase(provider: "replicate", capability: .tts, model: "minimax/speech-02-turbo"),
+        MediaCase(provider: "replicate", capability: .tts, model: "jaaari/kokoro-82m"),
+        MediaCase(provider: "replicate", capability: .audio, model: "openai/whisper"),
         MediaCase(provider: "comfyui", capability: .images, model: "sdxl"),
     ]
 
@@ -63,8 +66,10 @@ enum MediaConformance {
 
     /// The provider as an operator would configure it: the catalog's documented base URL (an
     /// Azure resource for Azure, which has none), the key, and what the type needs besides —
-    /// Azure's `api-version`, ElevenLabs' voice for `alloy`, ComfyUI's `sdxl` workflow.
-    static func configuration(_ provider: String) throws -> ProviderConfiguration {
+    /// Azure's `api-version`, ElevenLabs' voice for `alloy`, ComfyUI's `sdxl` workflow, and for
+    /// a MiniMax speech model on Replicate a MiniMax voice for `alloy` (Kokoro has its own
+    /// `af_alloy`, which a configured mapping would replace).
+    static func configuration(_ provider: String, model: String? = nil) throws -> ProviderConfiguration {
         let entry = try #require(ProviderCatalog.entry(forType: provider), "\(provider) is no catalog type")
         var configuration = ProviderConfiguration(id: provider, entry: entry, baseURL: entry.defaultBaseURL ?? "https://conformance.openai.azure.com/openai",
                                                   apiKey: Secret(key))
@@ -72,13 +77,14 @@ enum MediaConformance {
         case "azure": configuration.apiVersion = "2024-10-21"
         case "elevenlabs": configuration.voices = ["alloy": "21m00Tcm4TlvDq8ikWAM"]
         case "comfyui": configuration.workflows = ["sdxl": try ComfyUIWorkflow.parse(MockComfyUIUpstream.workflowTemplate).get()]
+        case "replicate" where model?.hasPrefix("minimax/speech-") == true: configuration.voices = ["alloy": "Wise_Woman"]
         default: break
         }
         return configuration
     }
 
-    static func adapter(_ provider: String) throws -> any ProviderAdapter {
-        ProviderRegistry.makeAdapter(for: try configuration(provider))
+    static func adapter(_ provider: String, model: String? = nil) throws -> any ProviderAdapter {
+        ProviderRegistry.makeAdapter(for: try configuration(provider, model: model))
     }
 
     /// Whether `model` falls under rule `index` of `rules` (the first rule it matches), or under

@@ -36,7 +36,7 @@ struct MediaConformanceTests {
     func mediaCase(_ item: MediaCase) throws {
         let entry = try #require(ProviderCatalog.entry(forType: item.provider))
         #expect(entry.capabilities(forModel: item.model).contains(item.capability), "the catalog says \(item.model) does not serve it")
-        let adapter = try MediaConformance.adapter(item.provider)
+        let adapter = try MediaConformance.adapter(item.provider, model: item.model)
         var upstreams: [UpstreamRequest] = []
         switch item.capability {
         case .images:
@@ -68,7 +68,10 @@ struct MediaConformanceTests {
             #expect(adapter.speechIncompatibility(with: request, upstreamModel: item.model) == nil)
             let upstream = try adapter.makeSpeechRequest(request, upstreamModel: item.model)
             upstreams.append(upstream)
-            if let audio = try MediaConformanceAnswers.speech(item, adapter, request) {
+            if let audio = try MediaConformanceAnswers.speechJob(item, adapter, request) {
+                // A prediction whose output file is fetched: the WAV the model made, as made.
+                #expect(audio == MediaConformanceAnswers.wav, "not the output file")
+            } else if let audio = try MediaConformanceAnswers.speech(item, adapter, request) {
                 #expect(Array(audio.prefix(4)) == Array("RIFF".utf8) && Array(audio.suffix(8)) == [1, 0, 2, 0, 3, 0, 4, 0], "not the PCM as WAV")
             } else {
                 // Relayed as sent: the upstream must have been asked for WAV.

@@ -40,7 +40,7 @@ struct ReplicateAdapterTests {
     @Test func theCatalogEntryRegistersFromREPLICATE_API_TOKEN() throws {
         let entry = try #require(ProviderCatalog.entry(forType: "replicate"))
         #expect(entry.defaultBaseURL == "https://api.replicate.com" && entry.auth == .bearer(optional: false))
-        #expect(entry.capabilities == [.images, .videoGeneration])
+        #expect(entry.capabilities == [.images, .videoGeneration, .tts, .audio])
         let configuration = try EnvironmentConfiguration.make(environment: ["REPLICATE_API_TOKEN": "r8_env"])
         let provider = try #require(configuration.providers.first { $0.id == "replicate" })
         #expect(provider.baseURL == "https://api.replicate.com" && provider.apiKey?.revealed == "r8_env")

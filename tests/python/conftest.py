@@ -393,6 +393,21 @@ models:
         model: error-500
       - provider: replicate
         model: black-forest-labs/flux-schnell
+  # Replicate's speech and Whisper models (test_replicate_audio.py).
+  - name: speech-to-replicate
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-503
+      - provider: replicate
+        model: jaaari/kokoro-82m
+  - name: transcribe-to-replicate
+    strategy: priority
+    targets:
+      - provider: mock
+        model: error-500
+      - provider: replicate
+        model: openai/whisper
   - name: image-from-replicate
     strategy: priority
     targets:

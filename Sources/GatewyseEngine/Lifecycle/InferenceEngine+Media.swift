@@ -44,7 +44,8 @@ extension InferenceEngine {
 
     func serveSpeech(_ request: SpeechRequest, route: ResolvedRoute, tenantID: String,
                      exchange: InferenceExchange) async throws -> InferenceReply {
-        let attempted = try await executor.speech(request, route: route, tenantID: tenantID, logger: exchange.context.logger, trace: exchange.trace)
+        let attempted = try await executor.speech(request, route: route, tenantID: tenantID, logger: exchange.context.logger,
+                                                  deadline: exchange.context.deadline, trace: exchange.trace)
         let cost = Self.unitPrices.speech[attempted.value.unitPriceKey]?.cost(units: request.characters)
         let headers = exchange.governanceHeaders([("Content-Type", request.format.contentType), ("X-Provider", attempted.providerID),
                                                   ("X-Gatewyse-Attempts", String(attempted.attempts))])

@@ -46,7 +46,10 @@ extension TranscriptionRequest: RoutedRequest {
     static var capability: Capability { .audio }
     var isStream: Bool { false }
     func routingProfile(full: Bool) -> RequestProfile { RequestProfile(estimatedInputTokens: 0, estimatedOutputTokens: 0) }
-    func incompatibility(with candidate: RouteCandidate) -> String? { candidate.adapter.transcriptionIncompatibility(with: self) }
+    func incompatibility(with candidate: RouteCandidate) -> String? {
+        candidate.adapter.transcriptionIncompatibility(with: self)
+            ?? candidate.adapter.transcriptionIncompatibility(with: self, upstreamModel: candidate.upstreamModel)
+    }
     func upstreamRequest(for candidate: RouteCandidate) throws(GatewayError) -> UpstreamRequest {
         try candidate.adapter.makeTranscriptionRequest(self, upstreamModel: candidate.upstreamModel)
     }
@@ -132,10 +135,19 @@ extension RouteExecutor {
     /// upstream answers 2xx: from then on its bytes go to the client as they arrive. An answer
     /// that must be decoded into audio (`SpeechStreamDecoder`: Gemini's event stream) is read
     /// until its first audio inside the attempt, so one that fails or ends before any audio
-    /// is a failed attempt and the next candidate is tried.
-    public func speech(_ request: SpeechRequest, route: ResolvedRoute, tenantID: String, logger: Logger, trace: RequestTrace? = nil) async throws -> Attempted<MediaAnswer<any UpstreamBody>> {
-        try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
+    /// is a failed attempt and the next candidate is tried. A provider whose speech is a job
+    /// (Replicate's predictions) is followed to its end inside the attempt, stopped at
+    /// `deadline`, and its whole audio is the answer.
+    public func speech(_ request: SpeechRequest, route: ResolvedRoute, tenantID: String, logger: Logger,
+                       deadline: ContinuousClock.Instant? = nil, trace: RequestTrace? = nil) async throws -> Attempted<MediaAnswer<any UpstreamBody>> {
+        let deadline = deadline ?? .now + UpstreamNumber.duration(settings.totalTimeout)
+        return try await run(request, route: route, tenantID: tenantID, logger: logger, trace: trace) { candidate, response in
             let key = candidate.providerType + "/" + candidate.upstreamModel
+            if var job = candidate.adapter.makeSpeechJob(for: request, upstreamModel: candidate.upstreamModel) {
+                let body = try await response.collectBody(upTo: maximumResponseBytes)
+                let audio = try await follow(&job, status: response.status, headers: response.headers, body: body, candidate: candidate, deadline: deadline)
+                return (MediaAnswer(value: CollectedAudioBody(audio), unitPriceKey: key), 0)
+            }
             guard let decoder = candidate.adapter.makeSpeechDecoder(for: request, upstreamModel: candidate.upstreamModel) else {
                 return (MediaAnswer(value: response.body, unitPriceKey: key), 0)
             }

@@ -7,8 +7,11 @@ import GatewyseCore
 /// polls (`ReplicatePredictionTracker`) and cancelled upstream when the gateway gives up on it.
 /// The key is a Bearer token. Images are answered as OpenAI's `url`s (Replicate's output files,
 /// which expire after an hour) or, for `b64_json`, fetched and encoded; video as product-spec
-/// §2.10's `data: [{url, duration}]`. Chat, audio and image edits are not mapped: Replicate's
-/// language models stream token lists and its audio models each take their own inputs.
+/// §2.10's `data: [{url, duration}]`. `POST /v1/audio/speech` and `/v1/audio/transcriptions`
+/// (and `/translations`) are predictions of the speech and Whisper models whose inputs the
+/// gateway knows (`ReplicateAdapter+Audio.swift`, decisions/0028): each audio model takes its
+/// own inputs, so others are skipped. Chat and image edits are not mapped: Replicate's
+/// language models stream token lists.
 public struct ReplicateAdapter: MediaOnlyAdapter {
     public let configuration: ProviderConfiguration
     let keyHeaders: [(String, String)]

@@ -92,8 +92,11 @@ public struct UnitPriceBook: Sendable {
     /// (§ Stability AI); Gemini's Imagen 4 Fast/Standard/Ultra $0.02/$0.04/$0.06 and
     /// gemini-2.5-flash-image $0.039 per image (ai.google.dev/gemini-api/docs/pricing, as quoted
     /// 2026-02); Fireworks whisper-v3 $0.0015 and whisper-v3-turbo $0.0009 per audio minute
-    /// (fireworks.ai model pages). Not priced here: Gemini speech (billed per token of text in
-    /// and audio out, not per character) and Fireworks FLUX (billed per inference step).
+    /// (fireworks.ai model pages); Replicate's minimax/speech-2.6-turbo $0.06 per 1K input
+    /// tokens, a token a character (replicate.com/minimax/speech-2.6-turbo). Not priced here:
+    /// Gemini speech (billed per token of text in and audio out, not per character), Fireworks
+    /// FLUX (billed per inference step) and Replicate's models billed by hardware time (Kokoro,
+    /// the Whisper models), which depends on the run, not on the characters or the audio.
     public static let defaults = UnitPriceBook(
         images: [
             "stability/stable-image-ultra": ImagePrice(flat: 0.08),
@@ -119,6 +122,7 @@ public struct UnitPriceBook: Sendable {
             "openai/tts-1": UnitPrice(15, per: 1_000_000),
             "elevenlabs/eleven_multilingual_v2": UnitPrice(0.18, per: 1_000),
             "elevenlabs/eleven_v3": UnitPrice(0.18, per: 1_000),
+            "replicate/minimax/speech-2.6-turbo": UnitPrice(0.06, per: 1_000),
         ],
         rerank: [
             "cohere/rerank-v3.5": UnitPrice(2, per: 1_000),
