@@ -4,6 +4,13 @@ import GatewyseCore
 // routing shows the client when no candidate is left: the catalog does not list the capability,
 // or it does and the gateway has no adapter for it yet (Gemini's images and TTS, …).
 
+/// Reasons several image providers give alike, written once so the client reads one wording.
+enum ImageRefusal {
+    /// Providers that answer with the image's bytes (Stability, Gemini, Fireworks' FLUX): the
+    /// gateway keeps no files, so there is nothing a `url` could point at.
+    static let noURLs = "returns image bytes only, and the gateway stores no images to link to: response_format 'url' is not possible (ask for 'b64_json')"
+}
+
 extension ProviderAdapter {
     func mediaIncompatibility(_ capability: Capability, _ noun: String) -> String {
         capabilities.contains(capability) ? "offers \(noun), but the gateway does not implement them for it yet" : "does not offer \(noun)"

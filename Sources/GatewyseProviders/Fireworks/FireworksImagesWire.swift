@@ -33,7 +33,7 @@ public enum FireworksImagesWire {
         guard path(model: model) != nil else { return "cannot address model '\(model)' on its workflow endpoint" }
         if request.n > 1 { return "makes one image per request (n=1)" }
         if request.responseFormat == "url" {
-            return "returns image bytes only, and the gateway stores no images to link to: response_format 'url' is not possible (ask for 'b64_json')"
+            return ImageRefusal.noURLs
         }
         if case .unavailable(let reason) = ImageAspectRatio.choose(size: request.size, offered: aspectRatios) { return reason }
         if let format = request.fields["output_format"]?.stringValue, format != "png" { return "makes PNG images only (output_format 'png')" }

@@ -9,7 +9,7 @@ extension GeminiAdapter {
     public func imageEditIncompatibility(with request: ImageEditRequest) -> String? {
         guard capabilities.contains(.images) else { return "does not offer images" }
         if request.text("response_format") == "url" {
-            return "returns image bytes only, and the gateway stores no images to link to: response_format 'url' is not possible (ask for 'b64_json')"
+            return ImageRefusal.noURLs
         }
         if request.maskPart != nil { return "edits from the prompt alone: it has no 'mask'" }
         if request.n > 1 { return "makes one image per request with Gemini image models (n=1)" }

@@ -9,7 +9,7 @@ extension GeminiAdapter {
     public func imageIncompatibility(with request: ImageGenerationRequest) -> String? {
         guard capabilities.contains(.images) else { return "does not offer images" }
         if request.responseFormat == "url" {
-            return "returns image bytes only, and the gateway stores no images to link to: response_format 'url' is not possible (ask for 'b64_json')"
+            return ImageRefusal.noURLs
         }
         return nil
     }

@@ -25,7 +25,7 @@ public struct StabilityAdapter: MediaOnlyAdapter {
     public func imageIncompatibility(with request: ImageGenerationRequest) -> String? {
         if request.n > 1 { return "makes one image per request (n=1)" }
         if request.responseFormat == "url" {
-            return "returns image bytes only, and the gateway stores no images to link to: response_format 'url' is not possible (ask for 'b64_json')"
+            return ImageRefusal.noURLs
         }
         if request.fields["background"]?.stringValue == "transparent" { return "does not make transparent backgrounds" }
         return nil

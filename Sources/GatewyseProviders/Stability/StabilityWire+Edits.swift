@@ -21,7 +21,7 @@ extension StabilityWire {
     public static func editIncompatibility(_ request: ImageEditRequest) -> String? {
         if request.n > 1 { return "makes one image per request (n=1)" }
         if request.text("response_format") == "url" {
-            return "returns image bytes only, and the gateway stores no images to link to: response_format 'url' is not possible (ask for 'b64_json')"
+            return ImageRefusal.noURLs
         }
         if request.imageParts.count > 1 { return "edits one picture per request" }
         if request.maskPart != nil {
