@@ -19,7 +19,8 @@ public enum APIKeyMaterial {
     }
 
     public static func digest(_ key: String) -> [UInt8] {
-        Array(SHA256.hash(data: Array(key.utf8)))
+        var key = key
+        return key.withUTF8 { Array(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
     }
 
     /// The part of a key safe to show in lists and logs.

@@ -196,6 +196,27 @@ enum SQLiteMigrations {
                 DROP INDEX usage_department_time;
                 """)
         }
+        migrator.registerMigration("0006_usage_records_by_tenant_time") { db in
+            // decisions/0030: `id` was a TEXT primary key, an index of its own that only the
+            // replay's duplicate check used. A replayed record carries its tenant and time too,
+            // so the unique `(tenant_id, time, id)` index the reports already walk does that
+            // check, and each usage row costs one B-tree less. SQLite cannot drop a primary key:
+            // the table is rebuilt, its columns in the same order.
+            let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'usage_records'") ?? ""
+            guard definition.contains("id TEXT PRIMARY KEY NOT NULL") else {
+                throw DatabaseError(message: "usage_records is not the table migration 0004 made")
+            }
+            try db.execute(sql: definition
+                .replacingOccurrences(of: "CREATE TABLE usage_records", with: "CREATE TABLE usage_records_rebuilt")
+                .replacingOccurrences(of: "id TEXT PRIMARY KEY NOT NULL", with: "id TEXT NOT NULL"))
+            try db.execute(sql: """
+                INSERT INTO usage_records_rebuilt SELECT * FROM usage_records;
+                DROP TABLE usage_records;
+                ALTER TABLE usage_records_rebuilt RENAME TO usage_records;
+                CREATE UNIQUE INDEX usage_tenant_time ON usage_records(tenant_id, time, id);
+                CREATE INDEX usage_time ON usage_records(time);
+                """)
+        }
         return migrator
     }
 

@@ -2,8 +2,8 @@ import GRDB
 import GRDBSQLite
 import GatewyseStorage
 
-/// Usage records in SQLite (migration 0004). A batch is one write transaction of prepared
-/// inserts; `ON CONFLICT(id) DO NOTHING` makes a replayed batch a no-op, and only the records it
+/// Usage records in SQLite (migrations 0004, 0006). A batch is one write transaction of prepared
+/// inserts; `ON CONFLICT DO NOTHING` (the unique `(tenant_id, time, id)`, decisions/0030) makes a replayed batch a no-op, and only the records it
 /// newly took are added to the hourly rollup (`UsageRollup`), in the same transaction.
 extension SQLiteStore {
     public func appendUsage(_ records: [UsageRecord]) async throws {
@@ -11,14 +11,15 @@ extension SQLiteStore {
         try await database.write { db in
             let placeholders = Array(repeating: "?", count: UsageRecord.columnCount).joined(separator: ", ")
             let statement = try db.cachedStatement(sql: """
-                INSERT INTO usage_records (\(UsageRecord.columns)) VALUES (\(placeholders)) ON CONFLICT(id) DO NOTHING
+                INSERT INTO usage_records (\(UsageRecord.columns)) VALUES (\(placeholders)) ON CONFLICT DO NOTHING
                 """)
-            var inserted: [UsageRecord] = []
-            inserted.reserveCapacity(records.count)
-            // Bound through the C API (SQLiteUsageBinder): one row per inference request.
+            // Bound through the C API (SQLiteUsageBinder): one row per inference request. Only
+            // the rows newly taken count in the rollup (a replayed journal holds some twice);
+            // positions, not copies, are kept: almost always every row is new.
             guard let connection = db.sqliteConnection else { throw SQLiteUsageInsertError(code: SQLITE_MISUSE, message: "connection closed") }
-            for record in records where try SQLiteUsageBinder.insert(record, with: statement.sqliteStatement, connection: connection) {
-                inserted.append(record)
+            var skipped: [Int] = []
+            for (position, record) in records.enumerated() where try !SQLiteUsageBinder.insert(record, with: statement.sqliteStatement, connection: connection) {
+                skipped.append(position)
             }
             let columns = UsageRollup.columns.joined(separator: ", ")
             let sums = UsageRollup.countColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
@@ -26,11 +27,18 @@ extension SQLiteStore {
                 INSERT INTO usage_hourly (\(columns)) VALUES (\(Array(repeating: "?", count: UsageRollup.columns.count).joined(separator: ", ")))
                 ON CONFLICT (tenant_id, time, \(UsageRollup.keyColumns.joined(separator: ", "))) DO UPDATE SET \(sums)
                 """)
-            for bucket in UsageRollup.buckets(inserted) {
+            let buckets = skipped.isEmpty
+                ? UsageRollup.buckets(records)
+                : UsageRollup.buckets(Self.dropping(Set(skipped), from: records))
+            for bucket in buckets {
                 let values: [any DatabaseValueConvertible] = [bucket.tenantID, bucket.time] + bucket.key + bucket.counts
                 try rollup.execute(arguments: StatementArguments(values))
             }
         }
+    }
+
+    private static func dropping(_ positions: Set<Int>, from records: [UsageRecord]) -> some Sequence<UsageRecord> {
+        records.indices.lazy.filter { !positions.contains($0) }.map { records[$0] }
     }
 
     public func usageReport(_ query: UsageReportQuery) async throws -> [UsageReportRow] {

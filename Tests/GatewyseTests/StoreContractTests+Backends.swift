@@ -26,7 +26,8 @@ extension StoreContractTests {
                        ('acme', 'chat', 'smart', 'priority', '[{"provider":"openai","model":"x"}]', '', 0, 31);
             """)
         let store = try SQLiteStore(path: path)
-        #expect(try store.appliedMigrations() == ["0001_tenants_and_api_keys", "0002_routes", "0003_control_plane", "0004_usage_records", "0005_usage_scope_indexes"])
+        #expect(try store.appliedMigrations() == ["0001_tenants_and_api_keys", "0002_routes", "0003_control_plane", "0004_usage_records", "0005_usage_scope_indexes",
+                                                   "0006_usage_records_by_tenant_time"])
         #expect(try await store.allTenants() == [Tenant(id: "acme", name: "Acme", createdAt: 11), Tenant(id: "beta", name: "Beta", createdAt: 12)])
         let keys = try await store.allKeys()
         #expect(keys.map(\.id) == ["key_1", "key_2"])
@@ -37,6 +38,25 @@ extension StoreContractTests {
         #expect(global.map(\.alias) == ["fast"] && global.first?.fallbacks == ["slow"] && global.first?.targets.first?.weight == 2)
         let acme = try await store.routes(tenantID: "acme")
         #expect(acme.map(\.alias) == ["smart"] && acme.first?.enabled == false)
+    }
+
+    @Test("SQLite's usage records keep their rows and columns through migration 0006, and a replayed record is still taken once")
+    func usageRecordsMigration() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString)/db.sqlite").path
+        let old = try SQLiteStore(path: path, upTo: "0005_usage_scope_indexes")
+        let record = UsageRecord(id: "usg_1", requestID: "req_1", time: 1_767_571_200_000, tenantID: "acme", keyID: "key_1", capability: "chat",
+                                 requestedModel: "fast", providerID: "mock", upstreamModel: "m", inputTokens: 3, outputTokens: 4, costNanos: 70,
+                                 latencyMs: 5, status: 200, attempts: 1)
+        try await old.appendUsage([record])
+        let store = try SQLiteStore(path: path)
+        #expect(try store.appliedMigrations().last == "0006_usage_records_by_tenant_time")
+        #expect(try await store.recentRequests(RecentRequestsQuery(tenants: .all, limit: 10)) == [record])
+        var second = record
+        second.id = "usg_2"
+        try await store.appendUsage([record, second])
+        #expect(try await store.recentRequests(RecentRequestsQuery(tenants: .all, limit: 10)).map(\.id).sorted() == ["usg_1", "usg_2"])
+        let totals = try await store.usageTotals(tenantID: "acme", scope: .apiKey, scopeID: "key_1", since: 0)
+        #expect(totals.requests == 2 && totals.tokens == 14 && totals.costNanos == 140)
     }
 
     @Test("PostgreSQL applies numbered migrations once, also when two processes open at once", arguments: Backend.shared.filter { $0 == .postgres })

@@ -96,6 +96,48 @@ struct UsageRecorderTests {
         #expect(UsageJournal.parse([]).records.isEmpty && UsageJournal.parse([]).skipped == 0)
     }
 
+    @Test("zeros between and after lines (a segment's reserved tail, never cut by a killed process) are skipped, not counted; a torn line before them is")
+    func zeroPaddedSegment() {
+        var bytes: [UInt8] = []
+        UsageJournalLine.encode(Self.record(0), into: &bytes)
+        bytes += [UInt8](repeating: 0, count: 64)
+        UsageJournalLine.encode(Self.record(1), into: &bytes)
+        var last: [UInt8] = []
+        UsageJournalLine.encode(Self.record(2), into: &last)
+        bytes += last.prefix(10) + [UInt8](repeating: 0, count: 4096)
+        let (records, skipped) = UsageJournal.parse(bytes)
+        #expect(records == [Self.record(0), Self.record(1)])
+        #expect(skipped == 1)
+        #expect(UsageJournal.parse([UInt8](repeating: 0, count: 100)) == ([], 0))
+    }
+
+    @Test("a segment that outgrows its reserved size grows, and every line survives a crash; a closed segment is cut to its lines")
+    func segmentGrowsAndIsCut() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var crashed: UsageRecorder? = UsageRecorder(capacity: 100_000, journalDirectory: directory)
+        try await crashed!.start(replayingInto: InMemoryStore(), logger: Self.logger)
+        var line: [UInt8] = []
+        UsageJournalLine.encode(Self.record(0), into: &line)
+        let count = 3 * UsageJournal.initialSegmentBytes / line.count
+        for i in 0..<count { crashed!.record(Self.record(i)) }
+        #expect(crashed!.journalWriteFailures == 0)
+        crashed = nil
+        let store = InMemoryStore()
+        let restarted = UsageRecorder(capacity: 100, journalDirectory: directory)
+        let replayed = try await restarted.start(replayingInto: store, logger: Self.logger)
+        #expect(replayed.records == count && replayed.skippedLines == 0)
+        #expect(try await store.recentRequests(RecentRequestsQuery(tenants: .all, limit: 10)).first == Self.record(count - 1))
+
+        restarted.record(Self.record(1))
+        restarted.close()
+        let segment = try #require(Self.segments(directory).first)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/" + segment)))
+        var expected: [UInt8] = []
+        UsageJournalLine.encode(Self.record(1), into: &expected)
+        #expect(bytes == expected)
+    }
+
     @Test("journaled records survive the process: a new one replays them (torn tail skipped), removes the segment, and a replay twice counts once")
     func replayAfterCrash() async throws {
         let directory = Self.directory()

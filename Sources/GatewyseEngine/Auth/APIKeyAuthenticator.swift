@@ -39,9 +39,16 @@ public struct Principal: Sendable, Equatable {
 /// Each key's `KeyPolicy` (scopes, CIDR blocks, its tenant's status and switches) is built here,
 /// once per reload, and handed out in the `Principal`.
 public struct APIKeyAuthenticator: Sendable {
-    private struct Entry: Sendable {
+    /// A class: the lookup hands one reference around, not the record's and principal's
+    /// dozen strings (it runs on every request).
+    private final class Entry: Sendable {
         let record: APIKeyRecord
         let principal: Principal
+
+        init(record: APIKeyRecord, principal: Principal) {
+            self.record = record
+            self.principal = principal
+        }
     }
 
     private let keysByPrefix: [String: [Entry]]
@@ -58,7 +65,7 @@ public struct APIKeyAuthenticator: Sendable {
             let tenant = tenantPolicies[key.tenantID] ?? TenantPolicy(unrestricted: key.tenantID)
             let principal = Principal(tenantID: key.tenantID, keyID: key.id, keyName: key.name, organizationID: key.organizationID,
                                       departmentID: key.departmentID, userID: key.userID, policy: KeyPolicy(key: key, tenant: tenant))
-            index[key.prefix, default: []].append(Entry(record: key, principal: principal))
+            index[Self.indexKey(key.prefix), default: []].append(Entry(record: key, principal: principal))
         }
         keysByPrefix = index
         self.tenants = tenantPolicies
@@ -84,12 +91,22 @@ public struct APIKeyAuthenticator: Sendable {
     public func authenticate(key: String, now: Int64) throws(GatewayError) -> Principal {
         guard !key.isEmpty else { throw .authRequired }
         guard APIKeyMaterial.looksLikeKey(key) else { throw .invalidAPIKey }
-        let candidates = keysByPrefix[APIKeyMaterial.displayPrefix(key)] ?? []
+        let candidates = keysByPrefix[Self.indexKey(key)] ?? []
         let digest = APIKeyMaterial.digest(key)
         for entry in candidates where ConstantTime.equals(entry.record.digest, digest) {
             guard entry.record.isActive(at: now) else { throw .invalidAPIKey }
             return entry.principal
         }
         throw .invalidAPIKey
+    }
+
+    /// The display prefix's characters after the scheme: 8 bytes, a string Swift keeps inline,
+    /// so the per-request lookup allocates nothing. Every key that can authenticate starts with
+    /// the scheme (`looksLikeKey`), its stored prefix too.
+    private static func indexKey(_ keyOrPrefix: String) -> String {
+        let utf8 = keyOrPrefix.utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: APIKeyMaterial.scheme.utf8.count, limitedBy: utf8.endIndex) ?? utf8.endIndex
+        let end = utf8.index(start, offsetBy: APIKeyMaterial.prefixLength - APIKeyMaterial.scheme.utf8.count, limitedBy: utf8.endIndex) ?? utf8.endIndex
+        return String(decoding: utf8[start..<end], as: UTF8.self)
     }
 }

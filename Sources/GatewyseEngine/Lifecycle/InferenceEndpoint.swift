@@ -24,11 +24,16 @@ public enum InferenceEndpoint: String, Sendable, CaseIterable {
     case videoGenerations = "/v1/video/generations"
 
     /// The endpoint a request line names: `POST` on one of the paths (a query string is ignored).
+    /// Runs on every request: the path is compared where it lies, never copied into a string.
     public init?(method: String, uri: String) {
         guard method == "POST" else { return nil }
-        let path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? Substring(uri)
-        self.init(rawValue: String(path))
+        let path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { uri[..<$0] } ?? Substring(uri)
+        guard let endpoint = Self.all.first(where: { path == $0.rawValue }) else { return nil }
+        self = endpoint
     }
+
+    /// `allCases` made once (the synthesized one builds an array at every call).
+    public static let all = allCases
 
     public var path: String { rawValue }
 

@@ -193,7 +193,7 @@ public final class GatewayMetrics: CompletionObserver {
 
     /// The endpoint's position in `allCases`: a new endpoint needs no change here.
     static func routeIndex(_ endpoint: InferenceEndpoint) -> Int {
-        InferenceEndpoint.allCases.firstIndex(of: endpoint) ?? 0
+        InferenceEndpoint.all.firstIndex(of: endpoint) ?? 0
     }
 
     /// The status label: what the client was told; a stream that broke after it started counts

@@ -49,8 +49,17 @@ public final class HealthTracker: Sendable {
     public func record(_ id: String, _ outcome: AttemptOutcome, at now: Double) -> HealthUpdate {
         state.withLock { state in
             Self.advance(&state, to: now)
-            if state.deployments[id] == nil, state.deployments.count >= maximumTracked { Self.evictOne(from: &state) }
-            var entry = state.deployments[id] ?? DeploymentHealthState(configuration: configuration)
+            // Every attempt comes here: the known deployment's state is changed where it lies
+            // (one hash of the id, not three).
+            if let position = state.deployments.index(forKey: id) {
+                let before = state.deployments.values[position].status
+                let transition = state.deployments.values[position].record(outcome, at: now)
+                let entry = state.deployments.values[position]
+                Self.publish(entry, id: id, previous: before, in: &state, at: now)
+                return HealthUpdate(previousStatus: before, status: entry.status, transition: transition, healthEpoch: state.epoch)
+            }
+            if state.deployments.count >= maximumTracked { Self.evictOne(from: &state) }
+            var entry = DeploymentHealthState(configuration: configuration)
             let before = entry.status
             let transition = entry.record(outcome, at: now)
             Self.store(entry, id: id, previous: before, in: &state, at: now)
@@ -107,6 +116,11 @@ public final class HealthTracker: Sendable {
 
     private static func store(_ entry: DeploymentHealthState, id: String, previous: HealthStatus, in state: inout State, at now: Double) {
         state.deployments[id] = entry
+        publish(entry, id: id, previous: previous, in: &state, at: now)
+    }
+
+    /// What the planner reads of a deployment whose state is already stored.
+    private static func publish(_ entry: DeploymentHealthState, id: String, previous: HealthStatus, in state: inout State, at now: Double) {
         state.published[id] = entry.health(at: now)
         if entry.status != previous { state.epoch &+= 1 }
         if let review = entry.nextReview(after: now), review < state.nextReview { state.nextReview = review }

@@ -88,6 +88,22 @@ extension UsageRollup {
         public var servedTokens: Int64 = 0
         public var servedCostNanos: Int64 = 0
 
+        mutating func add(_ r: UsageRecord) {
+            requests += 1
+            if r.isError { errors += 1 }
+            inputTokens += Int64(r.inputTokens)
+            outputTokens += Int64(r.outputTokens)
+            cachedTokens += Int64(r.cachedTokens)
+            reasoningTokens += Int64(r.reasoningTokens)
+            costNanos += r.costNanos ?? 0
+            if r.cacheHit { cacheHits += 1 }
+            if r.isServed {
+                servedRequests += 1
+                servedTokens += Int64(r.inputTokens) + Int64(r.outputTokens)
+                servedCostNanos += r.costNanos ?? 0
+            }
+        }
+
         /// The values in the order of `columns`.
         public var counts: [Int64] {
             [requests, errors, inputTokens, outputTokens, cachedTokens, reasoningTokens, costNanos, cacheHits, servedRequests, servedTokens,
@@ -102,29 +118,56 @@ extension UsageRollup {
 
     /// The records (those the store newly took) summed per rollup row, in key order, so that
     /// two writers upserting the same rows take their locks in the same order (PostgreSQL).
+    ///
+    /// The usage writer calls this for every batch, so it costs per request: the key is a plain
+    /// struct (no arrays built per record) and a record of the same row as the one before —
+    /// the common case, one key calling one model — skips the hash lookup, its strings compared
+    /// by identity first.
     public static func buckets(_ records: some Sequence<UsageRecord>) -> [Bucket] {
-        var buckets: [[String]: Bucket] = [:]
+        var index: [BucketKey: Int] = [:]
+        var buckets: [Bucket] = []
+        var last: (key: BucketKey, position: Int)?
         for r in records {
-            let key = [r.keyID, r.organizationID ?? "", r.departmentID ?? "", r.userID ?? "", r.providerID ?? "", r.requestedModel ?? ""]
-            let time = floorHour(r.time)
-            let id = [r.tenantID, String(time)] + key
-            var bucket = buckets[id] ?? Bucket(tenantID: r.tenantID, time: time, key: key)
-            bucket.requests += 1
-            if r.isError { bucket.errors += 1 }
-            bucket.inputTokens += Int64(r.inputTokens)
-            bucket.outputTokens += Int64(r.outputTokens)
-            bucket.cachedTokens += Int64(r.cachedTokens)
-            bucket.reasoningTokens += Int64(r.reasoningTokens)
-            bucket.costNanos += r.costNanos ?? 0
-            if r.cacheHit { bucket.cacheHits += 1 }
-            if r.isServed {
-                bucket.servedRequests += 1
-                bucket.servedTokens += Int64(r.inputTokens) + Int64(r.outputTokens)
-                bucket.servedCostNanos += r.costNanos ?? 0
+            let key = BucketKey(r)
+            let position: Int
+            if let last, last.key == key {
+                position = last.position
+            } else if let found = index[key] {
+                position = found
+            } else {
+                position = buckets.count
+                index[key] = position
+                buckets.append(Bucket(tenantID: key.tenantID, time: key.time, key: key.columns))
             }
-            buckets[id] = bucket
+            last = (key, position)
+            buckets[position].add(r)
         }
-        return buckets.values.sorted { ([$0.tenantID, String($0.time)] + $0.key).lexicographicallyPrecedes([$1.tenantID, String($1.time)] + $1.key) }
+        return buckets.sorted { ([$0.tenantID, String($0.time)] + $0.key).lexicographicallyPrecedes([$1.tenantID, String($1.time)] + $1.key) }
+    }
+
+    /// A rollup row's identity: tenant, hour and the `keyColumns` values (absent units `''`).
+    private struct BucketKey: Hashable {
+        let tenantID: String
+        let time: Int64
+        let keyID: String
+        let organizationID: String
+        let departmentID: String
+        let userID: String
+        let providerID: String
+        let requestedModel: String
+
+        init(_ r: UsageRecord) {
+            tenantID = r.tenantID
+            time = UsageRollup.floorHour(r.time)
+            keyID = r.keyID
+            organizationID = r.organizationID ?? ""
+            departmentID = r.departmentID ?? ""
+            userID = r.userID ?? ""
+            providerID = r.providerID ?? ""
+            requestedModel = r.requestedModel ?? ""
+        }
+
+        var columns: [String] { [keyID, organizationID, departmentID, userID, providerID, requestedModel] }
     }
 
     /// The report's group over the rollup: `''` read back as no group.
