@@ -18,8 +18,10 @@ extension SQLiteStore {
             // positions, not copies, are kept: almost always every row is new.
             guard let connection = db.sqliteConnection else { throw SQLiteUsageInsertError(code: SQLITE_MISUSE, message: "connection closed") }
             var skipped: [Int] = []
-            for (position, record) in records.enumerated() where try !SQLiteUsageBinder.insert(record, with: statement.sqliteStatement, connection: connection) {
-                skipped.append(position)
+            try records.withUnsafeBufferPointer { rows in
+                for position in rows.indices where try !SQLiteUsageBinder.insert(rows[position], with: statement.sqliteStatement, connection: connection) {
+                    skipped.append(position)
+                }
             }
             let columns = UsageRollup.columns.joined(separator: ", ")
             let sums = UsageRollup.countColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")

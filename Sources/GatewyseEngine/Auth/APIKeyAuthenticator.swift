@@ -3,31 +3,81 @@ import GatewyseStorage
 
 /// Who is calling, once their key checked out, with the key's precomputed governance
 /// (`KeyPolicy`, shared by every request of the key until the next reload).
+///
+/// A value with one reference inside: the authenticator builds each key's principal once per
+/// reload, and every request copies it several times (its context, its stages, its completion
+/// event) on two event loops at once. Copying one reference is one retain; copying seven fields
+/// was seven, each on a counter the other loop was touching too.
 public struct Principal: Sendable, Equatable {
-    public var tenantID: String
-    public var keyID: String
-    public var keyName: String
+    private final class Storage: Sendable {
+        let tenantID: String
+        let keyID: String
+        let keyName: String
+        let organizationID: String?
+        let departmentID: String?
+        let userID: String?
+        let policy: KeyPolicy
+
+        init(tenantID: String, keyID: String, keyName: String, organizationID: String?, departmentID: String?, userID: String?, policy: KeyPolicy) {
+            self.tenantID = tenantID
+            self.keyID = keyID
+            self.keyName = keyName
+            self.organizationID = organizationID
+            self.departmentID = departmentID
+            self.userID = userID
+            self.policy = policy
+        }
+
+        func with(tenantID: String? = nil, keyID: String? = nil, keyName: String? = nil, organizationID: String?? = nil,
+                  departmentID: String?? = nil, userID: String?? = nil, policy: KeyPolicy? = nil) -> Storage {
+            Storage(tenantID: tenantID ?? self.tenantID, keyID: keyID ?? self.keyID, keyName: keyName ?? self.keyName,
+                    organizationID: organizationID ?? self.organizationID, departmentID: departmentID ?? self.departmentID,
+                    userID: userID ?? self.userID, policy: policy ?? self.policy)
+        }
+    }
+
+    private var storage: Storage
+
+    public var tenantID: String {
+        get { storage.tenantID }
+        set { storage = storage.with(tenantID: newValue) }
+    }
+    public var keyID: String {
+        get { storage.keyID }
+        set { storage = storage.with(keyID: newValue) }
+    }
+    public var keyName: String {
+        get { storage.keyName }
+        set { storage = storage.with(keyName: newValue) }
+    }
     /// The units the key is bound to (admin-api.md §4 `organizationId`, `departmentId`,
     /// `userId`): usage is attributed to them and their budgets apply.
-    public var organizationID: String?
-    public var departmentID: String?
-    public var userID: String?
-    public var policy: KeyPolicy
+    public var organizationID: String? {
+        get { storage.organizationID }
+        set { storage = storage.with(organizationID: .some(newValue)) }
+    }
+    public var departmentID: String? {
+        get { storage.departmentID }
+        set { storage = storage.with(departmentID: .some(newValue)) }
+    }
+    public var userID: String? {
+        get { storage.userID }
+        set { storage = storage.with(userID: .some(newValue)) }
+    }
+    public var policy: KeyPolicy {
+        get { storage.policy }
+        set { storage = storage.with(policy: newValue) }
+    }
 
     public init(tenantID: String, keyID: String, keyName: String, organizationID: String? = nil, departmentID: String? = nil,
                 userID: String? = nil, policy: KeyPolicy = .unrestricted) {
-        self.tenantID = tenantID
-        self.keyID = keyID
-        self.keyName = keyName
-        self.organizationID = organizationID
-        self.departmentID = departmentID
-        self.userID = userID
-        self.policy = policy
+        storage = Storage(tenantID: tenantID, keyID: keyID, keyName: keyName, organizationID: organizationID, departmentID: departmentID,
+                          userID: userID, policy: policy)
     }
 
     /// The identity; the policy is derived from it.
     public static func == (lhs: Principal, rhs: Principal) -> Bool {
-        lhs.tenantID == rhs.tenantID && lhs.keyID == rhs.keyID && lhs.keyName == rhs.keyName
+        lhs.storage === rhs.storage || (lhs.tenantID == rhs.tenantID && lhs.keyID == rhs.keyID && lhs.keyName == rhs.keyName)
     }
 }
 

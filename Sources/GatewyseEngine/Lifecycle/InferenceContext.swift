@@ -20,7 +20,14 @@ public struct Credentials: Sendable {
 ///
 /// Cancellation is the serving task's: a transport that loses its client cancels that task, and
 /// every `await` below the engine (upstream connect, head, body) gives up with it.
-public struct InferenceContext: Sendable {
+///
+/// A class: the exchange, the staged request, the stages and the completion event all hold the
+/// same context, and a struct of a dozen references was copied (a retain and a release per
+/// field) each time it was handed on, several times per request.
+// @unchecked: the variable fields are set only while the request is being admitted, by the one
+// task that owns it (the transport builds it, the engine's `admit` sets the principal); after
+// admission every holder only reads.
+public final class InferenceContext: @unchecked Sendable {
     public let requestID: String
     public let endpoint: InferenceEndpoint
     /// Monotonic start, for durations in the completion event.

@@ -90,7 +90,7 @@ public final class InferenceEngine: Sendable {
     public func context(for endpoint: InferenceEndpoint, requestID: String, logger: Logger,
                         clientAddress: ClientAddress? = nil, contentType: String? = nil,
                         traceParent: String? = nil, traceState: String? = nil) -> InferenceContext {
-        var context = InferenceContext(requestID: requestID, endpoint: endpoint, timeout: requestTimeout, logger: logger, clientAddress: clientAddress)
+        let context = InferenceContext(requestID: requestID, endpoint: endpoint, timeout: requestTimeout, logger: logger, clientAddress: clientAddress)
         context.contentType = contentType
         context.traceParent = traceParent
         context.traceState = traceState
@@ -107,7 +107,6 @@ public final class InferenceEngine: Sendable {
     /// Step 1, from the head alone. `declaredBodyBytes` is the request's `Content-Length`, if any.
     public func admit(_ context: InferenceContext, credentials: Credentials, declaredBodyBytes: Int?) -> Admission {
         let snapshot = self.snapshot
-        var context = context
         // The request span starts here, at the one entry point, so refusals are traced too.
         let trace = tracer?.startRequest(endpoint: context.endpoint, traceParent: context.traceParent, traceState: context.traceState)
         let principal: Principal
@@ -199,18 +198,19 @@ public final class InferenceEngine: Sendable {
 
     /// Route plan and attempts, then the answer in the endpoint's shape.
     private func execute(_ staged: StagedRequest, bodyBytes: Int, exchange: InferenceExchange) async throws -> InferenceReply {
-        let context = staged.context, endpoint = context.endpoint
-        let tenantID = staged.principal.tenantID, logger = context.logger
+        // Read field by field: a copy of the whole context is a retain per field, per request.
+        let endpoint = staged.context.endpoint, logger = staged.context.logger
+        let principal = staged.principal, tenantID = principal.tenantID
         let model = staged.payload.model
         // The model and the providers are known here, once: the key's and tenant's model and
         // provider restrictions narrow the route (MODEL_NOT_ALLOWED when nothing is left).
-        let route = try staged.principal.policy.restrict(exchange.snapshot.resolver.resolve(model: model, tenantID: tenantID),
-                                                          requestedModel: model)
+        let route = try principal.policy.restrict(exchange.snapshot.resolver.resolve(model: model, tenantID: tenantID),
+                                                  requestedModel: model)
         // The fast paths, decided once: only an OpenAI-format client reads an upstream's own bytes.
         let relay = endpoint == .chatCompletions && staged.fastPaths.relayUpstreamAnswer
         // Budget reservation, once the route (and so the price) is known: every budget of the
         // caller at once, settled by the exchange at completion whatever the ending.
-        let applicable = exchange.snapshot.budgets.applicable(to: staged.principal)
+        let applicable = exchange.snapshot.budgets.applicable(to: principal)
         if !applicable.isEmpty {
             let maxOutput: Int? = if case .chat(let chat) = staged.payload { chat.maxTokens } else { 0 }
             exchange.hold(try await budgets.reserve(applicable, ceiling: BudgetCeiling.amounts(bodyBytes: bodyBytes, maxOutputTokens: maxOutput,

@@ -62,7 +62,10 @@ public struct ResolvedRoute: Sendable {
 /// `provider-id/upstream-model` (split at the first '/', so `together/meta-llama/Llama-3-70b`
 /// reaches Together with `meta-llama/Llama-3-70b`). A pure function of the configuration; the
 /// order is decided afterwards by the alias's strategy (`GatewyseRouting.RoutePlanner`).
-public struct RouteResolver: Sendable {
+///
+/// A class: the snapshot hands it to every request, and a struct of a dozen tables would be
+/// copied (a dozen retains and releases) each time.
+public final class RouteResolver: Sendable {
     public let adapters: [String: any ProviderAdapter]
     /// Providers a tenant added itself, by tenant id: its routes and `provider/model` requests
     /// may use them besides the shared ones.

@@ -65,19 +65,24 @@ public final class UsageRecorder: CompletionObserver {
         // recording them would grow the very queue that is full.
         if case .failed(503, "OVERLOADED") = event.outcome { return }
         guard let record = UsageRecord(event, id: IDGenerator.usageRecordID(), time: clock()) else { return }
-        self.record(record)
+        self.record(consume record)
     }
 
     /// Journals and queues one record.
-    public func record(_ record: UsageRecord) {
+    public func record(_ record: consuming UsageRecord) {
+        // Moved into the queue, not copied (a copy is a retain per string field, per request).
+        var moving = Optional(record)
         let written = state.withLock { state -> Bool in
-            state.pending.append(record)
+            var written = true
+            if let journal = state.journal {
+                state.line.removeAll(keepingCapacity: true)
+                UsageJournalLine.encode(moving!, into: &state.line)
+                written = journal.append(state.line)
+            }
+            state.pending.append(moving.take()!)
             // Counted under the lock, so a concurrent flush never subtracts it first.
             queued.add(1, ordering: .relaxed)
-            guard let journal = state.journal else { return true }
-            state.line.removeAll(keepingCapacity: true)
-            UsageJournalLine.encode(record, into: &state.line)
-            return journal.append(state.line)
+            return written
         }
         if !written { journalFailures.add(1, ordering: .relaxed) }
     }

@@ -257,7 +257,7 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         // Only the multipart routes read their content type (the form's boundary).
         let contentType = endpoint.takesMultipart ? head.headers.first(name: "content-type") : nil
         let limit = engine.maxBodyBytes(for: endpoint)
-        var engineContext = engine.context(for: endpoint, requestID: requestID, logger: logger, clientAddress: clientAddress, contentType: contentType)
+        let engineContext = engine.context(for: endpoint, requestID: requestID, logger: logger, clientAddress: clientAddress, contentType: contentType)
         // Trace headers are read only when the engine traces (decisions/0019).
         if engine.tracesRequests {
             engineContext.traceParent = head.headers.first(name: "traceparent")
