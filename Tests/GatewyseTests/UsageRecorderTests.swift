@@ -211,7 +211,7 @@ struct UsageRecorderTests {
         var stored: [String] { get async throws { try await inner.recentRequests(RecentRequestsQuery(tenants: .all, limit: 1000)).map(\.id) } }
     }
 
-    @Test("a flush stores the queue in one batch and removes its segment; a failed one keeps records and segment and the next stores all once")
+    @Test("a flush stores the queue in one batch and zeroes its segment for reuse; a failed one keeps records and segment and the next stores all once")
     func flushAndRetry() async throws {
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -222,7 +222,13 @@ struct UsageRecorderTests {
         #expect(recorder.depth == 10 && recorder.pendingCount == 10)
         #expect(try await recorder.flush(to: store) == 10)
         #expect(recorder.depth == 0 && store.calls.load(ordering: .relaxed) == 1)
-        #expect(Self.segments(directory).count == 1)  // the new, current segment only
+        // The current segment, and the stored one, zeroed, to be written next.
+        let files = Self.segments(directory)
+        #expect(files.count == 2)
+        for file in files {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/" + file)))
+            #expect(bytes.allSatisfy { $0 == 0 } && UsageJournal.parse(bytes) == ([], 0))
+        }
         #expect(try await recorder.flush(to: store) == 0)
         #expect(store.calls.load(ordering: .relaxed) == 1)
 
@@ -230,17 +236,38 @@ struct UsageRecorderTests {
         for i in 10..<13 { recorder.record(Self.record(i)) }
         await #expect(throws: FlakyStore.Down.self) { try await recorder.flush(to: store) }
         #expect(recorder.depth == 3 && recorder.pendingCount == 0)
-        #expect(Self.segments(directory).count == 2)  // the sealed one waits with its records
+        #expect(Self.segments(directory).count == 2)  // the sealed one waits with its records; the spare is written
         recorder.record(Self.record(13))
         await #expect(throws: FlakyStore.Down.self) { try await recorder.flush(to: store) }
         #expect(recorder.depth == 4 && Self.segments(directory).count == 3)
 
         store.failing.store(false, ordering: .relaxed)
         #expect(try await recorder.flush(to: store) == 4)
-        #expect(recorder.depth == 0 && Self.segments(directory).count == 1)
+        #expect(recorder.depth == 0 && Self.segments(directory).count == 2)  // current and one spare: the other stored one removed
         #expect(Set(try await store.stored) == Set((0..<14).map { "usg_\($0)" }))
         recorder.close()
         #expect(Self.segments(directory).isEmpty)
+    }
+
+    @Test("segments are reused across many flushes, and a crash after them replays only the records not yet stored")
+    func segmentsReused() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = InMemoryStore()
+        var crashed: UsageRecorder? = UsageRecorder(capacity: 1000, journalDirectory: directory)
+        try await crashed!.start(replayingInto: store, logger: Self.logger)
+        for round in 0..<6 {
+            for i in 0..<10 { crashed!.record(Self.record(round * 10 + i)) }
+            #expect(try await crashed!.flush(to: store) == 10)
+            #expect(Self.segments(directory).count == 2)
+        }
+        for i in 60..<63 { crashed!.record(Self.record(i)) }
+        crashed = nil
+        let fresh = InMemoryStore()
+        let restarted = UsageRecorder(capacity: 100, journalDirectory: directory)
+        let replayed = try await restarted.start(replayingInto: fresh, logger: Self.logger)
+        #expect(replayed.records == 3 && replayed.skippedLines == 0)
+        #expect(Set(try await fresh.recentRequests(RecentRequestsQuery(tenants: .all, limit: 10)).map(\.id)) == ["usg_60", "usg_61", "usg_62"])
     }
 
     /// A usage store that takes its time, so that flushes overlap.

@@ -24,15 +24,76 @@ import GatewyseStorage
 /// Not thread-safe: `UsageRecorder` calls it under its lock.
 final class UsageJournal: @unchecked Sendable {
     // @unchecked: only ever used under `UsageRecorder`'s lock.
-    /// A sealed segment: written no more, removed once the store holds its records.
+    /// One segment file: while written, its shared mapping; once sealed, written no more, and
+    /// removed or cleared for reuse once the store holds its records.
     final class Segment: @unchecked Sendable {
-        // @unchecked: the descriptor is only closed, once, by `remove` or `deinit`.
+        // @unchecked: the journal writes a segment under the recorder's lock; a sealed one is
+        // touched only by the flush that owns it (one at a time).
         let path: String
         private var descriptor: Int32
+        /// The mapping (nil for a leftover being replayed): `base` holds `capacity` bytes, of
+        /// which `used` are lines.
+        private var base: UnsafeMutableRawPointer?
+        private var capacity = 0
+        private(set) var used = 0
+        private(set) var lines = 0
 
         init(path: String, descriptor: Int32) {
             self.path = path
             self.descriptor = descriptor
+        }
+
+        /// Reserves `capacity` bytes and maps them; false when the disk has no room or the
+        /// mapping fails. Every page is made present and writable here, off the request path:
+        /// a line that lands on a new page would otherwise take two page faults (reading the
+        /// page in, then making it writable), about as dear as the `write(2)` this replaces.
+        fileprivate func map(capacity: Int) -> Int32? {
+            let reserved = posix_fallocate(descriptor, 0, off_t(capacity))
+            guard reserved == 0 else { return reserved }
+            guard let mapped = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), mapped != UsageJournal.mapFailed else {
+                return errno
+            }
+            _ = madvise(mapped, capacity, UsageJournal.populateWrite)
+            if let base { munmap(base, self.capacity) }
+            base = mapped
+            self.capacity = capacity
+            return nil
+        }
+
+        /// Copies one line in; false when it did not go in (no room could be reserved: disk full).
+        fileprivate func append(_ line: [UInt8]) -> Bool {
+            if used + line.count > capacity {
+                var grown = max(capacity, UsageJournal.initialSegmentBytes)
+                while grown < used + line.count { grown *= 2 }
+                guard base != nil, map(capacity: grown) == nil else { return false }
+            }
+            guard let base else { return false }
+            line.withUnsafeBytes { bytes in
+                guard let source = bytes.baseAddress else { return }
+                (base + used).copyMemory(from: source, byteCount: bytes.count)
+            }
+            used += line.count
+            lines += 1
+            return true
+        }
+
+        /// Its records are stored: the lines become zeros (which a replay skips) and the
+        /// segment can take new ones, its pages still mapped and writable.
+        func clear() {
+            if let base, used > 0 { base.initializeMemory(as: UInt8.self, repeating: 0, count: used) }
+            used = 0
+            lines = 0
+        }
+
+        fileprivate var isMapped: Bool { base != nil }
+
+        /// Cuts the file to its lines and releases the mapping (the kernel keeps what was copied).
+        fileprivate func unmap() {
+            guard let base else { return }
+            munmap(base, capacity)
+            self.base = nil
+            capacity = 0
+            _ = ftruncate(descriptor, off_t(used))
         }
 
         /// Unlinks the file, then releases its lock.
@@ -42,43 +103,46 @@ final class UsageJournal: @unchecked Sendable {
         }
 
         func close() {
+            unmap()
             if descriptor >= 0 { _ = Glibc.close(descriptor) }
             descriptor = -1
         }
 
-        deinit { close() }
+        /// Dropped without `close` (a recorder that was never closed, as in a crash): the mapping
+        /// is released and the file left as it is, zeros and all, for a replay.
+        deinit {
+            if let base { munmap(base, capacity) }
+            if descriptor >= 0 { _ = Glibc.close(descriptor) }
+        }
     }
 
     static let suffix = ".journal"
     /// A new segment's reserved size; it doubles when a flush is late and lines keep coming.
     static let initialSegmentBytes = 1 << 20
     /// `MAP_FAILED`, a C cast Swift does not import.
-    private static var mapFailed: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: -1) }
+    fileprivate static var mapFailed: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: -1) }
+    /// `MADV_POPULATE_WRITE` (Linux 5.14), which Glibc's module does not export. On an older
+    /// kernel the call fails and pages fault in as lines reach them, which is only slower.
+    fileprivate static let populateWrite: Int32 = 23
 
     let directory: String
     private var current: Segment
+    /// A stored segment, cleared, to be written next: rotating costs no new file and its pages
+    /// are already present.
+    private var spare: Segment?
     private var sequence = 0
     /// Lines written to the current segment.
-    private(set) var linesInCurrent = 0
-    private var mapping: Mapping
-
-    /// The current segment's mapping: `base` holds `capacity` bytes, of which `used` are lines.
-    private struct Mapping {
-        let descriptor: Int32
-        var base: UnsafeMutableRawPointer
-        var capacity: Int
-        var used = 0
-    }
+    var linesInCurrent: Int { current.lines }
 
     /// Creates the directory if needed and opens a first segment.
     init(directory: String) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        (current, mapping) = try Self.open(directory: directory, sequence: 0)
+        current = try Self.open(directory: directory, sequence: 0)
     }
 
-    private static func open(directory: String, sequence: Int) throws -> (Segment, Mapping) {
+    private static func open(directory: String, sequence: Int) throws -> Segment {
         // Time, process id, a random part and a sequence: unique among processes sharing the
         // directory and among journals of one process; O_EXCL makes sure the file is new.
         let name = "usage-\(UnixClock.milliseconds())-\(getpid())-\(IDGenerator.hex(bytes: 4))-\(sequence)\(suffix)"
@@ -91,79 +155,47 @@ final class UsageJournal: @unchecked Sendable {
             segment.remove()
             throw UsageJournalError.cannotOpen(path, code)
         }
-        let capacity = initialSegmentBytes
-        let reserved = posix_fallocate(descriptor, 0, off_t(capacity))
-        guard reserved == 0 else {
-            segment.remove()
-            throw UsageJournalError.cannotOpen(path, reserved)
-        }
-        guard let base = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), base != mapFailed else {
-            let code = errno
+        if let code = segment.map(capacity: initialSegmentBytes) {
             segment.remove()
             throw UsageJournalError.cannotOpen(path, code)
         }
-        return (segment, Mapping(descriptor: descriptor, base: base, capacity: capacity))
+        return segment
     }
 
-    /// Copies one line into the segment; false when it did not go in (no room could be
-    /// reserved: disk full).
+    /// Copies one line into the current segment; false when it did not go in.
     func append(_ line: [UInt8]) -> Bool {
-        if mapping.used + line.count > mapping.capacity, !grow(toHold: mapping.used + line.count) { return false }
-        line.withUnsafeBytes { bytes in
-            guard let source = bytes.baseAddress else { return }
-            (mapping.base + mapping.used).copyMemory(from: source, byteCount: bytes.count)
-        }
-        mapping.used += line.count
-        linesInCurrent += 1
-        return true
+        current.append(line)
     }
 
-    /// Doubles the segment until `bytes` fit: blocks reserved first, then the file mapped anew
-    /// at its new size (the lines are in the file; nothing keeps the old address).
-    private func grow(toHold bytes: Int) -> Bool {
-        var capacity = mapping.capacity
-        while capacity < bytes { capacity *= 2 }
-        guard posix_fallocate(mapping.descriptor, 0, off_t(capacity)) == 0 else { return false }
-        guard let base = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, mapping.descriptor, 0), base != Self.mapFailed else { return false }
-        munmap(mapping.base, mapping.capacity)
-        mapping.base = base
-        mapping.capacity = capacity
-        return true
-    }
-
-    /// Unmaps the current segment and cuts it to its lines (the kernel keeps what was copied).
-    private func unmapCurrent(truncating: Bool) {
-        munmap(mapping.base, mapping.capacity)
-        if truncating { _ = ftruncate(mapping.descriptor, off_t(mapping.used)) }
-    }
-
-    /// Starts a new segment and returns the previous one, sealed. Throws when no new one could
-    /// be opened: the current one goes on, and so keeps lines whose records the store will
-    /// hold too, which a replay inserts again harmlessly.
+    /// Starts writing the spare segment (or a new one) and returns the previous one, sealed.
+    /// Throws when no new one could be opened: the current one goes on, and so keeps lines
+    /// whose records the store will hold too, which a replay inserts again harmlessly.
     func rotate() throws -> Segment {
-        let (next, nextMapping) = try Self.open(directory: directory, sequence: sequence + 1)
-        sequence += 1
-        unmapCurrent(truncating: true)
+        let next: Segment
+        if let spare {
+            next = spare
+            self.spare = nil
+        } else {
+            sequence += 1
+            next = try Self.open(directory: directory, sequence: sequence)
+        }
         let sealed = current
         current = next
-        mapping = nextMapping
-        linesInCurrent = 0
         return sealed
     }
 
-    /// At shutdown, after the last flush: an empty current segment is removed, one with lines
-    /// stays for the next start to replay.
-    func close() {
-        guard mapping.capacity > 0 else { return }
-        unmapCurrent(truncating: true)
-        mapping.capacity = 0
-        if linesInCurrent == 0 { current.remove() } else { current.close() }
+    /// A sealed segment whose records the store now holds, already `clear`ed by its flush:
+    /// kept as the next spare, or removed when there is one.
+    func recycle(_ segment: Segment) {
+        if spare == nil, segment.isMapped, segment.used == 0 { spare = segment } else { segment.remove() }
     }
 
-    /// Dropped without `close` (a recorder that was never closed, as in a crash): the mapping is
-    /// released and the file left as it is, zeros and all, for a replay.
-    deinit {
-        if mapping.capacity > 0 { munmap(mapping.base, mapping.capacity) }
+    /// At shutdown, after the last flush: the spare and an empty current segment are removed, one
+    /// with lines stays (cut to them) for the next start to replay.
+    func close() {
+        spare?.remove()
+        spare = nil
+        if current.lines == 0 { current.remove() } else { current.close() }
     }
 
     // MARK: Replay

@@ -120,7 +120,7 @@ public final class UsageRecorder: CompletionObserver {
     }
 
     /// Hands everything queued to the store: seals the pending records with their segment, then
-    /// writes each sealed batch in order and removes its segment. On a store failure the batch
+    /// writes each sealed batch in order and recycles its segment (decisions/0030). On a store failure the batch
     /// and its segment are kept (and retried first next time) and the error is thrown.
     /// Returns the number of records stored.
     @discardableResult
@@ -133,7 +133,14 @@ public final class UsageRecorder: CompletionObserver {
         var stored = 0
         while let batch = unflushed.withLock({ $0.first }) {
             try await store.appendUsage(batch.records)
-            batch.segment?.remove()
+            if let segment = batch.segment {
+                // Its lines are stored: zeroed here (no one else touches a sealed segment), then
+                // given back to the journal as the next segment to write.
+                segment.clear()
+                state.withLock { state in
+                    if let journal = state.journal { journal.recycle(segment) } else { segment.remove() }
+                }
+            }
             unflushed.withLock { _ = $0.removeFirst() }
             queued.subtract(batch.records.count, ordering: .relaxed)
             stored += batch.records.count
