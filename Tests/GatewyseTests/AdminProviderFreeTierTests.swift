@@ -174,6 +174,11 @@ struct AdminProviderFreeTierTests {
         // beta states no free tier: nothing is declared for it; acme's own quota, not the file's.
         #expect(resolver.storedFreeTiers == ["acme:dup": FreeTierQuota(requestsPerDay: 2)])
         #expect(try resolver.resolve(model: "dup/m", tenantID: "acme").candidates.first?.freeTierKey == "acme:dup")
+        // Built once per tenant and name, then reused: a second tenant asking for the same name
+        // still gets its own provider, the first tenant the same route again.
+        #expect(try resolver.resolve(model: "dup/m", tenantID: "beta").candidates.first?.freeTierKey == "beta:dup")
+        #expect(try resolver.resolve(model: "dup/m", tenantID: "gamma").candidates.first?.freeTierKey == "dup")
+        #expect(try resolver.resolve(model: "dup/m", tenantID: "acme").candidates.first?.freeTierKey == "acme:dup")
 
         let now = 1_795_478_400.0
         let routing = RoutingRuntime(configuration: configuration, clock: { now })

@@ -2,6 +2,7 @@ import GatewyseCore
 import GatewyseProviders
 import GatewyseRouting
 import GatewyseStorage
+import Synchronization
 
 /// One way to serve a request: a provider adapter and the model name it knows.
 public struct RouteCandidate: Sendable {
@@ -91,6 +92,17 @@ public final class RouteResolver: Sendable {
     public let storedFreeTiers: [String: FreeTierQuota]
     /// Shared providers from the store that no configured provider of the same id hides.
     private let sharedStoredProviderIDs: Set<String>
+    /// `provider/model` routes already built, by tenant and name: building one reads the
+    /// adapter's configuration and the price book, on every request that names it. Bounded
+    /// (clients choose the names): past `directRouteLimit` the table starts over. Lives as long
+    /// as this resolver, so a reload never serves a stale one.
+    private let directRoutes = Mutex<[DirectRouteKey: ResolvedRoute]>([:])
+    static let directRouteLimit = 4096
+
+    private struct DirectRouteKey: Hashable {
+        let tenantID: String?
+        let model: String
+    }
 
     /// - Parameter storedRoutes: routes from the store (admin API); an enabled stored route
     ///   replaces the configured alias of the same name in its scope (global or tenant).
@@ -232,6 +244,18 @@ public final class RouteResolver: Sendable {
     public func resolve(model: String, tenantID: String? = nil) throws(GatewayError) -> ResolvedRoute {
         if let tenantID, let route = tenantRoutes[tenantID]?[model] { return route }
         if let route = routes[model] { return route }
+        let key = DirectRouteKey(tenantID: tenantID, model: model)
+        if let route = directRoutes.withLock({ $0[key] }) { return route }
+        let route = try directRoute(model: model, tenantID: tenantID)
+        directRoutes.withLock { table in
+            if table.count >= Self.directRouteLimit { table.removeAll(keepingCapacity: true) }
+            table[key] = route
+        }
+        return route
+    }
+
+    /// A `provider/model` name's route: that provider (the tenant's own first), that model.
+    private func directRoute(model: String, tenantID: String?) throws(GatewayError) -> ResolvedRoute {
         if let slash = model.firstIndex(of: "/") {
             let providerID = String(model[..<slash])
             let upstreamModel = String(model[model.index(after: slash)...])
