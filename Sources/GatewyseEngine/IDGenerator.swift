@@ -26,12 +26,7 @@ public enum IDGenerator {
     /// A request id unique across processes (random per-process prefix) and within one (a
     /// counter): no system call on the request path.
     public static func requestID() -> String {
-        let n = counter.add(1, ordering: .relaxed).newValue
-        var out: [UInt8] = Array("req_".utf8)
-        out.reserveCapacity(4 + 12 + 12)
-        out.append(contentsOf: processPrefix.utf8)
-        for shift in stride(from: 44, through: 0, by: -4) { out.append(hexDigits[Int((n >> UInt64(shift)) & 0xF)]) }
-        return String(decoding: out, as: UTF8.self)
+        counted(prefix: requestPrefix, counter.add(1, ordering: .relaxed).newValue)
     }
 
     private static let usageCounter = Atomic<UInt64>(0)
@@ -40,12 +35,24 @@ public enum IDGenerator {
     /// every start) and within one (a counter): the idempotency key of
     /// `UsageStore.appendUsage`. Not the request id, which a client may choose.
     public static func usageRecordID() -> String {
-        let n = usageCounter.add(1, ordering: .relaxed).newValue
-        var out: [UInt8] = Array("usg_".utf8)
-        out.reserveCapacity(4 + 12 + 12)
-        out.append(contentsOf: processPrefix.utf8)
-        for shift in stride(from: 44, through: 0, by: -4) { out.append(hexDigits[Int((n >> UInt64(shift)) & 0xF)]) }
-        return String(decoding: out, as: UTF8.self)
+        counted(prefix: usagePrefix, usageCounter.add(1, ordering: .relaxed).newValue)
+    }
+
+    private static let requestPrefix = Array("req_".utf8) + Array(processPrefix.utf8)
+    private static let usagePrefix = Array("usg_".utf8) + Array(processPrefix.utf8)
+
+    /// `prefix` then `n` as 12 hex digits, written straight into the string's storage: one
+    /// allocation per id (both kinds are made on every request).
+    private static func counted(prefix: [UInt8], _ n: UInt64) -> String {
+        String(unsafeUninitializedCapacity: prefix.count + 12) { buffer in
+            _ = buffer.initialize(fromContentsOf: prefix)
+            var position = prefix.count
+            for shift in stride(from: 44, through: 0, by: -4) {
+                buffer[position] = hexDigits[Int((n >> UInt64(shift)) & 0xF)]
+                position += 1
+            }
+            return position
+        }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

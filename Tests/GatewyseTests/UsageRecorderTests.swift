@@ -65,6 +65,24 @@ struct UsageRecorderTests {
         #expect(UsageRecord(Self.event(.failed(status: 401, code: "AUTH_INVALID_KEY"), principal: nil), id: "d", time: 1) == nil)
     }
 
+    @Test("request and record ids: their prefix, the process's random part, then a 12-digit hex counter, each one new")
+    func ids() {
+        let requests = (0..<3).map { _ in IDGenerator.requestID() }
+        let records = (0..<3).map { _ in IDGenerator.usageRecordID() }
+        for (ids, prefix) in [(requests, "req_"), (records, "usg_")] {
+            #expect(Set(ids).count == 3)
+            for id in ids {
+                #expect(id.hasPrefix(prefix) && id.utf8.count == 4 + 12 + 12)
+                #expect(id.dropFirst(4).allSatisfy { "0123456789abcdef".contains($0) })
+            }
+            // The same process part, then a counter that only grows (other tests count too).
+            #expect(ids.map { $0.dropFirst(4).prefix(12) } == Array(repeating: ids[0].dropFirst(4).prefix(12), count: 3))
+            let counters = ids.map { UInt64($0.suffix(12), radix: 16)! }
+            #expect(counters[0] < counters[1] && counters[1] < counters[2])
+        }
+        #expect(requests[0].dropFirst(4).prefix(12) == records[0].dropFirst(4).prefix(12))
+    }
+
     // MARK: Journal
 
     @Test("a journal line round-trips every field, escapes included, and is one line")

@@ -16,7 +16,25 @@ public struct GatewayLogHandler: LogHandler {
     let format: Format
     let sink: LogSink
     public var logLevel: Logger.Level
-    public var metadata: Logger.Metadata = [:]
+    /// Every request's logger gets `request_id` (the data plane sets it before anything is
+    /// known to be logged): kept in a field of its own, so that tagging costs no dictionary.
+    private var requestID: Logger.Metadata.Value?
+    private var otherMetadata: Logger.Metadata = [:]
+    static let requestIDKey = "request_id"
+
+    public var metadata: Logger.Metadata {
+        get {
+            guard let requestID else { return otherMetadata }
+            var all = otherMetadata
+            all[Self.requestIDKey] = requestID
+            return all
+        }
+        set {
+            var others = newValue
+            requestID = others.removeValue(forKey: Self.requestIDKey)
+            otherMetadata = others
+        }
+    }
 
     public init(label: String, format: Format, level: Logger.Level, sink: LogSink) {
         self.label = label
@@ -26,8 +44,10 @@ public struct GatewayLogHandler: LogHandler {
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
+        get { key == Self.requestIDKey ? requestID : otherMetadata[key] }
+        set {
+            if key == Self.requestIDKey { requestID = newValue } else { otherMetadata[key] = newValue }
+        }
     }
 
     public func log(event: LogEvent) {
