@@ -129,11 +129,12 @@ struct UsageRecorderTests {
         #expect(UsageJournal.parse([UInt8](repeating: 0, count: 100)) == ([], 0))
     }
 
-    @Test("a segment that outgrows its reserved size grows, and every line survives a crash; a closed segment is cut to its lines")
-    func segmentGrowsAndIsCut() async throws {
+    @Test("a segment that outgrows its reserved size grows, and every line survives a crash; a closed segment is cut to its lines",
+          arguments: [true, false])
+    func segmentGrowsAndIsCut(mapped: Bool) async throws {
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var crashed: UsageRecorder? = UsageRecorder(capacity: 100_000, journalDirectory: directory)
+        var crashed: UsageRecorder? = UsageRecorder(capacity: 100_000, journalDirectory: directory, mapsJournal: mapped)
         try await crashed!.start(replayingInto: InMemoryStore(), logger: Self.logger)
         var line: [UInt8] = []
         UsageJournalLine.encode(Self.record(0), into: &line)
@@ -156,12 +157,13 @@ struct UsageRecorderTests {
         #expect(bytes == expected)
     }
 
-    @Test("journaled records survive the process: a new one replays them (torn tail skipped), removes the segment, and a replay twice counts once")
-    func replayAfterCrash() async throws {
+    @Test("journaled records survive the process: a new one replays them (torn tail skipped), removes the segment, and a replay twice counts once",
+          arguments: [true, false])
+    func replayAfterCrash(mapped: Bool) async throws {
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = InMemoryStore()
-        var crashed: UsageRecorder? = UsageRecorder(capacity: 100, journalDirectory: directory)
+        var crashed: UsageRecorder? = UsageRecorder(capacity: 100, journalDirectory: directory, mapsJournal: mapped)
         try await crashed!.start(replayingInto: store, logger: Self.logger)
         for i in 0..<5 { crashed!.record(Self.record(i)) }
         // The process dies: nothing flushed, its descriptors (and locks) gone.
@@ -234,7 +236,7 @@ struct UsageRecorderTests {
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = FlakyStore()
-        let recorder = UsageRecorder(capacity: 1000, journalDirectory: directory)
+        let recorder = UsageRecorder(capacity: 1000, journalDirectory: directory, mapsJournal: true)
         try await recorder.start(replayingInto: store, logger: Self.logger)
         for i in 0..<10 { recorder.record(Self.record(i)) }
         #expect(recorder.depth == 10 && recorder.pendingCount == 10)
@@ -267,25 +269,52 @@ struct UsageRecorderTests {
         #expect(Self.segments(directory).isEmpty)
     }
 
-    @Test("segments are reused across many flushes, and a crash after them replays only the records not yet stored")
-    func segmentsReused() async throws {
+    @Test("mapped segments are reused across many flushes (written ones removed), and a crash after them replays only the records not yet stored",
+          arguments: [true, false])
+    func segmentsReused(mapped: Bool) async throws {
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = InMemoryStore()
-        var crashed: UsageRecorder? = UsageRecorder(capacity: 1000, journalDirectory: directory)
+        var crashed: UsageRecorder? = UsageRecorder(capacity: 1000, journalDirectory: directory, mapsJournal: mapped)
         try await crashed!.start(replayingInto: store, logger: Self.logger)
         for round in 0..<6 {
             for i in 0..<10 { crashed!.record(Self.record(round * 10 + i)) }
             #expect(try await crashed!.flush(to: store) == 10)
-            #expect(Self.segments(directory).count == 2)
+            #expect(Self.segments(directory).count == (mapped ? 2 : 1))
         }
         for i in 60..<63 { crashed!.record(Self.record(i)) }
         crashed = nil
         let fresh = InMemoryStore()
-        let restarted = UsageRecorder(capacity: 100, journalDirectory: directory)
+        let restarted = UsageRecorder(capacity: 100, journalDirectory: directory, mapsJournal: mapped)
         let replayed = try await restarted.start(replayingInto: fresh, logger: Self.logger)
         #expect(replayed.records == 3 && replayed.skippedLines == 0)
         #expect(Set(try await fresh.recentRequests(RecentRequestsQuery(tenants: .all, limit: 10)).map(\.id)) == ["usg_60", "usg_61", "usg_62"])
+    }
+
+    @Test("segments are mapped only on file systems that overwrite in place; the type comes from the mount table")
+    func mappingByFileSystem() throws {
+        let directory = Self.directory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let type = try #require(UsageJournal.fileSystemType(of: directory))
+        #expect(UsageJournal.mapsSegments(in: directory) == ["ext4", "ext3", "xfs", "tmpfs"].contains(type))
+        #expect(UsageJournal.fileSystemType(of: "/proc/self") == "proc" && !UsageJournal.mapsSegments(in: "/proc/self"))
+        #expect(UsageJournal.fileSystemType(of: directory + "/missing") == nil)
+    }
+
+    @Test("a segment file left between its making and its lock is removed at start once it is a minute old, not before")
+    func unlockedLeftoversRemoved() async throws {
+        let directory = Self.directory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let old = directory + "/usage-1-1-aa-0.journal.new", young = directory + "/usage-2-1-bb-0.journal.new"
+        for path in [old, young] { #expect(FileManager.default.createFile(atPath: path, contents: Data())) }
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -120)], ofItemAtPath: old)
+        let recorder = UsageRecorder(capacity: 10, journalDirectory: directory)
+        try await recorder.start(replayingInto: InMemoryStore(), logger: Self.logger)
+        #expect(!FileManager.default.fileExists(atPath: old) && FileManager.default.fileExists(atPath: young))
+        #expect(Self.segments(directory).count == 1)
+        recorder.close()
     }
 
     /// A usage store that takes its time, so that flushes overlap.

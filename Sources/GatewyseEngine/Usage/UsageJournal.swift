@@ -47,30 +47,53 @@ final class UsageJournal: @unchecked Sendable {
         /// mapping fails. Every page is made present and writable here, off the request path:
         /// a line that lands on a new page would otherwise take two page faults (reading the
         /// page in, then making it writable), about as dear as the `write(2)` this replaces.
+        /// Only the pages past `capacity` are populated when a segment grows: the others are.
         fileprivate func map(capacity: Int) -> Int32? {
             let reserved = posix_fallocate(descriptor, 0, off_t(capacity))
             guard reserved == 0 else { return reserved }
             guard let mapped = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), mapped != UsageJournal.mapFailed else {
                 return errno
             }
-            _ = madvise(mapped, capacity, UsageJournal.populateWrite)
+            _ = madvise(mapped + self.capacity, capacity - self.capacity, UsageJournal.populateWrite)
             if let base { munmap(base, self.capacity) }
             base = mapped
             self.capacity = capacity
             return nil
         }
 
-        /// Copies one line in; false when it did not go in (no room could be reserved: disk full).
+        /// Copies one line in (or, for a segment that is not mapped, writes it with one
+        /// `pwrite(2)`); false when it did not go in (disk full).
         fileprivate func append(_ line: [UInt8]) -> Bool {
-            if used + line.count > capacity {
-                var grown = max(capacity, UsageJournal.initialSegmentBytes)
-                while grown < used + line.count { grown *= 2 }
-                guard base != nil, map(capacity: grown) == nil else { return false }
-            }
-            guard let base else { return false }
+            guard let base = mappedBase(fitting: line.count) else { return write(line) }
             line.withUnsafeBytes { bytes in
                 guard let source = bytes.baseAddress else { return }
                 (base + used).copyMemory(from: source, byteCount: bytes.count)
+            }
+            used += line.count
+            lines += 1
+            return true
+        }
+
+        /// The mapping, grown to hold `count` more bytes; nil for a written segment, or when no
+        /// room could be reserved (the line is then written, and fails the same way).
+        private func mappedBase(fitting count: Int) -> UnsafeMutableRawPointer? {
+            guard base != nil else { return nil }
+            if used + count > capacity {
+                var grown = capacity
+                while grown < used + count { grown *= 2 }
+                guard map(capacity: grown) == nil else { return nil }
+            }
+            return base
+        }
+
+        /// The line at `used`, in one `pwrite(2)`.
+        private func write(_ line: [UInt8]) -> Bool {
+            let written = line.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(used)) }
+            guard written == line.count else {
+                // A part went in (disk full): end it, so that the next line starts on its own and
+                // only this one is skipped at a replay.
+                if written > 0, pwrite(descriptor, "\n", 1, off_t(used + written)) == 1 { used += written + 1 }
+                return false
             }
             used += line.count
             lines += 1
@@ -86,6 +109,7 @@ final class UsageJournal: @unchecked Sendable {
         }
 
         fileprivate var isMapped: Bool { base != nil }
+        fileprivate var mappedBytes: Int { capacity }
 
         /// Cuts the file to its lines and releases the mapping (the kernel keeps what was copied).
         fileprivate func unmap() {
@@ -117,6 +141,8 @@ final class UsageJournal: @unchecked Sendable {
     }
 
     static let suffix = ".journal"
+    /// A segment being made, before its lock is taken (`open`); one left by a crash is removed.
+    static let newSuffix = ".new"
     /// A new segment's reserved size; it doubles when a flush is late and lines keep coming.
     static let initialSegmentBytes = 1 << 20
     /// `MAP_FAILED`, a C cast Swift does not import.
@@ -126,6 +152,8 @@ final class UsageJournal: @unchecked Sendable {
     fileprivate static let populateWrite: Int32 = 23
 
     let directory: String
+    /// Whether segments are mapped (`mapsSegments`), decided once per directory.
+    let mapsSegments: Bool
     private var current: Segment
     /// A stored segment, cleared, to be written next: rotating costs no new file and its pages
     /// are already present.
@@ -134,32 +162,66 @@ final class UsageJournal: @unchecked Sendable {
     /// Lines written to the current segment.
     var linesInCurrent: Int { current.lines }
 
-    /// Creates the directory if needed and opens a first segment.
-    init(directory: String) throws {
+    /// Creates the directory if needed and opens a first segment. `mapped` overrides the file
+    /// system's verdict (tests of both ways).
+    init(directory: String, mapped: Bool? = nil) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        current = try Self.open(directory: directory, sequence: 0)
+        mapsSegments = mapped ?? Self.mapsSegments(in: directory)
+        current = try Self.open(directory: directory, sequence: 0, mapped: mapsSegments)
     }
 
-    private static func open(directory: String, sequence: Int) throws -> Segment {
+    private static func open(directory: String, sequence: Int, mapped: Bool) throws -> Segment {
         // Time, process id, a random part and a sequence: unique among processes sharing the
         // directory and among journals of one process; O_EXCL makes sure the file is new.
         let name = "usage-\(UnixClock.milliseconds())-\(getpid())-\(IDGenerator.hex(bytes: 4))-\(sequence)\(suffix)"
         let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-        let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        // Made under another name and renamed once locked: a gateway starting beside this one
+        // replays (and removes) every unlocked `.journal` file, and must never see this one
+        // between its creation and its lock.
+        let unlocked = path + newSuffix
+        let descriptor = Glibc.open(unlocked, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw UsageJournalError.cannotOpen(path, errno) }
-        let segment = Segment(path: path, descriptor: descriptor)
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0, rename(unlocked, path) == 0 else {
             let code = errno
-            segment.remove()
+            unlink(unlocked)
+            _ = Glibc.close(descriptor)
             throw UsageJournalError.cannotOpen(path, code)
         }
-        if let code = segment.map(capacity: initialSegmentBytes) {
-            segment.remove()
-            throw UsageJournalError.cannotOpen(path, code)
-        }
+        let segment = Segment(path: path, descriptor: descriptor)
+        // A segment that cannot be reserved or mapped (a full disk) is written instead.
+        if mapped { _ = segment.map(capacity: initialSegmentBytes) }
         return segment
+    }
+
+    /// Whether segments in `directory` may be written through a mapping: only on file systems
+    /// that overwrite a file's reserved blocks in place (ext4, XFS, tmpfs). On a copy-on-write
+    /// one (btrfs, ZFS…) every overwrite of a recycled segment needs new space, and a page
+    /// fault that finds none kills the process with `SIGBUS`, where `write(2)` would return
+    /// `ENOSPC`: there lines are written.
+    static func mapsSegments(in directory: String) -> Bool {
+        guard let type = fileSystemType(of: directory) else { return false }
+        return ["ext4", "ext3", "xfs", "tmpfs"].contains(type)
+    }
+
+    /// The type of the file system `directory` is on, from the longest mount point above it in
+    /// `/proc/self/mountinfo` (its fifth field; the type follows the ` - ` separator).
+    static func fileSystemType(of directory: String) -> String? {
+        guard let resolved = realpath(directory, nil) else { return nil }
+        let path = String(cString: resolved)
+        free(resolved)
+        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
+        var best: (point: String, type: String)?
+        for line in table.split(separator: "\n") {
+            let halves = line.components(separatedBy: " - ")
+            let fields = halves[0].split(separator: " ")
+            guard halves.count == 2, fields.count >= 5, let type = halves[1].split(separator: " ").first else { continue }
+            let point = fields[4].replacingOccurrences(of: "\\040", with: " ")
+            let above = point == "/" || path == point || path.hasPrefix(point + "/")
+            if above, point.count >= (best?.point.count ?? -1) { best = (point, String(type)) }
+        }
+        return best?.type
     }
 
     /// Copies one line into the current segment; false when it did not go in.
@@ -177,7 +239,7 @@ final class UsageJournal: @unchecked Sendable {
             self.spare = nil
         } else {
             sequence += 1
-            next = try Self.open(directory: directory, sequence: sequence)
+            next = try Self.open(directory: directory, sequence: sequence, mapped: mapsSegments)
         }
         let sealed = current
         current = next
@@ -187,7 +249,12 @@ final class UsageJournal: @unchecked Sendable {
     /// A sealed segment whose records the store now holds, already `clear`ed by its flush:
     /// kept as the next spare, or removed when there is one.
     func recycle(_ segment: Segment) {
-        if spare == nil, segment.isMapped, segment.used == 0 { spare = segment } else { segment.remove() }
+        // One that grew while the store was away goes: the spare stays at the initial size.
+        if spare == nil, segment.isMapped, segment.used == 0, segment.mappedBytes == Self.initialSegmentBytes {
+            spare = segment
+        } else {
+            segment.remove()
+        }
     }
 
     /// At shutdown, after the last flush: the spare and an empty current segment are removed, one
@@ -213,6 +280,13 @@ final class UsageJournal: @unchecked Sendable {
     static func leftovers(in directory: String) throws -> [Leftover] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         var found: [Leftover] = []
+        // A segment a process was making when it died, before its first line: empty. Left
+        // alone while young, as a live process may be between making and locking it.
+        for name in names where name.hasSuffix(suffix + newSuffix) {
+            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
+            if modified.timeIntervalSinceNow < -60 { unlink(path) }
+        }
         for name in names.sorted() where name.hasSuffix(suffix) {
             let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)

@@ -42,10 +42,15 @@ public final class UsageRecorder: CompletionObserver {
     private let flushGate = SerialGate()
 
     /// `clock`: Unix milliseconds, the records' time.
-    public init(capacity: Int, journalDirectory: String?, clock: @escaping @Sendable () -> Int64 = UnixClock.milliseconds) {
+    /// Whether journal segments are mapped (decisions/0030); nil lets the file system decide.
+    let mapsJournal: Bool?
+
+    public init(capacity: Int, journalDirectory: String?, clock: @escaping @Sendable () -> Int64 = UnixClock.milliseconds,
+                mapsJournal: Bool? = nil) {
         self.capacity = capacity
         self.journalDirectory = journalDirectory
         self.clock = clock
+        self.mapsJournal = mapsJournal
     }
 
     /// Records waiting for the store.
@@ -114,7 +119,7 @@ public final class UsageRecorder: CompletionObserver {
         if records > 0 || skipped > 0 {
             logger.notice("usage journal replayed", metadata: ["records": "\(records)", "skippedLines": "\(skipped)"])
         }
-        let journal = try UsageJournal(directory: journalDirectory)
+        let journal = try UsageJournal(directory: journalDirectory, mapped: mapsJournal)
         state.withLock { $0.journal = journal }
         return (records, skipped)
     }
