@@ -43,11 +43,11 @@ final class UsageJournal: @unchecked Sendable {
             self.descriptor = descriptor
         }
 
-        /// Reserves `capacity` bytes and maps them; false when the disk has no room or the
-        /// mapping fails. Every page is made present and writable here, off the request path:
-        /// a line that lands on a new page would otherwise take two page faults (reading the
-        /// page in, then making it writable), about as dear as the `write(2)` this replaces.
-        /// Only the pages past `capacity` are populated when a segment grows: the others are.
+        /// Reserves `capacity` bytes and maps them; the error code when the disk has no room or
+        /// the mapping fails. Every page is made present and writable here, off the request
+        /// path: a line that lands on a new page would otherwise take two page faults (reading
+        /// the page in, then making it writable), about as dear as the `write(2)` this
+        /// replaces. When a segment grows, only its new pages are populated.
         fileprivate func map(capacity: Int) -> Int32? {
             let reserved = posix_fallocate(descriptor, 0, off_t(capacity))
             guard reserved == 0 else { return reserved }
@@ -108,7 +108,7 @@ final class UsageJournal: @unchecked Sendable {
             lines = 0
         }
 
-        fileprivate var isMapped: Bool { base != nil }
+        /// 0 when not mapped.
         fileprivate var mappedBytes: Int { capacity }
 
         /// Cuts the file to its lines and releases the mapping (the kernel keeps what was copied).
@@ -159,8 +159,6 @@ final class UsageJournal: @unchecked Sendable {
     /// are already present.
     private var spare: Segment?
     private var sequence = 0
-    /// Lines written to the current segment.
-    var linesInCurrent: Int { current.lines }
 
     /// Creates the directory if needed and opens a first segment. `mapped` overrides the file
     /// system's verdict (tests of both ways).
@@ -250,7 +248,7 @@ final class UsageJournal: @unchecked Sendable {
     /// kept as the next spare, or removed when there is one.
     func recycle(_ segment: Segment) {
         // One that grew while the store was away goes: the spare stays at the initial size.
-        if spare == nil, segment.isMapped, segment.used == 0, segment.mappedBytes == Self.initialSegmentBytes {
+        if spare == nil, segment.used == 0, segment.mappedBytes == Self.initialSegmentBytes {
             spare = segment
         } else {
             segment.remove()

@@ -70,7 +70,7 @@ extension UsageReportRow {
 
 extension UsageRollup {
     /// One rollup row to add: its key and the sums of the records that fall in it.
-    public struct Bucket: Sendable {
+    public struct Bucket: Sendable, UsageSums {
         public var tenantID: String
         public var time: Int64
         /// `keyColumns` values, absent units as `''`.
@@ -88,15 +88,9 @@ extension UsageRollup {
         public var servedTokens: Int64 = 0
         public var servedCostNanos: Int64 = 0
 
-        mutating func add(_ r: UsageRecord) {
-            requests += 1
-            if r.isError { errors += 1 }
-            inputTokens += Int64(r.inputTokens)
-            outputTokens += Int64(r.outputTokens)
-            cachedTokens += Int64(r.cachedTokens)
-            reasoningTokens += Int64(r.reasoningTokens)
-            costNanos += r.costNanos ?? 0
-            if r.cacheHit { cacheHits += 1 }
+        /// The shared sums (`UsageSums.add`), then what only the rollup keeps.
+        mutating func include(_ r: UsageRecord) {
+            add(r)
             if r.isServed {
                 servedRequests += 1
                 servedTokens += Int64(r.inputTokens) + Int64(r.outputTokens)
@@ -140,7 +134,7 @@ extension UsageRollup {
                 buckets.append(Bucket(tenantID: key.tenantID, time: key.time, key: key.columns))
             }
             last = (key, position)
-            buckets[position].add(r)
+            buckets[position].include(r)
         }
         return buckets.sorted { ([$0.tenantID, String($0.time)] + $0.key).lexicographicallyPrecedes([$1.tenantID, String($1.time)] + $1.key) }
     }

@@ -150,7 +150,23 @@ public struct UsageReportRow: Sendable, Equatable {
         self.cacheHits = cacheHits
     }
 
-    /// Adds one record (the in-memory store's aggregation; the SQL backends sum in SQL).
+}
+
+/// The sums a report row and a rollup row keep alike, and how one record adds to them.
+public protocol UsageSums {
+    var requests: Int64 { get set }
+    var errors: Int64 { get set }
+    var inputTokens: Int64 { get set }
+    var outputTokens: Int64 { get set }
+    var cachedTokens: Int64 { get set }
+    var reasoningTokens: Int64 { get set }
+    var costNanos: Int64 { get set }
+    var cacheHits: Int64 { get set }
+}
+
+extension UsageSums {
+    /// Adds one record (the in-memory store's report, the rollup's rows; the SQL backends'
+    /// reports sum in SQL). The cost saturates rather than trap.
     public mutating func add(_ record: UsageRecord) {
         requests += 1
         if record.isError { errors += 1 }
@@ -163,6 +179,8 @@ public struct UsageReportRow: Sendable, Equatable {
         if record.cacheHit { cacheHits += 1 }
     }
 }
+
+extension UsageReportRow: UsageSums {}
 
 public struct RecentRequestsQuery: Sendable, Equatable {
     /// A page boundary: the last record of the previous page.
