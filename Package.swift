@@ -51,7 +51,10 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             // The C API, for the usage insert's direct binding (SQLiteUsageBinder).
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            "CSQLiteSetup",
         ]),
+        // SQLite's process-wide settings (sqlite3_config is variadic, so C calls it; decisions/0031).
+        .target(name: "CSQLiteSetup", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // The PostgreSQL backend (replicas sharing one database). Only this target imports PostgresNIO.
         .target(name: "GatewysePostgres", dependencies: [
             "GatewyseStorage",

@@ -1,3 +1,4 @@
+import CSQLiteSetup
 import Foundation
 import GRDB
 import GatewyseCore
@@ -37,7 +38,13 @@ public final class SQLiteStore: GatewayStore {
         return (after, after.filter { !before.contains($0) })
     }
 
+    /// SQLite's process-wide settings, made once before the first connection opens
+    /// (decisions/0031): multi-thread mode and no memory statistics. Nonzero when SQLite was
+    /// already initialized by someone else; it then stays serialized, which is slower, not wrong.
+    static let processSetup: Int32 = gatewyse_sqlite_configure()
+
     private static func openDatabase(path: String) throws -> any DatabaseWriter {
+        _ = processSetup
         if path == ":memory:" { return try DatabaseQueue() }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -117,24 +117,33 @@ extension UsageRollup {
     /// struct (no arrays built per record) and a record of the same row as the one before —
     /// the common case, one key calling one model — skips the hash lookup, its strings compared
     /// by identity first.
+    /// Records are read in place (an array's elements are borrowed, not copied: a copy retains
+    /// and releases every string of the record).
     public static func buckets(_ records: some Sequence<UsageRecord>) -> [Bucket] {
+        if let sorted = records.withContiguousStorageIfAvailable({ rows in buckets(in: rows) }) { return sorted }
+        return Array(records).withUnsafeBufferPointer { rows in buckets(in: rows) }
+    }
+
+    private static func buckets(in rows: UnsafeBufferPointer<UsageRecord>) -> [Bucket] {
         var index: [BucketKey: Int] = [:]
         var buckets: [Bucket] = []
         var last: (key: BucketKey, position: Int)?
-        for r in records {
-            let key = BucketKey(r)
+        for row in rows.indices {
             let position: Int
-            if let last, last.key == key {
+            if let last, last.key.matches(rows[row]) {
                 position = last.position
-            } else if let found = index[key] {
-                position = found
             } else {
-                position = buckets.count
-                index[key] = position
-                buckets.append(Bucket(tenantID: key.tenantID, time: key.time, key: key.columns))
+                let key = BucketKey(rows[row])
+                if let found = index[key] {
+                    position = found
+                } else {
+                    position = buckets.count
+                    index[key] = position
+                    buckets.append(Bucket(tenantID: key.tenantID, time: key.time, key: key.columns))
+                }
+                last = (key, position)
             }
-            last = (key, position)
-            buckets[position].include(r)
+            buckets[position].include(rows[row])
         }
         return buckets.sorted { ([$0.tenantID, String($0.time)] + $0.key).lexicographicallyPrecedes([$1.tenantID, String($1.time)] + $1.key) }
     }
@@ -162,6 +171,17 @@ extension UsageRollup {
         }
 
         var columns: [String] { [keyID, organizationID, departmentID, userID, providerID, requestedModel] }
+
+        /// Whether `r` belongs to this row, read in place (no key built, nothing retained).
+        func matches(_ r: borrowing UsageRecord) -> Bool {
+            func same(_ value: borrowing String?, _ column: String) -> Bool {
+                switch value { case .some(let value): value == column
+                               case .none: column.isEmpty }
+            }
+            return r.tenantID == tenantID && UsageRollup.floorHour(r.time) == time && r.keyID == keyID
+                && same(r.organizationID, organizationID) && same(r.departmentID, departmentID) && same(r.userID, userID)
+                && same(r.providerID, providerID) && same(r.requestedModel, requestedModel)
+        }
     }
 
     /// The report's group over the rollup: `''` read back as no group.
