@@ -28,7 +28,7 @@ else
 RUN_ARGS := $(ARGS)
 endif
 
-.PHONY: deps test-deps bench-deps build run venv test fuzz bench bench-routing
+.PHONY: deps test-deps bench-deps build run venv test fuzz bench bench-routing bench-wire
 
 # Installs the Debian packages named in $$missing: as root, one `apt-get update` then one
 # `apt-get install -y`; otherwise only says what is missing and carries on.
@@ -126,3 +126,8 @@ bench: bench-deps
 bench-routing: deps
 	$(SWIFT) build -c release --product gatewyse-bench-routing
 	.build/release/gatewyse-bench-routing
+
+# What decoding `make bench`'s chat body costs (parse, unified request, verbatim bytes).
+bench-wire: deps
+	$(SWIFT) build -c release --product gatewyse-bench-wire
+	.build/release/gatewyse-bench-wire

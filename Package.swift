@@ -107,6 +107,8 @@ let package = Package(
         .executableTarget(name: "gatewyse-bench-routing", dependencies: ["GatewyseEngine", "GatewyseRouting"]),
         // The usage observer's cost per request (docs/decisions/0011).
         .executableTarget(name: "gatewyse-bench-usage", dependencies: ["GatewyseEngine", "GatewyseStorage"]),
+        // Decoding a client's chat body (parse, unified request, verbatim bytes): make bench-wire.
+        .executableTarget(name: "gatewyse-bench-wire", dependencies: ["GatewyseCore", "GatewyseProviders"]),
         // libFuzzer harnesses for the parsers outsiders feed (tests/fuzz/run.sh, make fuzz); an
         // ordinary build makes the same harnesses a replayer of saved inputs.
         .executableTarget(name: "gatewyse-fuzz", dependencies: ["GatewyseCore", "GatewyseProviders", "GatewyseEngine"]),

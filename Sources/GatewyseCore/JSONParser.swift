@@ -199,7 +199,9 @@ public struct JSONParser {
             index += 1  // opening quote
             let start = index
             // Fast path: no escapes — decode the slice directly.
-            var highBits: UInt8 = 0
+            var nonASCII = false
+            index = stringRunEnd(from: index, nonASCII: &nonASCII)
+            var highBits: UInt8 = nonASCII ? 0x80 : 0
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {

@@ -149,6 +149,8 @@ extension JSONParser.Cursor {
     mutating func skipString() throws(JSONParser.SyntaxError) -> Bool {
         index += 1
         var escaped = false
+        var nonASCII = false
+        index = stringRunEnd(from: index, nonASCII: &nonASCII)
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") { index += 1; return escaped }

@@ -64,7 +64,12 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     public subscript(key: String) -> JSONValue? {
         get {
-            for entry in entries where entry.key == key { return entry.value }
+            // Lengths first: most keys looked up are absent, and comparing two unequal strings
+            // goes through the standard library's general comparison (a call per entry).
+            let length = key.utf8.count
+            for position in entries.indices where entries[position].key.utf8.count == length && entries[position].key == key {
+                return entries[position].value
+            }
             return nil
         }
         set {

@@ -11,7 +11,7 @@ enum UsageJournalLine {
 
     /// Appends the line, newline included. On the request path (the usage observer), so it
     /// writes fields straight into `out`: no `String`, no per-digit `append`.
-    static func encode(_ r: UsageRecord, into out: inout [UInt8]) {
+    static func encode(_ r: borrowing UsageRecord, into out: inout [UInt8]) {
         out.reserveCapacity(out.count + 512)
         out.append(UInt8(ascii: "["))
         int(version, &out, first: true)

@@ -79,12 +79,13 @@ public final class UsageRecorder: CompletionObserver {
         var moving = Optional(record)
         let written = state.withLock { state -> Bool in
             var written = true
+            state.pending.append(moving.take()!)
             if let journal = state.journal {
                 state.line.removeAll(keepingCapacity: true)
-                UsageJournalLine.encode(moving!, into: &state.line)
+                // Encoded from its place in the queue: borrowed, where `moving!` was a copy.
+                UsageJournalLine.encode(state.pending[state.pending.count - 1], into: &state.line)
                 written = journal.append(state.line)
             }
-            state.pending.append(moving.take()!)
             // Counted under the lock, so a concurrent flush never subtracts it first.
             queued.add(1, ordering: .relaxed)
             return written
