@@ -3,12 +3,24 @@
 /// client learns exactly what to fix.
 public struct JSONFieldReader: Sendable {
     public let object: JSONObject
-    /// Path of this object within the body, empty at the top.
-    public let path: String
+    /// The path, or for an element of an array, the array's path: an element's own path
+    /// (`messages[3]`) is only written out when an error names it, not for every element.
+    private let base: String
+    private let element: Int
+
+    /// Path of this object within the body (`messages[0].tool_calls[1]`), empty at the top.
+    public var path: String { element < 0 ? base : "\(base)[\(element)]" }
 
     public init(_ object: JSONObject, path: String = "") {
         self.object = object
-        self.path = path
+        self.base = path
+        self.element = -1
+    }
+
+    private init(_ object: JSONObject, elementOf arrayPath: String, at element: Int) {
+        self.object = object
+        self.base = arrayPath
+        self.element = element
     }
 
     /// Reads the body's top-level object.
@@ -106,12 +118,13 @@ public struct JSONFieldReader: Sendable {
         guard let items = try array(key) else { return nil }
         var readers: [JSONFieldReader] = []
         readers.reserveCapacity(items.count)
+        let arrayPath = fieldPath(key)
         for (i, item) in items.enumerated() {
             guard case .object(let o) = item else {
-                throw .invalidRequest("Field '\(fieldPath(key))[\(i)]' must be an object, got \(item.typeName).",
-                                      param: "\(fieldPath(key))[\(i)]", code: "INVALID_FIELD")
+                throw .invalidRequest("Field '\(arrayPath)[\(i)]' must be an object, got \(item.typeName).",
+                                      param: "\(arrayPath)[\(i)]", code: "INVALID_FIELD")
             }
-            readers.append(JSONFieldReader(o, path: "\(fieldPath(key))[\(i)]"))
+            readers.append(JSONFieldReader(o, elementOf: arrayPath, at: i))
         }
         return readers
     }
@@ -133,9 +146,12 @@ public struct JSONFieldReader: Sendable {
     }
 
     /// The fields of this object other than `known`, in their original order.
-    public func remaining(excluding known: Set<String>) -> JSONObject {
+    public func remaining(excluding known: JSONFieldNames) -> JSONObject {
         var out = JSONObject()
-        for (key, value) in object.entries where !known.contains(key) { out.appendUnique(key, value) }
+        let entries = object.entries
+        for position in entries.indices where !known.contains(entries[position].key) {
+            out.appendUnique(entries[position].key, entries[position].value)
+        }
         return out
     }
 

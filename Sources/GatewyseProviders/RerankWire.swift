@@ -6,7 +6,7 @@ import GatewyseCore
 /// `{model, query, documents, top_n, return_documents}` →
 /// `{id, results:[{index, relevance_score, document?:{text}}], meta:{billed_units}, usage?}`.
 public enum RerankWire {
-    static let knownRequestFields: Set<String> = ["model", "query", "documents", "top_n", "return_documents", "max_tokens_per_doc"]
+    static let knownRequestFields: JSONFieldNames = ["model", "query", "documents", "top_n", "return_documents", "max_tokens_per_doc"]
     /// A ceiling against absurd bodies; Cohere recommends at most 1,000 documents per call.
     public static let maximumDocuments = 10_000
 

@@ -217,6 +217,12 @@ enum SQLiteMigrations {
                 CREATE INDEX usage_time ON usage_records(time);
                 """)
         }
+        migrator.registerMigration("0007_usage_records_without_time_index") { db in
+            // decisions/0031: the time-only index served the super-admin's all-tenant views
+            // alone, and cost the usage writer a B-tree insert per request (~1 µs). Those views
+            // now walk `usage_tenant_time` tenant by tenant (`SQLiteStore.usageTenants`).
+            try db.execute(sql: "DROP INDEX usage_time")
+        }
         return migrator
     }
 

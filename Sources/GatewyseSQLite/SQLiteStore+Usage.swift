@@ -58,7 +58,17 @@ extension SQLiteStore {
         let rollup = table == "usage_hourly"
         var conditions = ["time >= ?", "time < ?"]
         var arguments: [any DatabaseValueConvertible] = [range.lowerBound, range.upperBound]
-        if case .one(let tenant) = query.tenants { conditions.insert("tenant_id = ?", at: 0); arguments.insert(tenant, at: 0) }
+        switch query.tenants {
+        case .one(let tenant):
+            conditions.insert("tenant_id = ?", at: 0)
+            arguments.insert(tenant, at: 0)
+        case .all where !rollup:
+            // No index leads with `time` (migration 0007): each tenant's range of the
+            // `(tenant_id, time, id)` index is read instead.
+            conditions.insert("tenant_id IN (\(usageTenantsSQL))", at: 0)
+        case .all:
+            break
+        }
         if let keyID = query.keyID { conditions.append("key_id = ?"); arguments.append(keyID) }
         if let userID = query.userID { conditions.append("user_id = ?"); arguments.append(userID) }
         let group = rollup ? UsageRollup.groupExpression(query.groupBy) : query.groupBy?.column ?? "NULL"
@@ -80,30 +90,57 @@ extension SQLiteStore {
 
     public func recentRequests(_ query: RecentRequestsQuery) async throws -> [UsageRecord] {
         try await database.read { db in
-            var conditions: [String] = []
-            var arguments: [any DatabaseValueConvertible] = []
-            func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
-                guard let value else { return }
-                conditions.append(condition)
-                arguments.append(value)
+            switch query.tenants {
+            case .one(let tenant):
+                return try Self.recentRequests(query, tenantID: tenant, db: db)
+            case .all:
+                // No index leads with `time` (migration 0007): each tenant's newest rows come
+                // in order from `(tenant_id, time, id)`, and the newest of all are merged here.
+                let tenants = try String.fetchAll(db, sql: Self.usageTenantsSQL)
+                var newest: [UsageRecord] = []
+                for tenant in tenants { newest += try Self.recentRequests(query, tenantID: tenant, db: db) }
+                newest.sort { ($0.time, $0.id) > ($1.time, $1.id) }
+                return Array(newest.prefix(max(0, query.limit)))
             }
-            if case .one(let tenant) = query.tenants { add("tenant_id = ?", tenant) }
-            add("time >= ?", query.from)
-            add("time < ?", query.to)
-            add("key_id = ?", query.keyID)
-            add("user_id = ?", query.userID)
-            add("requested_model = ?", query.model)
-            add("provider_id = ?", query.providerID)
-            add("status = ?", query.status)
-            if let before = query.before {
-                conditions.append("(time < ? OR (time = ? AND id < ?))")
-                arguments += [before.time, before.time, before.id]
-            }
-            arguments.append(max(0, query.limit))
-            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            return try Row.fetchAll(db, sql: "SELECT \(UsageRecord.columns) FROM usage_records \(filter) ORDER BY time DESC, id DESC LIMIT ?",
-                                    arguments: StatementArguments(arguments)).map(Self.usageRecord)
         }
+    }
+
+    /// The tenants that have usage rows, each found by one seek in `usage_tenant_time` (a
+    /// `SELECT DISTINCT` would read the whole index).
+    static let usageTenantsSQL =
+        """
+        WITH RECURSIVE usage_tenant(id) AS (
+            SELECT MIN(tenant_id) FROM usage_records
+            UNION ALL
+            SELECT (SELECT MIN(tenant_id) FROM usage_records WHERE tenant_id > usage_tenant.id) FROM usage_tenant WHERE usage_tenant.id IS NOT NULL
+        ) SELECT id FROM usage_tenant WHERE id IS NOT NULL
+        """
+
+    /// One tenant's newest requests matching `query`, newest first.
+    private static func recentRequests(_ query: RecentRequestsQuery, tenantID: String, db: Database) throws -> [UsageRecord] {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
+            guard let value else { return }
+            conditions.append(condition)
+            arguments.append(value)
+        }
+        add("tenant_id = ?", tenantID)
+        add("time >= ?", query.from)
+        add("time < ?", query.to)
+        add("key_id = ?", query.keyID)
+        add("user_id = ?", query.userID)
+        add("requested_model = ?", query.model)
+        add("provider_id = ?", query.providerID)
+        add("status = ?", query.status)
+        if let before = query.before {
+            conditions.append("(time < ? OR (time = ? AND id < ?))")
+            arguments += [before.time, before.time, before.id]
+        }
+        arguments.append(max(0, query.limit))
+        let filter = "WHERE " + conditions.joined(separator: " AND ")
+        return try Row.fetchAll(db, sql: "SELECT \(UsageRecord.columns) FROM usage_records \(filter) ORDER BY time DESC, id DESC LIMIT ?",
+                                arguments: StatementArguments(arguments)).map(Self.usageRecord)
     }
 
     public func usageTotals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) async throws -> UsageTotals {

@@ -27,7 +27,7 @@ extension StoreContractTests {
             """)
         let store = try SQLiteStore(path: path)
         #expect(try store.appliedMigrations() == ["0001_tenants_and_api_keys", "0002_routes", "0003_control_plane", "0004_usage_records", "0005_usage_scope_indexes",
-                                                   "0006_usage_records_by_tenant_time"])
+                                                   "0006_usage_records_by_tenant_time", "0007_usage_records_without_time_index"])
         #expect(try await store.allTenants() == [Tenant(id: "acme", name: "Acme", createdAt: 11), Tenant(id: "beta", name: "Beta", createdAt: 12)])
         let keys = try await store.allKeys()
         #expect(keys.map(\.id) == ["key_1", "key_2"])
@@ -49,7 +49,7 @@ extension StoreContractTests {
                                  latencyMs: 5, status: 200, attempts: 1)
         try await old.appendUsage([record])
         let store = try SQLiteStore(path: path)
-        #expect(try store.appliedMigrations().last == "0006_usage_records_by_tenant_time")
+        #expect(try store.appliedMigrations().last == "0007_usage_records_without_time_index")
         #expect(try await store.recentRequests(RecentRequestsQuery(tenants: .all, limit: 10)) == [record])
         var second = record
         second.id = "usg_2"

@@ -7,7 +7,7 @@ public enum OpenAIChatWire {}
 // MARK: - Decoding a client request
 
 extension OpenAIChatWire {
-    static let knownRequestFields: Set<String> = [
+    static let knownRequestFields: JSONFieldNames = [
         "model", "messages", "stream", "stream_options", "temperature", "top_p", "max_tokens",
         "max_completion_tokens", "n", "stop", "seed", "tools", "tool_choice", "parallel_tool_calls",
         "response_format", "logprobs", "top_logprobs", "user", "reasoning_effort",
@@ -58,7 +58,7 @@ extension OpenAIChatWire {
         return request
     }
 
-    static let knownMessageFields: Set<String> = ["role", "content", "name", "tool_calls", "tool_call_id", "reasoning_content", "refusal"]
+    static let knownMessageFields: JSONFieldNames = ["role", "content", "name", "tool_calls", "tool_call_id", "reasoning_content", "refusal"]
 
     static func decodeMessage(_ reader: JSONFieldReader) throws(GatewayError) -> ChatMessage {
         let roleName = try reader.requiredString("role")

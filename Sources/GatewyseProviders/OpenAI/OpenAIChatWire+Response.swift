@@ -3,10 +3,10 @@ import GatewyseCore
 // MARK: - Responses
 
 extension OpenAIChatWire {
-    static let knownResponseFields: Set<String> = ["id", "object", "created", "model", "choices", "usage", "system_fingerprint"]
+    static let knownResponseFields: JSONFieldNames = ["id", "object", "created", "model", "choices", "usage", "system_fingerprint"]
     // Static: a set literal at the call site is built, and hashed into, on every call.
-    static let knownDeltaFields: Set<String> = ["role", "content", "reasoning_content", "refusal", "tool_calls"]
-    static let knownUsageFields: Set<String> = ["prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details", "completion_tokens_details"]
+    static let knownDeltaFields: JSONFieldNames = ["role", "content", "reasoning_content", "refusal", "tool_calls"]
+    static let knownUsageFields: JSONFieldNames = ["prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details", "completion_tokens_details"]
 
     /// Reads an upstream `chat.completion`. Lenient where providers differ harmlessly (a missing
     /// `created` or `index`), strict where the client would otherwise get nonsense.

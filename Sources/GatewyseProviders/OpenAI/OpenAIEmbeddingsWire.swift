@@ -5,7 +5,7 @@ import GatewyseCore
 /// `{model, input, encoding_format, dimensions, user}` → `{object:"list", data:[{object:
 /// "embedding", index, embedding}], model, usage:{prompt_tokens, total_tokens}}`.
 public enum OpenAIEmbeddingsWire {
-    static let knownRequestFields: Set<String> = ["model", "input", "encoding_format", "dimensions", "user"]
+    static let knownRequestFields: JSONFieldNames = ["model", "input", "encoding_format", "dimensions", "user"]
     /// OpenAI's documented ceiling on inputs per request.
     public static let maximumInputs = 2048
 
