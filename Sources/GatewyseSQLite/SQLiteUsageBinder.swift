@@ -15,7 +15,7 @@ enum SQLiteUsageBinder {
 
     /// Binds, steps and resets `statement` for `record`; returns whether a row was inserted
     /// (false when `ON CONFLICT DO NOTHING` skipped a replayed id).
-    static func insert(_ record: UsageRecord, with statement: OpaquePointer, connection: OpaquePointer) throws -> Bool {
+    static func insert(_ record: borrowing UsageRecord, with statement: OpaquePointer, connection: OpaquePointer) throws -> Bool {
         // Every column is bound again below, so the previous row's bindings need no clearing.
         defer { sqlite3_reset(statement) }
         var index: Int32 = 0

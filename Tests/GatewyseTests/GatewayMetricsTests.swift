@@ -4,6 +4,7 @@ import GatewyseCore
 import GatewyseRouting
 import Logging
 import Prometheus
+import Synchronization
 import Testing
 
 /// The metrics observer without HTTP (decisions/0015): labels from the configuration only, the
@@ -92,6 +93,32 @@ struct GatewayMetricsTests {
         #expect(Self.lines(registry).contains(#"gatewyse_requests_total{route="/v1/chat/completions",provider="mock",model="mock/declared-model",status="200"} 1"#))
         #expect(Self.lines(registry).contains(#"gatewyse_requests_total{route="/v1/chat/completions",provider="mock",model="other",status="200"} 199"#))
         #expect(Self.lines(registry).contains(#"gatewyse_upstream_failures_total{provider="mock",model="other",reason="timeout"} 198"#))
+    }
+
+    @Test("a name counted as `other` gets its own label once a reloaded route table declares it")
+    func otherJudgedAgainAfterReload() throws {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        let before = RouteResolver(configuration: try ConfigurationValidator.load(yaml: Self.yaml, environment: [:]))
+        let declared = Self.yaml.replacingOccurrences(of: "models: [declared-model]", with: "models: [declared-model, late-model]")
+            + "\n  - name: late-alias\n    targets:\n      - provider: mock\n        model: late-model\n"
+        let after = RouteResolver(configuration: try ConfigurationValidator.load(yaml: declared, environment: [:]))
+        let serving = Mutex(before)
+        metrics.bind { serving.withLock { $0 } }
+        for _ in 0..<3 {
+            metrics.requestCompleted(Self.event(model: "late-alias", upstream: "late-model"))
+            metrics.attemptFinished(providerID: "mock", model: "late-model", failure: nil)
+        }
+        serving.withLock { $0 = after }
+        for _ in 0..<2 {
+            metrics.requestCompleted(Self.event(model: "late-alias", upstream: "late-model"))
+            metrics.attemptFinished(providerID: "mock", model: "late-model", failure: nil)
+        }
+        let lines = Self.lines(registry)
+        #expect(lines.contains(#"gatewyse_requests_total{route="/v1/chat/completions",provider="mock",model="other",status="200"} 3"#))
+        #expect(lines.contains(#"gatewyse_requests_total{route="/v1/chat/completions",provider="mock",model="late-alias",status="200"} 2"#))
+        #expect(lines.contains(#"gatewyse_upstream_attempts_total{provider="mock",model="other"} 3"#))
+        #expect(lines.contains(#"gatewyse_upstream_attempts_total{provider="mock",model="late-model"} 2"#))
     }
 
     @Test("checking a name against the route table costs the same at the millionth request as at the first")

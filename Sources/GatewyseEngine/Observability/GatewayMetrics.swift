@@ -30,6 +30,8 @@ public final class GatewayMetrics: CompletionObserver {
     /// Per route (indexed like `InferenceEndpoint.allCases`) and `RejectionReason`.
     private let rejections: [[CoreMetrics.Counter]]
     private let gauges = Mutex<[GaugeKey: Gauge]>([:])
+    /// Names last judged `other`, with the series they count in (see `OtherNames`).
+    private let otherNames = Mutex(OtherNames())
     /// Caches stop growing here (a table of label sets already bounded by the configuration; the
     /// limit only guards against a configuration with an absurd number of models).
     static let cacheLimit = 50_000
@@ -143,50 +145,53 @@ public final class GatewayMetrics: CompletionObserver {
 
     private func series(route: Int, endpoint: InferenceEndpoint, provider: String?, requestedModel: String?, upstreamModel: String?,
                         status: Int) -> RequestSeries {
-        var key = RequestKey(provider: provider ?? "", model: requestedModel ?? "", route: UInt8(route), status: Int16(clamping: status))
-        if let found = requestSeries.withLock({ $0[key] }) { return found }
-        let modelLabel = requestedModel.map { configuredRequestModel($0) ? $0 : "other" } ?? "none"
+        let named = RequestKey(provider: provider ?? "", model: requestedModel ?? "", route: UInt8(route), status: Int16(clamping: status))
+        if let found = requestSeries.withLock({ $0[named] }) { return found }
+        let current = currentResolver()
+        if let judged = otherNames.withLock({ $0.resolver === current ? $0.requests[named] : nil }) { return judged }
+        let modelLabel = requestedModel.map { current?.isConfiguredModelName($0) == true ? $0 : "other" } ?? "none"
         // A name counted as `other` is cached under the label, not the name (a client could send
-        // endless names); it is checked against the route table again next time, as its route
-        // may have been configured since.
-        if modelLabel == "other" {
-            key.model = "\u{0}other"
-            if let found = requestSeries.withLock({ $0[key] }) { return found }
-        }
-        let answering = provider.map { self.deployment(providerID: $0, model: upstreamModel ?? "") }
-        let created = RequestSeries(factory: factory, route: endpoint.rawValue, provider: provider ?? "none", model: modelLabel, status: status,
-                                    deployment: answering)
-        return requestSeries.withLock { table in
-            if let raced = table[key] { return raced }
-            if table.count < Self.cacheLimit { table[key] = created }
-            return created
-        }
+        // endless names); it is judged against the route table again once that changes, as its
+        // route may have been configured since (`OtherNames`).
+        var key = named
+        if modelLabel == "other" { key.model = "\u{0}other" }
+        let series = requestSeries.withLock({ $0[key] }) ?? {
+            let answering = provider.map { self.deployment(providerID: $0, model: upstreamModel ?? "") }
+            let created = RequestSeries(factory: factory, route: endpoint.rawValue, provider: provider ?? "none", model: modelLabel,
+                                        status: status, deployment: answering)
+            return requestSeries.withLock { table in
+                if let raced = table[key] { return raced }
+                if table.count < Self.cacheLimit { table[key] = created }
+                return created
+            }
+        }()
+        if modelLabel == "other" { otherNames.withLock { $0.remember(named, series, under: current) } }
+        return series
     }
 
     private func deployment(providerID: String, model: String) -> DeploymentSeries {
-        var key = DeploymentKey(provider: providerID, model: model)
-        if let found = deploymentSeries.withLock({ $0[key] }) { return found }
-        let label = model.isEmpty ? "none" : (configuredDeployment(providerID: providerID, model: model) ? model : "other")
-        if label != model {
-            key.model = "\u{0}" + label
-            if let found = deploymentSeries.withLock({ $0[key] }) { return found }
-        }
-        let created = DeploymentSeries(factory: factory, provider: providerID, model: label)
-        return deploymentSeries.withLock { table in
-            if let raced = table[key] { return raced }
-            if table.count < Self.cacheLimit { table[key] = created }
-            return created
-        }
+        let named = DeploymentKey(provider: providerID, model: model)
+        if let found = deploymentSeries.withLock({ $0[named] }) { return found }
+        let current = model.isEmpty ? nil : currentResolver()
+        if !model.isEmpty, let judged = otherNames.withLock({ $0.resolver === current ? $0.deployments[named] : nil }) { return judged }
+        let label = model.isEmpty ? "none" : (current?.configuredDeployments.contains(providerID + "/" + model) == true ? model : "other")
+        var key = named
+        if label != model { key.model = "\u{0}" + label }
+        let series = deploymentSeries.withLock({ $0[key] }) ?? {
+            let created = DeploymentSeries(factory: factory, provider: providerID, model: label)
+            return deploymentSeries.withLock { table in
+                if let raced = table[key] { return raced }
+                if table.count < Self.cacheLimit { table[key] = created }
+                return created
+            }
+        }()
+        if label == "other" { otherNames.withLock { $0.remember(named, series, under: current) } }
+        return series
     }
 
-    private func configuredRequestModel(_ name: String) -> Bool {
-        guard let resolver = resolver.withLock({ $0 })?.current() else { return false }
-        return resolver.isConfiguredModelName(name)
-    }
-
-    private func configuredDeployment(providerID: String, model: String) -> Bool {
-        guard let resolver = resolver.withLock({ $0 })?.current() else { return false }
-        return resolver.configuredDeployments.contains(providerID + "/" + model)
+    /// The serving snapshot's route table, which decides which names are labels.
+    private func currentResolver() -> RouteResolver? {
+        resolver.withLock({ $0 })?.current()
     }
 
     // MARK: Helpers
@@ -241,6 +246,37 @@ private struct RequestKey: Hashable {
     var model: String
     var route: UInt8
     var status: Int16
+}
+
+/// Names a client chose that the route table does not declare, remembered with the `other`
+/// series they count in, so that each request to one does not judge it again (a hash of the
+/// names, a string built, two more lookups). Valid for one route table: when the serving
+/// snapshot's resolver changes, every name is judged again. Bounded: once full it is emptied,
+/// so endless distinct names cost only the judgment they always cost.
+private struct OtherNames {
+    static let limit = 4096
+    /// Held, not only compared by identity: a freed table's address could be reused.
+    private(set) var resolver: RouteResolver?
+    private(set) var requests: [RequestKey: RequestSeries] = [:]
+    private(set) var deployments: [DeploymentKey: DeploymentSeries] = [:]
+
+    mutating func remember(_ key: RequestKey, _ series: RequestSeries, under current: RouteResolver?) {
+        renew(for: current)
+        if requests.count >= Self.limit { requests.removeAll() }
+        requests[key] = series
+    }
+
+    mutating func remember(_ key: DeploymentKey, _ series: DeploymentSeries, under current: RouteResolver?) {
+        renew(for: current)
+        if deployments.count >= Self.limit { deployments.removeAll() }
+        deployments[key] = series
+    }
+
+    private mutating func renew(for current: RouteResolver?) {
+        guard resolver !== current else { return }
+        self = OtherNames()
+        resolver = current
+    }
 }
 
 private struct DeploymentKey: Hashable {

@@ -11,6 +11,12 @@ extension UsageRecord {
     /// `id`: the gateway's idempotency key; `time`: the end of the request, Unix ms.
     public init?(_ event: CompletionEvent, id: String, time: Int64) {
         guard let principal = event.principal else { return nil }
+        self.init(event, principal: principal, id: id, time: time)
+    }
+
+    /// The record of an authenticated caller's request. Not failable, so that the usage
+    /// observer's record is made in place and moved into the queue, never copied.
+    init(_ event: CompletionEvent, principal: Principal, id: String, time: Int64) {
         let status: Int, code: String?
         switch event.outcome {
         case .answered, .streamFinished: (status, code) = (200, nil)
@@ -20,21 +26,17 @@ extension UsageRecord {
         // nginx's "client closed request": nothing of an error was told to anyone.
         case .clientGone: (status, code) = (499, nil)
         }
-        let usage = event.usage
+        // Read in place: `let usage = event.usage` copied the whole `Usage`.
         self.init(
             id: id, requestID: event.requestID, time: time, tenantID: principal.tenantID, organizationID: principal.organizationID,
             departmentID: principal.departmentID, userID: principal.userID, keyID: principal.keyID, capability: event.endpoint.capability.rawValue,
             requestedModel: event.requestedModel, providerID: event.providerID, upstreamModel: event.upstreamModel,
-            inputTokens: usage?.promptTokens ?? 0, outputTokens: usage?.completionTokens ?? 0, cachedTokens: usage?.cachedPromptTokens ?? 0,
-            cacheWriteTokens: usage.map(Self.cacheWriteTokens) ?? 0, reasoningTokens: usage?.reasoningTokens ?? 0,
+            inputTokens: event.usage?.promptTokens ?? 0, outputTokens: event.usage?.completionTokens ?? 0,
+            cachedTokens: event.usage?.cachedPromptTokens ?? 0, cacheWriteTokens: event.usage?.cacheWriteTokens ?? 0,
+            reasoningTokens: event.usage?.reasoningTokens ?? 0,
             costNanos: event.cost?.nanos, latencyMs: Self.milliseconds(event.duration), ttftMs: event.timeToFirstByte.map(Self.milliseconds),
             status: status, errorCode: code, attempts: event.attempts, cacheHit: event.cacheStatus == .hit,
             usageEstimated: event.usageEstimated, outcome: Outcome(event.outcome))
-    }
-
-    /// Input tokens written to the provider's prompt cache (Anthropic, Bedrock report them).
-    static func cacheWriteTokens(_ usage: Usage) -> Int {
-        usage.cacheWriteTokens ?? 0
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

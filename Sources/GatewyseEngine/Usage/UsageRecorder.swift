@@ -69,14 +69,15 @@ public final class UsageRecorder: CompletionObserver {
         // Load-shedding refusals (the in-flight limit, this queue's own bound) used nothing;
         // recording them would grow the very queue that is full.
         if case .failed(503, "OVERLOADED") = event.outcome { return }
-        guard let record = UsageRecord(event, id: IDGenerator.usageRecordID(), time: clock()) else { return }
-        self.record(consume record)
+        guard let principal = event.principal else { return }
+        // Made as the argument, so it is moved into `record`, not copied out of an optional.
+        record(UsageRecord(event, principal: principal, id: IDGenerator.usageRecordID(), time: clock()))
     }
 
     /// Journals and queues one record.
     public func record(_ record: consuming UsageRecord) {
         // Moved into the queue, not copied (a copy is a retain per string field, per request).
-        var moving = Optional(record)
+        var moving = Optional(consume record)
         let written = state.withLock { state -> Bool in
             var written = true
             state.pending.append(moving.take()!)

@@ -89,7 +89,7 @@ extension UsageRollup {
         public var servedCostNanos: Int64 = 0
 
         /// The shared sums (`UsageSums.add`), then what only the rollup keeps.
-        mutating func include(_ r: UsageRecord) {
+        mutating func include(_ r: borrowing UsageRecord) {
             add(r)
             if r.isServed {
                 servedRequests += 1
@@ -159,7 +159,7 @@ extension UsageRollup {
         let providerID: String
         let requestedModel: String
 
-        init(_ r: UsageRecord) {
+        init(_ r: borrowing UsageRecord) {
             tenantID = r.tenantID
             time = UsageRollup.floorHour(r.time)
             keyID = r.keyID

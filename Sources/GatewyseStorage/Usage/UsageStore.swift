@@ -167,7 +167,7 @@ public protocol UsageSums {
 extension UsageSums {
     /// Adds one record (the in-memory store's report, the rollup's rows; the SQL backends'
     /// reports sum in SQL). The cost saturates rather than trap.
-    public mutating func add(_ record: UsageRecord) {
+    public mutating func add(_ record: borrowing UsageRecord) {
         requests += 1
         if record.isError { errors += 1 }
         inputTokens += Int64(record.inputTokens)
