@@ -145,7 +145,7 @@ public struct JSONParser {
                 skipWhitespace()
                 guard index < bytes.count else { throw error("unexpected end of input in object") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(JSONObject(uniqueEntries: entries)) }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(JSONObject(uniqueEntries: entries, positions: positions)) }
                 throw error("expected ',' or '}' in object")
             }
         }

@@ -50,6 +50,11 @@ public enum JSONValue: Sendable, Equatable {
 /// linear scan over a contiguous array beats hashing at that size.
 public struct JSONObject: Sendable, Equatable, Sequence {
     public private(set) var entries: [(key: String, value: JSONValue)]
+    /// Each key's position, for an object the parser found large (more keys than
+    /// `JSONParser.linearDuplicateScanLimit`): a client can send a hundred thousand keys, and a
+    /// decoder looks up a couple of dozen fields, each a scan of every entry without it.
+    /// Dropped by a removal (lookups scan again), kept up to date by appends.
+    private var positions: [String: Int]?
 
     public init() { entries = [] }
     public init(_ entries: [(String, JSONValue)]) {
@@ -64,6 +69,7 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     public subscript(key: String) -> JSONValue? {
         get {
+            if let positions { return positions[key].map { entries[$0].value } }
             // Lengths first: most keys looked up are absent, and comparing two unequal strings
             // goes through the standard library's general comparison (a call per entry).
             let length = key.utf8.count
@@ -73,9 +79,16 @@ public struct JSONObject: Sendable, Equatable, Sequence {
             return nil
         }
         set {
-            if let index = entries.firstIndex(where: { $0.key == key }) {
-                if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
+            let found = positions.map { $0[key] } ?? entries.firstIndex(where: { $0.key == key })
+            if let index = found {
+                if let newValue {
+                    entries[index].value = newValue
+                } else {
+                    entries.remove(at: index)
+                    positions = nil
+                }
             } else if let newValue {
+                positions?[key] = entries.count
                 entries.append((key, newValue))
             }
         }
@@ -84,8 +97,17 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     /// Entries whose keys the caller knows to be unique (the parser, which has checked them).
     public init(uniqueEntries: [(key: String, value: JSONValue)]) { entries = uniqueEntries }
 
+    /// The parser's large objects, with the positions it found their keys at.
+    init(uniqueEntries: [(key: String, value: JSONValue)], positions: [String: Int]) {
+        entries = uniqueEntries
+        self.positions = positions.isEmpty ? nil : positions
+    }
+
     /// Appends without checking for a duplicate key; for builders that know their keys are unique.
-    public mutating func appendUnique(_ key: String, _ value: JSONValue) { entries.append((key, value)) }
+    public mutating func appendUnique(_ key: String, _ value: JSONValue) {
+        positions?[key] = entries.count
+        entries.append((key, value))
+    }
 
     public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> { entries.makeIterator() }
 

@@ -47,8 +47,14 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\""))
         var copy = string
         copy.withUTF8 { buffer in
+            guard let base = buffer.baseAddress else { return }
             var runStart = 0
-            for i in 0..<buffer.count {
+            var i = 0
+            var passed: UInt64 = 0
+            while i < buffer.count {
+                // Plain bytes are skipped eight at a time (JSONByteScan); the last few one by one.
+                i = JSONByteScan.plainRunEnd(base, from: i, count: buffer.count, seen: &passed)
+                guard i < buffer.count else { break }
                 let byte = buffer[i]
                 let escape: UInt8?
                 switch byte {
@@ -58,7 +64,9 @@ public enum JSONWriter {
                 case 0x0D: escape = UInt8(ascii: "r")
                 case 0x09: escape = UInt8(ascii: "t")
                 case 0x00..<0x20: escape = UInt8(ascii: "u")
-                default: continue
+                default:
+                    i += 1
+                    continue
                 }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<i]))
                 out.append(UInt8(ascii: "\\"))
@@ -67,6 +75,7 @@ public enum JSONWriter {
                     out.append(contentsOf: [0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]])
                 }
                 runStart = i + 1
+                i += 1
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<buffer.count]))
         }

@@ -118,4 +118,20 @@ struct JSONParserLimitsTests {
     func validUTF8() throws {
         #expect(try JSONParser.parse(#"{"é":"€ 😀 \n ü"}"#) == ["é": "€ 😀 \n ü"])
     }
+
+    @Test("a large parsed object finds its keys by position, and stays right through setting, removing and appending")
+    func largeObjectLookups() throws {
+        let members = (0..<100).map { #""k\#($0)":\#($0)"# }.joined(separator: ",")
+        guard case .object(var object) = try JSONParser.parse("{" + members + #","k7":"last wins"}"#) else { Issue.record("not an object"); return }
+        #expect(object.count == 100)
+        #expect(object["k7"] == "last wins" && object["k99"] == 99 && object["k100"] == nil)
+        object["k100"] = "added"
+        object.appendUnique("k101", "appended")
+        #expect(object["k100"] == "added" && object["k101"] == "appended" && object.count == 102)
+        object["k3"] = nil
+        #expect(object["k3"] == nil && object["k4"] == 4 && object["k101"] == "appended" && object.count == 101)
+        object["k5"] = "replaced"
+        #expect(object["k5"] == "replaced" && object.entries.firstIndex { $0.key == "k5" } == 4)
+    }
 }
+

@@ -53,4 +53,20 @@ struct JSONStringScanTests {
             #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(bytes) }
         }
     }
+
+    @Test("the writer escapes a quote, a backslash or a control character at every position of strings of 0 to 40 bytes",
+          arguments: ["\"", "\\", "\n", "\u{01}", "\u{1F}", "é", "😀", "\u{7F}"])
+    func writerEscapesAtEveryPosition(special: String) throws {
+        for length in 0...40 {
+            for position in 0...length {
+                var text = String((0..<length).map { Character(UnicodeScalar(UInt8(97 + $0 % 26))) })
+                text.insert(contentsOf: special, at: text.index(text.startIndex, offsetBy: position))
+                var out: [UInt8] = []
+                JSONWriter.writeString(text, into: &out)
+                let decoded = try JSONSerialization.jsonObject(with: Data(out), options: .fragmentsAllowed) as? String
+                #expect(decoded == text, "length \(length), at \(position)")
+                #expect(!out.dropFirst().dropLast().contains { $0 < 0x20 }, "no raw control byte written")
+            }
+        }
+    }
 }
