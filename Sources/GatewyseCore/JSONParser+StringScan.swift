@@ -8,13 +8,13 @@
 /// "has a zero byte" bit trick on the word XORed with the byte looked for; its lowest flagged
 /// byte is always a true match (a false one needs a borrow from a true one below it), and only
 /// that one is used.
-enum JSONByteScan {
+public enum JSONByteScan {
     /// The index of the first quote, backslash or control character at or after `start` in
     /// `base[0..<count]`, or the start of the last few bytes (fewer than eight), which the
     /// caller's byte loop finishes. `seen` collects the bytes passed over (OR-ed), so a caller
     /// can tell whether any was 0x80 or above.
-    @inline(__always)
-    static func plainRunEnd(_ base: UnsafePointer<UInt8>, from start: Int, count: Int, seen: inout UInt64) -> Int {
+    @inlinable @inline(__always)
+    public static func plainRunEnd(_ base: UnsafePointer<UInt8>, from start: Int, count: Int, seen: inout UInt64) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
         var index = start
@@ -35,7 +35,7 @@ enum JSONByteScan {
         return index
     }
 
-    static let highBits: UInt64 = 0x8080_8080_8080_8080
+    public static let highBits: UInt64 = 0x8080_8080_8080_8080
 }
 
 extension JSONParser.Cursor {

@@ -100,6 +100,22 @@ struct UsageRecorderTests {
         }
     }
 
+    @Test("the line buffer is reused across records of every size: a long, escape-heavy record after a short one, then a short one again")
+    func lineBufferReuse() throws {
+        var long = Self.record(2)
+        long.userID = String(repeating: "\u{01}\"é", count: 700) + "tail"
+        long.errorCode = String(repeating: "x", count: 3000)
+        let buffer = UsageJournalLineBuffer(capacity: 16)
+        for record in [Self.record(1), long, Self.record(3, model: nil), long.withID("usg_long_2")] {
+            UsageJournalLine.encode(record, into: buffer)
+            let line = Array(buffer.bytes)
+            #expect(line.count <= UsageJournalLine.maximumSize(record))
+            #expect(line.last == UInt8(ascii: "\n") && line.dropLast().allSatisfy { $0 != UInt8(ascii: "\n") })
+            #expect(UsageJournalLine.decode(line.dropLast()) == record)
+            #expect(try JSONSerialization.jsonObject(with: Data(line)) is [Any])
+        }
+    }
+
     @Test("a segment's torn last line and a damaged line are skipped and counted; the others are read")
     func tornLines() {
         var bytes: [UInt8] = []
@@ -397,5 +413,13 @@ struct UsageRecorderTests {
             #expect(error.problems.contains { $0.hasPrefix("usage.queue_capacity") }, "\(error.problems)")
             #expect(error.problems.contains { $0.hasPrefix("usage.colour") }, "\(error.problems)")
         }
+    }
+}
+
+private extension UsageRecord {
+    func withID(_ id: String) -> UsageRecord {
+        var copy = self
+        copy.id = id
+        return copy
     }
 }

@@ -63,12 +63,9 @@ final class UsageJournal: @unchecked Sendable {
 
         /// Copies one line in (or, for a segment that is not mapped, writes it with one
         /// `pwrite(2)`); false when it did not go in (disk full).
-        fileprivate func append(_ line: [UInt8]) -> Bool {
+        fileprivate func append(_ line: UnsafeRawBufferPointer) -> Bool {
             guard let base = mappedBase(fitting: line.count) else { return write(line) }
-            line.withUnsafeBytes { bytes in
-                guard let source = bytes.baseAddress else { return }
-                (base + used).copyMemory(from: source, byteCount: bytes.count)
-            }
+            if let source = line.baseAddress { (base + used).copyMemory(from: source, byteCount: line.count) }
             used += line.count
             lines += 1
             return true
@@ -87,8 +84,8 @@ final class UsageJournal: @unchecked Sendable {
         }
 
         /// The line at `used`, in one `pwrite(2)`.
-        private func write(_ line: [UInt8]) -> Bool {
-            let written = line.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(used)) }
+        private func write(_ line: UnsafeRawBufferPointer) -> Bool {
+            let written = pwrite(descriptor, line.baseAddress, line.count, off_t(used))
             guard written == line.count else {
                 // A part went in (disk full): end it, so that the next line starts on its own and
                 // only this one is skipped at a replay.
@@ -223,7 +220,7 @@ final class UsageJournal: @unchecked Sendable {
     }
 
     /// Copies one line into the current segment; false when it did not go in.
-    func append(_ line: [UInt8]) -> Bool {
+    func append(_ line: UnsafeRawBufferPointer) -> Bool {
         current.append(line)
     }
 

@@ -9,63 +9,75 @@ enum UsageJournalLine {
     static let version = 1
     static let fieldCount = 1 + UsageRecord.columnCount
 
-    /// Appends the line, newline included. On the request path (the usage observer), so it
-    /// writes fields straight into `out`: no `String`, no per-digit `append`.
+    /// Appends the line, newline included (tests and tools; the recorder writes into its
+    /// `UsageJournalLineBuffer`).
     static func encode(_ r: borrowing UsageRecord, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + 512)
-        out.append(UInt8(ascii: "["))
-        int(version, &out, first: true)
-        string(r.id, &out)
-        string(r.requestID, &out)
-        int(r.time, &out)
-        string(r.tenantID, &out)
-        string(r.organizationID, &out)
-        string(r.departmentID, &out)
-        string(r.userID, &out)
-        string(r.keyID, &out)
-        string(r.capability, &out)
-        string(r.requestedModel, &out)
-        string(r.providerID, &out)
-        string(r.upstreamModel, &out)
-        int(r.inputTokens, &out)
-        int(r.outputTokens, &out)
-        int(r.cachedTokens, &out)
-        int(r.cacheWriteTokens, &out)
-        int(r.reasoningTokens, &out)
-        int(r.costNanos, &out)
-        int(r.latencyMs, &out)
-        int(r.ttftMs, &out)
-        int(r.status, &out)
-        string(r.errorCode, &out)
-        int(r.attempts, &out)
-        int(r.cacheHit ? 1 : 0, &out)
-        int(r.usageEstimated ? 1 : 0, &out)
-        string(r.outcome.rawValue, &out)
-        out.append(UInt8(ascii: "]"))
-        out.append(UInt8(ascii: "\n"))
+        let buffer = UsageJournalLineBuffer()
+        encode(r, into: buffer)
+        out.append(contentsOf: buffer.bytes)
     }
 
-    private static func int(_ value: (some BinaryInteger)?, _ out: inout [UInt8], first: Bool = false) {
-        if !first { out.append(UInt8(ascii: ",")) }
-        guard let value else { return out.append(contentsOf: "null".utf8) }
-        var magnitude = UInt64(truncatingIfNeeded: Int64(value).magnitude)
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        // The digits right to left into a small stack buffer, then one copy.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = 20
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
-        }
+    /// Writes the line, newline included, as the buffer's only content. On the request path
+    /// (the usage observer): room is made once for the longest line the record could give, then
+    /// every byte goes straight in.
+    static func encode(_ r: borrowing UsageRecord, into out: UsageJournalLineBuffer) {
+        out.reset(forAtMost: maximumSize(r))
+        out.byte(UInt8(ascii: "["))
+        out.integer(Int64(version))
+        string(r.id, out)
+        string(r.requestID, out)
+        int(r.time, out)
+        string(r.tenantID, out)
+        string(r.organizationID, out)
+        string(r.departmentID, out)
+        string(r.userID, out)
+        string(r.keyID, out)
+        string(r.capability, out)
+        string(r.requestedModel, out)
+        string(r.providerID, out)
+        string(r.upstreamModel, out)
+        int(r.inputTokens, out)
+        int(r.outputTokens, out)
+        int(r.cachedTokens, out)
+        int(r.cacheWriteTokens, out)
+        int(r.reasoningTokens, out)
+        int(r.costNanos, out)
+        int(r.latencyMs, out)
+        int(r.ttftMs, out)
+        int(r.status, out)
+        string(r.errorCode, out)
+        int(r.attempts, out)
+        int(r.cacheHit ? 1 : 0, out)
+        int(r.usageEstimated ? 1 : 0, out)
+        string(r.outcome.rawValue, out)
+        out.byte(UInt8(ascii: "]"))
+        out.byte(UInt8(ascii: "\n"))
     }
 
-    private static func string(_ value: String?, _ out: inout [UInt8]) {
-        out.append(UInt8(ascii: ","))
-        guard let value else { return out.append(contentsOf: "null".utf8) }
-        JSONWriter.writeString(value, into: &out)
+    /// The longest line `r` can give: every string byte escaped as `\u00XX` (six bytes), every
+    /// number at its widest (a sign and 19 digits), each field with its comma.
+    static func maximumSize(_ r: borrowing UsageRecord) -> Int {
+        func text(_ value: String?) -> Int { 3 &+ 6 &* (value?.utf8.count ?? 0) }
+        let strings = text(r.id) &+ text(r.requestID) &+ text(r.tenantID) &+ text(r.organizationID) &+ text(r.departmentID)
+            &+ text(r.userID) &+ text(r.keyID) &+ text(r.capability) &+ text(r.requestedModel) &+ text(r.providerID)
+            &+ text(r.upstreamModel) &+ text(r.errorCode) &+ text(r.outcome.rawValue)
+        return 4 &+ strings &+ 21 &* (fieldCount &- 13)
+    }
+
+    private static func int(_ value: (some BinaryInteger)?, _ out: UsageJournalLineBuffer) {
+        out.byte(UInt8(ascii: ","))
+        guard let value else { return null(out) }
+        out.integer(Int64(clamping: value))
+    }
+
+    private static func string(_ value: String?, _ out: UsageJournalLineBuffer) {
+        out.byte(UInt8(ascii: ","))
+        guard let value else { return null(out) }
+        out.string(value)
+    }
+
+    private static func null(_ out: UsageJournalLineBuffer) {
+        out.byte(UInt8(ascii: "n")); out.byte(UInt8(ascii: "u")); out.byte(UInt8(ascii: "l")); out.byte(UInt8(ascii: "l"))
     }
 
     /// The record of one line (without its newline), or nil when the line is not a complete,

@@ -17,7 +17,7 @@ public final class UsageRecorder: CompletionObserver {
         var journal: UsageJournal?
         var pending: [UsageRecord] = []
         /// Reused for every line: the request path allocates no buffer of its own.
-        var line: [UInt8] = []
+        let line = UsageJournalLineBuffer()
     }
 
     /// Records handed over by `seal` and not yet acknowledged by the store, oldest first.
@@ -82,10 +82,9 @@ public final class UsageRecorder: CompletionObserver {
             var written = true
             state.pending.append(moving.take()!)
             if let journal = state.journal {
-                state.line.removeAll(keepingCapacity: true)
                 // Encoded from its place in the queue: borrowed, where `moving!` was a copy.
-                UsageJournalLine.encode(state.pending[state.pending.count - 1], into: &state.line)
-                written = journal.append(state.line)
+                UsageJournalLine.encode(state.pending[state.pending.count - 1], into: state.line)
+                written = journal.append(state.line.bytes)
             }
             // Counted under the lock, so a concurrent flush never subtracts it first.
             queued.add(1, ordering: .relaxed)
