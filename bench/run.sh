@@ -647,6 +647,13 @@ if [[ "$BENCH_SERVE" == 1 ]]; then
             echo "  database key: http://127.0.0.1:$DK_PORT/v1/chat/completions, pid $DK_PID (same bodies)"
             echo "                Authorization: Bearer $DK_KEY"
         fi
+        if (( WITH_GOVERNED )); then
+            echo "  governed:     http://127.0.0.1:$GOV_PORT/v1/chat/completions, pid $GOV_PID (same bodies)"
+            echo "                Authorization: Bearer $GOV_KEY"
+        fi
+        if (( WITH_UNMETERED )); then
+            echo "  metrics off:  http://127.0.0.1:$UM_PORT/v1/chat/completions, pid $UM_PID (same key and bodies)"
+        fi
         if (( WITH_HAPROXY )); then
             echo "  haproxy:      http://127.0.0.1:$HA_PORT/v1/chat/completions (stream: /stream/v1/chat/completions), pid $HA_PID"
             echo "                no auth; bodies: $TMP/direct-chat.json $TMP/direct-stream.json"
