@@ -41,44 +41,61 @@ public enum JSONWriter {
         }
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     public static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var copy = string
-        copy.withUTF8 { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var runStart = 0
-            var i = 0
-            var passed: UInt64 = 0
-            while i < buffer.count {
-                // Plain bytes are skipped eight at a time (JSONByteScan); the last few one by one.
-                i = JSONByteScan.plainRunEnd(base, from: i, count: buffer.count, seen: &passed)
-                guard i < buffer.count else { break }
-                let byte = buffer[i]
-                let escape: UInt8?
-                switch byte {
-                case 0x22: escape = UInt8(ascii: "\"")
-                case 0x5C: escape = UInt8(ascii: "\\")
-                case 0x0A: escape = UInt8(ascii: "n")
-                case 0x0D: escape = UInt8(ascii: "r")
-                case 0x09: escape = UInt8(ascii: "t")
-                case 0x00..<0x20: escape = UInt8(ascii: "u")
-                default:
-                    i += 1
-                    continue
-                }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<i]))
-                out.append(UInt8(ascii: "\\"))
-                out.append(escape!)
-                if escape == UInt8(ascii: "u") {
-                    out.append(contentsOf: [0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]])
-                }
-                runStart = i + 1
-                i += 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<buffer.count]))
+        copy.withUTF8 { text in
+            forEachEscapedRun(text, plain: { out.append(contentsOf: $0) }, escaped: { out.append(contentsOf: $0) })
         }
         out.append(UInt8(ascii: "\""))
     }
+
+    /// A JSON string's contents, without its quotes, in order: runs of bytes that go out as
+    /// they are, and the escape for each quote, backslash and control character between them
+    /// (`\n`, `\u0001`…). The one escaping loop: `writeString` appends to an array with it, the
+    /// usage journal's line buffer writes to its raw memory. Plain bytes are skipped eight at a
+    /// time (`JSONByteScan`).
+    @inlinable
+    public static func forEachEscapedRun(_ text: UnsafeBufferPointer<UInt8>, plain: (UnsafeBufferPointer<UInt8>) -> Void,
+                                         escaped: (UnsafeBufferPointer<UInt8>) -> Void) {
+        guard let base = text.baseAddress else { return }
+        var runStart = 0
+        var index = 0
+        var passed: UInt64 = 0
+        while index < text.count {
+            index = JSONByteScan.plainRunEnd(base, from: index, count: text.count, seen: &passed)
+            guard index < text.count else { break }
+            let byte = text[index]
+            let letter: UInt8
+            switch byte {
+            case 0x22: letter = UInt8(ascii: "\"")
+            case 0x5C: letter = UInt8(ascii: "\\")
+            case 0x0A: letter = UInt8(ascii: "n")
+            case 0x0D: letter = UInt8(ascii: "r")
+            case 0x09: letter = UInt8(ascii: "t")
+            case 0x00..<0x20: letter = UInt8(ascii: "u")
+            default:
+                index += 1
+                continue
+            }
+            plain(UnsafeBufferPointer(rebasing: text[runStart..<index]))
+            // `\u00XX` for the other control characters, a letter for the rest.
+            let hex: (UInt8) -> UInt8 = { $0 < 10 ? UInt8(ascii: "0") + $0 : UInt8(ascii: "a") + $0 - 10 }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6) { escape in
+                escape[0] = UInt8(ascii: "\\")
+                escape[1] = letter
+                var count = 2
+                if letter == UInt8(ascii: "u") {
+                    escape[2] = UInt8(ascii: "0"); escape[3] = UInt8(ascii: "0")
+                    escape[4] = hex(byte >> 4); escape[5] = hex(byte & 0xF)
+                    count = 6
+                }
+                escaped(UnsafeBufferPointer(rebasing: escape[0..<count]))
+            }
+            index += 1
+            runStart = index
+        }
+        plain(UnsafeBufferPointer(rebasing: text[runStart..<text.count]))
+    }
 }
+

@@ -21,16 +21,12 @@ enum SQLiteUsageBinder {
         var index: Int32 = 0
         func text(_ value: String?) {
             index += 1
-            guard let value else { sqlite3_bind_null(statement, index); return }
-            func bind(_ bytes: UnsafeBufferPointer<UInt8>) {
+            // `withUTF8` reads a native string (all of a record's) in place.
+            guard var value else { sqlite3_bind_null(statement, index); return }
+            value.withUTF8 { bytes in
                 _ = bytes.withMemoryRebound(to: CChar.self) {
                     sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient)
                 }
-            }
-            // Native strings (all of a record's) are read in place; others are made contiguous.
-            if value.utf8.withContiguousStorageIfAvailable(bind) == nil {
-                var copy = value
-                copy.withUTF8(bind)
             }
         }
         func integer(_ value: Int64?) {

@@ -155,17 +155,12 @@ public final class GatewayMetrics: CompletionObserver {
         // route may have been configured since (`OtherNames`).
         var key = named
         if modelLabel == "other" { key.model = "\u{0}other" }
-        let series = requestSeries.withLock({ $0[key] }) ?? {
+        let series = Self.cached(key, in: requestSeries) {
             let answering = provider.map { self.deployment(providerID: $0, model: upstreamModel ?? "") }
-            let created = RequestSeries(factory: factory, route: endpoint.rawValue, provider: provider ?? "none", model: modelLabel,
-                                        status: status, deployment: answering)
-            return requestSeries.withLock { table in
-                if let raced = table[key] { return raced }
-                if table.count < Self.cacheLimit { table[key] = created }
-                return created
-            }
-        }()
-        if modelLabel == "other" { otherNames.withLock { $0.remember(named, series, under: current) } }
+            return RequestSeries(factory: factory, route: endpoint.rawValue, provider: provider ?? "none", model: modelLabel,
+                                 status: status, deployment: answering)
+        }
+        if modelLabel == "other" { otherNames.withLock { $0.remember(named, series, in: \.requests, under: current) } }
         return series
     }
 
@@ -177,16 +172,21 @@ public final class GatewayMetrics: CompletionObserver {
         let label = model.isEmpty ? "none" : (current?.configuredDeployments.contains(providerID + "/" + model) == true ? model : "other")
         var key = named
         if label != model { key.model = "\u{0}" + label }
-        let series = deploymentSeries.withLock({ $0[key] }) ?? {
-            let created = DeploymentSeries(factory: factory, provider: providerID, model: label)
-            return deploymentSeries.withLock { table in
-                if let raced = table[key] { return raced }
-                if table.count < Self.cacheLimit { table[key] = created }
-                return created
-            }
-        }()
-        if label == "other" { otherNames.withLock { $0.remember(named, series, under: current) } }
+        let series = Self.cached(key, in: deploymentSeries) { DeploymentSeries(factory: factory, provider: providerID, model: label) }
+        if label == "other" { otherNames.withLock { $0.remember(named, series, in: \.deployments, under: current) } }
         return series
+    }
+
+    /// The series cached under `key`, or the one `make` creates, cached while the table is
+    /// under `cacheLimit` (of two made at once, the first cached is kept).
+    private static func cached<Key: Hashable & Sendable, Series: Sendable>(_ key: Key, in table: borrowing Mutex<[Key: Series]>, make: () -> Series) -> Series {
+        if let found = table.withLock({ $0[key] }) { return found }
+        let created = make()
+        return table.withLock { table in
+            if let raced = table[key] { return raced }
+            if table.count < cacheLimit { table[key] = created }
+            return created
+        }
     }
 
     /// The serving snapshot's route table, which decides which names are labels.
@@ -257,19 +257,14 @@ private struct OtherNames {
     static let limit = 4096
     /// Held, not only compared by identity: a freed table's address could be reused.
     private(set) var resolver: RouteResolver?
-    private(set) var requests: [RequestKey: RequestSeries] = [:]
-    private(set) var deployments: [DeploymentKey: DeploymentSeries] = [:]
+    var requests: [RequestKey: RequestSeries] = [:]
+    var deployments: [DeploymentKey: DeploymentSeries] = [:]
 
-    mutating func remember(_ key: RequestKey, _ series: RequestSeries, under current: RouteResolver?) {
+    mutating func remember<Key, Series>(_ key: Key, _ series: Series, in names: WritableKeyPath<OtherNames, [Key: Series]>,
+                                        under current: RouteResolver?) {
         renew(for: current)
-        if requests.count >= Self.limit { requests.removeAll() }
-        requests[key] = series
-    }
-
-    mutating func remember(_ key: DeploymentKey, _ series: DeploymentSeries, under current: RouteResolver?) {
-        renew(for: current)
-        if deployments.count >= Self.limit { deployments.removeAll() }
-        deployments[key] = series
+        if self[keyPath: names].count >= Self.limit { self[keyPath: names].removeAll() }
+        self[keyPath: names][key] = series
     }
 
     private mutating func renew(for current: RouteResolver?) {

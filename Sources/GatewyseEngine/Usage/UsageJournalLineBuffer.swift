@@ -60,51 +60,16 @@ final class UsageJournalLineBuffer {
         } while magnitude > 0
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// A JSON string: runs of plain bytes copied at once, quotes, backslashes and control
-    /// characters escaped (what `JSONWriter.writeString` writes).
+    /// A JSON string, escaped as `JSONWriter.writeString` escapes it (the same loop).
     func string(_ value: String) {
         byte(UInt8(ascii: "\""))
-        let written: Void? = value.utf8.withContiguousStorageIfAvailable { text in
-            guard let source = text.baseAddress else { return }
-            var runStart = 0
-            var index = 0
-            var passed: UInt64 = 0
-            while index < text.count {
-                index = JSONByteScan.plainRunEnd(source, from: index, count: text.count, seen: &passed)
-                guard index < text.count else { break }
-                let special = text[index]
-                let escape: UInt8
-                switch special {
-                case 0x22: escape = UInt8(ascii: "\"")
-                case 0x5C: escape = UInt8(ascii: "\\")
-                case 0x0A: escape = UInt8(ascii: "n")
-                case 0x0D: escape = UInt8(ascii: "r")
-                case 0x09: escape = UInt8(ascii: "t")
-                case 0x00..<0x20: escape = UInt8(ascii: "u")
-                default:
-                    index &+= 1
-                    continue
-                }
-                bytes(source + runStart, index &- runStart)
-                byte(UInt8(ascii: "\\"))
-                byte(escape)
-                if escape == UInt8(ascii: "u") {
-                    byte(UInt8(ascii: "0")); byte(UInt8(ascii: "0"))
-                    byte(Self.hexDigits[Int(special >> 4)]); byte(Self.hexDigits[Int(special & 0xF)])
-                }
-                index &+= 1
-                runStart = index
-            }
-            bytes(source + runStart, text.count &- runStart)
-        }
-        if written == nil {
-            // Not stored contiguously (bridged strings elsewhere; none here): the writer's own path.
-            var line: [UInt8] = []
-            JSONWriter.writeString(value, into: &line)
-            line.withUnsafeBufferPointer { bytes($0.baseAddress! + 1, $0.count - 1) }
-            return
+        var value = value
+        value.withUTF8 { text in
+            JSONWriter.forEachEscapedRun(text, plain: { run in
+                if let start = run.baseAddress { bytes(start, run.count) }
+            }, escaped: { escape in
+                bytes(escape.baseAddress!, escape.count)
+            })
         }
         byte(UInt8(ascii: "\""))
     }
