@@ -108,6 +108,83 @@ def derive(rec):
     return rec
 
 
+def median(values):
+    v = sorted(values)
+    n = len(v)
+    if not n:
+        return None
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def merge_rounds(recs):
+    """With ROUNDS > 1, one wrk record per round: folds each (kind, target, concurrency) into one
+    record of medians (RPS, each latency percentile, CPU per request), errors summed and the
+    peak RSS the largest, keeping each round's CPU figure in `round_cpu_us`. Failed rounds are
+    left out of the medians and counted in `failed_rounds`."""
+    groups, out = {}, []
+    for r in recs:
+        if r["kind"] in ("chat", "stream"):
+            groups.setdefault((r["kind"], r["target"], r["concurrency"]), []).append(r)
+        else:
+            out.append(r)
+    for (kind, target, conc), rs in groups.items():
+        if len(rs) == 1:
+            out.append(rs[0])
+            continue
+        ok = [r for r in rs if not r.get("failed")]
+        merged = {"kind": kind, "target": target, "concurrency": conc, "rounds": len(rs), "failed_rounds": len(rs) - len(ok),
+                  "round_cpu_us": {r["round"]: r["cpu_us_per_request"] for r in ok}}
+        if not ok:
+            merged["failed"] = True
+            out.append(merged)
+            continue
+        merged["rps"] = round(median([r["rps"] for r in ok]), 1)
+        merged["cpu_us_per_request"] = round(median([r["cpu_us_per_request"] for r in ok]), 1)
+        merged["latency_us"] = {k: median([r["latency_us"][k] for r in ok]) for k in ok[0]["latency_us"]}
+        merged["non2xx"] = sum(r["non2xx"] for r in ok)
+        merged["socket_errors"] = {k: sum(r["socket_errors"][k] for r in ok) for k in ok[0]["socket_errors"]}
+        peaks = [r.get("rss_peak_kb") for r in ok if r.get("rss_peak_kb") is not None]
+        merged["rss_peak_kb"] = max(peaks) if peaks else None
+        out.append(merged)
+    return out
+
+
+# The same-run comparisons with ROUNDS > 1: (what, against what), each difference taken round by
+# round, so that a slow phase of the machine weighs on both sides of it.
+PAIRS = [("gatewyse", "baseline"), ("governed", "gatewyse"), ("dbkey", "gatewyse"), ("gatewyse", "unmetered"),
+         ("traced", "gatewyse"), ("gatewyse", "haproxy")]
+
+
+def rounds_rows(merged):
+    rows = []
+    for r in sorted((r for r in merged if r.get("rounds")), key=lambda r: (r["kind"], r["concurrency"], TARGET_ORDER.get(r["target"], 9))):
+        cpu = r["round_cpu_us"]
+        values = [cpu[k] for k in sorted(cpu)]
+        rows.append([r["kind"], TARGET_NAMES.get(r["target"], r["target"]), r["concurrency"],
+                     fmt_num(r.get("cpu_us_per_request"), 1), fmt_num(min(values), 1) if values else "–",
+                     fmt_num(max(values), 1) if values else "–", " ".join(f"{v:.1f}" for v in values) or "–"])
+    return rows
+
+
+def paired_rows(merged):
+    rows = []
+    by = {(r["kind"], r["target"], r["concurrency"]): r for r in merged if r.get("rounds")}
+    for kind in ("chat", "stream"):
+        for conc in sorted({c for (k, _, c) in by if k == kind}):
+            for a, b in PAIRS:
+                ra, rb = by.get((kind, a, conc)), by.get((kind, b, conc))
+                if not ra or not rb:
+                    continue
+                common = sorted(set(ra["round_cpu_us"]) & set(rb["round_cpu_us"]))
+                diffs = [ra["round_cpu_us"][k] - rb["round_cpu_us"][k] for k in common]
+                if not diffs:
+                    continue
+                rows.append([kind, conc, f"{TARGET_NAMES.get(a, a)} − {TARGET_NAMES.get(b, b)}", len(diffs),
+                             f"{median(diffs):+.1f}", f"{min(diffs):+.1f}", f"{max(diffs):+.1f}",
+                             f"{sum(1 for d in diffs if d > 0)}/{len(diffs)}"])
+    return rows
+
+
 def ms(us):
     return "–" if us is None else f"{us / 1000:.3f}"
 
@@ -230,7 +307,7 @@ def over_floor_rows(recs):
 def main():
     ap = argparse.ArgumentParser()
     for name in ("results", "out", "started-at", "bin", "build-config", "repo", "duration", "concurrency",
-                 "stream-concurrency", "peers", "soak", "warmup", "wrk-timeout", "litellm-version", "command", "bin-given", "loadavg-start",
+                 "stream-concurrency", "rounds", "peers", "soak", "warmup", "wrk-timeout", "litellm-version", "command", "bin-given", "loadavg-start",
                  "baseline-bin", "baseline-bin-given", "baseline-build-config", "haproxy-version", "haproxy-nbthread"):
         ap.add_argument("--" + name, default="")
     args = ap.parse_args()
@@ -244,10 +321,13 @@ def main():
     for r in recs:
         if r["kind"] in ("chat", "stream", "soak"):
             derive(r)
+    raw = recs
+    recs = merge_rounds(recs)
 
     command = args.command or " ".join(
         [f"GATEWYSE_BIN={args.bin_given or args.bin}",
          f"DURATION={args.duration}", f"CONCURRENCY=\"{args.concurrency}\""]
+        + ([f"ROUNDS={args.rounds}"] if args.rounds not in ("", "1") else [])
         + ([f"STREAM_CONCURRENCY=\"{args.stream_concurrency}\""] if args.stream_concurrency != "64 512" else [])
         + ([f"BASELINE_BIN={args.baseline_bin_given or args.baseline_bin}"] if args.baseline_bin else [])
         + ([f"PEERS=\"{args.peers}\""] if args.peers else [])
@@ -278,7 +358,7 @@ def main():
         mem_rows.append(row)
 
     settings = {
-        "duration_s": int(args.duration), "concurrency": [int(c) for c in args.concurrency.split()],
+        "duration_s": int(args.duration), "rounds": int(args.rounds or 1), "concurrency": [int(c) for c in args.concurrency.split()],
         "stream_concurrency": [int(c) for c in args.stream_concurrency.split()], "peers": args.peers.split(),
         "soak_s": int(args.soak or 0), "warmup_s": int(args.warmup or 0), "wrk_timeout": args.wrk_timeout,
         "litellm_version": args.litellm_version or None,
@@ -291,8 +371,9 @@ def main():
         "command": command,
         "machine": machine(args),
         "settings": settings,
-        "chat": [r for r in recs if r["kind"] == "chat"],
-        "stream": [r for r in recs if r["kind"] == "stream"],
+        "chat": [r for r in raw if r["kind"] == "chat"],
+        "stream": [r for r in raw if r["kind"] == "stream"],
+        "rounds": [r for r in recs if r.get("rounds")],
         "stream_probe": [r for r in recs if r["kind"] == "probe"],
         "paced_probe": [r for r in recs if r["kind"] == "paced"],
         "rss": list(rss.values()),
@@ -352,6 +433,22 @@ def main():
             "",
             table(["kind", "target", "conns", "+p50", "+p99", "vs floor RPS", "floor CPU µs", "CPU µs",
                    "+CPU µs", "CPU × floor"], floor_rows),
+            "",
+        ]
+    if any(r.get("rounds") for r in recs):
+        lines += [
+            f"### Rounds ({args.rounds} per scenario, targets taking turns)",
+            "",
+            "The tables above give each figure's median over the rounds. CPU µs per request (per stream "
+            "for `stream`) in each round, in round order:",
+            "",
+            table(["kind", "target", "conns", "median", "min", "max", "rounds"], rounds_rows(recs)),
+            "",
+            "Paired differences of CPU µs per request, round by round (the machine's slow and fast "
+            "phases fall on both sides of each): median, range, and in how many rounds the first "
+            "cost more.",
+            "",
+            table(["kind", "conns", "difference", "rounds", "median", "min", "max", "first higher"], paired_rows(recs)),
             "",
         ]
     if any(r["kind"] == "paced" for r in recs):

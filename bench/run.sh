@@ -8,6 +8,11 @@
 # Environment:
 #   GATEWYSE_BIN        gateway binary (default .build/release/gatewyse)
 #   DURATION            seconds per scenario (default 10)
+#   ROUNDS              runs of each chat and stream (wrk) scenario per target (default 1); with
+#                       more, the targets take turns, in reverse order every other round, and the
+#                       report gives each figure's median and the paired per-round differences
+#                       (gateway − baseline, governance on − gateway, …): the comparison that
+#                       decides a µs-level question on a noisy machine
 #   CONCURRENCY         connections for the chat scenarios (default "1 16 64 256")
 #   STREAM_CONCURRENCY  concurrent streams for the streaming scenarios (default "64 512")
 #   PEERS               space-separated: "haproxy" also measures Debian's HAProxy as a plain reverse
@@ -33,6 +38,7 @@ REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 GATEWYSE_BIN="${GATEWYSE_BIN:-.build/release/gatewyse}"
 GATEWYSE_BIN_GIVEN="$GATEWYSE_BIN"
 DURATION="${DURATION:-10}"
+ROUNDS="${ROUNDS:-1}"
 CONCURRENCY="${CONCURRENCY:-1 16 64 256}"
 STREAM_CONCURRENCY="${STREAM_CONCURRENCY:-64 512}"
 PEERS="${PEERS:-}"
@@ -58,6 +64,7 @@ die() { log "error: $*"; exit 1; }
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 is_uint "$DURATION" && (( DURATION > 0 )) || die "DURATION must be a positive integer (seconds), got '$DURATION'"
+is_uint "$ROUNDS" && (( ROUNDS > 0 )) || die "ROUNDS must be a positive integer, got '$ROUNDS'"
 is_uint "$SOAK" || die "SOAK must be an integer (seconds), got '$SOAK'"
 is_uint "$WARMUP" || die "WARMUP must be an integer (seconds), got '$WARMUP'"
 for c in $CONCURRENCY $STREAM_CONCURRENCY; do
@@ -757,6 +764,7 @@ settle() {   # waits (up to 5 s) until the proxies have stopped using CPU from t
     return 0
 }
 
+ROUND=1 ROUNDS_LABEL=""   # which of the ROUNDS run_wrk measures (run_rounds sets them)
 run_wrk() {   # kind(chat|stream) target concurrency seconds [record(1|0)]
     local kind="$1" target="$2" conns="$3" secs="$4" record="${5:-1}"
     local threads=$(( conns < 2 ? conns : 2 ))
@@ -764,7 +772,7 @@ run_wrk() {   # kind(chat|stream) target concurrency seconds [record(1|0)]
     url="$(target_url "$target" "$kind")"; body="$(target_body "$target" "$kind")"
     auth="$(target_auth "$target")"; root="$(target_root_pid "$target")"
     pids="$(tree_pids "$root")"
-    out="$TMP/wrk-$kind-$target-$conns.txt"
+    out="$TMP/wrk-$kind-$target-$conns-r$ROUND.txt"
     [[ $record == 1 ]] || out="$TMP/wrk-warmup.txt"
     settle
     [[ $target == direct ]] || mark="$(rss_mark "$target")"
@@ -782,9 +790,9 @@ run_wrk() {   # kind(chat|stream) target concurrency seconds [record(1|0)]
     fi
     peak=null
     [[ $target == direct ]] || peak="$(rss_peak_since "$target" "$mark" "$(rss_kb "$root")")"
-    printf '{"kind":"%s","target":"%s","concurrency":%d,"threads":%d,"wrk":%s,"cpu_ticks":%d,"clk_tck":%d,"rss_peak_kb":%s}\n' \
-        "$kind" "$target" "$conns" "$threads" "$json" "$(( ticks1 - ticks0 ))" "$CLK_TCK" "$peak" >>"$RESULTS"
-    log "  $kind $target c=$conns: $(awk '/Requests\/sec/{print $2 " req/s"}' "$out")"
+    printf '{"kind":"%s","target":"%s","concurrency":%d,"round":%d,"threads":%d,"wrk":%s,"cpu_ticks":%d,"clk_tck":%d,"rss_peak_kb":%s}\n' \
+        "$kind" "$target" "$conns" "$ROUND" "$threads" "$json" "$(( ticks1 - ticks0 ))" "$CLK_TCK" "$peak" >>"$RESULTS"
+    log "  $kind $target c=$conns${ROUNDS_LABEL}: $(awk '/Requests\/sec/{print $2 " req/s"}' "$out")"
 }
 
 run_probe() {   # target concurrency seconds [route(stream|paced)]
@@ -827,15 +835,29 @@ warm_at() {   # kind target concurrency: unmeasured load at a new concurrency, s
     return 0
 }
 
-log "chat completions: ${DURATION}s per run at concurrency $CONCURRENCY"
-for c in $CONCURRENCY; do
-    for t in "${TARGETS[@]}"; do warm_at chat "$t" "$c"; run_wrk chat "$t" "$c" "$DURATION"; done
-done
+run_rounds() {   # kind concurrency: every target, ROUNDS times, taking turns (reversed every other round)
+    local kind="$1" c="$2" t i
+    local -a order
+    for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+        (( ROUNDS > 1 )) && ROUNDS_LABEL=" round $ROUND/$ROUNDS"
+        order=("${TARGETS[@]}")
+        if (( ROUND % 2 == 0 )); then
+            order=()
+            for ((i = ${#TARGETS[@]} - 1; i >= 0; i--)); do order+=("${TARGETS[i]}"); done
+        fi
+        for t in "${order[@]}"; do
+            (( ROUND == 1 )) && warm_at "$kind" "$t" "$c"
+            run_wrk "$kind" "$t" "$c" "$DURATION"
+        done
+    done
+    ROUND=1 ROUNDS_LABEL=""
+}
 
-log "streams (wrk, whole stream): ${DURATION}s per run at $STREAM_CONCURRENCY concurrent streams"
-for c in $STREAM_CONCURRENCY; do
-    for t in "${TARGETS[@]}"; do warm_at stream "$t" "$c"; run_wrk stream "$t" "$c" "$DURATION"; done
-done
+log "chat completions: ${DURATION}s per run at concurrency $CONCURRENCY$( (( ROUNDS > 1 )) && echo ", $ROUNDS rounds")"
+for c in $CONCURRENCY; do run_rounds chat "$c"; done
+
+log "streams (wrk, whole stream): ${DURATION}s per run at $STREAM_CONCURRENCY concurrent streams$( (( ROUNDS > 1 )) && echo ", $ROUNDS rounds")"
+for c in $STREAM_CONCURRENCY; do run_rounds stream "$c"; done
 
 log "streams (probe, time to first byte and stalls): ${DURATION}s per run"
 for c in $STREAM_CONCURRENCY; do
@@ -887,7 +909,7 @@ done
 
 "$PYTHON" "$BENCH_DIR/report.py" --results "$RESULTS" --out "$OUT_JSON" \
     --started-at "$STARTED_AT" --bin "$GATEWYSE_BIN" --bin-given "$GATEWYSE_BIN_GIVEN" --loadavg-start "$LOADAVG_START" --build-config "$BUILD_CONFIG" --repo "$REPO_DIR" \
-    --duration "$DURATION" --concurrency "$CONCURRENCY" --stream-concurrency "$STREAM_CONCURRENCY" \
+    --duration "$DURATION" --rounds "$ROUNDS" --concurrency "$CONCURRENCY" --stream-concurrency "$STREAM_CONCURRENCY" \
     --peers "$PEERS" --soak "$SOAK" --warmup "$WARMUP" --wrk-timeout "$WRK_TIMEOUT" \
     --litellm-version "$LITELLM_VERSION" --command "${BENCH_COMMAND:-}" \
     --baseline-bin "$BASELINE_BIN" --baseline-bin-given "$BASELINE_BIN_GIVEN" --baseline-build-config "$BASELINE_BUILD_CONFIG" \
