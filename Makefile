@@ -112,14 +112,14 @@ fuzz: deps
 
 # Gateway vs direct (vs HAProxy and/or LiteLLM with PEERS="haproxy litellm", vs an older gateway
 # binary with BASELINE_BIN=path) on one machine, in release mode.
-# Options: DURATION=10 CONCURRENCY="1 16 64 256" SOAK=300 PEERS="haproxy litellm" BASELINE_BIN=/path/to/gatewyse
+# Options: DURATION=10 CONCURRENCY="1 16 64 256" ROUNDS=7 SOAK=300 PEERS="haproxy litellm" BASELINE_BIN=/path/to/gatewyse
 bench: bench-deps
 	$(SWIFT) build -c release --product gatewyse
 	$(SWIFT) build -c release --product gatewyse-mock
 	GATEWYSE_BIN="$(CURDIR)/.build/release/gatewyse" PEERS="$(PEERS)" \
 		$(if $(DURATION),DURATION="$(DURATION)") $(if $(CONCURRENCY),CONCURRENCY="$(CONCURRENCY)") \
 		$(if $(STREAM_CONCURRENCY),STREAM_CONCURRENCY="$(STREAM_CONCURRENCY)") $(if $(SOAK),SOAK="$(SOAK)") \
-		$(if $(BASELINE_BIN),BASELINE_BIN="$(BASELINE_BIN)") \
+		$(if $(BASELINE_BIN),BASELINE_BIN="$(BASELINE_BIN)") $(if $(ROUNDS),ROUNDS="$(ROUNDS)") \
 		bash bench/run.sh
 
 # Route planning per strategy, in release mode (nanoseconds per plan).
