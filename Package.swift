@@ -106,7 +106,7 @@ let package = Package(
         // Route-planning microbenchmark (make bench-routing).
         .executableTarget(name: "gatewyse-bench-routing", dependencies: ["GatewyseEngine", "GatewyseRouting"]),
         // The usage observer's cost per request (docs/decisions/0011).
-        .executableTarget(name: "gatewyse-bench-usage", dependencies: ["GatewyseEngine", "GatewyseStorage"]),
+        .executableTarget(name: "gatewyse-bench-usage", dependencies: ["GatewyseEngine", "GatewyseStorage", "GatewyseSQLite"]),
         // Decoding a client's chat body (parse, unified request, verbatim bytes): make bench-wire.
         .executableTarget(name: "gatewyse-bench-wire", dependencies: ["GatewyseCore", "GatewyseProviders"]),
         // libFuzzer harnesses for the parsers outsiders feed (tests/fuzz/run.sh, make fuzz); an

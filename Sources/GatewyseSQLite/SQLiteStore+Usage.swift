@@ -33,8 +33,7 @@ extension SQLiteStore {
                 ? UsageRollup.buckets(records)
                 : UsageRollup.buckets(Self.dropping(Set(skipped), from: records))
             for bucket in buckets {
-                let values: [any DatabaseValueConvertible] = [bucket.tenantID, bucket.time] + bucket.key + bucket.counts
-                try rollup.execute(arguments: StatementArguments(values))
+                try SQLiteUsageBinder.upsert(bucket, with: rollup.sqliteStatement, connection: connection)
             }
         }
     }

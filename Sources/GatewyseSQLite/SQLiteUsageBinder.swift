@@ -11,7 +11,7 @@ import GatewyseStorage
 enum SQLiteUsageBinder {
     /// SQLite copies text it is given with this destructor, so a Swift string's storage need
     /// only live for the call.
-    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+    fileprivate static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
     /// Binds, steps and resets `statement` for `record`; returns whether a row was inserted
     /// (false when `ON CONFLICT DO NOTHING` skipped a replayed id).
@@ -50,6 +50,37 @@ enum SQLiteUsageBinder {
             throw SQLiteUsageInsertError(code: result, message: String(cString: sqlite3_errmsg(connection)))
         }
         return sqlite3_changes(connection) > 0
+    }
+}
+
+extension SQLiteUsageBinder {
+    /// Binds, steps and resets the rollup upsert for one bucket (columns in
+    /// `UsageRollup.columns` order). A batch from many keys and users upserts hundreds of
+    /// buckets; through `StatementArguments` each cost ~15 µs of the writer's time.
+    static func upsert(_ bucket: UsageRollup.Bucket, with statement: OpaquePointer, connection: OpaquePointer) throws {
+        defer { sqlite3_reset(statement) }
+        var index: Int32 = 0
+        func text(_ value: String) {
+            index += 1
+            var value = value
+            value.withUTF8 { bytes in
+                _ = bytes.withMemoryRebound(to: CChar.self) {
+                    sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient)
+                }
+            }
+        }
+        func integer(_ value: Int64) {
+            index += 1
+            sqlite3_bind_int64(statement, index, value)
+        }
+        text(bucket.tenantID); integer(bucket.time)
+        for value in bucket.key { text(value) }
+        for value in bucket.counts { integer(value) }
+        precondition(index == UsageRollup.columns.count, "SQLiteUsageBinder binds every column of UsageRollup.columns")
+        let result = sqlite3_step(statement)
+        guard result == SQLITE_DONE else {
+            throw SQLiteUsageInsertError(code: result, message: String(cString: sqlite3_errmsg(connection)))
+        }
     }
 }
 

@@ -32,6 +32,30 @@ struct UsageEstimateTests {
         #expect(seen.textBytes == #"say \"content\": \"x\""#.utf8.count)
     }
 
+    @Test("the scan crosses strings eight bytes at a time: an escaped quote or backslash at every position of strings of 0–40 bytes")
+    func scanAcrossWords() {
+        for length in 0...40 {
+            for position in -1..<length {
+                // `position` -1: a plain string; else an escape (\" or \\) starting there.
+                for escape in [#"\""#, #"\\"#] {
+                    var text = String(repeating: "a", count: length)
+                    if position >= 0 {
+                        let index = text.index(text.startIndex, offsetBy: position)
+                        text.replaceSubrange(index...index, with: escape)
+                    }
+                    let choices = #"[{"index":0,"delta":{"role":"assistant","content":""# + text + #""},"logprobs":null,"finish_reason":"length"}]"#
+                    let seen = Array(choices.utf8).withUnsafeBufferPointer { OpenAIVerbatimStreamFilter.scan(choices: $0) }
+                    #expect(seen.textBytes == text.utf8.count, "length \(length), escape at \(position)")
+                    #expect(seen.finishReason == .length, "length \(length), escape at \(position)")
+                }
+            }
+        }
+        // Unterminated: nothing read past the end, nothing counted for the open string.
+        let open = Array(#"[{"delta":{"content":"abc\"#.utf8)
+        #expect(open.withUnsafeBufferPointer { OpenAIVerbatimStreamFilter.scan(choices: $0) } == .init())
+        #expect([UInt8]().withUnsafeBufferPointer { OpenAIVerbatimStreamFilter.scan(choices: $0) } == .init())
+    }
+
     @Test("an estimate: a token per 4 bytes produced, rounded up; the prompt as TokenEstimator counts it, or as the upstream reported it")
     func estimate() {
         let request = ChatRequest(model: "m", messages: [ChatMessage(role: .user, content: .text("12345678"))])

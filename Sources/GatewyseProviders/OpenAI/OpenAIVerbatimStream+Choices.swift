@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import GatewyseCore
 
 extension OpenAIVerbatimStreamFilter {
@@ -11,50 +14,97 @@ extension OpenAIVerbatimStreamFilter {
         var textBytes = 0
     }
 
-    private static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), colon = UInt8(ascii: ":")
-    private static let finishReasonKey = Array("finish_reason".utf8)
-    private static let textKeys = ["content", "reasoning_content", "reasoning", "refusal", "name", "arguments"].map { Array($0.utf8) }
+    /// What a key of `choices` means to the scan.
+    private enum KeyRole { case finishReason, text, other }
 
-    /// One pass over the bytes of `choices`: each `"key": "string"` pair is checked against the
-    /// few keys read, by length first. No allocation but the finish reason's string.
+    private static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), colon = UInt8(ascii: ":")
+
+    /// One pass over the bytes of `choices`, run on every frame of every verbatim stream: each
+    /// `"key": "string"` pair is checked against the few keys read. Strings are crossed eight
+    /// bytes at a time (`JSONByteScan`), keys told apart by length before their bytes are
+    /// compared. No allocation but the finish reason's string.
     static func scan(choices: UnsafeBufferPointer<UInt8>) -> ChoicesSeen {
         var seen = ChoicesSeen()
+        guard let base = choices.baseAddress else { return seen }
         let count = choices.count
         var i = 0
-        while i < count {
-            guard choices[i] == quote else { i += 1; continue }
+        while true {
+            // The next string: outside strings only structure, numbers and literals come first.
+            i = nextQuote(base, from: i, count: count)
+            guard i < count else { break }
             let keyStart = i + 1
-            let keyEnd = stringEnd(choices, from: keyStart)
+            let keyEnd = stringEnd(base, from: keyStart, count: count)
             guard keyEnd < count else { break }
-            var j = skipSpace(choices, from: keyEnd + 1)
+            var j = skipSpace(base, from: keyEnd + 1, count: count)
             // A string not followed by ':' is a value of a key not read (or an array item).
-            guard j < count, choices[j] == colon else { i = keyEnd + 1; continue }
-            j = skipSpace(choices, from: j + 1)
-            guard j < count, choices[j] == quote else { i = j; continue }
+            guard j < count, base[j] == colon else { i = keyEnd + 1; continue }
+            j = skipSpace(base, from: j + 1, count: count)
+            guard j < count, base[j] == quote else { i = j; continue }
             let valueStart = j + 1
-            let valueEnd = min(stringEnd(choices, from: valueStart), count)
-            let key = UnsafeBufferPointer(rebasing: choices[keyStart..<keyEnd])
-            if key.count == finishReasonKey.count, key.elementsEqual(finishReasonKey) {
-                seen.finishReason = FinishReason(rawValue: String(decoding: UnsafeBufferPointer(rebasing: choices[valueStart..<valueEnd]), as: UTF8.self))
-            } else if textKeys.contains(where: { $0.count == key.count && key.elementsEqual($0) }) {
+            let valueEnd = stringEnd(base, from: valueStart, count: count)
+            guard valueEnd < count else { break }
+            switch role(of: UnsafeRawBufferPointer(start: base + keyStart, count: keyEnd - keyStart)) {
+            case .finishReason:
+                seen.finishReason = FinishReason(rawValue: String(decoding: UnsafeBufferPointer(start: base + valueStart, count: valueEnd - valueStart), as: UTF8.self))
+            case .text:
                 seen.textBytes += valueEnd - valueStart
+            case .other:
+                break
             }
             i = valueEnd + 1
         }
         return seen
     }
 
-    /// The index of the quote closing a string whose first byte is at `start` (past the end
-    /// when it is not closed).
-    private static func stringEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        var end = start
-        while end < bytes.count, bytes[end] != quote { end += bytes[end] == backslash ? 2 : 1 }
-        return end
+    /// `finish_reason`, one of the text keys, or another key: by length first, then the bytes.
+    private static func role(of key: UnsafeRawBufferPointer) -> KeyRole {
+        switch key.count {
+        case 4: return matches(key, "name") ? .text : .other
+        case 7: return matches(key, "content") || matches(key, "refusal") ? .text : .other
+        case 9: return matches(key, "reasoning") || matches(key, "arguments") ? .text : .other
+        case 13: return matches(key, "finish_reason") ? .finishReason : .other
+        case 17: return matches(key, "reasoning_content") ? .text : .other
+        default: return .other
+        }
     }
 
-    private static func skipSpace(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    private static func matches(_ key: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        guard let start = key.baseAddress else { return name.utf8CodeUnitCount == 0 }
+        return memcmp(start, name.utf8Start, name.utf8CodeUnitCount) == 0
+    }
+
+    /// The index of the next quote at or after `start` (`count` when there is none).
+    private static func nextQuote(_ base: UnsafePointer<UInt8>, from start: Int, count: Int) -> Int {
+        var index = start, passed: UInt64 = 0
+        while index < count {
+            // Stops at quotes, backslashes and control bytes; only a quote ends the search.
+            index = JSONByteScan.plainRunEnd(base, from: index, count: count, seen: &passed)
+            guard index < count else { break }
+            if base[index] == quote { return index }
+            index += 1
+        }
+        return count
+    }
+
+    /// The index of the quote closing a string whose first byte is at `start` (`count` or past
+    /// it when the string is not closed).
+    private static func stringEnd(_ base: UnsafePointer<UInt8>, from start: Int, count: Int) -> Int {
+        var index = start, passed: UInt64 = 0
+        while index < count {
+            index = JSONByteScan.plainRunEnd(base, from: index, count: count, seen: &passed)
+            guard index < count else { break }
+            switch base[index] {
+            case quote: return index
+            case backslash: index += 2
+            default: index += 1
+            }
+        }
+        return index
+    }
+
+    private static func skipSpace(_ base: UnsafePointer<UInt8>, from start: Int, count: Int) -> Int {
         var i = start
-        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+        while i < count, base[i] == 0x20 || base[i] == 0x0A || base[i] == 0x0D || base[i] == 0x09 { i += 1 }
         return i
     }
 }
