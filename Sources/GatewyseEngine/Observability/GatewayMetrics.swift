@@ -60,7 +60,7 @@ public final class GatewayMetrics: CompletionObserver {
         }
         let series = self.series(route: route, endpoint: event.endpoint, provider: event.providerID, requestedModel: event.requestedModel,
                                  upstreamModel: event.upstreamModel, status: status)
-        series.requests.increment()
+        series.requests.increment(by: 1)
         series.duration.recordNanoseconds(Self.nanoseconds(event.duration))
         if let overhead = event.overhead { series.overhead.recordNanoseconds(Self.nanoseconds(overhead)) }
         switch event.outcome {
@@ -102,13 +102,13 @@ public final class GatewayMetrics: CompletionObserver {
     /// One upstream attempt's end, from the attempt loop: `failure` nil when it succeeded.
     public func attemptFinished(providerID: String, model: String, failure: FailureReason?) {
         let series = deployment(providerID: providerID, model: model)
-        series.attempts.increment()
-        if let failure { series.failure(failure).increment() }
+        series.attempts.increment(by: 1)
+        if let failure { series.failure(failure).increment(by: 1) }
     }
 
     /// The circuit breaker refused a deployment without an attempt.
     public func circuitRefused(providerID: String, model: String) {
-        deployment(providerID: providerID, model: model).failure(.circuitOpen).increment()
+        deployment(providerID: providerID, model: model).failure(.circuitOpen).increment(by: 1)
     }
 
     // MARK: Gauges (set at scrape time)
