@@ -3,39 +3,71 @@ import GRDBSQLite
 import GatewyseStorage
 
 /// Usage records in SQLite (migrations 0004, 0006). A batch is one write transaction of prepared
-/// inserts; `ON CONFLICT DO NOTHING` (the unique `(tenant_id, time, id)`, decisions/0030) makes a replayed batch a no-op, and only the records it
-/// newly took are added to the hourly rollup (`UsageRollup`), in the same transaction.
+/// inserts; `ON CONFLICT DO NOTHING` (the unique `(tenant_id, time, id)`, decisions/0030) makes a
+/// replayed batch a no-op, and only the records it newly took are added to the hourly rollup
+/// (`UsageRollup`), in the same transaction.
+///
+/// Rows go in `insertChunk` at a time, one statement each (decisions/0032), which tells how many
+/// rows it took, not which. A batch of new records — every batch but a replayed journal's —
+/// takes them all; when a chunk took fewer, the transaction is rolled back and the batch stored
+/// again one row per statement, so that the rows skipped are known and left out of the rollup.
 extension SQLiteStore {
+    /// Rows per insert statement: 26 parameters each, far under SQLite's limit (32,766).
+    static let insertChunk = 32
+
     public func appendUsage(_ records: [UsageRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await database.write { db in
-            let placeholders = Array(repeating: "?", count: UsageRecord.columnCount).joined(separator: ", ")
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO usage_records (\(UsageRecord.columns)) VALUES (\(placeholders)) ON CONFLICT DO NOTHING
-                """)
-            // Bound through the C API (SQLiteUsageBinder): one row per inference request. Only
-            // the rows newly taken count in the rollup (a replayed journal holds some twice);
-            // positions, not copies, are kept: almost always every row is new.
-            guard let connection = db.sqliteConnection else { throw SQLiteUsageInsertError(code: SQLITE_MISUSE, message: "connection closed") }
-            var skipped: [Int] = []
-            try records.withUnsafeBufferPointer { rows in
-                for position in rows.indices where try !SQLiteUsageBinder.insert(rows[position], with: statement.sqliteStatement, connection: connection) {
-                    skipped.append(position)
+        do {
+            try await database.write { db in try Self.append(records, chunked: true, db: db) }
+        } catch is SomeRowsKnown {
+            try await database.write { db in try Self.append(records, chunked: false, db: db) }
+        }
+    }
+
+    /// A chunk took fewer rows than it held: rows of the batch were stored before (a replay).
+    private struct SomeRowsKnown: Error {}
+
+    private static func append(_ records: [UsageRecord], chunked: Bool, db: Database) throws {
+        // Bound through the C API (SQLiteUsageBinder): one row per inference request. Only the
+        // rows newly taken count in the rollup (a replayed journal holds some twice); positions,
+        // not copies, are kept: almost always every row is new.
+        guard let connection = db.sqliteConnection else { throw SQLiteUsageInsertError(code: SQLITE_MISUSE, message: "connection closed") }
+        let single = try db.cachedStatement(sql: insertSQL(rows: 1))
+        var skipped: [Int] = []
+        try records.withUnsafeBufferPointer { rows in
+            var position = 0
+            if chunked, rows.count >= insertChunk {
+                let chunk = try db.cachedStatement(sql: insertSQL(rows: insertChunk))
+                while position + insertChunk <= rows.count {
+                    let taken = try SQLiteUsageBinder.insert(UnsafeBufferPointer(rebasing: rows[position..<(position + insertChunk)]),
+                                                             with: chunk.sqliteStatement, connection: connection)
+                    guard taken == insertChunk else { throw SomeRowsKnown() }
+                    position += insertChunk
                 }
             }
-            let columns = UsageRollup.columns.joined(separator: ", ")
-            let sums = UsageRollup.countColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
-            let rollup = try db.cachedStatement(sql: """
-                INSERT INTO usage_hourly (\(columns)) VALUES (\(Array(repeating: "?", count: UsageRollup.columns.count).joined(separator: ", ")))
-                ON CONFLICT (tenant_id, time, \(UsageRollup.keyColumns.joined(separator: ", "))) DO UPDATE SET \(sums)
-                """)
-            let buckets = skipped.isEmpty
-                ? UsageRollup.buckets(records)
-                : UsageRollup.buckets(Self.dropping(Set(skipped), from: records))
-            for bucket in buckets {
-                try SQLiteUsageBinder.upsert(bucket, with: rollup.sqliteStatement, connection: connection)
+            for row in position..<rows.count where try !SQLiteUsageBinder.insert(rows[row], with: single.sqliteStatement, connection: connection) {
+                guard !chunked else { throw SomeRowsKnown() }
+                skipped.append(row)
             }
         }
+        let columns = UsageRollup.columns.joined(separator: ", ")
+        let sums = UsageRollup.countColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+        let rollup = try db.cachedStatement(sql: """
+            INSERT INTO usage_hourly (\(columns)) VALUES (\(Array(repeating: "?", count: UsageRollup.columns.count).joined(separator: ", ")))
+            ON CONFLICT (tenant_id, time, \(UsageRollup.keyColumns.joined(separator: ", "))) DO UPDATE SET \(sums)
+            """)
+        let buckets = skipped.isEmpty
+            ? UsageRollup.buckets(records)
+            : UsageRollup.buckets(Self.dropping(Set(skipped), from: records))
+        for bucket in buckets {
+            try SQLiteUsageBinder.upsert(bucket, with: rollup.sqliteStatement, connection: connection)
+        }
+    }
+
+    /// The usage insert of `rows` value tuples.
+    private static func insertSQL(rows: Int) -> String {
+        let tuple = "(" + Array(repeating: "?", count: UsageRecord.columnCount).joined(separator: ", ") + ")"
+        return "INSERT INTO usage_records (\(UsageRecord.columns)) VALUES \(Array(repeating: tuple, count: rows).joined(separator: ", ")) ON CONFLICT DO NOTHING"
     }
 
     private static func dropping(_ positions: Set<Int>, from records: [UsageRecord]) -> some Sequence<UsageRecord> {

@@ -18,7 +18,26 @@ enum SQLiteUsageBinder {
     static func insert(_ record: borrowing UsageRecord, with statement: OpaquePointer, connection: OpaquePointer) throws -> Bool {
         // Every column is bound again below, so the previous row's bindings need no clearing.
         defer { sqlite3_reset(statement) }
+        bind(record, to: statement, after: 0)
+        try step(statement, connection: connection)
+        return sqlite3_changes(connection) > 0
+    }
+
+    /// Binds `rows` to a statement of `rows.count` value tuples, steps and resets it once;
+    /// returns how many rows it inserted. One statement for many rows: SQLite opens the table's
+    /// and the index's cursors, and starts and halts its program, once per statement, which
+    /// per row cost about as much as the insert itself.
+    static func insert(_ rows: UnsafeBufferPointer<UsageRecord>, with statement: OpaquePointer, connection: OpaquePointer) throws -> Int {
+        defer { sqlite3_reset(statement) }
         var index: Int32 = 0
+        for row in rows.indices { index = bind(rows[row], to: statement, after: index) }
+        try step(statement, connection: connection)
+        return Int(sqlite3_changes(connection))
+    }
+
+    /// Binds one record's columns from parameter `after + 1` on; returns the last one bound.
+    private static func bind(_ record: borrowing UsageRecord, to statement: OpaquePointer, after first: Int32) -> Int32 {
+        var index = first
         func text(_ value: String?) {
             index += 1
             // `withUTF8` reads a native string (all of a record's) in place.
@@ -43,13 +62,15 @@ enum SQLiteUsageBinder {
         integer(record.cacheWriteTokens); integer(record.reasoningTokens); integer(record.costNanos)
         integer(record.latencyMs); integer(record.ttftMs); integer(record.status); text(record.errorCode)
         integer(record.attempts); flag(record.cacheHit); flag(record.usageEstimated); text(record.outcome.rawValue)
-        precondition(index == UsageRecord.columnCount, "SQLiteUsageBinder binds every column of UsageRecord.columns")
+        precondition(index - first == UsageRecord.columnCount, "SQLiteUsageBinder binds every column of UsageRecord.columns")
+        return index
+    }
 
+    fileprivate static func step(_ statement: OpaquePointer, connection: OpaquePointer) throws {
         let result = sqlite3_step(statement)
         guard result == SQLITE_DONE else {
             throw SQLiteUsageInsertError(code: result, message: String(cString: sqlite3_errmsg(connection)))
         }
-        return sqlite3_changes(connection) > 0
     }
 }
 
@@ -77,10 +98,7 @@ extension SQLiteUsageBinder {
         for value in bucket.key { text(value) }
         for value in bucket.counts { integer(value) }
         precondition(index == UsageRollup.columns.count, "SQLiteUsageBinder binds every column of UsageRollup.columns")
-        let result = sqlite3_step(statement)
-        guard result == SQLITE_DONE else {
-            throw SQLiteUsageInsertError(code: result, message: String(cString: sqlite3_errmsg(connection)))
-        }
+        try step(statement, connection: connection)
     }
 }
 

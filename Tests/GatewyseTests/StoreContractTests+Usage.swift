@@ -141,6 +141,26 @@ extension StoreContractTests {
         }
     }
 
+    @Test("a large batch with rows stored before (a journal replayed after a crash mid-flush): the new rows alone are taken and counted",
+          arguments: Backend.all)
+    func usageLargeBatchPartlyReplayed(backend: Backend) async throws {
+        try await backend.withStore { store in
+            // Big enough for the SQLite store's many-row statements, with the known rows inside a chunk.
+            let batch = (0..<150).map { Self.usage("big\($0)", at: Self.monday + Int64($0), input: 1, output: 0) }
+            try await store.appendUsage(Array(batch[40..<75]) + [batch[140]])
+            try await store.appendUsage(batch)
+            let report = try await store.usageReport(UsageReportQuery(tenants: .one("acme"), from: Self.monday, to: Self.monday + Self.hour,
+                                                                      interval: .day))
+            #expect(report.map(\.requests) == [150] && report.map(\.inputTokens) == [150])
+            #expect(try await store.usageTotals(tenantID: "acme", scope: .tenant, scopeID: "acme", since: Self.monday).requests == 150)
+            #expect(try await store.recentRequests(RecentRequestsQuery(tenants: .all, limit: 500)).count == 150)
+            // All new: taken whole (the many-row path), counted once.
+            let more = (150..<230).map { Self.usage("big\($0)", at: Self.monday + Int64($0), input: 1, output: 0) }
+            try await store.appendUsage(more)
+            #expect(try await store.usageTotals(tenantID: "acme", scope: .tenant, scopeID: "acme", since: Self.monday).requests == 230)
+        }
+    }
+
     @Test("usage totals per budget scope since a time: served requests only, one tenant's", arguments: Backend.all)
     func usageTotals(backend: Backend) async throws {
         try await backend.withStore { store in
