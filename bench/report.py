@@ -131,7 +131,8 @@ def merge_rounds(recs):
         if len(rs) == 1:
             out.append(rs[0])
             continue
-        ok = [r for r in rs if not r.get("failed")]
+        # A round that completed no request has no CPU figure: it counts as failed.
+        ok = [r for r in rs if not r.get("failed") and r.get("cpu_us_per_request") is not None and r.get("rps") is not None]
         merged = {"kind": kind, "target": target, "concurrency": conc, "rounds": len(rs), "failed_rounds": len(rs) - len(ok),
                   "round_cpu_us": {r["round"]: r["cpu_us_per_request"] for r in ok}}
         if not ok:
@@ -162,7 +163,8 @@ def rounds_rows(merged):
         values = [cpu[k] for k in sorted(cpu)]
         rows.append([r["kind"], TARGET_NAMES.get(r["target"], r["target"]), r["concurrency"],
                      fmt_num(r.get("cpu_us_per_request"), 1), fmt_num(min(values), 1) if values else "–",
-                     fmt_num(max(values), 1) if values else "–", " ".join(f"{v:.1f}" for v in values) or "–"])
+                     fmt_num(max(values), 1) if values else "–", " ".join(f"{v:.1f}" for v in values) or "–",
+                     r.get("failed_rounds", 0)])
     return rows
 
 
@@ -439,10 +441,11 @@ def main():
         lines += [
             f"### Rounds ({args.rounds} per scenario, targets taking turns)",
             "",
-            "The tables above give each figure's median over the rounds. CPU µs per request (per stream "
-            "for `stream`) in each round, in round order:",
+            "The tables above give each figure's median over the rounds that completed (their non-2xx "
+            "and socket errors are summed over those rounds). CPU µs per request (per stream for "
+            "`stream`) in each round, in round order:",
             "",
-            table(["kind", "target", "conns", "median", "min", "max", "rounds"], rounds_rows(recs)),
+            table(["kind", "target", "conns", "median", "min", "max", "rounds", "failed rounds"], rounds_rows(recs)),
             "",
             "Paired differences of CPU µs per request, round by round (the machine's slow and fast "
             "phases fall on both sides of each): median, range, and in how many rounds the first "

@@ -11,8 +11,9 @@ import GatewyseStorage
 /// rows it took, not which. A batch of new records — every batch but a replayed journal's —
 /// takes them all; when a chunk took fewer, the transaction is rolled back and the batch stored
 /// again one row per statement, so that the rows skipped are known and left out of the rollup.
+/// The rows after the last whole chunk go one per statement anyway, so a skip there is known.
 extension SQLiteStore {
-    /// Rows per insert statement: 26 parameters each, far under SQLite's limit (32,766).
+    /// Rows per insert statement: 832 parameters, under even the limit of SQLite before 3.32 (999).
     static let insertChunk = 32
 
     public func appendUsage(_ records: [UsageRecord]) async throws {
@@ -46,7 +47,6 @@ extension SQLiteStore {
                 }
             }
             for row in position..<rows.count where try !SQLiteUsageBinder.insert(rows[row], with: single.sqliteStatement, connection: connection) {
-                guard !chunked else { throw SomeRowsKnown() }
                 skipped.append(row)
             }
         }

@@ -15,11 +15,15 @@ import Logging
 /// Then what the usage writer costs per row in the SQLite store (the default backend), off the
 /// request path but on the same CPUs: the records stored in batches of `flush_batch` (500, the
 /// default), each batch one write transaction with its rollup, as the flusher stores them.
-let iterations = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 200_000
-let batch = CommandLine.arguments.dropFirst(2).first.flatMap(Int.init) ?? 500
+/// The arguments, in order (each at least 1): records, batch size, distinct keys, distinct users.
+func argument(_ position: Int, default value: Int) -> Int {
+    max(1, CommandLine.arguments.dropFirst(position).first.flatMap(Int.init) ?? value)
+}
+let iterations = argument(1, default: 200_000)
+let batch = argument(2, default: 500)
 /// Distinct keys and users among the rows (each pair a rollup bucket per hour).
-let keys = CommandLine.arguments.dropFirst(3).first.flatMap(Int.init) ?? 7
-let users = CommandLine.arguments.dropFirst(4).first.flatMap(Int.init) ?? 13
+let keys = argument(3, default: 7)
+let users = argument(4, default: 13)
 let base = ProcessInfo.processInfo.environment["GATEWYSE_BENCH_DIR"] ?? FileManager.default.temporaryDirectory.path
 let directory = base + "/gatewyse-bench-usage-\(getpid())"
 defer { try? FileManager.default.removeItem(atPath: directory) }

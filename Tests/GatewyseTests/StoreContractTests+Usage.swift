@@ -154,10 +154,19 @@ extension StoreContractTests {
             #expect(report.map(\.requests) == [150] && report.map(\.inputTokens) == [150])
             #expect(try await store.usageTotals(tenantID: "acme", scope: .tenant, scopeID: "acme", since: Self.monday).requests == 150)
             #expect(try await store.recentRequests(RecentRequestsQuery(tenants: .all, limit: 500)).count == 150)
+            // A known row after the last whole chunk (40 rows: one chunk and a tail of 8), and a
+            // batch of exactly two chunks whose known row is in the second.
+            let tail = (300..<340).map { Self.usage("big\($0)", at: Self.monday + Int64($0), input: 1, output: 0) }
+            try await store.appendUsage([tail[37]])
+            try await store.appendUsage(tail)
+            let two = (400..<464).map { Self.usage("big\($0)", at: Self.monday + Int64($0), input: 1, output: 0) }
+            try await store.appendUsage([two[50]])
+            try await store.appendUsage(two)
+            #expect(try await store.usageTotals(tenantID: "acme", scope: .tenant, scopeID: "acme", since: Self.monday).requests == 150 + 40 + 64)
             // All new: taken whole (the many-row path), counted once.
             let more = (150..<230).map { Self.usage("big\($0)", at: Self.monday + Int64($0), input: 1, output: 0) }
             try await store.appendUsage(more)
-            #expect(try await store.usageTotals(tenantID: "acme", scope: .tenant, scopeID: "acme", since: Self.monday).requests == 230)
+            #expect(try await store.usageTotals(tenantID: "acme", scope: .tenant, scopeID: "acme", since: Self.monday).requests == 230 + 40 + 64)
         }
     }
 

@@ -1,5 +1,9 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import GatewyseCore
 
@@ -42,6 +46,7 @@ extension OpenAIVerbatimStreamFilter {
             guard j < count, base[j] == quote else { i = j; continue }
             let valueStart = j + 1
             let valueEnd = stringEnd(base, from: valueStart, count: count)
+            // An unterminated value counts nothing (the skimmer accepted the frame, so it never is).
             guard valueEnd < count else { break }
             switch role(of: UnsafeRawBufferPointer(start: base + keyStart, count: keyEnd - keyStart)) {
             case .finishReason:
