@@ -128,15 +128,21 @@ def gateway(tmp_path_factory) -> Gateway:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
     env["LOG_LEVEL"] = "warning"
 
-    anthropic_port, gemini_port, cohere_port, bedrock_port = free_port(), free_port(), free_port(), free_port()
-    elevenlabs_port, stability_port, assemblyai_port = free_port(), free_port(), free_port()
-    replicate_port, whispercpp_port = free_port(), free_port()
-    mock, mock_port = _start("mock", lambda port: [str(mock_bin), "--port", str(port), "--anthropic-port", str(anthropic_port),
-                                                   "--gemini-port", str(gemini_port), "--cohere-port", str(cohere_port),
-                                                   "--bedrock-port", str(bedrock_port), "--elevenlabs-port", str(elevenlabs_port),
-                                                   "--stability-port", str(stability_port), "--assemblyai-port", str(assemblyai_port),
-                                                   "--replicate-port", str(replicate_port), "--whispercpp-port", str(whispercpp_port)],
-                             "/__mock/health", env, work)
+    extra = {}
+
+    def mock_command(port: int) -> list:
+        # Every attempt draws all its ports afresh: a port taken meanwhile (by another process's
+        # outgoing connection, whose ephemeral ports come from the same range) would otherwise
+        # fail every attempt alike.
+        extra.update({name: free_port() for name in ("anthropic", "gemini", "cohere", "bedrock", "elevenlabs", "stability",
+                                                     "assemblyai", "replicate", "whispercpp")})
+        return [str(mock_bin), "--port", str(port)] + [part for name, extra_port in extra.items()
+                                                       for part in (f"--{name}-port", str(extra_port))]
+
+    mock, mock_port = _start("mock", mock_command, "/__mock/health", env, work)
+    anthropic_port, gemini_port, cohere_port, bedrock_port = extra["anthropic"], extra["gemini"], extra["cohere"], extra["bedrock"]
+    elevenlabs_port, stability_port, assemblyai_port = extra["elevenlabs"], extra["stability"], extra["assemblyai"]
+    replicate_port, whispercpp_port = extra["replicate"], extra["whispercpp"]
     for name, extra_port in (("Anthropic", anthropic_port), ("Gemini", gemini_port), ("Cohere", cohere_port), ("Bedrock", bedrock_port),
                              ("ElevenLabs", elevenlabs_port), ("Stability AI", stability_port),
                              ("AssemblyAI", assemblyai_port), ("Replicate", replicate_port), ("whisper.cpp", whispercpp_port)):

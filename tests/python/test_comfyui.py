@@ -45,10 +45,15 @@ def comfy_gateway(tmp_path_factory):
     work = tmp_path_factory.mktemp("comfyui")
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
     env.update(LOG_LEVEL="warning", MOCK_KEY=MOCK_KEY)
-    comfy_port = free_port()
     mock_bin = _binary("GATEWYSE_MOCK_BIN", ".build/debug/gatewyse-mock")
-    mock, mock_port = _start("comfy-mock", lambda port: [str(mock_bin), "--port", str(port), "--comfyui-port", str(comfy_port)],
-                             "/__mock/health", env, work)
+    comfy = {}
+
+    def mock_command(port: int) -> list:
+        comfy["port"] = free_port()  # drawn afresh per attempt, like the main mock's extra ports
+        return [str(mock_bin), "--port", str(port), "--comfyui-port", str(comfy["port"])]
+
+    mock, mock_port = _start("comfy-mock", mock_command, "/__mock/health", env, work)
+    comfy_port = comfy["port"]
     for _ in range(200):
         try:
             if requests.get(f"http://127.0.0.1:{comfy_port}/__mock/health", timeout=1).status_code == 200:
