@@ -136,19 +136,18 @@ extension PostgresStore {
     public func recentRequests(_ query: RecentRequestsQuery) async throws -> [UsageRecord] {
         var binds = PostgresBindings()
         var conditions: [String] = []
-        func add(_ condition: String, _ value: (some PostgresDynamicTypeEncodable)?) {
-            guard let value else { return }
-            binds.append(value)
-            conditions.append("\(condition) $\(binds.count)")
+        if case .one(let tenant) = query.tenants {
+            binds.append(tenant)
+            conditions.append("tenant_id = $\(binds.count)")
         }
-        if case .one(let tenant) = query.tenants { add("tenant_id =", tenant) }
-        add("time >=", query.from)
-        add("time <", query.to)
-        add("key_id =", query.keyID)
-        add("user_id =", query.userID)
-        add("requested_model =", query.model)
-        add("provider_id =", query.providerID)
-        add("status =", query.status.map { Int32(clamping: $0) })
+        for condition in query.conditions {
+            switch condition.value {
+            case .text(let text): binds.append(text)
+            case .integer(let number): binds.append(number)
+            case .integer32(let number): binds.append(number)
+            }
+            conditions.append("\(condition.column) \(condition.comparison) $\(binds.count)")
+        }
         if let before = query.before {
             binds.append(before.time)
             binds.append(before.id)

@@ -149,21 +149,16 @@ extension SQLiteStore {
 
     /// One tenant's newest requests matching `query`, newest first.
     private static func recentRequests(_ query: RecentRequestsQuery, tenantID: String, db: Database) throws -> [UsageRecord] {
-        var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
-        func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
-            guard let value else { return }
-            conditions.append(condition)
-            arguments.append(value)
+        var conditions = ["tenant_id = ?"]
+        var arguments: [any DatabaseValueConvertible] = [tenantID]
+        for condition in query.conditions {
+            conditions.append("\(condition.column) \(condition.comparison) ?")
+            switch condition.value {
+            case .text(let text): arguments.append(text)
+            case .integer(let number): arguments.append(number)
+            case .integer32(let number): arguments.append(number)
+            }
         }
-        add("tenant_id = ?", tenantID)
-        add("time >= ?", query.from)
-        add("time < ?", query.to)
-        add("key_id = ?", query.keyID)
-        add("user_id = ?", query.userID)
-        add("requested_model = ?", query.model)
-        add("provider_id = ?", query.providerID)
-        add("status = ?", query.status)
         if let before = query.before {
             conditions.append("(time < ? OR (time = ? AND id < ?))")
             arguments += [before.time, before.time, before.id]

@@ -219,6 +219,37 @@ public struct RecentRequestsQuery: Sendable, Equatable {
         self.limit = limit
     }
 
+    /// A column condition of the request list, which each SQL backend writes in its own
+    /// placeholder style and binds in its own types: `column op value`.
+    public struct Condition: Sendable, Equatable {
+        public enum Value: Sendable, Equatable {
+            case text(String)
+            case integer(Int64)
+            /// A 32-bit column (`status`): PostgreSQL binds it as such.
+            case integer32(Int32)
+        }
+        public let column: String
+        public let comparison: String
+        public let value: Value
+    }
+
+    /// The filters of the list but the tenant and the page boundary (each backend scopes the
+    /// tenant and compares positions its own way), in one order for every backend.
+    public var conditions: [Condition] {
+        var conditions: [Condition] = []
+        func add(_ column: String, _ comparison: String, _ value: Condition.Value?) {
+            if let value { conditions.append(Condition(column: column, comparison: comparison, value: value)) }
+        }
+        add("time", ">=", from.map { .integer($0) })
+        add("time", "<", to.map { .integer($0) })
+        add("key_id", "=", keyID.map { .text($0) })
+        add("user_id", "=", userID.map { .text($0) })
+        add("requested_model", "=", model.map { .text($0) })
+        add("provider_id", "=", providerID.map { .text($0) })
+        add("status", "=", status.map { .integer32(Int32(clamping: $0)) })
+        return conditions
+    }
+
     public func matches(_ record: UsageRecord) -> Bool {
         if case .one(let tenant) = tenants, record.tenantID != tenant { return false }
         if let from, record.time < from { return false }
