@@ -18,6 +18,13 @@ public enum Timestamp {
 
     /// Unix seconds of an RFC 3339 timestamp with `Z` or an offset; nil when malformed.
     public static func seconds(rfc3339 text: String) -> Int64? {
+        parse(rfc3339: text, lenient: false)?.seconds
+    }
+
+    /// An RFC 3339 timestamp's whole Unix seconds and the fraction of a second after them; nil
+    /// when malformed. `lenient` also takes what upstreams send in headers: a space for the `T`
+    /// and a leap second (`:60`); the admin API and the audit log parse strictly.
+    public static func parse(rfc3339 text: String, lenient: Bool) -> (seconds: Int64, fraction: Double)? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20 else { return nil }
         func number(_ range: Range<Int>) -> Int? {
@@ -28,15 +35,23 @@ public enum Timestamp {
             }
             return value
         }
+        let separator = bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t") || (lenient && bytes[10] == UInt8(ascii: " "))
         guard let year = number(0..<4), bytes[4] == UInt8(ascii: "-"), let month = number(5..<7), bytes[7] == UInt8(ascii: "-"),
-              let day = number(8..<10), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
+              let day = number(8..<10), separator,
               let hour = number(11..<13), bytes[13] == UInt8(ascii: ":"), let minute = number(14..<16), bytes[16] == UInt8(ascii: ":"),
-              let second = number(17..<19), (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+              let second = number(17..<19), (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60,
+              second < 60 || (lenient && second == 60)
         else { return nil }
         var i = 19
+        var fraction = 0.0
         if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
             i += 1
-            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1 }
+            var scale = 0.1
+            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                fraction += Double(bytes[i] - 0x30) * scale
+                scale /= 10
+                i += 1
+            }
         }
         guard i < bytes.count else { return nil }
         var offset = 0
@@ -50,7 +65,7 @@ public enum Timestamp {
             return nil
         }
         let days = daysSince1970(year: year, month: month, day: day)
-        return Int64(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
+        return (Int64(days * 86_400 + hour * 3600 + minute * 60 + second - offset), fraction)
     }
 
     /// Howard Hinnant's `days_from_civil`.
