@@ -33,12 +33,12 @@ extension SQLiteStore {
         // rows newly taken count in the rollup (a replayed journal holds some twice); positions,
         // not copies, are kept: almost always every row is new.
         guard let connection = db.sqliteConnection else { throw SQLiteUsageInsertError(code: SQLITE_MISUSE, message: "connection closed") }
-        let single = try db.cachedStatement(sql: insertSQL(rows: 1))
+        let single = try db.cachedStatement(sql: insertOneSQL)
         var skipped: [Int] = []
         try records.withUnsafeBufferPointer { rows in
             var position = 0
             if chunked, rows.count >= insertChunk {
-                let chunk = try db.cachedStatement(sql: insertSQL(rows: insertChunk))
+                let chunk = try db.cachedStatement(sql: insertChunkSQL)
                 while position + insertChunk <= rows.count {
                     let taken = try SQLiteUsageBinder.insert(UnsafeBufferPointer(rebasing: rows[position..<(position + insertChunk)]),
                                                              with: chunk.sqliteStatement, connection: connection)
@@ -50,12 +50,7 @@ extension SQLiteStore {
                 skipped.append(row)
             }
         }
-        let columns = UsageRollup.columns.joined(separator: ", ")
-        let sums = UsageRollup.countColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
-        let rollup = try db.cachedStatement(sql: """
-            INSERT INTO usage_hourly (\(columns)) VALUES (\(Array(repeating: "?", count: UsageRollup.columns.count).joined(separator: ", ")))
-            ON CONFLICT (tenant_id, time, \(UsageRollup.keyColumns.joined(separator: ", "))) DO UPDATE SET \(sums)
-            """)
+        let rollup = try db.cachedStatement(sql: rollupSQL)
         let buckets = skipped.isEmpty
             ? UsageRollup.buckets(records)
             : UsageRollup.buckets(Self.dropping(Set(skipped), from: records))
@@ -63,6 +58,16 @@ extension SQLiteStore {
             try SQLiteUsageBinder.upsert(bucket, with: rollup.sqliteStatement, connection: connection)
         }
     }
+
+    // The statements' texts, made once (each batch looks its statements up by them).
+    private static let insertOneSQL = insertSQL(rows: 1)
+    private static let insertChunkSQL = insertSQL(rows: insertChunk)
+    private static let rollupSQL = """
+        INSERT INTO usage_hourly (\(UsageRollup.columns.joined(separator: ", "))) \
+        VALUES (\(Array(repeating: "?", count: UsageRollup.columns.count).joined(separator: ", "))) \
+        ON CONFLICT (tenant_id, time, \(UsageRollup.keyColumns.joined(separator: ", "))) \
+        DO UPDATE SET \(UsageRollup.countColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
+        """
 
     /// The usage insert of `rows` value tuples.
     private static func insertSQL(rows: Int) -> String {

@@ -11,7 +11,7 @@ import GatewyseStorage
 enum SQLiteUsageBinder {
     /// SQLite copies text it is given with this destructor, so a Swift string's storage need
     /// only live for the call.
-    fileprivate static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
     /// Binds, steps and resets `statement` for `record`; returns whether a row was inserted
     /// (false when `ON CONFLICT DO NOTHING` skipped a replayed id).
@@ -40,13 +40,7 @@ enum SQLiteUsageBinder {
         var index = first
         func text(_ value: String?) {
             index += 1
-            // `withUTF8` reads a native string (all of a record's) in place.
-            guard var value else { sqlite3_bind_null(statement, index); return }
-            value.withUTF8 { bytes in
-                _ = bytes.withMemoryRebound(to: CChar.self) {
-                    sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient)
-                }
-            }
+            if let value { bindText(value, to: statement, at: index) } else { sqlite3_bind_null(statement, index) }
         }
         func integer(_ value: Int64?) {
             index += 1
@@ -66,6 +60,17 @@ enum SQLiteUsageBinder {
         return index
     }
 
+    /// `withUTF8` reads a native string (all of a record's and a bucket's) in place; SQLite
+    /// copies the bytes (`transient`).
+    fileprivate static func bindText(_ value: String, to statement: OpaquePointer, at index: Int32) {
+        var value = value
+        value.withUTF8 { bytes in
+            _ = bytes.withMemoryRebound(to: CChar.self) {
+                sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient)
+            }
+        }
+    }
+
     fileprivate static func step(_ statement: OpaquePointer, connection: OpaquePointer) throws {
         let result = sqlite3_step(statement)
         guard result == SQLITE_DONE else {
@@ -83,12 +88,7 @@ extension SQLiteUsageBinder {
         var index: Int32 = 0
         func text(_ value: String) {
             index += 1
-            var value = value
-            value.withUTF8 { bytes in
-                _ = bytes.withMemoryRebound(to: CChar.self) {
-                    sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient)
-                }
-            }
+            bindText(value, to: statement, at: index)
         }
         func integer(_ value: Int64) {
             index += 1
