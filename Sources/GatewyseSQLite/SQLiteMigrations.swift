@@ -223,6 +223,28 @@ enum SQLiteMigrations {
             // now walk `usage_tenant_time` tenant by tenant (`SQLiteStore.usageTenants`).
             try db.execute(sql: "DROP INDEX usage_time")
         }
+        migrator.registerMigration("0008_usage_records_without_rowid") { db in
+            // decisions/0033: a rowid table kept each row twice, in the table's B-tree (by
+            // rowid) and in the unique `(tenant_id, time, id)` index, and no query reads rows by
+            // rowid. Keyed by that triple and without a rowid, each usage row is one B-tree
+            // insert — at the end of its tenant's range, as times only grow. The table is
+            // rebuilt, its columns in the same order; its primary key replaces the index.
+            let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'usage_records'") ?? ""
+            // The name in the text is quoted once a table was renamed (0006): the columns are
+            // taken from the first parenthesis on.
+            guard definition.contains("id TEXT NOT NULL,"), !definition.contains("PRIMARY KEY"),
+                  let open = definition.firstIndex(of: "("), let close = definition.lastIndex(of: ")") else {
+                throw DatabaseError(message: "usage_records is not the table migration 0006 made")
+            }
+            let rebuilt = "CREATE TABLE usage_records_rebuilt " + definition[open..<close]
+                + ", PRIMARY KEY (tenant_id, time, id)) WITHOUT ROWID"
+            try db.execute(sql: rebuilt)
+            try db.execute(sql: """
+                INSERT INTO usage_records_rebuilt SELECT * FROM usage_records;
+                DROP TABLE usage_records;
+                ALTER TABLE usage_records_rebuilt RENAME TO usage_records;
+                """)
+        }
         return migrator
     }
 

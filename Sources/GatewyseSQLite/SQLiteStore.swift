@@ -219,4 +219,9 @@ public final class SQLiteStore: GatewayStore {
     public func execute(sql: String) throws {
         try database.write { db in try db.execute(sql: sql) }
     }
+
+    /// The first column of a raw query's rows (tests: reading the schema a migration left).
+    public func fetchStrings(sql: String) throws -> [String] {
+        try database.read { db in try String.fetchAll(db, sql: sql) }
+    }
 }

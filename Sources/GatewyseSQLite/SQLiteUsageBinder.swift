@@ -60,14 +60,18 @@ enum SQLiteUsageBinder {
         return index
     }
 
-    /// `withUTF8` reads a native string (all of a record's and a bucket's) in place; SQLite
-    /// copies the bytes (`transient`).
+    /// A native string (all of a record's and a bucket's) is read in place — `withUTF8`, being
+    /// mutating, needed a copy: a retain and a release per field; SQLite copies the bytes
+    /// (`transient`).
     fileprivate static func bindText(_ value: String, to statement: OpaquePointer, at index: Int32) {
-        var value = value
-        value.withUTF8 { bytes in
+        func bind(_ bytes: UnsafeBufferPointer<UInt8>) {
             _ = bytes.withMemoryRebound(to: CChar.self) {
                 sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient)
             }
+        }
+        if value.utf8.withContiguousStorageIfAvailable(bind) == nil {
+            var value = value
+            value.withUTF8(bind)
         }
     }
 

@@ -27,7 +27,8 @@ extension StoreContractTests {
             """)
         let store = try SQLiteStore(path: path)
         #expect(try store.appliedMigrations() == ["0001_tenants_and_api_keys", "0002_routes", "0003_control_plane", "0004_usage_records", "0005_usage_scope_indexes",
-                                                   "0006_usage_records_by_tenant_time", "0007_usage_records_without_time_index"])
+                                                   "0006_usage_records_by_tenant_time", "0007_usage_records_without_time_index",
+                                                   "0008_usage_records_without_rowid"])
         #expect(try await store.allTenants() == [Tenant(id: "acme", name: "Acme", createdAt: 11), Tenant(id: "beta", name: "Beta", createdAt: 12)])
         let keys = try await store.allKeys()
         #expect(keys.map(\.id) == ["key_1", "key_2"])
@@ -40,7 +41,7 @@ extension StoreContractTests {
         #expect(acme.map(\.alias) == ["smart"] && acme.first?.enabled == false)
     }
 
-    @Test("SQLite's usage records keep their rows and columns through migration 0006, and a replayed record is still taken once")
+    @Test("SQLite's usage records keep their rows and columns through migrations 0006 and 0008, and a replayed record is still taken once")
     func usageRecordsMigration() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString)/db.sqlite").path
         let old = try SQLiteStore(path: path, upTo: "0005_usage_scope_indexes")
@@ -49,7 +50,11 @@ extension StoreContractTests {
                                  latencyMs: 5, status: 200, attempts: 1)
         try await old.appendUsage([record])
         let store = try SQLiteStore(path: path)
-        #expect(try store.appliedMigrations().last == "0007_usage_records_without_time_index")
+        #expect(try store.appliedMigrations().last == "0008_usage_records_without_rowid")
+        // One B-tree keyed by (tenant, time, id): no rowid, no separate index (decisions/0033).
+        let definition = try store.fetchStrings(sql: "SELECT sql FROM sqlite_master WHERE tbl_name = 'usage_records' ORDER BY type DESC")
+        #expect(definition.count == 1)
+        #expect(definition.first?.hasSuffix("PRIMARY KEY (tenant_id, time, id)) WITHOUT ROWID") == true)
         #expect(try await store.recentRequests(RecentRequestsQuery(tenants: .all, limit: 10)) == [record])
         var second = record
         second.id = "usg_2"

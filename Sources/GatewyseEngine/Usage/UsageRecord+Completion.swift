@@ -15,8 +15,10 @@ extension UsageRecord {
     }
 
     /// The record of an authenticated caller's request. Not failable, so that the usage
-    /// observer's record is made in place and moved into the queue, never copied.
-    init(_ event: CompletionEvent, principal: Principal, id: String, time: Int64) {
+    /// observer's record is made in place and moved into the queue, never copied. The event
+    /// and principal are borrowed: an initializer's parameters are otherwise owned, and the
+    /// observer copied the whole event (a retain and a release per field) to hand it over.
+    init(_ event: borrowing CompletionEvent, principal: borrowing Principal, id: String, time: Int64) {
         let status: Int, code: String?
         switch event.outcome {
         case .answered, .streamFinished: (status, code) = (200, nil)

@@ -70,8 +70,11 @@ public final class UsageRecorder: CompletionObserver {
         // recording them would grow the very queue that is full.
         if case .failed(503, "OVERLOADED") = event.outcome { return }
         guard let principal = event.principal else { return }
+        // The id and time first: with calls among its arguments, the event was copied whole
+        // (a retain and a release per field) to keep it across them.
+        let id = IDGenerator.usageRecordID(), time = clock()
         // Made as the argument, so it is moved into `record`, not copied out of an optional.
-        record(UsageRecord(event, principal: principal, id: IDGenerator.usageRecordID(), time: clock()))
+        record(UsageRecord(event, principal: principal, id: id, time: time))
     }
 
     /// Journals and queues one record.
@@ -79,18 +82,25 @@ public final class UsageRecorder: CompletionObserver {
         // Moved into the queue, not copied (a copy is a retain per string field, per request).
         var moving = Optional(consume record)
         let written = state.withLock { state -> Bool in
-            var written = true
-            state.pending.append(moving.take()!)
-            if let journal = state.journal {
-                // Encoded from its place in the queue: borrowed, where `moving!` was a copy.
-                UsageJournalLine.encode(state.pending[state.pending.count - 1], into: state.line)
-                written = journal.append(state.line.bytes)
-            }
+            let written = Self.enqueue(moving.take()!, in: &state)
             // Counted under the lock, so a concurrent flush never subtracts it first.
             queued.add(1, ordering: .relaxed)
             return written
         }
         if !written { journalFailures.add(1, ordering: .relaxed) }
+    }
+
+    /// Journals the record, then moves it into the queue; returns whether its line was written.
+    /// An owned parameter, so the encoder borrows it: read back from the queue (`pending[last]`)
+    /// or out of the optional (`moving!`) it was copied, a retain and a release per field.
+    private static func enqueue(_ record: consuming UsageRecord, in state: inout State) -> Bool {
+        var written = true
+        if let journal = state.journal {
+            UsageJournalLine.encode(record, into: state.line)
+            written = journal.append(state.line.bytes)
+        }
+        state.pending.append(record)
+        return written
     }
 
     // MARK: Start, flush, stop (one caller at a time: bootstrap, then the flusher service)

@@ -192,6 +192,33 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        // A body part and the end go to the request being collected, moved out of `state`:
+        // matched from `state`, it was copied (its head, buffer and exchange: a retain and a
+        // release each) for every part.
+        if case .collecting = state {
+            switch part {
+            case .body(var chunk):
+                // Moved out, so the buffer stays uniquely owned while the chunk is appended.
+                var collected = takeCollected()
+                if collected.body.readableBytes + chunk.readableBytes > collected.limit {
+                    // No `Content-Length` announced it (chunked): answered now, the rest discarded.
+                    let rendered = engine.refuse(collected.exchange, .bodyTooLarge(limit: collected.limit))
+                    answer(rendered, requestID: collected.exchange.context.requestID, head: collected.head, readsOn: false, context: context)
+                } else {
+                    collected.body.writeBuffer(&chunk)
+                    state = .collecting(collected)
+                }
+                return
+            case .end:
+                let collected = takeCollected()
+                cancelDeadline()
+                state = .serving
+                serve(collected, context: context)
+                return
+            case .head:
+                break
+            }
+        }
         switch (state, part) {
         case (.idle, .head(let head)):
             if let endpoint = Self.route(head) {
@@ -209,20 +236,6 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 startDeadline(.body, context: context)
                 context.fireChannelRead(wrapInboundOut(part))
             }
-        case (.collecting(var collected), .body(var chunk)):
-            state = .idle  // drop the reference while appending, so the buffer stays uniquely owned
-            if collected.body.readableBytes + chunk.readableBytes > collected.limit {
-                // No `Content-Length` announced it (chunked): answered now, the rest discarded.
-                let rendered = engine.refuse(collected.exchange, .bodyTooLarge(limit: collected.limit))
-                answer(rendered, requestID: collected.exchange.context.requestID, head: collected.head, readsOn: false, context: context)
-            } else {
-                collected.body.writeBuffer(&chunk)
-                state = .collecting(collected)
-            }
-        case (.collecting(let collected), .end):
-            cancelDeadline()
-            state = .serving
-            serve(collected, context: context)
         case (.discarding(var discard), .end):
             // Closing: the linger deadline runs on, and nothing more is served here.
             guard discard.keepAlive else { break }
@@ -241,6 +254,15 @@ final class DataPlaneChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             // A part out of order (a body before any head): the HTTP decoder never produces it.
             context.fireChannelRead(wrapInboundOut(part))
         }
+    }
+
+    /// The request being collected, moved out of `state`, which is left `.idle`. Only called
+    /// in `.collecting`.
+    private func takeCollected() -> Collected {
+        var taken = State.idle
+        swap(&taken, &state)
+        guard case .collecting(let collected) = consume taken else { preconditionFailure("takeCollected outside .collecting") }
+        return collected
     }
 
     /// The engine's admission, from the head alone: a refusal is answered before the body is

@@ -49,6 +49,9 @@ public struct UsageRecord: Sendable, Equatable {
     public var usageEstimated: Bool
     public var outcome: Outcome
 
+    // Inlinable: the usage observer makes one record per request from another module, and the
+    // call across it copied the finished record once more (a retain and a release per field).
+    @inlinable
     public init(id: String, requestID: String, time: Int64, tenantID: String, organizationID: String? = nil, departmentID: String? = nil,
                 userID: String? = nil, keyID: String, capability: String, requestedModel: String? = nil, providerID: String? = nil,
                 upstreamModel: String? = nil, inputTokens: Int = 0, outputTokens: Int = 0, cachedTokens: Int = 0, cacheWriteTokens: Int = 0,
