@@ -46,7 +46,10 @@ extension SQLiteStore {
                     position += insertChunk
                 }
             }
-            for row in position..<rows.count where try !SQLiteUsageBinder.insert(rows[row], with: single.sqliteStatement, connection: connection) {
+            // Each as a one-row buffer: an element passed by value (`rows[row]`) was copied.
+            for row in position..<rows.count
+            where try SQLiteUsageBinder.insert(UnsafeBufferPointer(rebasing: rows[row..<(row + 1)]), with: single.sqliteStatement,
+                                               connection: connection) == 0 {
                 skipped.append(row)
             }
         }

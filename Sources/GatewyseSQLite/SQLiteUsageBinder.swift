@@ -13,20 +13,11 @@ enum SQLiteUsageBinder {
     /// only live for the call.
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
-    /// Binds, steps and resets `statement` for `record`; returns whether a row was inserted
-    /// (false when `ON CONFLICT DO NOTHING` skipped a replayed id).
-    static func insert(_ record: borrowing UsageRecord, with statement: OpaquePointer, connection: OpaquePointer) throws -> Bool {
-        // Every column is bound again below, so the previous row's bindings need no clearing.
-        defer { sqlite3_reset(statement) }
-        bind(record, to: statement, after: 0)
-        try step(statement, connection: connection)
-        return sqlite3_changes(connection) > 0
-    }
-
     /// Binds `rows` to a statement of `rows.count` value tuples, steps and resets it once;
-    /// returns how many rows it inserted. One statement for many rows: SQLite opens the table's
-    /// and the index's cursors, and starts and halts its program, once per statement, which
-    /// per row cost about as much as the insert itself.
+    /// returns how many rows it inserted (fewer when `ON CONFLICT DO NOTHING` skipped replayed
+    /// ones). One statement for many rows: SQLite opens the table's cursor, and starts and
+    /// halts its program, once per statement, which per row cost about as much as the insert
+    /// itself. Every column is bound each time, so the previous rows' bindings need no clearing.
     static func insert(_ rows: UnsafeBufferPointer<UsageRecord>, with statement: OpaquePointer, connection: OpaquePointer) throws -> Int {
         defer { sqlite3_reset(statement) }
         var index: Int32 = 0

@@ -11,14 +11,14 @@ extension UsageRecord {
     /// `id`: the gateway's idempotency key; `time`: the end of the request, Unix ms.
     public init?(_ event: CompletionEvent, id: String, time: Int64) {
         guard let principal = event.principal else { return nil }
-        self.init(event, principal: principal, id: id, time: time)
+        self = Self.completed(event, principal: principal, id: id, time: time)
     }
 
-    /// The record of an authenticated caller's request. Not failable, so that the usage
-    /// observer's record is made in place and moved into the queue, never copied. The event
-    /// and principal are borrowed: an initializer's parameters are otherwise owned, and the
-    /// observer copied the whole event (a retain and a release per field) to hand it over.
-    init(_ event: borrowing CompletionEvent, principal: borrowing Principal, id: String, time: Int64) {
+    /// The record of an authenticated caller's request, made in place and moved into the usage
+    /// queue. A function, not an initializer: an initializer's parameters are owned (the
+    /// observer copied the whole event to hand it over), and delegating to the memberwise
+    /// initializer copied the finished record once more — a retain and a release per field.
+    static func completed(_ event: CompletionEvent, principal: Principal, id: String, time: Int64) -> UsageRecord {
         let status: Int, code: String?
         switch event.outcome {
         case .answered, .streamFinished: (status, code) = (200, nil)
@@ -29,7 +29,7 @@ extension UsageRecord {
         case .clientGone: (status, code) = (499, nil)
         }
         // Read in place: `let usage = event.usage` copied the whole `Usage`.
-        self.init(
+        return UsageRecord(
             id: id, requestID: event.requestID, time: time, tenantID: principal.tenantID, organizationID: principal.organizationID,
             departmentID: principal.departmentID, userID: principal.userID, keyID: principal.keyID, capability: event.endpoint.capability.rawValue,
             requestedModel: event.requestedModel, providerID: event.providerID, upstreamModel: event.upstreamModel,

@@ -74,7 +74,7 @@ public final class UsageRecorder: CompletionObserver {
         // (a retain and a release per field) to keep it across them.
         let id = IDGenerator.usageRecordID(), time = clock()
         // Made as the argument, so it is moved into `record`, not copied out of an optional.
-        record(UsageRecord(event, principal: principal, id: id, time: time))
+        record(.completed(event, principal: principal, id: id, time: time))
     }
 
     /// Journals and queues one record.

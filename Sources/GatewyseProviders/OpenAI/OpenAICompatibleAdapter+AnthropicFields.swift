@@ -8,7 +8,7 @@ extension OpenAICompatibleAdapter {
     /// Gemini to an OpenAI-format provider must not fail on them. Touches nothing (no copy) when
     /// a request has none, the common case.
     static func removeAnthropicFields(from request: inout ChatRequest) {
-        for i in request.messages.indices where carriesAnthropicFields(request.messages[i]) {
+        for i in request.messages.indices where carriesAnthropicFields(request.messages[i].extra) {
             request.messages[i].extra["thinking_blocks"] = nil
             request.messages[i].extra[GeminiWire.thoughtSignaturesKey] = nil
             if request.messages[i].extra[AnthropicMessagesWire.ExtraKey.partCacheControl] != nil,
@@ -27,7 +27,16 @@ extension OpenAICompatibleAdapter {
         }
     }
 
-    static func carriesAnthropicFields(_ message: ChatMessage) -> Bool {
-        message.extra["thinking_blocks"] != nil || message.extra[GeminiWire.thoughtSignaturesKey] != nil || AnthropicMessagesWire.ExtraKey.messageKeys.contains { message.extra[$0] != nil }
+    /// Whether any message carries such fields. Read field by field: a message handed over
+    /// whole (`contains(where:)`) was copied, a retain and a release per field, per message.
+    static func anyCarriesAnthropicFields(_ messages: [ChatMessage]) -> Bool {
+        messages.indices.contains { carriesAnthropicFields(messages[$0].extra) }
+    }
+
+    /// `extra`: a message's fields beyond the modelled ones (empty for almost every message).
+    static func carriesAnthropicFields(_ extra: JSONObject) -> Bool {
+        guard !extra.isEmpty else { return false }
+        return extra["thinking_blocks"] != nil || extra[GeminiWire.thoughtSignaturesKey] != nil
+            || AnthropicMessagesWire.ExtraKey.messageKeys.contains { extra[$0] != nil }
     }
 }

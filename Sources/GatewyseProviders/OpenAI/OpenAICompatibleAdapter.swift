@@ -58,7 +58,7 @@ public struct OpenAICompatibleAdapter: ProviderAdapter {
               quirks.droppedParameters.isEmpty, quirks.renamedParameters.isEmpty, !quirks.dropsMessageName,
               !quirks.requiresNineCharacterToolCallIDs, request.toolChoice != .required || quirks.requiredToolChoiceValue == "required",
               request.extra[AnthropicMessagesWire.ExtraKey.toolCacheControl] == nil,
-              !request.messages.contains(where: Self.carriesAnthropicFields)
+              !Self.anyCarriesAnthropicFields(request.messages)
         else { return nil }
         var addingStreamUsage = false
         if request.stream, !request.includeStreamUsage {

@@ -88,13 +88,15 @@ extension UsageRollup {
         public var servedTokens: Int64 = 0
         public var servedCostNanos: Int64 = 0
 
-        /// The shared sums (`UsageSums.add`), then what only the rollup keeps.
-        mutating func include(_ r: borrowing UsageRecord) {
-            add(r)
-            if r.isServed {
+        /// The shared sums (`UsageSums.add`), then what only the rollup keeps. Read through a
+        /// pointer: a record passed by value into this mutation of the batch's bucket array was
+        /// copied first (a retain and a release per string field, per request).
+        mutating func include(_ record: UnsafePointer<UsageRecord>) {
+            add(record.pointee)
+            if record.pointee.isServed {
                 servedRequests += 1
-                servedTokens += Int64(r.inputTokens) + Int64(r.outputTokens)
-                servedCostNanos += r.costNanos ?? 0
+                servedTokens += Int64(record.pointee.inputTokens) + Int64(record.pointee.outputTokens)
+                servedCostNanos += record.pointee.costNanos ?? 0
             }
         }
 
@@ -152,7 +154,7 @@ extension UsageRollup {
                 }
                 last = (key, position)
             }
-            buckets[position].include(rows[row])
+            buckets[position].include(rows.baseAddress.unsafelyUnwrapped + row)
         }
         return buckets.sorted(by: Bucket.precedes)
     }
