@@ -88,7 +88,7 @@ public final class GatewayRuntime: Sendable {
                                                transport: transport, signer: signer,
                                                allowPrivate: configuration.budgetAlerts.allowPrivateWebhooks)
         self.startedAt = clock()
-        metrics?.bind(resolver: { [engine] in engine.snapshot.resolver })
+        if let metrics { engine.watchSnapshots { [metrics] snapshot in metrics.routeTableChanged(to: snapshot.resolver) } }
         // Best effort: the change is committed, and a failed reload is retried by the watcher.
         let reload: @Sendable () async -> Void = { [loader] in _ = try? await loader.reload() }
         self.adminRouter = AdminRouter(api: AdminAPI(store: store, passwords: controlPlane.passwords, configuration: configuration,

@@ -30,7 +30,7 @@ struct GatewayMetricsTests {
         let resolver = RouteResolver(configuration: configuration)
         let registry = PrometheusCollectorRegistry()
         let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
-        metrics.bind { resolver }
+        metrics.routeTableChanged(to: resolver)
         return (metrics, registry)
     }
 
@@ -103,13 +103,12 @@ struct GatewayMetricsTests {
         let declared = Self.yaml.replacingOccurrences(of: "models: [declared-model]", with: "models: [declared-model, late-model]")
             + "\n  - name: late-alias\n    targets:\n      - provider: mock\n        model: late-model\n"
         let after = RouteResolver(configuration: try ConfigurationValidator.load(yaml: declared, environment: [:]))
-        let serving = Mutex(before)
-        metrics.bind { serving.withLock { $0 } }
+        metrics.routeTableChanged(to: before)
         for _ in 0..<3 {
             metrics.requestCompleted(Self.event(model: "late-alias", upstream: "late-model"))
             metrics.attemptFinished(providerID: "mock", model: "late-model", failure: nil)
         }
-        serving.withLock { $0 = after }
+        metrics.routeTableChanged(to: after)
         for _ in 0..<2 {
             metrics.requestCompleted(Self.event(model: "late-alias", upstream: "late-model"))
             metrics.attemptFinished(providerID: "mock", model: "late-model", failure: nil)

@@ -3,6 +3,7 @@ import GatewyseEngine
 import GatewyseServer
 import GatewyseStorage
 import GatewyseTesting
+import Synchronization
 import Testing
 
 /// admin-api.md §6 over real HTTP on loopback, through the data plane: every refusal on the
@@ -284,6 +285,21 @@ struct GovernanceHTTPTests {
             runtime.engine.replaceSnapshot { RuntimeSnapshot(authenticator: $0.authenticator, resolver: $0.resolver, revision: current + 100) }
             #expect(try await runtime.reloadControlPlane() == current + 100)
             #expect(runtime.loadedRevision == current + 100)
+        }
+    }
+
+    @Test("a snapshot watcher hears of the snapshot serving, then of every swap in its order")
+    func snapshotWatchers() async throws {
+        try await Self.withGateway { gateway in
+            let engine = gateway.gateway.runtime.engine
+            let seen = Mutex<[Int64]>([])
+            engine.watchSnapshots { snapshot in seen.withLock { $0.append(snapshot.revision) } }
+            let start = engine.snapshot.revision
+            #expect(seen.withLock { $0 } == [start])
+            for step in Int64(1)...3 {
+                engine.replaceSnapshot { RuntimeSnapshot(authenticator: $0.authenticator, resolver: $0.resolver, revision: start + 100 + step) }
+            }
+            #expect(seen.withLock { $0 }.suffix(3) == [start + 101, start + 102, start + 103])
         }
     }
 

@@ -34,6 +34,7 @@ public final class InferenceEngine: Sendable {
     let requestTimeout: Duration
     private let clock: @Sendable () -> Int64
     private let snapshotBox: Mutex<RuntimeSnapshot>
+    private let snapshotWatchers = Mutex<[@Sendable (RuntimeSnapshot) -> Void]>([])
     /// Graceful shutdown's state: readiness, the streams' deadline, the open streams.
     public let drain = DrainState()
     /// Video generations answered 202, until their client collects them (decisions/0023).
@@ -69,9 +70,22 @@ public final class InferenceEngine: Sendable {
     /// The current keys and routes; a request reads it once, at admission.
     public var snapshot: RuntimeSnapshot { snapshotBox.withLock { $0 } }
 
-    /// Swaps in a new snapshot (after a key or route change); requests already admitted keep theirs.
+    /// Swaps in a new snapshot (after a key or route change); requests already admitted keep
+    /// theirs. Watchers hear of it under the same lock, so in the order of the swaps.
     public func replaceSnapshot(_ change: (RuntimeSnapshot) -> RuntimeSnapshot) {
-        snapshotBox.withLock { $0 = change($0) }
+        let watchers = snapshotWatchers.withLock { $0 }
+        snapshotBox.withLock { snapshot in
+            snapshot = change(snapshot)
+            for watcher in watchers { watcher(snapshot) }
+        }
+    }
+
+    /// Calls `watcher` with the current snapshot, then with every one swapped in: what derives
+    /// state from the snapshot (metrics' model labels) is told, rather than reading the
+    /// snapshot on every request. A watcher must not read or replace the snapshot itself.
+    public func watchSnapshots(_ watcher: @escaping @Sendable (RuntimeSnapshot) -> Void) {
+        snapshotWatchers.withLock { $0.append(watcher) }
+        snapshotBox.withLock { watcher($0) }
     }
 
     /// Requests admitted and not yet completed.
