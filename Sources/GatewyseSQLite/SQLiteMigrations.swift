@@ -228,7 +228,8 @@ enum SQLiteMigrations {
             // rowid) and in the unique `(tenant_id, time, id)` index, and no query reads rows by
             // rowid. Keyed by that triple and without a rowid, each usage row is one B-tree
             // insert — at the end of its tenant's range, as times only grow. The table is
-            // rebuilt, its columns in the same order; its primary key replaces the index.
+            // rebuilt, its columns in the same order; its primary key replaces the index. Copied in
+            // key order (the old index's), so that every insert of the copy is an append.
             let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'usage_records'") ?? ""
             // The name in the text is quoted once a table was renamed (0006): the columns are
             // taken from the first parenthesis on.
@@ -240,7 +241,7 @@ enum SQLiteMigrations {
                 + ", PRIMARY KEY (tenant_id, time, id)) WITHOUT ROWID"
             try db.execute(sql: rebuilt)
             try db.execute(sql: """
-                INSERT INTO usage_records_rebuilt SELECT * FROM usage_records;
+                INSERT INTO usage_records_rebuilt SELECT * FROM usage_records ORDER BY tenant_id, time, id;
                 DROP TABLE usage_records;
                 ALTER TABLE usage_records_rebuilt RENAME TO usage_records;
                 """)

@@ -2,10 +2,10 @@ import GRDB
 import GRDBSQLite
 import GatewyseStorage
 
-/// Usage records in SQLite (migrations 0004, 0006). A batch is one write transaction of prepared
-/// inserts; `ON CONFLICT DO NOTHING` (the unique `(tenant_id, time, id)`, decisions/0030) makes a
-/// replayed batch a no-op, and only the records it newly took are added to the hourly rollup
-/// (`UsageRollup`), in the same transaction.
+/// Usage records in SQLite (migrations 0004, 0006, 0008). A batch is one write transaction of
+/// prepared inserts; `ON CONFLICT DO NOTHING` (the primary key `(tenant_id, time, id)`,
+/// decisions/0030 and 0033) makes a replayed batch a no-op, and only the records it newly took
+/// are added to the hourly rollup (`UsageRollup`), in the same transaction.
 ///
 /// Rows go in `insertChunk` at a time, one statement each (decisions/0032), which tells how many
 /// rows it took, not which. A batch of new records — every batch but a replayed journal's —
@@ -103,7 +103,7 @@ extension SQLiteStore {
             arguments.insert(tenant, at: 0)
         case .all where !rollup:
             // No index leads with `time` (migration 0007): each tenant's range of the
-            // `(tenant_id, time, id)` index is read instead.
+            // `(tenant_id, time, id)` key is read instead.
             conditions.insert("tenant_id IN (\(usageTenantsSQL))", at: 0)
         case .all:
             break
@@ -134,7 +134,7 @@ extension SQLiteStore {
                 return try Self.recentRequests(query, tenantID: tenant, db: db)
             case .all:
                 // No index leads with `time` (migration 0007): each tenant's newest rows come
-                // in order from `(tenant_id, time, id)`, and the newest of all are merged here.
+                // in order from the `(tenant_id, time, id)` key, and the newest of all are merged here.
                 let tenants = try String.fetchAll(db, sql: Self.usageTenantsSQL)
                 var newest: [UsageRecord] = []
                 for tenant in tenants { newest += try Self.recentRequests(query, tenantID: tenant, db: db) }
@@ -144,7 +144,7 @@ extension SQLiteStore {
         }
     }
 
-    /// The tenants that have usage rows, each found by one seek in `usage_tenant_time` (a
+    /// The tenants that have usage rows, each found by one seek in the table's key (a
     /// `SELECT DISTINCT` would read the whole index).
     static let usageTenantsSQL =
         """

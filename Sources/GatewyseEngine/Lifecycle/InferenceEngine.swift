@@ -73,10 +73,11 @@ public final class InferenceEngine: Sendable {
     /// Swaps in a new snapshot (after a key or route change); requests already admitted keep
     /// theirs. Watchers hear of it under the same lock, so in the order of the swaps.
     public func replaceSnapshot(_ change: (RuntimeSnapshot) -> RuntimeSnapshot) {
-        let watchers = snapshotWatchers.withLock { $0 }
         snapshotBox.withLock { snapshot in
             snapshot = change(snapshot)
-            for watcher in watchers { watcher(snapshot) }
+            // Read under the snapshot's lock, as `watchSnapshots` adds under it: a watcher added
+            // during a swap either hears of it or starts from the swapped-in snapshot.
+            for watcher in snapshotWatchers.withLock({ $0 }) { watcher(snapshot) }
         }
     }
 
@@ -84,8 +85,10 @@ public final class InferenceEngine: Sendable {
     /// state from the snapshot (metrics' model labels) is told, rather than reading the
     /// snapshot on every request. A watcher must not read or replace the snapshot itself.
     public func watchSnapshots(_ watcher: @escaping @Sendable (RuntimeSnapshot) -> Void) {
-        snapshotWatchers.withLock { $0.append(watcher) }
-        snapshotBox.withLock { watcher($0) }
+        snapshotBox.withLock { snapshot in
+            snapshotWatchers.withLock { $0.append(watcher) }
+            watcher(snapshot)
+        }
     }
 
     /// Requests admitted and not yet completed.
