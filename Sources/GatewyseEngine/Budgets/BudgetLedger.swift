@@ -130,31 +130,34 @@ public final class BudgetLedger: Sendable {
             var lacking: [LeaseNeed] = []
             for budget in budgets {
                 let key = BudgetKey(budget)
-                guard var account = state.accounts[key] else { continue }
-                account.roll(now: now)
-                state.accounts[key] = account
-                if let meter = account.reachedMeter() {
-                    if budget.action == .block { return .failure(Self.exceeded(budget, meter: meter, now: now)) }
-                    warnings.append(budget.id)
+                // In place (`modifyValue`): a copy out and back retained the budget's fields and
+                // copied its meters.
+                let refusal = state.accounts.modifyValue(forKey: key) { account -> GatewayError? in
+                    account.roll(now: now)
+                    if let meter = account.reachedMeter() {
+                        if budget.action == .block { return Self.exceeded(budget, meter: meter, now: now) }
+                        warnings.append(budget.id)
+                    }
+                    guard budget.action == .block, let fresh = shared else { return nil }
+                    guard fresh else { return Self.unavailable }
+                    for meter in account.meters {
+                        let need = account.reserved.amount(meter.limit.unit) &+ meter.pending &+ ceiling.amount(meter.limit.unit) &- meter.lease
+                        guard need > 0 else { continue }
+                        let meterKey = BudgetMeterKey(tenantID: budget.tenantID, budgetID: budget.id, limit: meter.limit.rawValue,
+                                                      periodStart: meter.periodStart)
+                        lacking.append(LeaseNeed(key: key, budget: budget,
+                                                 request: BudgetLeaseRequest(meter: meterKey, value: meter.value, need: need, initialSpent: meter.baseline)))
+                    }
+                    return nil
                 }
-                guard budget.action == .block, let fresh = shared else { continue }
-                guard fresh else { return .failure(Self.unavailable) }
-                for meter in account.meters {
-                    let need = account.reserved.amount(meter.limit.unit) &+ meter.pending &+ ceiling.amount(meter.limit.unit) &- meter.lease
-                    guard need > 0 else { continue }
-                    let meterKey = BudgetMeterKey(tenantID: budget.tenantID, budgetID: budget.id, limit: meter.limit.rawValue,
-                                                  periodStart: meter.periodStart)
-                    lacking.append(LeaseNeed(key: key, budget: budget,
-                                             request: BudgetLeaseRequest(meter: meterKey, value: meter.value, need: need, initialSpent: meter.baseline)))
-                }
+                if let refusal = refusal ?? nil { return .failure(refusal) }
             }
             if let sharing = state.sharing, !lacking.isEmpty { return .success(.lacking(lacking, sharing)) }
             for budget in budgets {
-                let key = BudgetKey(budget)
-                guard var account = state.accounts[key] else { continue }
-                account.reserved = account.reserved + ceiling
-                account.lastReserve = now
-                state.accounts[key] = account
+                state.accounts.modifyValue(forKey: BudgetKey(budget)) { account in
+                    account.reserved = account.reserved + ceiling
+                    account.lastReserve = now
+                }
             }
             return .success(.reserved(warnings: warnings))
         }
@@ -168,9 +171,9 @@ public final class BudgetLedger: Sendable {
         book.withLock { state in
             let shared = state.sharing != nil
             for key in budgets {
-                guard var account = state.accounts[key] else { continue }
-                account.reserved = account.reserved - ceiling
-                if let actual {
+                state.accounts.modifyValue(forKey: key) { account in
+                    account.reserved = account.reserved - ceiling
+                    guard let actual else { return }
                     account.roll(now: now)
                     for i in account.meters.indices {
                         let amount = actual.amount(account.meters[i].limit.unit)
@@ -178,7 +181,6 @@ public final class BudgetLedger: Sendable {
                         if shared { account.meters[i].pending &+= amount }
                     }
                 }
-                state.accounts[key] = account
             }
         }
     }

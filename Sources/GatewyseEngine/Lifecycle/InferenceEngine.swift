@@ -292,9 +292,12 @@ public final class InferenceEngine: Sendable {
         exchange.complete(.answered, providerID: attempted.providerID, upstreamModel: attempted.upstreamModel,
                           attempts: attempted.attempts, usage: usage, price: attempted.price, media: media, unitCost: unitCost,
                           finishReason: finishReason)
-        return .complete(status: status, headers: exchange.governanceHeaders([("Content-Type", contentType), ("X-Provider", attempted.providerID),
-                                                                              ("X-Gatewyse-Attempts", String(attempted.attempts))] + extraHeaders),
-                         body: body)
+        // Appended, not `[…] + extraHeaders`: that made a second array (a retain and a release
+        // per header) even when there were none.
+        var headers: [(String, String)] = [("Content-Type", contentType), ("X-Provider", attempted.providerID),
+                                           ("X-Gatewyse-Attempts", String(attempted.attempts))]
+        headers += extraHeaders
+        return .complete(status: status, headers: exchange.governanceHeaders(headers), body: body)
     }
 
     /// Ends an admitted request the transport must answer before its body is complete (it grew

@@ -120,7 +120,9 @@ public final class InferenceExchange: @unchecked Sendable {
     /// The answer's headers with the governance ones added: `X-Gatewyse-Budget-Warning` naming
     /// the `warn` budgets past a limit (admin-api.md §6).
     /// and OpenAI's `x-ratelimit-*` for the tightest rate limit.
-    func governanceHeaders(_ headers: [(String, String)]) -> [(String, String)] {
+    /// `headers` is taken, not borrowed: the caller's literal is then the only reference, and
+    /// appending moves its elements instead of copying each (a retain and a release per header).
+    func governanceHeaders(_ headers: consuming [(String, String)]) -> [(String, String)] {
         var headers = headers
         if let hold = rateLimits { headers += hold.headers.fields }
         if let warnings = reservation?.warnings, !warnings.isEmpty { headers.append(("X-Gatewyse-Budget-Warning", warnings.joined(separator: ", "))) }
