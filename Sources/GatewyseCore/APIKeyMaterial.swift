@@ -19,9 +19,8 @@ public enum APIKeyMaterial {
     }
 
     public static func digest(_ key: String) -> [UInt8] {
-        var key = key
         // The digest's bytes copied at once: `Array(digest)` iterated them one by one.
-        return key.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)).withUnsafeBytes { Array($0) } }
+        return key.withUTF8Bytes { SHA256.hash(data: UnsafeRawBufferPointer($0)).withUnsafeBytes { Array($0) } }
     }
 
     /// The part of a key safe to show in lists and logs.

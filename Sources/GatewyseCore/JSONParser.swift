@@ -53,8 +53,7 @@ public struct JSONParser {
     }
 
     public static func parse(_ string: String) throws(SyntaxError) -> JSONValue {
-        var copy = string
-        let result = copy.withUTF8 { buffer in Result { () throws(SyntaxError) in try parse(buffer: buffer) } }
+        let result = string.withUTF8Bytes { buffer in Result { () throws(SyntaxError) in try parse(buffer: buffer) } }
         return try result.get()
     }
 

@@ -43,8 +43,7 @@ public enum JSONWriter {
 
     public static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        var copy = string
-        copy.withUTF8 { text in
+        string.withUTF8Bytes { text in
             forEachEscapedRun(text, plain: { out.append(contentsOf: $0) }, escaped: { out.append(contentsOf: $0) })
         }
         out.append(UInt8(ascii: "\""))

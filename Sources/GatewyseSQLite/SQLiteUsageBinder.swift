@@ -51,18 +51,12 @@ enum SQLiteUsageBinder {
         return index
     }
 
-    /// A native string (all of a record's and a bucket's) is read in place — `withUTF8`, being
-    /// mutating, needed a copy: a retain and a release per field; SQLite copies the bytes
-    /// (`transient`).
+    /// The string read in place (`withUTF8Bytes`); SQLite copies the bytes (`transient`).
     fileprivate static func bindText(_ value: String, to statement: OpaquePointer, at index: Int32) {
-        func bind(_ bytes: UnsafeBufferPointer<UInt8>) {
+        value.withUTF8Bytes { bytes in
             _ = bytes.withMemoryRebound(to: CChar.self) {
                 sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient)
             }
-        }
-        if value.utf8.withContiguousStorageIfAvailable(bind) == nil {
-            var value = value
-            value.withUTF8(bind)
         }
     }
 

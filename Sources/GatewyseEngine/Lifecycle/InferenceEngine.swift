@@ -33,8 +33,9 @@ public final class InferenceEngine: Sendable {
     public let maxAudioBodyBytes: Int
     let requestTimeout: Duration
     private let clock: @Sendable () -> Int64
-    private let snapshotBox: Mutex<RuntimeSnapshot>
-    private let snapshotWatchers = Mutex<[@Sendable (RuntimeSnapshot) -> Void]>([])
+    /// The serving snapshot and who is told when it changes, behind one lock, so a watcher
+    /// added during a swap either hears of it or starts from the swapped-in snapshot.
+    private let snapshotBox: Mutex<(current: RuntimeSnapshot, watchers: [@Sendable (RuntimeSnapshot) -> Void])>
     /// Graceful shutdown's state: readiness, the streams' deadline, the open streams.
     public let drain = DrainState()
     /// Video generations answered 202, until their client collects them (decisions/0023).
@@ -57,7 +58,7 @@ public final class InferenceEngine: Sendable {
         self.clock = clock
         self.budgets = BudgetLedger()
         self.rateLimiter = RateLimiter()
-        self.snapshotBox = Mutex(snapshot)
+        self.snapshotBox = Mutex((snapshot, []))
         self.videoJobs = VideoJobs(cancellations: executor.cancellations)
     }
 
@@ -68,16 +69,14 @@ public final class InferenceEngine: Sendable {
     }
 
     /// The current keys and routes; a request reads it once, at admission.
-    public var snapshot: RuntimeSnapshot { snapshotBox.withLock { $0 } }
+    public var snapshot: RuntimeSnapshot { snapshotBox.withLock { $0.current } }
 
     /// Swaps in a new snapshot (after a key or route change); requests already admitted keep
     /// theirs. Watchers hear of it under the same lock, so in the order of the swaps.
     public func replaceSnapshot(_ change: (RuntimeSnapshot) -> RuntimeSnapshot) {
-        snapshotBox.withLock { snapshot in
-            snapshot = change(snapshot)
-            // Read under the snapshot's lock, as `watchSnapshots` adds under it: a watcher added
-            // during a swap either hears of it or starts from the swapped-in snapshot.
-            for watcher in snapshotWatchers.withLock({ $0 }) { watcher(snapshot) }
+        snapshotBox.withLock { box in
+            box.current = change(box.current)
+            for watcher in box.watchers { watcher(box.current) }
         }
     }
 
@@ -85,9 +84,9 @@ public final class InferenceEngine: Sendable {
     /// state from the snapshot (metrics' model labels) is told, rather than reading the
     /// snapshot on every request. A watcher must not read or replace the snapshot itself.
     public func watchSnapshots(_ watcher: @escaping @Sendable (RuntimeSnapshot) -> Void) {
-        snapshotBox.withLock { snapshot in
-            snapshotWatchers.withLock { $0.append(watcher) }
-            watcher(snapshot)
+        snapshotBox.withLock { box in
+            box.watchers.append(watcher)
+            watcher(box.current)
         }
     }
 

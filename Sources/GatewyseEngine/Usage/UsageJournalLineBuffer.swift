@@ -63,18 +63,12 @@ final class UsageJournalLineBuffer {
     /// A JSON string, escaped as `JSONWriter.writeString` escapes it (the same loop).
     func string(_ value: String) {
         byte(UInt8(ascii: "\""))
-        func write(_ text: UnsafeBufferPointer<UInt8>) {
+        value.withUTF8Bytes { text in
             JSONWriter.forEachEscapedRun(text, plain: { run in
                 if let start = run.baseAddress { bytes(start, run.count) }
             }, escaped: { escape in
                 bytes(escape.baseAddress!, escape.count)
             })
-        }
-        // Read in place (every string of a record is native): `withUTF8` is mutating, so it
-        // needed a copy of the string, a retain and a release per field.
-        if value.utf8.withContiguousStorageIfAvailable(write) == nil {
-            var value = value
-            value.withUTF8(write)
         }
         byte(UInt8(ascii: "\""))
     }

@@ -14,10 +14,9 @@ extension UsageRecord {
         self = Self.completed(event, principal: principal, id: id, time: time)
     }
 
-    /// The record of an authenticated caller's request, made in place and moved into the usage
-    /// queue. A function, not an initializer: an initializer's parameters are owned (the
-    /// observer copied the whole event to hand it over), and delegating to the memberwise
-    /// initializer copied the finished record once more — a retain and a release per field.
+    /// The record of an authenticated caller's request, moved into the usage queue. A function,
+    /// not an initializer: an initializer's parameters are owned, so the observer copied the
+    /// whole event (a retain and a release per field) to hand it over.
     static func completed(_ event: CompletionEvent, principal: Principal, id: String, time: Int64) -> UsageRecord {
         let status: Int, code: String?
         switch event.outcome {

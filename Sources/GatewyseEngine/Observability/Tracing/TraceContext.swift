@@ -19,8 +19,7 @@ public struct TraceContext: Sendable, Equatable {
     /// specification says to ignore (bad length or hex, all-zero ids, version `ff`); a later
     /// version is read by its first four fields, as §3.2.4 asks.
     public init?(traceParent: String) {
-        var text = traceParent
-        let parsed: TraceContext? = text.withUTF8 { bytes -> TraceContext? in
+        let parsed: TraceContext? = traceParent.withUTF8Bytes { bytes -> TraceContext? in
             guard bytes.count >= 55, bytes[2] == UInt8(ascii: "-"), bytes[35] == UInt8(ascii: "-"), bytes[52] == UInt8(ascii: "-"),
                   let version = Self.hex(bytes, 0, 2), version != 0xFF,
                   // Version 00 is exactly 55 bytes; later versions may append "-…".
