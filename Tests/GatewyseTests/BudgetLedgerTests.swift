@@ -1,4 +1,6 @@
 import GatewyseCore
+import GatewyseProviders
+import GatewyseRouting
 @testable import GatewyseEngine
 import GatewyseStorage
 import Synchronization
@@ -65,6 +67,47 @@ struct BudgetLedgerTests {
         // The next UTC day starts from zero.
         clock.now.store(Self.noon + 86_400_000, ordering: .relaxed)
         #expect(try await ledger.reserve([budget], ceiling: ceiling) != nil)
+    }
+
+    @Test("the budgets that apply to a caller: its own scopes' only, most specific first, whether all of the tenant's apply or some")
+    func applicableBudgets() {
+        let limits = BudgetRecord.Limits(dailyRequests: 5)
+        let tenant = Self.budget("tenant", limits: limits)
+        let key = Self.budget("key", scope: .apiKey, scopeID: "key_1", limits: limits)
+        let otherUser = Self.budget("other", scope: .user, scopeID: "usr_2", limits: limits)
+        let user = Self.budget("user", scope: .user, scopeID: "usr_1", limits: limits)
+        let caller = Principal(tenantID: "acme", keyID: "key_1", keyName: "k", userID: "usr_1")
+        #expect(BudgetIndex([tenant, user, key]).applicable(to: caller).map(\.id) == ["key", "user", "tenant"])
+        #expect(BudgetIndex([tenant, otherUser, user, key]).applicable(to: caller).map(\.id) == ["key", "user", "tenant"])
+        #expect(BudgetIndex([otherUser]).applicable(to: caller).isEmpty)
+        #expect(BudgetIndex([tenant]).applicable(to: Principal(tenantID: "globex", keyID: "key_9", keyName: "g")).isEmpty)
+    }
+
+    @Test("a request's ceiling: its bytes as input and max_tokens (else the smallest context window of the route and its fallbacks) at the dearest candidate's rates")
+    func requestCeiling() {
+        let adapter = ProviderRegistry.makeAdapter(for: ProviderConfiguration(id: "o", entry: ProviderCatalog.entry(forType: "openai")!,
+                                                                              baseURL: "https://api.openai.com/v1", apiKey: nil))
+        func candidate(_ model: String, window: Int?, input: String, output: String, cachedInput: String? = nil) -> RouteCandidate {
+            let price = ModelPrice(input: Money(usd: input)!, output: Money(usd: output)!, cachedInput: cachedInput.map { Money(usd: $0)! })
+            return RouteCandidate(adapter: adapter, upstreamModel: model,
+                                  deployment: Deployment(providerID: "o", model: model, catalog: ModelCatalogInfo(contextWindow: window, price: price)))
+        }
+        let fallback = ResolvedRoute(strategy: .failover, candidates: [candidate("small", window: 1000, input: "1", output: "2")])
+        let route = ResolvedRoute(strategy: .failover, candidates: [candidate("cheap", window: 8000, input: "1", output: "1"),
+                                                                    candidate("dear", window: nil, input: "2", output: "10", cachedInput: "3")],
+                                  fallbacks: [fallback])
+        // 1,000 bytes and max_tokens 500: the dearest is "dear", input at its cached rate ($3/M) > $2/M.
+        let bounded = BudgetCeiling.amounts(bodyBytes: 1000, maxOutputTokens: 500, route: route)
+        #expect(bounded.nanos == Money(usd: "0.003")!.nanos + Money(usd: "0.005")!.nanos)
+        #expect(bounded.tokens == 1500)
+        #expect(bounded.requests == 1)
+        // No max_tokens: the smallest window, the fallback's 1,000 tokens.
+        let unbounded = BudgetCeiling.amounts(bodyBytes: 1000, maxOutputTokens: nil, route: route)
+        #expect(unbounded.tokens == 2000)
+        #expect(unbounded.nanos == Money(usd: "0.003")!.nanos + Money(usd: "0.01")!.nanos)
+        // No window anywhere: the default.
+        let windowless = ResolvedRoute(strategy: .failover, candidates: [candidate("dear", window: nil, input: "2", output: "10")])
+        #expect(BudgetCeiling.amounts(bodyBytes: 10, maxOutputTokens: nil, route: windowless).tokens == 10 + Int64(BudgetCeiling.defaultOutputTokens))
     }
 
     @Test("every applicable budget is reserved at once, and a refusal by one reserves in none")

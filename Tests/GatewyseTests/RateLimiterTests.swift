@@ -48,6 +48,28 @@ struct RateLimiterTests {
         for _ in 0..<5 { _ = try limiter.admit([(Self.key, limits)]) }
     }
 
+    @Test("reset times read as OpenAI writes them, and the fields are appended after an answer's own headers")
+    func resetDurationsAndAppendedFields() {
+        #expect(RateLimitAnswerHeaders.duration(0) == "1s")
+        #expect(RateLimitAnswerHeaders.duration(1) == "1s")
+        #expect(RateLimitAnswerHeaders.duration(59_001) == "1m0s")
+        #expect(RateLimitAnswerHeaders.duration(360_000) == "6m0s")
+        #expect(RateLimitAnswerHeaders.duration(3_723_000) == "1h2m3s")
+        #expect(RateLimitAnswerHeaders.duration(43_200_000) == "12h0m0s")
+        #expect(RateLimitAnswerHeaders.duration(Int64(99_999) * 3_600_000 + 3_599_000) == "99999h59m59s")
+        var headers = RateLimitAnswerHeaders()
+        headers.requests = (limit: 60, remaining: 59, resetMilliseconds: 1000)
+        headers.tokens = (limit: 1000, remaining: 0, resetMilliseconds: 90_000)
+        var answer: [(String, String)] = [("Content-Type", "application/json")]
+        headers.append(to: &answer)
+        #expect(answer.map { "\($0.0): \($0.1)" } == [
+            "Content-Type: application/json", "x-ratelimit-limit-requests: 60", "x-ratelimit-remaining-requests: 59",
+            "x-ratelimit-reset-requests: 1s", "x-ratelimit-limit-tokens: 1000", "x-ratelimit-remaining-tokens: 0",
+            "x-ratelimit-reset-tokens: 1m30s",
+        ])
+        #expect(headers.fields.count == 6)
+    }
+
     @Test("requests and tokens per day, per key and per tenant: the tightest limit answers in the headers")
     func perDayAndTokens() throws {
         let clock = Clock()

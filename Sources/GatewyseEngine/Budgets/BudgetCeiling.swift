@@ -18,18 +18,34 @@ enum BudgetCeiling {
     static let defaultOutputTokens = 4096
 
     static func amounts(bodyBytes: Int, maxOutputTokens: Int?, route: ResolvedRoute) -> BudgetAmounts {
-        var candidates = route.candidates
-        for fallback in route.fallbacks { candidates += fallback.candidates }
-        let windows = candidates.compactMap(\.deployment.catalog.contextWindow)
-        let output = Int64(maxOutputTokens ?? windows.min() ?? defaultOutputTokens)
         let input = Int64(bodyBytes)
+        var window: Int?
+        if maxOutputTokens == nil {
+            smallestWindow(route.candidates, into: &window)
+            for index in route.fallbacks.indices { smallestWindow(route.fallbacks[index].candidates, into: &window) }
+        }
+        let output = Int64(maxOutputTokens ?? window ?? defaultOutputTokens)
         var nanos: Int64 = 0
-        for candidate in candidates {
-            guard let price = candidate.price else { continue }
+        dearest(route.candidates, input: input, output: output, into: &nanos)
+        for index in route.fallbacks.indices { dearest(route.fallbacks[index].candidates, input: input, output: output, into: &nanos) }
+        return BudgetAmounts(nanos: nanos, tokens: input + output, requests: 1)
+    }
+
+    // The candidates are read in place, by index: a `for … in` over them, a key path or a
+    // combined list copied each candidate (a retain and a release per field), per governed request.
+
+    private static func smallestWindow(_ candidates: [RouteCandidate], into window: inout Int?) {
+        for index in candidates.indices {
+            if let candidate = candidates[index].deployment.catalog.contextWindow { window = min(window ?? candidate, candidate) }
+        }
+    }
+
+    private static func dearest(_ candidates: [RouteCandidate], input: Int64, output: Int64, into nanos: inout Int64) {
+        for index in candidates.indices {
+            guard let price = candidates[index].price else { continue }
             let inputRate = max(price.inputPerMillion, price.cachedInputPerMillion ?? .zero, price.cacheWritePerMillion ?? .zero)
             let cost = inputRate.scaled(by: Int(input), dividedBy: 1_000_000) + price.outputPerMillion.scaled(by: Int(output), dividedBy: 1_000_000)
             nanos = max(nanos, cost.nanos)
         }
-        return BudgetAmounts(nanos: nanos, tokens: input + output, requests: 1)
     }
 }

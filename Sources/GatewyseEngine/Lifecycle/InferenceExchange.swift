@@ -124,7 +124,7 @@ public final class InferenceExchange: @unchecked Sendable {
     /// appending moves its elements instead of copying each (a retain and a release per header).
     func governanceHeaders(_ headers: consuming [(String, String)]) -> [(String, String)] {
         var headers = headers
-        if let hold = rateLimits { headers += hold.headers.fields }
+        if let hold = rateLimits { hold.headers.append(to: &headers) }
         if let warnings = reservation?.warnings, !warnings.isEmpty { headers.append(("X-Gatewyse-Budget-Warning", warnings.joined(separator: ", "))) }
         return headers
     }

@@ -247,22 +247,37 @@ public struct RateLimitAnswerHeaders: Sendable, Equatable {
     /// The header fields, in OpenAI's names; reset times in OpenAI's duration style (`1s`, `6m0s`).
     public var fields: [(String, String)] {
         var out: [(String, String)] = []
-        if let requests {
-            out += [("x-ratelimit-limit-requests", String(requests.limit)), ("x-ratelimit-remaining-requests", String(requests.remaining)),
-                    ("x-ratelimit-reset-requests", Self.duration(requests.resetMilliseconds))]
-        }
-        if let tokens {
-            out += [("x-ratelimit-limit-tokens", String(tokens.limit)), ("x-ratelimit-remaining-tokens", String(tokens.remaining)),
-                    ("x-ratelimit-reset-tokens", Self.duration(tokens.resetMilliseconds))]
-        }
+        append(to: &out)
         return out
     }
 
+    /// Appends the header fields to an answer's headers in place: every governed answer carries
+    /// them, and building them as an array first and appending that cost a retain and a release
+    /// per header, and more when the answer's array then grew twice.
+    func append(to headers: inout [(String, String)]) {
+        headers.reserveCapacity(headers.count + (requests == nil ? 0 : 3) + (tokens == nil ? 0 : 3))
+        if let requests {
+            headers.append(("x-ratelimit-limit-requests", String(requests.limit)))
+            headers.append(("x-ratelimit-remaining-requests", String(requests.remaining)))
+            headers.append(("x-ratelimit-reset-requests", Self.duration(requests.resetMilliseconds)))
+        }
+        if let tokens {
+            headers.append(("x-ratelimit-limit-tokens", String(tokens.limit)))
+            headers.append(("x-ratelimit-remaining-tokens", String(tokens.remaining)))
+            headers.append(("x-ratelimit-reset-tokens", Self.duration(tokens.resetMilliseconds)))
+        }
+    }
+
+    /// Appended piece by piece rather than interpolated: interpolation reserves a heap buffer,
+    /// while a result of up to 15 bytes (any reset under 100,000 hours) stays a small string.
     static func duration(_ milliseconds: Int64) -> String {
         let seconds = max(1, (milliseconds + 999) / 1000)
         let hours = seconds / 3600, minutes = seconds % 3600 / 60, rest = seconds % 60
-        if hours > 0 { return "\(hours)h\(minutes)m\(rest)s" }
-        if minutes > 0 { return "\(minutes)m\(rest)s" }
-        return "\(rest)s"
+        var text = ""
+        if hours > 0 { text += String(hours); text += "h" }
+        if hours > 0 || minutes > 0 { text += String(minutes); text += "m" }
+        text += String(rest)
+        text += "s"
+        return text
     }
 }
