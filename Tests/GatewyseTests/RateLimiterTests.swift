@@ -57,6 +57,7 @@ struct RateLimiterTests {
         #expect(RateLimitAnswerHeaders.duration(3_723_000) == "1h2m3s")
         #expect(RateLimitAnswerHeaders.duration(43_200_000) == "12h0m0s")
         #expect(RateLimitAnswerHeaders.duration(Int64(99_999) * 3_600_000 + 3_599_000) == "99999h59m59s")
+        #expect(RateLimitAnswerHeaders.duration(Int64(100_000) * 3_600_000 + 61_000) == "100000h1m1s")
         var headers = RateLimitAnswerHeaders()
         headers.requests = (limit: 60, remaining: 59, resetMilliseconds: 1000)
         headers.tokens = (limit: 1000, remaining: 0, resetMilliseconds: 90_000)
