@@ -27,8 +27,9 @@ public struct BudgetIndex: Sendable {
     /// per field, on every governed request.
     public func applicable(to principal: Principal) -> [BudgetRecord] {
         guard let budgets = byTenant[principal.tenantID] else { return [] }
-        if budgets.allSatisfy({ Self.applies($0, to: principal) }) { return budgets }
-        return budgets.filter { Self.applies($0, to: principal) }
+        // Each budget judged once: those before the first that does not apply are kept as a run.
+        guard let excluded = budgets.firstIndex(where: { !Self.applies($0, to: principal) }) else { return budgets }
+        return Array(budgets[..<excluded]) + budgets[(excluded + 1)...].filter { Self.applies($0, to: principal) }
     }
 
     static func applies(_ budget: BudgetRecord, to principal: Principal) -> Bool {

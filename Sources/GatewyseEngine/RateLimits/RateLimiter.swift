@@ -268,25 +268,19 @@ public struct RateLimitAnswerHeaders: Sendable, Equatable {
         }
     }
 
-    /// Written digit by digit into a small string (stored inline, up to 15 bytes): interpolation,
-    /// and even appending `String(n)` pieces, allocated on every governed answer. Resets of
-    /// 100,000 hours and more (never a rate limit's) are interpolated.
+    /// Written digit by digit (`DecimalDigits`) into a small string (stored inline, up to 15
+    /// bytes): interpolation, and even appending `String(n)` pieces, allocated on every governed
+    /// answer. Resets of 100,000 hours and more (never a rate limit's) are interpolated.
     static func duration(_ milliseconds: Int64) -> String {
         let seconds = max(1, (milliseconds + 999) / 1000)
         let hours = seconds / 3600, minutes = seconds % 3600 / 60, rest = seconds % 60
         guard hours < 100_000 else { return "\(hours)h\(minutes)m\(rest)s" }
         return String(unsafeUninitializedCapacity: 15) { buffer in
             var position = 0
+            let start = buffer.baseAddress.unsafelyUnwrapped
             func write(_ value: Int64, _ unit: Unicode.Scalar) {
-                let start = position
-                var remaining = value
-                repeat {
-                    buffer[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10)
-                    remaining /= 10
-                    position += 1
-                } while remaining > 0
-                buffer[start..<position].reverse()
-                buffer[position] = UInt8(ascii: unit)
+                position += DecimalDigits.write(UInt64(value), to: start + position)
+                start[position] = UInt8(ascii: unit)
                 position += 1
             }
             if hours > 0 { write(hours, "h") }

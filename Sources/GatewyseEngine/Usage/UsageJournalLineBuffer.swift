@@ -46,18 +46,8 @@ final class UsageJournalLineBuffer {
     }
 
     func integer(_ value: Int64) {
-        var magnitude = value.magnitude
         if value < 0 { byte(UInt8(ascii: "-")) }
-        var digits = 1
-        var rest = magnitude / 10
-        while rest > 0 { digits &+= 1; rest /= 10 }
-        var position = count &+ digits
-        count = position
-        repeat {
-            position &-= 1
-            base[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
-            magnitude /= 10
-        } while magnitude > 0
+        count &+= DecimalDigits.write(value.magnitude, to: base + count)
     }
 
     /// A JSON string, escaped as `JSONWriter.writeString` escapes it (the same loop).
