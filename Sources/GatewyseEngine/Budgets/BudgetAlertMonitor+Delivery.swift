@@ -13,8 +13,8 @@ import GatewyseStorage
 /// result was written sends again. Receivers deduplicate on the body's `id`
 /// (also `X-Gatewyse-Alert-Id`).
 extension BudgetAlertMonitor {
-    /// Timeouts of one attempt: a receiver that needs longer is treated as failed and retried.
-    static let timeouts: UpstreamSettings = {
+    /// Default timeouts of one attempt: a receiver that needs longer is treated as failed and retried.
+    public static let defaultAttemptTimeouts: UpstreamSettings = {
         var settings = UpstreamSettings()
         settings.connectTimeout = 5
         settings.firstByteTimeout = 10
@@ -22,8 +22,11 @@ extension BudgetAlertMonitor {
         return settings
     }()
 
-    /// Milliseconds a claim holds an alert beyond its backoff: longer than one attempt can take.
-    static let claimMargin: Int64 = 15_000
+    /// Milliseconds a claim holds an alert beyond its backoff: longer than one attempt can take
+    /// (connect and total timeouts, as if the connect were not counted in the total, plus 5 s).
+    var claimMargin: Int64 {
+        Int64((attemptTimeouts.connectTimeout + attemptTimeouts.totalTimeout) * 1000) + 5000
+    }
 
     /// Reads every pending delivery from the store into the outbox (first tick, then every `sweepInterval`).
     func sweepIfDue() async {
@@ -75,11 +78,11 @@ extension BudgetAlertMonitor {
         }
         alert.attempts += 1
         alert.lastAttemptAt = now
-        alert.nextAttemptAt = now + backoff.delay(afterAttempt: alert.attempts) + Self.claimMargin
+        alert.nextAttemptAt = now + backoff.delay(afterAttempt: alert.attempts) + claimMargin
         do {
             try await store.commit([.update(alert, at: now / 1000, expectedVersion: stored.version)], audit: [])
         } catch StoreError.conflict {
-            outbox[address] = now + Self.claimMargin
+            outbox[address] = now + claimMargin
             return
         }
         let failure = await send(alert, to: url)
@@ -101,7 +104,7 @@ extension BudgetAlertMonitor {
             try await store.commit([.update(alert, at: finished / 1000, expectedVersion: stored.version + 1)], audit: [])
         } catch StoreError.conflict {
             // Our claim lapsed and another replica took the alert over: its record stands.
-            outbox[address] = finished + Self.claimMargin
+            outbox[address] = finished + claimMargin
             return
         }
         outbox[address] = alert.delivery == .pending ? alert.nextAttemptAt : nil
@@ -125,7 +128,7 @@ extension BudgetAlertMonitor {
         ], body: body, expectsStream: false)
         request.allowPrivateNetwork = allowPrivate
         do {
-            let response = try await transport.send(request, timeouts: Self.timeouts)
+            let response = try await transport.send(request, timeouts: attemptTimeouts)
             // Read (and drop) the answer so the connection can be reused.
             _ = try? await response.collectBody(upTo: 64 * 1024)
             return (200..<300).contains(response.status) ? nil : "HTTP \(response.status)"

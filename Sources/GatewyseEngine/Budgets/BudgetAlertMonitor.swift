@@ -46,6 +46,8 @@ public actor BudgetAlertMonitor {
     /// Whether webhooks may point at private and loopback addresses (`budget_alerts.allow_private_webhooks`).
     let allowPrivate: Bool
     let backoff: Backoff
+    /// Timeouts of one delivery attempt (`defaultAttemptTimeouts` unless a test needs more room).
+    let attemptTimeouts: UpstreamSettings
     /// Milliseconds between reads of every pending delivery from the store (the first tick reads
     /// them too): how a restarted process resumes, and how a replica takes over those of one
     /// that stopped for good.
@@ -61,6 +63,7 @@ public actor BudgetAlertMonitor {
 
     public init(store: any ControlPlaneStore, ledger: BudgetLedger, budgets: @escaping @Sendable () -> [BudgetRecord],
                 transport: any UpstreamTransport, signer: WebhookSigner, allowPrivate: Bool, backoff: Backoff = Backoff(),
+                attemptTimeouts: UpstreamSettings = BudgetAlertMonitor.defaultAttemptTimeouts,
                 sweepInterval: Int64 = 300_000, clock: @escaping @Sendable () -> Int64 = UnixClock.milliseconds,
                 logger: Logger = Logger(label: "gatewyse.budget-alerts")) {
         self.store = store
@@ -70,6 +73,7 @@ public actor BudgetAlertMonitor {
         self.signer = signer
         self.allowPrivate = allowPrivate
         self.backoff = backoff
+        self.attemptTimeouts = attemptTimeouts
         self.sweepInterval = sweepInterval
         self.clock = clock
         self.logger = logger
