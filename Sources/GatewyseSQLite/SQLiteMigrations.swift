@@ -246,6 +246,23 @@ enum SQLiteMigrations {
                 ALTER TABLE usage_records_rebuilt RENAME TO usage_records;
                 """)
         }
+        migrator.registerMigration("0009_usage_batches") { db in
+            // decisions/0035: new usage records are stored a flush at a time, one row per tenant
+            // and flush holding the records' journal lines, instead of one row per request.
+            // `usage_records` keeps the rows earlier versions wrote; both are read.
+            try db.execute(sql: """
+                CREATE TABLE usage_batches (
+                    id INTEGER PRIMARY KEY,
+                    tenant_id TEXT NOT NULL,
+                    first_time INTEGER NOT NULL,
+                    last_time INTEGER NOT NULL,
+                    records INTEGER NOT NULL,
+                    body BLOB NOT NULL
+                );
+                CREATE INDEX usage_batches_by_tenant_time ON usage_batches (tenant_id, last_time);
+                CREATE INDEX usage_batches_by_time ON usage_batches (last_time);
+                """)
+        }
         return migrator
     }
 

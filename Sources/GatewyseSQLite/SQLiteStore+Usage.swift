@@ -2,69 +2,26 @@ import GRDB
 import GRDBSQLite
 import GatewyseStorage
 
-/// Usage records in SQLite (migrations 0004, 0006, 0008). A batch is one write transaction of
-/// prepared inserts; `ON CONFLICT DO NOTHING` (the primary key `(tenant_id, time, id)`,
-/// decisions/0030 and 0033) makes a replayed batch a no-op, and only the records it newly took
-/// are added to the hourly rollup (`UsageRollup`), in the same transaction.
-///
-/// Rows go in `insertChunk` at a time, one statement each (decisions/0032), which tells how many
-/// rows it took, not which. A batch of new records — every batch but a replayed journal's —
-/// takes them all; when a chunk took fewer, the transaction is rolled back and the batch stored
-/// again one row per statement, so that the rows skipped are known and left out of the rollup.
-/// The rows after the last whole chunk go one per statement anyway, so a skip there is known.
+/// Usage records in SQLite (migrations 0004, 0006, 0008, 0009). New records are stored as
+/// usage batches (`SQLiteUsageBatches`, decisions/0035); `usage_records` holds the rows earlier
+/// versions wrote, one per record, and every read takes both. A batch is one write transaction:
+/// the records not stored before, and the hourly rollup (`UsageRollup`) of exactly those.
 extension SQLiteStore {
-    /// Rows per insert statement: 832 parameters, under even the limit of SQLite before 3.32 (999).
-    static let insertChunk = 32
-
     public func appendUsage(_ records: [UsageRecord]) async throws {
         guard !records.isEmpty else { return }
-        do {
-            try await database.write { db in try Self.append(records, chunked: true, db: db) }
-        } catch is SomeRowsKnown {
-            try await database.write { db in try Self.append(records, chunked: false, db: db) }
+        let legacyEnd = legacyUsageEnd
+        try await database.write { db in
+            let taken = try SQLiteUsageBatches.append(records, legacyEnd: legacyEnd, db: db)
+            guard let connection = db.sqliteConnection, taken?.isEmpty != true else { return }
+            let rollup = try db.cachedStatement(sql: Self.rollupSQL)
+            // Only the records newly taken count (a replayed journal holds some stored before).
+            let buckets = taken.map { positions in UsageRollup.buckets(positions.map { records[$0] }) } ?? UsageRollup.buckets(records)
+            for bucket in buckets {
+                try SQLiteUsageBinder.upsert(bucket, with: rollup.sqliteStatement, connection: connection)
+            }
         }
     }
 
-    /// A chunk took fewer rows than it held: rows of the batch were stored before (a replay).
-    private struct SomeRowsKnown: Error {}
-
-    private static func append(_ records: [UsageRecord], chunked: Bool, db: Database) throws {
-        // Bound through the C API (SQLiteUsageBinder): one row per inference request. Only the
-        // rows newly taken count in the rollup (a replayed journal holds some twice); positions,
-        // not copies, are kept: almost always every row is new.
-        guard let connection = db.sqliteConnection else { throw SQLiteUsageInsertError(code: SQLITE_MISUSE, message: "connection closed") }
-        let single = try db.cachedStatement(sql: insertOneSQL)
-        var skipped: [Int] = []
-        try records.withUnsafeBufferPointer { rows in
-            var position = 0
-            if chunked, rows.count >= insertChunk {
-                let chunk = try db.cachedStatement(sql: insertChunkSQL)
-                while position + insertChunk <= rows.count {
-                    let taken = try SQLiteUsageBinder.insert(UnsafeBufferPointer(rebasing: rows[position..<(position + insertChunk)]),
-                                                             with: chunk.sqliteStatement, connection: connection)
-                    guard taken == insertChunk else { throw SomeRowsKnown() }
-                    position += insertChunk
-                }
-            }
-            // Each as a one-row buffer: an element passed by value (`rows[row]`) was copied.
-            for row in position..<rows.count
-            where try SQLiteUsageBinder.insert(UnsafeBufferPointer(rebasing: rows[row..<(row + 1)]), with: single.sqliteStatement,
-                                               connection: connection) == 0 {
-                skipped.append(row)
-            }
-        }
-        let rollup = try db.cachedStatement(sql: rollupSQL)
-        let buckets = skipped.isEmpty
-            ? UsageRollup.buckets(records)
-            : UsageRollup.buckets(Self.dropping(Set(skipped), from: records))
-        for bucket in buckets {
-            try SQLiteUsageBinder.upsert(bucket, with: rollup.sqliteStatement, connection: connection)
-        }
-    }
-
-    // The statements' texts, made once (each batch looks its statements up by them).
-    private static let insertOneSQL = insertSQL(rows: 1)
-    private static let insertChunkSQL = insertSQL(rows: insertChunk)
     private static let rollupSQL = """
         INSERT INTO usage_hourly (\(UsageRollup.columns.joined(separator: ", "))) \
         VALUES (\(Array(repeating: "?", count: UsageRollup.columns.count).joined(separator: ", "))) \
@@ -72,22 +29,43 @@ extension SQLiteStore {
         DO UPDATE SET \(UsageRollup.countColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
         """
 
-    /// The usage insert of `rows` value tuples.
-    private static func insertSQL(rows: Int) -> String {
-        let tuple = "(" + Array(repeating: "?", count: UsageRecord.columnCount).joined(separator: ", ") + ")"
-        return "INSERT INTO usage_records (\(UsageRecord.columns)) VALUES \(Array(repeating: tuple, count: rows).joined(separator: ", ")) ON CONFLICT DO NOTHING"
+    /// The latest time of the rows in `usage_records` (those earlier versions wrote), nil when
+    /// there are none: records after it need no comparison with those rows. Read once at open;
+    /// nothing writes that table since migration 0009. Each tenant's latest is one seek in the
+    /// table's `(tenant_id, time, id)` key.
+    static func legacyUsageEnd(_ db: Database) throws -> Int64? {
+        guard try db.tableExists("usage_records") else { return nil }
+        var end: Int64?
+        for tenant in try String.fetchAll(db, sql: usageTenantsSQL) {
+            if let time = try Int64.fetchOne(db, sql: "SELECT MAX(time) FROM usage_records WHERE tenant_id = ?", arguments: [tenant]) {
+                end = max(end ?? time, time)
+            }
+        }
+        return end
     }
 
-    private static func dropping(_ positions: Set<Int>, from records: [UsageRecord]) -> some Sequence<UsageRecord> {
-        records.indices.lazy.filter { !positions.contains($0) }.map { records[$0] }
+    /// The batches a read over `tenants` and `from..<to` takes.
+    private static func selection(_ tenants: UsageTenants, from: Int64?, to: Int64?) -> SQLiteUsageBatches.Selection {
+        if case .one(let tenant) = tenants { return .init(tenantID: tenant, from: from, to: to) }
+        return .init(tenantID: nil, from: from, to: to)
     }
 
     public func usageReport(_ query: UsageReportQuery) async throws -> [UsageReportRow] {
         let (whole, edges) = UsageRollup.split(from: query.from, to: query.to)
+        let legacyEnd = legacyUsageEnd
         return try await database.read { db in
             var rows: [UsageReportRow] = []
             if let whole { rows += try Self.report(query, whole, table: "usage_hourly", db: db) }
-            for edge in edges { rows += try Self.report(query, edge, table: "usage_records", db: db) }
+            for edge in edges {
+                if let legacyEnd, edge.lowerBound <= legacyEnd { rows += try Self.report(query, edge, table: "usage_records", db: db) }
+                var edgeQuery = query
+                (edgeQuery.from, edgeQuery.to) = (edge.lowerBound, edge.upperBound)
+                try SQLiteUsageBatches.forEachBatch(Self.selection(query.tenants, from: edge.lowerBound, to: edge.upperBound),
+                                                    newestFirst: false, db: db) { records, _ in
+                    rows += edgeQuery.rows(of: records)
+                    return true
+                }
+            }
             return UsageRollup.merge(rows)
         }
     }
@@ -128,20 +106,45 @@ extension SQLiteStore {
     }
 
     public func recentRequests(_ query: RecentRequestsQuery) async throws -> [UsageRecord] {
-        try await database.read { db in
+        let limit = max(0, query.limit)
+        let legacy = legacyUsageEnd.map { end in query.from.map { $0 <= end } ?? true } ?? false
+        return try await database.read { db in
+            var newest = try Self.recentBatchRecords(query, limit: limit, db: db)
+            guard legacy else { return newest }
             switch query.tenants {
             case .one(let tenant):
-                return try Self.recentRequests(query, tenantID: tenant, db: db)
+                newest += try Self.recentRequests(query, tenantID: tenant, db: db)
             case .all:
                 // No index leads with `time` (migration 0007): each tenant's newest rows come
                 // in order from the `(tenant_id, time, id)` key, and the newest of all are merged here.
-                let tenants = try String.fetchAll(db, sql: Self.usageTenantsSQL)
-                var newest: [UsageRecord] = []
-                for tenant in tenants { newest += try Self.recentRequests(query, tenantID: tenant, db: db) }
-                newest.sort { ($0.time, $0.id) > ($1.time, $1.id) }
-                return Array(newest.prefix(max(0, query.limit)))
+                for tenant in try String.fetchAll(db, sql: Self.usageTenantsSQL) { newest += try Self.recentRequests(query, tenantID: tenant, db: db) }
             }
+            newest.sort(by: Self.newerFirst)
+            return Array(newest.prefix(limit))
         }
+    }
+
+    private static func newerFirst(_ a: UsageRecord, _ b: UsageRecord) -> Bool { (a.time, a.id) > (b.time, b.id) }
+
+    /// The newest `limit` records of the batches matching `query`, newest first. Batches are read
+    /// from the latest `last_time` down, and reading stops once `limit` records are kept and the
+    /// next batch ends before the oldest of them.
+    private static func recentBatchRecords(_ query: RecentRequestsQuery, limit: Int, db: Database) throws -> [UsageRecord] {
+        guard limit > 0 else { return [] }
+        var kept: [UsageRecord] = []
+        var upper = query.to
+        if let before = query.before { upper = min(upper ?? .max, before.time + 1) }
+        try SQLiteUsageBatches.forEachBatch(selection(query.tenants, from: query.from, to: upper), newestFirst: true, db: db) { records, lastTime in
+            if kept.count >= limit, let oldest = kept.last, lastTime < oldest.time { return false }
+            kept += records.lazy.filter(query.matches)
+            if kept.count >= limit {
+                kept.sort(by: newerFirst)
+                kept.removeLast(kept.count - limit)
+            }
+            return true
+        }
+        kept.sort(by: newerFirst)
+        return kept
     }
 
     /// The tenants that have usage rows, each found by one seek in the table's key (a
@@ -179,17 +182,24 @@ extension SQLiteStore {
 
     public func usageTotals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) async throws -> UsageTotals {
         let wholeFrom = UsageRollup.ceilHour(since)
+        let legacy = legacyUsageEnd.map { since <= $0 } ?? false
         return try await database.read { db in
+            var totals = UsageTotals()
             // The partial hour after `since` from the records, every whole hour after from the rollup.
-            let edge = try Row.fetchOne(db, sql: """
+            try SQLiteUsageBatches.forEachBatch(.init(tenantID: tenantID, from: since, to: wholeFrom), newestFirst: false, db: db) { records, _ in
+                for record in records where record.time < wholeFrom {
+                    totals.add(record, tenantID: tenantID, scope: scope, scopeID: scopeID, since: since)
+                }
+                return true
+            }
+            let edge = legacy ? try Row.fetchOne(db, sql: """
                 SELECT COUNT(*), COALESCE(SUM(input_tokens + output_tokens), 0), COALESCE(SUM(cost_nanos), 0) FROM usage_records
                 WHERE tenant_id = ? AND \(scope.column) = ? AND time >= ? AND time < ? AND (attempts > 0 OR cache_hit = 1)
-                """, arguments: [tenantID, scopeID, since, wholeFrom])
+                """, arguments: [tenantID, scopeID, since, wholeFrom]) : nil
             let whole = try Row.fetchOne(db, sql: """
                 SELECT COALESCE(SUM(served_requests), 0), COALESCE(SUM(served_tokens), 0), COALESCE(SUM(served_cost_nanos), 0) FROM usage_hourly
                 WHERE tenant_id = ? AND \(scope.column) = ? AND time >= ?
                 """, arguments: [tenantID, scopeID, wholeFrom])
-            var totals = UsageTotals()
             for row in [edge, whole].compactMap({ $0 }) {
                 totals.requests += row[0] as Int64
                 totals.tokens += row[1] as Int64

@@ -10,6 +10,8 @@ import GatewyseStorage
 /// transaction keeps every audit chain linear.
 public final class SQLiteStore: GatewayStore {
     let database: any DatabaseWriter
+    /// The latest time of the usage rows earlier versions wrote (`legacyUsageEnd(_:)`).
+    let legacyUsageEnd: Int64?
 
     /// Opens (creating folders and file as needed) and migrates the database at `path`;
     /// `":memory:"` gives a private in-memory database.
@@ -26,6 +28,7 @@ public final class SQLiteStore: GatewayStore {
         } else {
             try SQLiteMigrations.migrator.migrate(database)
         }
+        legacyUsageEnd = try database.read(Self.legacyUsageEnd)
     }
 
     /// Opens and migrates the database at `path` (`gatewyse migrate`): every applied migration,

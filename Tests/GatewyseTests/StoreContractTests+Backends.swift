@@ -28,7 +28,7 @@ extension StoreContractTests {
         let store = try SQLiteStore(path: path)
         #expect(try store.appliedMigrations() == ["0001_tenants_and_api_keys", "0002_routes", "0003_control_plane", "0004_usage_records", "0005_usage_scope_indexes",
                                                    "0006_usage_records_by_tenant_time", "0007_usage_records_without_time_index",
-                                                   "0008_usage_records_without_rowid"])
+                                                   "0008_usage_records_without_rowid", "0009_usage_batches"])
         #expect(try await store.allTenants() == [Tenant(id: "acme", name: "Acme", createdAt: 11), Tenant(id: "beta", name: "Beta", createdAt: 12)])
         let keys = try await store.allKeys()
         #expect(keys.map(\.id) == ["key_1", "key_2"])
@@ -41,16 +41,22 @@ extension StoreContractTests {
         #expect(acme.map(\.alias) == ["smart"] && acme.first?.enabled == false)
     }
 
-    @Test("SQLite's usage records keep their rows and columns through migrations 0006 and 0008, and a replayed record is still taken once")
+    @Test("SQLite's usage records keep their rows and columns through migrations 0006 and 0008, are read beside the batches of 0009, and a replayed record is still taken once")
     func usageRecordsMigration() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString)/db.sqlite").path
         let old = try SQLiteStore(path: path, upTo: "0005_usage_scope_indexes")
         let record = UsageRecord(id: "usg_1", requestID: "req_1", time: 1_767_571_200_000, tenantID: "acme", keyID: "key_1", capability: "chat",
                                  requestedModel: "fast", providerID: "mock", upstreamModel: "m", inputTokens: 3, outputTokens: 4, costNanos: 70,
                                  latencyMs: 5, status: 200, attempts: 1)
-        try await old.appendUsage([record])
+        // The row as versions before 0009 wrote it (their rollup row too).
+        try old.execute(sql: """
+            INSERT INTO usage_records VALUES ('usg_1', 'req_1', 1767571200000, 'acme', NULL, NULL, NULL, 'key_1', 'chat', 'fast', 'mock', 'm',
+                                              3, 4, 0, 0, 0, 70, 5, NULL, 200, NULL, 1, 0, 0, 'answered');
+            INSERT INTO usage_hourly SELECT tenant_id, time, key_id, '', '', '', provider_id, requested_model, 1, 0, 3, 4, 0, 0, 70, 0, 1, 7, 70
+            FROM usage_records;
+            """)
         let store = try SQLiteStore(path: path)
-        #expect(try store.appliedMigrations().last == "0008_usage_records_without_rowid")
+        #expect(try store.appliedMigrations().last == "0009_usage_batches")
         // One B-tree keyed by (tenant, time, id): no rowid, no separate index (decisions/0033).
         let definition = try store.fetchStrings(sql: "SELECT sql FROM sqlite_master WHERE tbl_name = 'usage_records' ORDER BY type DESC")
         #expect(definition.count == 1)
@@ -60,8 +66,17 @@ extension StoreContractTests {
         second.id = "usg_2"
         try await store.appendUsage([record, second])
         #expect(try await store.recentRequests(RecentRequestsQuery(tenants: .all, limit: 10)).map(\.id).sorted() == ["usg_1", "usg_2"])
+        #expect(try await store.recentRequests(RecentRequestsQuery(tenants: .one("acme"), limit: 1)).map(\.id) == ["usg_2"])
         let totals = try await store.usageTotals(tenantID: "acme", scope: .apiKey, scopeID: "key_1", since: 0)
         #expect(totals.requests == 2 && totals.tokens == 14 && totals.costNanos == 140)
+        // A partial hour: both tables' rows, each once.
+        let edge = try await store.usageTotals(tenantID: "acme", scope: .tenant, scopeID: "acme", since: record.time - 1)
+        #expect(edge == UsageTotals(requests: 2, tokens: 14, costNanos: 140))
+        let report = try await store.usageReport(UsageReportQuery(tenants: .all, from: record.time - 1, to: record.time + 1, interval: .hour))
+        #expect(report.map(\.requests) == [2])
+        // The new record went to a batch, the old row stayed where it was.
+        #expect(try store.fetchStrings(sql: "SELECT id FROM usage_records") == ["usg_1"])
+        #expect(try store.fetchStrings(sql: "SELECT records || ' ' || tenant_id FROM usage_batches") == ["1 acme"])
     }
 
     @Test("PostgreSQL applies numbered migrations once, also when two processes open at once", arguments: Backend.shared.filter { $0 == .postgres })

@@ -180,7 +180,7 @@ struct StoreContractTests {
         let store = try SQLiteStore(path: path)
         #expect(try store.appliedMigrations() == ["0001_tenants_and_api_keys", "0002_routes", "0003_control_plane", "0004_usage_records", "0005_usage_scope_indexes",
                                                    "0006_usage_records_by_tenant_time", "0007_usage_records_without_time_index",
-                                                   "0008_usage_records_without_rowid"])
+                                                   "0008_usage_records_without_rowid", "0009_usage_batches"])
         try await store.upsertTenant(Tenant(id: "acme", name: "Acme", createdAt: 1))
         let reopened = try SQLiteStore(path: path)
         #expect(try await reopened.tenant(id: "acme") != nil)

@@ -15,13 +15,13 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sqlite3
 import threading
 import time
 
 import openai
 import requests
 
+import usage_rows
 from conftest import MOCK_KEY, _binary, _start, _stop, free_port
 
 GATEWAY_KEY = "aigw_sk_" + os.urandom(24).hex()
@@ -110,12 +110,7 @@ class Streams:
 
 
 def _rows(database: str) -> dict[str, tuple[int, str]]:
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
-    try:
-        return {rid: (status, outcome) for rid, status, outcome in
-                connection.execute("SELECT request_id, status, outcome FROM usage_records").fetchall()}
-    finally:
-        connection.close()
+    return {record["request_id"]: (record["status"], record["outcome"]) for record in usage_rows.records(database)}
 
 
 def test_sigterm_during_64_streams_drains_them_all(gateway, tmp_path):

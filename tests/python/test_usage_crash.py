@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import threading
 import time
 
 import openai
 import pytest
 
+import usage_rows
 from conftest import MOCK_KEY, _binary, _start, _stop
 
 THREADS = 8
@@ -53,11 +53,7 @@ tenants:
 
 
 def _rows(database: str) -> list[tuple[str, int, str]]:
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
-    try:
-        return connection.execute("SELECT request_id, status, outcome FROM usage_records").fetchall()
-    finally:
-        connection.close()
+    return [(record["request_id"], record["status"], record["outcome"]) for record in usage_rows.records(database)]
 
 
 def test_kill_9_under_load_loses_no_record_of_a_received_answer(gateway, tmp_path):

@@ -298,29 +298,9 @@ final class UsageJournal: @unchecked Sendable {
         return found
     }
 
-    /// The records of a segment's bytes and the number of lines skipped. A last line without
-    /// its newline is torn (the process died mid-copy) and skipped like any unreadable line;
-    /// zero bytes between lines are the reserved tail of a segment never cut, and skipped.
+    /// The records of a segment's bytes and the number of lines skipped (`UsageJournalLine.records(in:)`).
     static func parse(_ bytes: [UInt8]) -> (records: [UsageRecord], skipped: Int) {
-        var records: [UsageRecord] = []
-        var skipped = 0
-        var start = 0
-        while start < bytes.count {
-            // A segment's unused, reserved tail is zeros (a process that died never cut it).
-            if bytes[start] == 0 {
-                start += 1
-                continue
-            }
-            guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
-                skipped += 1
-                break
-            }
-            if end > start {
-                if let record = UsageJournalLine.decode(bytes[start..<end]) { records.append(record) } else { skipped += 1 }
-            }
-            start = end + 1
-        }
-        return (records, skipped)
+        bytes.withUnsafeBytes { UsageJournalLine.records(in: $0) }
     }
 }
 

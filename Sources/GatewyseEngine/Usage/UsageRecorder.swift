@@ -194,10 +194,7 @@ public final class UsageRecorder: CompletionObserver {
         state.withLock { state in
             var totals = UsageTotals()
             func add(_ record: UsageRecord) {
-                guard record.tenantID == tenantID, record.time >= since, record.isServed, scope.value(of: record) == scopeID else { return }
-                totals.requests += 1
-                totals.tokens += Int64(record.inputTokens) + Int64(record.outputTokens)
-                totals.costNanos += record.costNanos ?? 0
+                totals.add(record, tenantID: tenantID, scope: scope, scopeID: scopeID, since: since)
             }
             for record in state.pending { add(record) }
             unflushed.withLock { batches in

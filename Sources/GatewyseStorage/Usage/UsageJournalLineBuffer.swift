@@ -7,13 +7,13 @@ import GatewyseCore
 /// largest possible size is known before it is written (`UsageJournalLine.maximumSize`), so the
 /// room is made once and the bytes go straight in. Owned by the recorder's locked state: one
 /// line at a time.
-final class UsageJournalLineBuffer {
+public final class UsageJournalLineBuffer {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var capacity: Int
     /// Bytes of the line being written.
     var count = 0
 
-    init(capacity: Int = 1024) {
+    public init(capacity: Int = 1024) {
         self.capacity = capacity
         base = .allocate(capacity: capacity)
     }
@@ -29,7 +29,21 @@ final class UsageJournalLineBuffer {
         base = .allocate(capacity: capacity)
     }
 
-    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+    /// Makes room for `size` more bytes after those written, keeping them (a usage batch's
+    /// body: lines appended one after another).
+    func reserve(more size: Int) {
+        guard count &+ size > capacity else { return }
+        capacity = max(count &+ size, capacity * 2)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        grown.update(from: base, count: count)
+        base.deallocate()
+        base = grown
+    }
+
+    /// Forgets the bytes written, keeping the room.
+    public func removeAll() { count = 0 }
+
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
     // MARK: Writing (room made by `reset`)
 

@@ -1,17 +1,17 @@
 import GatewyseCore
-import GatewyseStorage
 
 /// One usage record as one journal line: a compact JSON array of the fields in a fixed order,
 /// led by a format version, ended by `\n`. Positional rather than an object so that the line
 /// the request path writes is short and built without a `JSONValue` tree: numbers and
-/// strings are appended straight into a reused buffer.
-enum UsageJournalLine {
+/// strings are appended straight into a reused buffer. The same lines, concatenated, are the
+/// body of a usage batch in SQLite (decisions/0035).
+public enum UsageJournalLine {
     static let version = 1
     static let fieldCount = 1 + UsageRecord.columnCount
 
     /// Appends the line, newline included (tests and tools; the recorder writes into its
     /// `UsageJournalLineBuffer`).
-    static func encode(_ r: borrowing UsageRecord, into out: inout [UInt8]) {
+    public static func encode(_ r: borrowing UsageRecord, into out: inout [UInt8]) {
         let buffer = UsageJournalLineBuffer()
         encode(r, into: buffer)
         out.append(contentsOf: buffer.bytes)
@@ -20,8 +20,19 @@ enum UsageJournalLine {
     /// Writes the line, newline included, as the buffer's only content. On the request path
     /// (the usage observer): room is made once for the longest line the record could give, then
     /// every byte goes straight in.
-    static func encode(_ r: borrowing UsageRecord, into out: UsageJournalLineBuffer) {
+    public static func encode(_ r: borrowing UsageRecord, into out: UsageJournalLineBuffer) {
         out.reset(forAtMost: maximumSize(r))
+        write(r, to: out)
+    }
+
+    /// Appends the line, newline included, after what the buffer holds (a usage batch's body).
+    public static func append(_ r: borrowing UsageRecord, to out: UsageJournalLineBuffer) {
+        out.reserve(more: maximumSize(r))
+        write(r, to: out)
+    }
+
+    /// The line's bytes, into room already made.
+    private static func write(_ r: borrowing UsageRecord, to out: UsageJournalLineBuffer) {
         out.byte(UInt8(ascii: "["))
         out.integer(Int64(version))
         string(r.id, out)
@@ -56,7 +67,7 @@ enum UsageJournalLine {
 
     /// The longest line `r` can give: every string byte escaped as `\u00XX` (six bytes), every
     /// number at its widest (a sign and 19 digits), each field with its comma.
-    static func maximumSize(_ r: borrowing UsageRecord) -> Int {
+    public static func maximumSize(_ r: borrowing UsageRecord) -> Int {
         func text(_ value: String?) -> Int { 3 &+ 6 &* (value?.utf8.count ?? 0) }
         let strings = text(r.id) &+ text(r.requestID) &+ text(r.tenantID) &+ text(r.organizationID) &+ text(r.departmentID)
             &+ text(r.userID) &+ text(r.keyID) &+ text(r.capability) &+ text(r.requestedModel) &+ text(r.providerID)
@@ -82,7 +93,7 @@ enum UsageJournalLine {
 
     /// The record of one line (without its newline), or nil when the line is not a complete,
     /// well-formed record of a known version — a line torn by a crash mid-write.
-    static func decode(_ line: ArraySlice<UInt8>) -> UsageRecord? {
+    public static func decode(_ line: ArraySlice<UInt8>) -> UsageRecord? {
         guard let fields = (try? JSONParser.parse(Array(line)))?.arrayValue, fields.count == fieldCount,
               fields[0].intValue == version else { return nil }
         func text(_ i: Int) -> String? { fields[i].stringValue }
@@ -106,5 +117,82 @@ enum UsageJournalLine {
                            cacheWriteTokens: cacheWrite, reasoningTokens: reasoning, costNanos: cost, latencyMs: latency, ttftMs: ttft,
                            status: status, errorCode: errorCode, attempts: attempts, cacheHit: cacheHit != 0, usageEstimated: estimated != 0,
                            outcome: outcome)
+    }
+}
+
+extension UsageJournalLine {
+    /// The records of concatenated lines (a journal segment, a usage batch's body) and the number
+    /// of lines skipped. A last line without its newline is torn (the process died mid-copy) and
+    /// skipped like any unreadable line; zero bytes between lines are the reserved tail of a
+    /// journal segment never cut, and skipped.
+    public static func records(in bytes: UnsafeRawBufferPointer) -> (records: [UsageRecord], skipped: Int) {
+        var records: [UsageRecord] = []
+        var torn = 0, unreadable = 0
+        forEachLine(in: bytes, skipped: &torn) { line in
+            if let record = decode(ArraySlice(line)) { records.append(record) } else { unreadable += 1 }
+        }
+        return (records, torn + unreadable)
+    }
+
+    /// Calls `body` with each complete line (without its newline); counts a torn last line in `skipped`.
+    public static func forEachLine(in bytes: UnsafeRawBufferPointer, skipped: inout Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var start = 0
+        while start < bytes.count {
+            // A segment's unused, reserved tail is zeros (a process that died never cut it).
+            if bytes[start] == 0 {
+                start += 1
+                continue
+            }
+            guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
+                skipped += 1
+                break
+            }
+            if end > start { body(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) }
+            start = end + 1
+        }
+    }
+
+    /// A line's record id when its time is one `accepts`, read without decoding the rest: what
+    /// deduplicating a batch against one stored before needs (the id is made only for a time
+    /// accepted). Nil for a line that does not start as a record line does.
+    public static func id(_ line: UnsafeRawBufferPointer, ifTime accepts: (Int64) -> Bool) -> String? {
+        var position = 0
+        func expect(_ byte: UInt8) -> Bool {
+            guard position < line.count, line[position] == byte else { return false }
+            position += 1
+            return true
+        }
+        /// Skips a JSON string from its opening quote; returns its content's range when it has no escape.
+        func string() -> Range<Int>?? {
+            guard expect(UInt8(ascii: "\"")) else { return nil }
+            let start = position
+            var escaped = false
+            while position < line.count {
+                let byte = line[position]
+                position += 1
+                if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                    position += 1
+                } else if byte == UInt8(ascii: "\"") {
+                    return .some(escaped ? nil : start..<(position - 1))
+                }
+            }
+            return nil
+        }
+        guard expect(UInt8(ascii: "[")), expect(UInt8(ascii: "0") + UInt8(version)), expect(UInt8(ascii: ",")),
+              let idRange = string(), expect(UInt8(ascii: ",")), string() != nil, expect(UInt8(ascii: ",")) else { return nil }
+        var time: Int64 = 0
+        var digits = 0
+        let negative = position < line.count && line[position] == UInt8(ascii: "-")
+        if negative { position += 1 }
+        while position < line.count, line[position] >= UInt8(ascii: "0"), line[position] <= UInt8(ascii: "9"), digits < 18 {
+            time = time * 10 + Int64(line[position] - UInt8(ascii: "0"))
+            position += 1
+            digits += 1
+        }
+        guard digits > 0, expect(UInt8(ascii: ",")), accepts(negative ? -time : time) else { return nil }
+        if let idRange { return String(decoding: UnsafeRawBufferPointer(rebasing: line[idRange]), as: UTF8.self) }
+        // An id with escapes (never one this gateway makes): the whole line decides.
+        return decode(ArraySlice(line))?.id
     }
 }
