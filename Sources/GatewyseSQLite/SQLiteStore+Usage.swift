@@ -8,10 +8,14 @@ import GatewyseStorage
 /// the records not stored before, and the hourly rollup (`UsageRollup`) of exactly those.
 extension SQLiteStore {
     public func appendUsage(_ records: [UsageRecord]) async throws {
+        try await appendUsage(records, journalLines: nil)
+    }
+
+    public func appendUsage(_ records: [UsageRecord], journalLines: [UInt8]?) async throws {
         guard !records.isEmpty else { return }
         let legacyEnd = legacyUsageEnd
         try await database.write { db in
-            let taken = try SQLiteUsageBatches.append(records, legacyEnd: legacyEnd, db: db)
+            let taken = try SQLiteUsageBatches.append(records, journalLines: journalLines, legacyEnd: legacyEnd, db: db)
             guard let connection = db.sqliteConnection, taken?.isEmpty != true else { return }
             let rollup = try db.cachedStatement(sql: Self.rollupSQL)
             // Only the records newly taken count (a replayed journal holds some stored before).

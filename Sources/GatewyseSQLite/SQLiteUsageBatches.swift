@@ -27,20 +27,29 @@ enum SQLiteUsageBatches {
     ///
     /// The records of one call are taken to have distinct ids, as a flush and a journal segment
     /// do; those of different calls are compared.
-    static func append(_ records: [UsageRecord], legacyEnd: Int64?, db: Database) throws -> [Int]? {
-        // Read in place: an element passed on from the array (`records[i]`) was copied, a retain
-        // and a release per string field, per record.
-        try records.withUnsafeBufferPointer { rows in try append(rows, legacyEnd: legacyEnd, db: db) }
+    /// `journalLines`: the records' lines, in order, when the caller has them (the recorder's
+    /// sealed journal segment); stored as they are when the batch is one row of new records —
+    /// the common case — instead of encoding the records again.
+    static func append(_ records: [UsageRecord], journalLines: [UInt8]?, legacyEnd: Int64?, db: Database) throws -> [Int]? {
+        try records.withUnsafeBufferPointer { rows in
+            if let journalLines {
+                try journalLines.withUnsafeBytes { lines in try append(rows, journalLines: lines, legacyEnd: legacyEnd, db: db) }
+            } else {
+                try append(rows, journalLines: nil, legacyEnd: legacyEnd, db: db)
+            }
+        }
     }
 
-    private static func append(_ rows: UnsafeBufferPointer<UsageRecord>, legacyEnd: Int64?, db: Database) throws -> [Int]? {
+    private static func append(_ rows: UnsafeBufferPointer<UsageRecord>, journalLines: UnsafeRawBufferPointer?, legacyEnd: Int64?,
+                               db: Database) throws -> [Int]? {
         guard let connection = db.sqliteConnection else { throw SQLiteUsageInsertError(code: SQLITE_MISUSE, message: "connection closed") }
         var taken: [Int] = []
         taken.reserveCapacity(rows.count)
         var allTaken = true
         let insert = try db.cachedStatement(sql: insertSQL).sqliteStatement
-        let body = UsageJournalLineBuffer(capacity: 64 * 1024)
-        for tenant in tenantGroups(rows) {
+        lazy var body = UsageJournalLineBuffer(capacity: 64 * 1024)
+        let groups = tenantGroups(rows)
+        for tenant in groups {
             let stored = try storedIDs(tenantID: tenant.id, around: tenant.span, legacyEnd: legacyEnd, db: db, connection: connection)
             var group: [Int] = []
             group.reserveCapacity(tenant.positions.count)
@@ -51,6 +60,12 @@ enum SQLiteUsageBatches {
                 } else {
                     group.append(position)
                 }
+            }
+            if let journalLines, groups.count == 1, group.count == rows.count, group.count <= maximumRecords {
+                // Every record new and of one tenant: the lines are the body as they are.
+                try insertBatch(tenantID: tenant.id, first: tenant.span.lowerBound, last: tenant.span.upperBound, count: group.count,
+                                body: journalLines, statement: insert, connection: connection)
+                return nil
             }
             var start = 0
             while start < group.count {

@@ -1,6 +1,6 @@
 import Foundation
 import GatewyseSQLite
-import GatewyseStorage
+@testable import GatewyseStorage
 import Testing
 
 /// SQLite's usage batches (decisions/0035): one row per tenant and flush holding the records'
@@ -68,5 +68,59 @@ struct SQLiteUsageBatchTests {
         // The ten newest come from the last two flushes, whose spans overlap.
         let newest = try await store.recentRequests(RecentRequestsQuery(tenants: .one("acme"), limit: 10))
         #expect(newest == Array(all.prefix(10)))
+    }
+
+    @Test("a batch body reads back every field: nulls, escapes (through the general decoder), large numbers; a damaged line is counted")
+    func bodyReadsBack() throws {
+        let t = StoreContractTests.monday
+        var odd = StoreContractTests.usage("u\"odd\\", at: t, user: nil, organization: nil, department: nil, model: nil, provider: nil,
+                                           cost: nil, status: 401, code: "AUTH_INVALID_KEY", attempts: 0)
+        odd.requestID = "req\n\u{1}é"
+        odd.usageEstimated = true
+        odd.outcome = .clientGone
+        var large = StoreContractTests.usage("u_large", at: t + 1, input: Int(Int32.max), output: 7, cost: 999_999_999_999_999)
+        large.ttftMs = nil
+        let records = [StoreContractTests.usage("u1", at: t), odd, large, StoreContractTests.usage("u2", at: t + 2, code: "X")]
+        var body: [UInt8] = []
+        for record in records { UsageJournalLine.encode(record, into: &body) }
+        let damaged = body + Array("[1,\"broken\"]\n".utf8)
+        let (read, skipped) = damaged.withUnsafeBytes { UsageJournalLine.records(in: $0) }
+        #expect(read == records)
+        #expect(skipped == 1)
+        // Lines without escapes are read by the field reader itself, not handed on.
+        for record in records {
+            var line: [UInt8] = []
+            UsageJournalLine.encode(record, into: &line)
+            let direct = line.dropLast().withUnsafeBytes { UsageJournalLineReader.record($0) }
+            #expect(direct == (record.id == odd.id ? nil : record))
+        }
+    }
+
+    @Test("given the journal lines of one tenant's new records, the body is those bytes as they are; otherwise the records are encoded")
+    func journalLinesStoredAsGiven() async throws {
+        let store = try Self.store()
+        let t = StoreContractTests.monday
+        let records = (0..<3).map { Self.usage("j\($0)", at: t + Int64($0)) }
+        // Lines a re-encoding would not give (a space after each bracket, still JSON): seen
+        // verbatim in the body only if they were stored as given.
+        var lines: [UInt8] = []
+        for record in records {
+            var line: [UInt8] = []
+            UsageJournalLine.encode(record, into: &line)
+            lines += [line[0], UInt8(ascii: " ")] + line[1...]
+        }
+        try await store.appendUsage(records, journalLines: lines)
+        #expect(try store.fetchStrings(sql: "SELECT CAST(body AS TEXT) FROM usage_batches") == [String(decoding: lines, as: UTF8.self)])
+        #expect(try await store.recentRequests(RecentRequestsQuery(tenants: .one("acme"), limit: 10)) == records.reversed())
+
+        // A repeat among new records: the new one alone is stored, encoded.
+        let next = Self.usage("j3", at: t + 3)
+        var mixed: [UInt8] = []
+        for record in [records[2], next] { UsageJournalLine.encode(record, into: &mixed) }
+        try await store.appendUsage([records[2], next], journalLines: mixed)
+        var expected: [UInt8] = []
+        UsageJournalLine.encode(next, into: &expected)
+        #expect(try store.fetchStrings(sql: "SELECT CAST(body AS TEXT) FROM usage_batches ORDER BY id").last == String(decoding: expected, as: UTF8.self))
+        #expect(try await store.usageTotals(tenantID: "acme", scope: .tenant, scopeID: "acme", since: t).requests == 4)
     }
 }

@@ -414,6 +414,47 @@ struct UsageRecorderTests {
             #expect(error.problems.contains { $0.hasPrefix("usage.colour") }, "\(error.problems)")
         }
     }
+
+    /// A usage store that keeps the journal lines each write was given.
+    final class LinesStore: UsageStore {
+        let inner = InMemoryStore()
+        let given = Mutex<[[UInt8]?]>([])
+
+        func appendUsage(_ records: [UsageRecord]) async throws { try await appendUsage(records, journalLines: nil) }
+        func appendUsage(_ records: [UsageRecord], journalLines: [UInt8]?) async throws {
+            given.withLock { $0.append(journalLines) }
+            try await inner.appendUsage(records)
+        }
+        func usageReport(_ query: UsageReportQuery) async throws -> [UsageReportRow] { try await inner.usageReport(query) }
+        func recentRequests(_ query: RecentRequestsQuery) async throws -> [UsageRecord] { try await inner.recentRequests(query) }
+        func usageTotals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) async throws -> UsageTotals {
+            try await inner.usageTotals(tenantID: tenantID, scope: scope, scopeID: scopeID, since: since)
+        }
+    }
+
+    @Test("a flush hands the store its segment's lines with the records: exactly their lines, in order; none without a mapped journal")
+    func flushGivesJournalLines() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = LinesStore()
+        let recorder = UsageRecorder(capacity: 1000, journalDirectory: directory, mapsJournal: true)
+        try await recorder.start(replayingInto: store, logger: Self.logger)
+        for i in 0..<3 { recorder.record(Self.record(i)) }
+        try await recorder.flush(to: store)
+        for i in 3..<5 { recorder.record(Self.record(i)) }
+        try await recorder.flush(to: store)
+        var first: [UInt8] = [], second: [UInt8] = []
+        for i in 0..<3 { UsageJournalLine.encode(Self.record(i), into: &first) }
+        for i in 3..<5 { UsageJournalLine.encode(Self.record(i), into: &second) }
+        #expect(store.given.withLock { $0 } == [first, second])
+        recorder.close()
+
+        let memoryOnly = UsageRecorder(capacity: 1000, journalDirectory: nil)
+        let other = LinesStore()
+        memoryOnly.record(Self.record(9))
+        try await memoryOnly.flush(to: other)
+        #expect(other.given.withLock { $0 } == [nil])
+    }
 }
 
 private extension UsageRecord {

@@ -97,6 +97,13 @@ final class UsageJournal: @unchecked Sendable {
             return true
         }
 
+        /// A copy of the lines written, nil for a segment that is not mapped (its lines are in
+        /// the file only). Read by the flush that owns a sealed segment.
+        func writtenBytes() -> [UInt8]? {
+            guard let base else { return nil }
+            return [UInt8](UnsafeRawBufferPointer(start: base, count: used))
+        }
+
         /// Its records are stored: the lines become zeros (which a replay skips) and the
         /// segment can take new ones, its pages still mapped and writable.
         func clear() {

@@ -148,7 +148,11 @@ public final class UsageRecorder: CompletionObserver {
         seal(logger: logger)
         var stored = 0
         while let batch = unflushed.withLock({ $0.first }) {
-            try await store.appendUsage(batch.records)
+            // The segment's lines are the batch's records, encoded, when it holds exactly them
+            // (a line that failed to go in leaves it short): a store that keeps lines takes
+            // them as they are instead of encoding the records again (decisions/0035).
+            let lines = batch.segment.flatMap { $0.lines == batch.records.count ? $0.writtenBytes() : nil }
+            try await store.appendUsage(batch.records, journalLines: lines)
             if let segment = batch.segment {
                 // Its lines are stored: zeroed here (no one else touches a sealed segment), then
                 // given back to the journal as the next segment to write.

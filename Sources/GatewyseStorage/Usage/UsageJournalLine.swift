@@ -129,7 +129,11 @@ extension UsageJournalLine {
         var records: [UsageRecord] = []
         var torn = 0, unreadable = 0
         forEachLine(in: bytes, skipped: &torn) { line in
-            if let record = decode(ArraySlice(line)) { records.append(record) } else { unreadable += 1 }
+            if let record = UsageJournalLineReader.record(line) ?? decode(ArraySlice(line)) {
+                records.append(record)
+            } else {
+                unreadable += 1
+            }
         }
         return (records, torn + unreadable)
     }
@@ -156,43 +160,14 @@ extension UsageJournalLine {
     /// deduplicating a batch against one stored before needs (the id is made only for a time
     /// accepted). Nil for a line that does not start as a record line does.
     public static func id(_ line: UnsafeRawBufferPointer, ifTime accepts: (Int64) -> Bool) -> String? {
-        var position = 0
-        func expect(_ byte: UInt8) -> Bool {
-            guard position < line.count, line[position] == byte else { return false }
-            position += 1
-            return true
+        var reader = UsageJournalLineReader(line)
+        if reader.take(UInt8(ascii: "[")), reader.integer() == Int64(version), reader.take(UInt8(ascii: ",")), let id = reader.stringRange(),
+           reader.take(UInt8(ascii: ",")), reader.stringRange() != nil, let time = reader.nextInteger(), reader.take(UInt8(ascii: ",")) {
+            guard accepts(time) else { return nil }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: line[id]), as: UTF8.self)
         }
-        /// Skips a JSON string from its opening quote; returns its content's range when it has no escape.
-        func string() -> Range<Int>?? {
-            guard expect(UInt8(ascii: "\"")) else { return nil }
-            let start = position
-            var escaped = false
-            while position < line.count {
-                let byte = line[position]
-                position += 1
-                if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                    position += 1
-                } else if byte == UInt8(ascii: "\"") {
-                    return .some(escaped ? nil : start..<(position - 1))
-                }
-            }
-            return nil
-        }
-        guard expect(UInt8(ascii: "[")), expect(UInt8(ascii: "0") + UInt8(version)), expect(UInt8(ascii: ",")),
-              let idRange = string(), expect(UInt8(ascii: ",")), string() != nil, expect(UInt8(ascii: ",")) else { return nil }
-        var time: Int64 = 0
-        var digits = 0
-        let negative = position < line.count && line[position] == UInt8(ascii: "-")
-        if negative { position += 1 }
-        while position < line.count, line[position] >= UInt8(ascii: "0"), line[position] <= UInt8(ascii: "9"), digits < 18 {
-            time = time * 10 + Int64(line[position] - UInt8(ascii: "0"))
-            position += 1
-            digits += 1
-        }
-        guard digits > 0, expect(UInt8(ascii: ",")), accepts(negative ? -time : time) else { return nil }
-        if let idRange { return String(decoding: UnsafeRawBufferPointer(rebasing: line[idRange]), as: UTF8.self) }
-        // An id with escapes (never one this gateway makes): the whole line decides.
-        return decode(ArraySlice(line))?.id
+        // Not the shape this gateway writes (an escape, spaces): the whole line decides.
+        guard let record = decode(ArraySlice(line)), accepts(record.time) else { return nil }
+        return record.id
     }
 }

@@ -7,6 +7,11 @@ public protocol UsageStore: Sendable {
     /// stored is skipped, so replaying a journal segment can never count twice.
     func appendUsage(_ records: [UsageRecord]) async throws
 
+    /// `appendUsage(records)`, given the records' journal lines too (`UsageJournalLine`, in the
+    /// same order, one per record) when the caller has them: a store that keeps records as those
+    /// lines stores them without encoding them again. Stores that do not just append.
+    func appendUsage(_ records: [UsageRecord], journalLines: [UInt8]?) async throws
+
     /// The admin usage report (admin-api.md §5): totals per UTC period and group, ordered by
     /// period then group.
     func usageReport(_ query: UsageReportQuery) async throws -> [UsageReportRow]
@@ -19,6 +24,12 @@ public protocol UsageStore: Sendable {
     /// (`UsageRecord.isServed`), their input + output tokens and their cost. For the budgets,
     /// which rebuild their in-memory counters from it at start and at reload.
     func usageTotals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) async throws -> UsageTotals
+}
+
+extension UsageStore {
+    public func appendUsage(_ records: [UsageRecord], journalLines: [UInt8]?) async throws {
+        try await appendUsage(records)
+    }
 }
 
 /// Which tenants a usage query reads.
