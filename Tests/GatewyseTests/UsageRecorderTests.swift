@@ -226,8 +226,13 @@ struct UsageRecorderTests {
 
     // MARK: Flush and backpressure
 
+    /// A test store: writes its own way, reads answered by an in-memory store.
+    protocol ReadsInner: UsageStore {
+        var inner: InMemoryStore { get }
+    }
+
     /// A usage store whose writes fail while `failing` is set.
-    final class FlakyStore: UsageStore {
+    final class FlakyStore: ReadsInner {
         let inner = InMemoryStore()
         let failing = Atomic<Bool>(false)
         let calls = Atomic<Int>(0)
@@ -238,11 +243,6 @@ struct UsageRecorderTests {
             calls.add(1, ordering: .relaxed)
             if failing.load(ordering: .relaxed) { throw Down() }
             try await inner.appendUsage(records)
-        }
-        func usageReport(_ query: UsageReportQuery) async throws -> [UsageReportRow] { try await inner.usageReport(query) }
-        func recentRequests(_ query: RecentRequestsQuery) async throws -> [UsageRecord] { try await inner.recentRequests(query) }
-        func usageTotals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) async throws -> UsageTotals {
-            try await inner.usageTotals(tenantID: tenantID, scope: scope, scopeID: scopeID, since: since)
         }
         var stored: [String] { get async throws { try await inner.recentRequests(RecentRequestsQuery(tenants: .all, limit: 1000)).map(\.id) } }
     }
@@ -334,7 +334,7 @@ struct UsageRecorderTests {
     }
 
     /// A usage store that takes its time, so that flushes overlap.
-    final class SlowStore: UsageStore {
+    final class SlowStore: ReadsInner {
         let inner = InMemoryStore()
         let appended = Atomic<Int>(0)
 
@@ -342,11 +342,6 @@ struct UsageRecorderTests {
             try await Task.sleep(for: .milliseconds(50))
             appended.add(records.count, ordering: .relaxed)
             try await inner.appendUsage(records)
-        }
-        func usageReport(_ query: UsageReportQuery) async throws -> [UsageReportRow] { try await inner.usageReport(query) }
-        func recentRequests(_ query: RecentRequestsQuery) async throws -> [UsageRecord] { try await inner.recentRequests(query) }
-        func usageTotals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) async throws -> UsageTotals {
-            try await inner.usageTotals(tenantID: tenantID, scope: scope, scopeID: scopeID, since: since)
         }
     }
 
@@ -416,7 +411,7 @@ struct UsageRecorderTests {
     }
 
     /// A usage store that keeps the journal lines each write was given.
-    final class LinesStore: UsageStore {
+    final class LinesStore: ReadsInner {
         let inner = InMemoryStore()
         let given = Mutex<[[UInt8]?]>([])
 
@@ -424,11 +419,6 @@ struct UsageRecorderTests {
         func appendUsage(_ records: [UsageRecord], journalLines: [UInt8]?) async throws {
             given.withLock { $0.append(journalLines) }
             try await inner.appendUsage(records)
-        }
-        func usageReport(_ query: UsageReportQuery) async throws -> [UsageReportRow] { try await inner.usageReport(query) }
-        func recentRequests(_ query: RecentRequestsQuery) async throws -> [UsageRecord] { try await inner.recentRequests(query) }
-        func usageTotals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) async throws -> UsageTotals {
-            try await inner.usageTotals(tenantID: tenantID, scope: scope, scopeID: scopeID, since: since)
         }
     }
 
@@ -462,5 +452,13 @@ private extension UsageRecord {
         var copy = self
         copy.id = id
         return copy
+    }
+}
+
+extension UsageRecorderTests.ReadsInner {
+    func usageReport(_ query: UsageReportQuery) async throws -> [UsageReportRow] { try await inner.usageReport(query) }
+    func recentRequests(_ query: RecentRequestsQuery) async throws -> [UsageRecord] { try await inner.recentRequests(query) }
+    func usageTotals(tenantID: String, scope: UsageScope, scopeID: String, since: Int64) async throws -> UsageTotals {
+        try await inner.usageTotals(tenantID: tenantID, scope: scope, scopeID: scopeID, since: since)
     }
 }
