@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import GatewyseCore
 import GatewyseStorage
 
 /// Usage batches in SQLite (decisions/0035): each flush stores, per tenant, one row holding its
@@ -219,8 +220,8 @@ enum SQLiteRows {
         switch value {
         case .integer(let number): sqlite3_bind_int64(statement, index, number)
         case .text(let text):
-            var text = text
-            text.withUTF8 { bytes in
+            // Read in place (`withUTF8Bytes`); SQLite copies the bytes (`transient`).
+            text.withUTF8Bytes { bytes in
                 _ = bytes.withMemoryRebound(to: CChar.self) {
                     sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient)
                 }

@@ -7,19 +7,6 @@ import GatewyseStorage
 /// converting each to a `DatabaseValue` and binding those cost the writer thread more than
 /// SQLite's own work did (profiled when usage was one row per record, decisions/0032).
 enum SQLiteUsageBinder {
-    /// SQLite copies text it is given with this destructor, so a Swift string's storage need
-    /// only live for the call.
-    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-
-    /// The string read in place (`withUTF8Bytes`); SQLite copies the bytes (`transient`).
-    fileprivate static func bindText(_ value: String, to statement: OpaquePointer, at index: Int32) {
-        value.withUTF8Bytes { bytes in
-            _ = bytes.withMemoryRebound(to: CChar.self) {
-                sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient)
-            }
-        }
-    }
-
     fileprivate static func step(_ statement: OpaquePointer, connection: OpaquePointer) throws {
         let result = sqlite3_step(statement)
         guard result == SQLITE_DONE else {
@@ -37,7 +24,7 @@ extension SQLiteUsageBinder {
         var index: Int32 = 0
         func text(_ value: String) {
             index += 1
-            bindText(value, to: statement, at: index)
+            SQLiteRows.bind(.text(value), to: statement, at: index)
         }
         func integer(_ value: Int64) {
             index += 1
