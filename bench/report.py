@@ -187,6 +187,29 @@ def paired_rows(merged):
     return rows
 
 
+def side_by_side_rows(recs):
+    """The side-by-side rounds: per pair and kind, the difference of CPU per request of the two
+    targets loaded at the same time, round by round."""
+    groups = {}
+    for r in recs:
+        if r["kind"].startswith("side-") and not r.get("failed") and r.get("cpu_us_per_request") is not None:
+            groups.setdefault((r["kind"][5:], r["pair"], r["concurrency"]), {}).setdefault(r["round"], {})[r["target"]] = r
+    rows = []
+    for (kind, pair, conns), rounds in sorted(groups.items(), key=lambda g: (g[0][0] != "chat", g[0][1])):
+        a, b = pair.split("|")
+        both = [rounds[k] for k in sorted(rounds) if a in rounds[k] and b in rounds[k]]
+        if not both:
+            continue
+        diffs = [x[a]["cpu_us_per_request"] - x[b]["cpu_us_per_request"] for x in both]
+        rows.append([kind, f"{TARGET_NAMES.get(a, a)} − {TARGET_NAMES.get(b, b)}", f"{conns} + {conns}", len(diffs),
+                     f"{median(diffs):+.1f}", f"{min(diffs):+.1f}", f"{max(diffs):+.1f}",
+                     f"{sum(1 for d in diffs if d > 0)}/{len(diffs)}",
+                     fmt_num(median([x[a]["cpu_us_per_request"] for x in both]), 1),
+                     fmt_num(median([x[b]["cpu_us_per_request"] for x in both]), 1),
+                     " ".join(f"{d:+.1f}" for d in diffs)])
+    return rows
+
+
 def ms(us):
     return "–" if us is None else f"{us / 1000:.3f}"
 
@@ -310,7 +333,7 @@ def main():
     ap = argparse.ArgumentParser()
     for name in ("results", "out", "started-at", "bin", "build-config", "repo", "duration", "concurrency",
                  "stream-concurrency", "rounds", "peers", "soak", "warmup", "wrk-timeout", "litellm-version", "command", "bin-given", "loadavg-start",
-                 "baseline-bin", "baseline-bin-given", "baseline-build-config", "haproxy-version", "haproxy-nbthread"):
+                 "baseline-bin", "baseline-bin-given", "baseline-build-config", "haproxy-version", "haproxy-nbthread", "side-by-side"):
         ap.add_argument("--" + name, default="")
     args = ap.parse_args()
 
@@ -321,7 +344,7 @@ def main():
             if line:
                 recs.append(json.loads(line))
     for r in recs:
-        if r["kind"] in ("chat", "stream", "soak"):
+        if r["kind"] in ("chat", "stream", "soak", "side-chat", "side-stream"):
             derive(r)
     raw = recs
     recs = merge_rounds(recs)
@@ -334,6 +357,7 @@ def main():
         + ([f"BASELINE_BIN={args.baseline_bin_given or args.baseline_bin}"] if args.baseline_bin else [])
         + ([f"PEERS=\"{args.peers}\""] if args.peers else [])
         + ([f"SOAK={args.soak}"] if args.soak not in ("", "0") else [])
+        + ([f"SIDE_BY_SIDE={args.side_by_side}"] if args.side_by_side not in ("", "0") else [])
         + ["bash bench/run.sh"])
     rss = {r["target"]: r for r in recs if r["kind"] == "rss"}
     soak = next((r for r in recs if r["kind"] == "soak"), None)
@@ -365,7 +389,7 @@ def main():
         "soak_s": int(args.soak or 0), "warmup_s": int(args.warmup or 0), "wrk_timeout": args.wrk_timeout,
         "litellm_version": args.litellm_version or None,
         "haproxy_version": args.haproxy_version or None,
-        "baseline_bin": args.baseline_bin or None,
+        "baseline_bin": args.baseline_bin or None, "side_by_side_rounds": int(args.side_by_side or 0),
     }
     result = {
         "schema": 1,
@@ -376,6 +400,7 @@ def main():
         "chat": [r for r in raw if r["kind"] == "chat"],
         "stream": [r for r in raw if r["kind"] == "stream"],
         "rounds": [r for r in recs if r.get("rounds")],
+        "side_by_side": [r for r in raw if r["kind"].startswith("side-")],
         "stream_probe": [r for r in recs if r["kind"] == "probe"],
         "paced_probe": [r for r in recs if r["kind"] == "paced"],
         "rss": list(rss.values()),
@@ -452,6 +477,21 @@ def main():
             "cost more.",
             "",
             table(["kind", "conns", "difference", "rounds", "median", "min", "max", "first higher"], paired_rows(recs)),
+            "",
+        ]
+    side_rows = side_by_side_rows(recs)
+    if side_rows:
+        lines += [
+            "### Side by side (both targets of a pair loaded at the same time)",
+            "",
+            "Each round loads the two gateways of a pair at once, each with its own wrk and half the "
+            "connections, and reads each one's CPU over that same window, so that a slow or fast "
+            "phase of the machine weighs on both sides of the difference. CPU µs per request (per "
+            "stream for `stream`): the median difference, its range, in how many rounds the first "
+            "cost more, each side's median, and every round's difference.",
+            "",
+            table(["kind", "difference", "conns", "rounds", "median", "min", "max", "first higher",
+                   "first", "second", "each round"], side_rows),
             "",
         ]
     if any(r["kind"] == "paced" for r in recs):

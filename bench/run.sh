@@ -15,6 +15,11 @@
 #                       decides a µs-level question on a noisy machine
 #   CONCURRENCY         connections for the chat scenarios (default "1 16 64 256")
 #   STREAM_CONCURRENCY  concurrent streams for the streaming scenarios (default "64 512")
+#   SIDE_BY_SIDE        rounds in which the two gateways of each same-run comparison (gateway and
+#                       baseline, governance on and gateway) are loaded at the same time, each by
+#                       its own wrk with half the connections, and each one's CPU per request read
+#                       over that same window (default 8 with BASELINE_BIN, else 0): a phase of
+#                       the machine then weighs on both sides of a difference at once
 #   PEERS               space-separated: "haproxy" also measures Debian's HAProxy as a plain reverse
 #                       proxy in front of the same mocks (the floor any proxy pays on this machine);
 #                       "litellm" also installs (bench/.venv-litellm) and measures LiteLLM's proxy
@@ -44,6 +49,7 @@ STREAM_CONCURRENCY="${STREAM_CONCURRENCY:-64 512}"
 PEERS="${PEERS:-}"
 BASELINE_BIN="${BASELINE_BIN:-}"
 BASELINE_BIN_GIVEN="$BASELINE_BIN"
+SIDE_BY_SIDE="${SIDE_BY_SIDE:-}"
 SOAK="${SOAK:-0}"
 WARMUP="${WARMUP:-2}"
 WRK_TIMEOUT="${WRK_TIMEOUT:-10s}"
@@ -65,6 +71,8 @@ die() { log "error: $*"; exit 1; }
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 is_uint "$DURATION" && (( DURATION > 0 )) || die "DURATION must be a positive integer (seconds), got '$DURATION'"
 is_uint "$ROUNDS" && (( ROUNDS > 0 )) || die "ROUNDS must be a positive integer, got '$ROUNDS'"
+if [[ -z "$SIDE_BY_SIDE" ]]; then SIDE_BY_SIDE=0; [[ -n "$BASELINE_BIN" ]] && SIDE_BY_SIDE=8; fi
+is_uint "$SIDE_BY_SIDE" || die "SIDE_BY_SIDE must be a number of rounds, got '$SIDE_BY_SIDE'"
 is_uint "$SOAK" || die "SOAK must be an integer (seconds), got '$SOAK'"
 is_uint "$WARMUP" || die "WARMUP must be an integer (seconds), got '$WARMUP'"
 for c in $CONCURRENCY $STREAM_CONCURRENCY; do
@@ -859,6 +867,53 @@ for c in $CONCURRENCY; do run_rounds chat "$c"; done
 log "streams (wrk, whole stream): ${DURATION}s per run at $STREAM_CONCURRENCY concurrent streams$( (( ROUNDS > 1 )) && echo ", $ROUNDS rounds")"
 for c in $STREAM_CONCURRENCY; do run_rounds stream "$c"; done
 
+# Side by side: alternated runs compare two targets measured seconds apart, and on a shared VM
+# the same binary moves by more than the difference asked about from one run to the next. Loaded
+# at once, both sides of a pair run through the same phase of the machine.
+SBS_PAIRS=()
+(( WITH_BASELINE )) && SBS_PAIRS+=("gatewyse baseline")
+(( WITH_GOVERNED )) && SBS_PAIRS+=("governed gatewyse")
+run_side_by_side() {   # kind a b round: a and b loaded at once, half the connections each
+    local kind="$1" a="$2" b="$3" round="$4" conns=$(( ${STREAM_CONCURRENCY%% *} / 2 )) t pids
+    [[ $kind == chat ]] && conns=$(( ${CONCURRENCY##* } / 2 ))
+    (( conns > 0 )) || conns=1
+    local -A ticks0=() ticks1=() out=()
+    local -a loads=()
+    settle
+    for t in "$a" "$b"; do
+        pids="$(tree_pids "$(target_root_pid "$t")")"
+        ticks0[$t]="$(cpu_ticks $pids)"
+        out[$t]="$TMP/sbs-$kind-$t-r$round.txt"
+    done
+    for t in "$a" "$b"; do
+        BENCH_BODY_FILE="$(target_body "$t" "$kind")" BENCH_AUTH="$(target_auth "$t")" \
+            wrk -t 1 -c "$conns" -d "${DURATION}s" --timeout "$WRK_TIMEOUT" --latency \
+            -s "$BENCH_DIR/wrk.lua" "$(target_url "$t" "$kind")" >"${out[$t]}" 2>&1 &
+        loads+=($!)
+    done
+    wait "${loads[@]}" || true
+    for t in "$a" "$b"; do ticks1[$t]="$(cpu_ticks $(tree_pids "$(target_root_pid "$t")"))"; done
+    check_alive "side by side $kind $a/$b"
+    for t in "$a" "$b"; do
+        json="$(sed -n 's/^BENCHJSON //p' "${out[$t]}" | tail -n 1)"
+        [[ -n "$json" ]] || json='{"failed":true}'
+        printf '{"kind":"side-%s","target":"%s","pair":"%s|%s","concurrency":%d,"round":%d,"threads":1,"wrk":%s,"cpu_ticks":%d,"clk_tck":%d}\n' \
+            "$kind" "$t" "$a" "$b" "$conns" "$round" "$json" "$(( ticks1[$t] - ticks0[$t] ))" "$CLK_TCK" >>"$RESULTS"
+    done
+    log "  side by side $kind $a/$b round $round/$SIDE_BY_SIDE: $(awk '/Requests\/sec/{print $2}' "${out[$a]}") and $(awk '/Requests\/sec/{print $2}' "${out[$b]}") req/s"
+}
+if (( SIDE_BY_SIDE > 0 && ${#SBS_PAIRS[@]} > 0 )); then
+    log "side by side: ${DURATION}s per run, $SIDE_BY_SIDE rounds per pair and kind"
+    for kind in chat stream; do
+        for ((r = 1; r <= SIDE_BY_SIDE; r++)); do
+            for pair in "${SBS_PAIRS[@]}"; do
+                # shellcheck disable=SC2086  # two words: the pair
+                run_side_by_side "$kind" $pair "$r"
+            done
+        done
+    done
+fi
+
 log "streams (probe, time to first byte and stalls): ${DURATION}s per run"
 for c in $STREAM_CONCURRENCY; do
     for t in "${TARGETS[@]}"; do run_probe "$t" "$c" "$DURATION"; done
@@ -909,7 +964,7 @@ done
 
 "$PYTHON" "$BENCH_DIR/report.py" --results "$RESULTS" --out "$OUT_JSON" \
     --started-at "$STARTED_AT" --bin "$GATEWYSE_BIN" --bin-given "$GATEWYSE_BIN_GIVEN" --loadavg-start "$LOADAVG_START" --build-config "$BUILD_CONFIG" --repo "$REPO_DIR" \
-    --duration "$DURATION" --rounds "$ROUNDS" --concurrency "$CONCURRENCY" --stream-concurrency "$STREAM_CONCURRENCY" \
+    --duration "$DURATION" --rounds "$ROUNDS" --side-by-side "$SIDE_BY_SIDE" --concurrency "$CONCURRENCY" --stream-concurrency "$STREAM_CONCURRENCY" \
     --peers "$PEERS" --soak "$SOAK" --warmup "$WARMUP" --wrk-timeout "$WRK_TIMEOUT" \
     --litellm-version "$LITELLM_VERSION" --command "${BENCH_COMMAND:-}" \
     --baseline-bin "$BASELINE_BIN" --baseline-bin-given "$BASELINE_BIN_GIVEN" --baseline-build-config "$BASELINE_BUILD_CONFIG" \
