@@ -119,7 +119,7 @@ bench: bench-deps
 	GATEWYSE_BIN="$(CURDIR)/.build/release/gatewyse" PEERS="$(PEERS)" \
 		$(if $(DURATION),DURATION="$(DURATION)") $(if $(CONCURRENCY),CONCURRENCY="$(CONCURRENCY)") \
 		$(if $(STREAM_CONCURRENCY),STREAM_CONCURRENCY="$(STREAM_CONCURRENCY)") $(if $(SOAK),SOAK="$(SOAK)") \
-		$(if $(BASELINE_BIN),BASELINE_BIN="$(BASELINE_BIN)") $(if $(ROUNDS),ROUNDS="$(ROUNDS)") \
+		$(if $(BASELINE_BIN),BASELINE_BIN="$(BASELINE_BIN)") $(if $(ROUNDS),ROUNDS="$(ROUNDS)") $(if $(SIDE_BY_SIDE),SIDE_BY_SIDE="$(SIDE_BY_SIDE)") \
 		bash bench/run.sh
 
 # Route planning per strategy, in release mode (nanoseconds per plan).
