@@ -773,6 +773,15 @@ settle() {   # waits (up to 5 s) until the proxies have stopped using CPU from t
 }
 
 ROUND=1 ROUNDS_LABEL=""   # which of the ROUNDS run_wrk measures (run_rounds sets them)
+wrk_json() {   # wrk-output-file what: wrk.lua's BENCHJSON line, or {"failed":true} (wrk's last lines logged)
+    local json
+    json="$(sed -n 's/^BENCHJSON //p' "$1" | tail -n 1)"
+    if [[ -z "$json" ]]; then
+        log "wrk produced no result for $2:"; tail -n 5 "$1" >&2
+        json='{"failed":true}'
+    fi
+    printf '%s' "$json"
+}
 run_wrk() {   # kind(chat|stream) target concurrency seconds [record(1|0)]
     local kind="$1" target="$2" conns="$3" secs="$4" record="${5:-1}"
     local threads=$(( conns < 2 ? conns : 2 ))
@@ -791,11 +800,7 @@ run_wrk() {   # kind(chat|stream) target concurrency seconds [record(1|0)]
     ticks1="$(cpu_ticks $pids)"
     check_alive "$kind $target c=$conns"
     [[ $record == 1 ]] || return 0
-    json="$(sed -n 's/^BENCHJSON //p' "$out" | tail -n 1)"
-    if [[ -z "$json" ]]; then
-        log "wrk produced no result for $kind $target c=$conns:"; tail -n 5 "$out" >&2
-        json='{"failed":true}'
-    fi
+    json="$(wrk_json "$out" "$kind $target c=$conns")"
     peak=null
     [[ $target == direct ]] || peak="$(rss_peak_since "$target" "$mark" "$(rss_kb "$root")")"
     printf '{"kind":"%s","target":"%s","concurrency":%d,"round":%d,"threads":%d,"wrk":%s,"cpu_ticks":%d,"clk_tck":%d,"rss_peak_kb":%s}\n' \
@@ -874,7 +879,7 @@ SBS_PAIRS=()
 (( WITH_BASELINE )) && SBS_PAIRS+=("gatewyse baseline")
 (( WITH_GOVERNED )) && SBS_PAIRS+=("governed gatewyse")
 run_side_by_side() {   # kind a b round: a and b loaded at once, half the connections each
-    local kind="$1" a="$2" b="$3" round="$4" conns=$(( ${STREAM_CONCURRENCY%% *} / 2 )) t pids
+    local kind="$1" a="$2" b="$3" round="$4" conns=$(( ${STREAM_CONCURRENCY%% *} / 2 )) t pids json
     [[ $kind == chat ]] && conns=$(( ${CONCURRENCY##* } / 2 ))
     (( conns > 0 )) || conns=1
     local -A ticks0=() ticks1=() out=()
@@ -895,8 +900,7 @@ run_side_by_side() {   # kind a b round: a and b loaded at once, half the connec
     for t in "$a" "$b"; do ticks1[$t]="$(cpu_ticks $(tree_pids "$(target_root_pid "$t")"))"; done
     check_alive "side by side $kind $a/$b"
     for t in "$a" "$b"; do
-        json="$(sed -n 's/^BENCHJSON //p' "${out[$t]}" | tail -n 1)"
-        [[ -n "$json" ]] || json='{"failed":true}'
+        json="$(wrk_json "${out[$t]}" "side by side $kind $t round $round")"
         printf '{"kind":"side-%s","target":"%s","pair":"%s|%s","concurrency":%d,"round":%d,"threads":1,"wrk":%s,"cpu_ticks":%d,"clk_tck":%d}\n' \
             "$kind" "$t" "$a" "$b" "$conns" "$round" "$json" "$(( ticks1[$t] - ticks0[$t] ))" "$CLK_TCK" >>"$RESULTS"
     done
@@ -945,8 +949,7 @@ if (( SOAK > 0 )); then
     check_alive soak
     samples="$(rss_samples_since gatewyse "$mark")"
     sleep 2
-    json="$(sed -n 's/^BENCHJSON //p' "$TMP/wrk-soak.txt" | tail -n 1)"
-    [[ -n "$json" ]] || json='{"failed":true}'
+    json="$(wrk_json "$TMP/wrk-soak.txt" soak)"
     printf '{"kind":"soak","target":"gatewyse","concurrency":64,"seconds":%d,"wrk":%s,"cpu_ticks":%d,"clk_tck":%d,"rss_before_kb":%d,"rss_after_kb":%d,"rss_samples_kb":%s}\n' \
         "$SOAK" "$json" "$(( ticks1 - ticks0 ))" "$CLK_TCK" "${RSS_AFTER[gatewyse]}" "$(rss_kb "$GW_PID")" "${samples:-[]}" >>"$RESULTS"
 fi

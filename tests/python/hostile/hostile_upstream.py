@@ -179,7 +179,7 @@ class HostileUpstream:
                         return
                     buffer += data
                 body, buffer = buffer[:length], buffer[length:]
-                behaviour, stream = _behaviour_and_stream(bytes(body))
+                behaviour, stream = _behaviour_and_stream(body)
                 connection.behaviours.append(behaviour)
                 connection.request_at = time.monotonic()
                 keep_alive = self._respond(sock, connection, behaviour, stream)
