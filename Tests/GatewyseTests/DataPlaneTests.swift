@@ -145,6 +145,38 @@ struct DataPlaneTests {
         }
     }
 
+    /// An upstream connection keeps one timer across its exchanges (armed by an earlier one,
+    /// re-armed when it fires early): an exchange on a reused connection still times out at its
+    /// own first-byte limit, whether the timer was armed by the quick exchanges just before or
+    /// fired while the connection idled in the pool.
+    @Test("a reused upstream connection times its exchange out at the first-byte limit, after quick exchanges and after idling")
+    func reusedConnectionTimesOut() async throws {
+        try await Self.withGateway(firstByteTimeout: 0.5) { gateway in
+            try await Self.withConnection(gateway) { connection in
+                func slowIsCutAtTheLimit(_ id: String) async throws {
+                    let sentAt = ContinuousClock.now
+                    try await connection.send(Self.chat(gateway, "wait", model: "mock/slow", id: id))
+                    let slow = try await connection.readResponse()
+                    let elapsed = ContinuousClock.now - sentAt
+                    #expect(slow.status == 504 && slow.errorCode == "UPSTREAM_TIMEOUT" && slow.requestID == id, "\(slow.text)")
+                    #expect(elapsed >= .milliseconds(450) && elapsed < .milliseconds(1400), "cut after \(elapsed)")
+                }
+                for index in 0..<3 {
+                    try await connection.send(Self.chat(gateway, "quick \(index)"))
+                    try Self.expectChat(try await connection.readResponse(), "quick \(index)", stream: false)
+                }
+                try await slowIsCutAtTheLimit("slow-1")
+                try await connection.send(Self.chat(gateway, "after the first"))
+                try Self.expectChat(try await connection.readResponse(), "after the first", stream: false)
+                // Past the limit with the connection idle: the timer has fired with nothing to watch.
+                try await Task.sleep(for: .milliseconds(700))
+                try await connection.send(Self.chat(gateway, "after idling"))
+                try Self.expectChat(try await connection.readResponse(), "after idling", stream: false)
+                try await slowIsCutAtTheLimit("slow-2")
+            }
+        }
+    }
+
     @Test("a large forwarded answer (3,000 models) is written whole before the chat behind it")
     func largeForwardedThenChat() async throws {
         let aliases = (0..<3000).map { ModelAlias(name: "bulk-alias-\($0)-with-a-long-name-to-fill-the-listing", strategy: .failover,

@@ -233,27 +233,16 @@ public final class InferenceEngine: Sendable {
                                                                                                  route: route)))
         }
         switch staged.payload {
-        case .chat(var chat):
-            if !staged.fastPaths.forwardClientBody { chat.clientBody = nil }
-            if chat.stream {
-                let attempted = try await executor.chatStream(chat, route: route, tenantID: tenantID, logger: logger, trace: exchange.trace, forOpenAIClient: relay)
-                exchange.markAnswerReady(upstreamTime: attempted.upstreamTime)
-                let headers = exchange.governanceHeaders([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"),
-                                                          ("X-Provider", attempted.providerID), ("X-Gatewyse-Attempts", String(attempted.attempts))])
-                return .stream(headers: headers, InferenceStream(attempted, request: chat, endpoint: endpoint, exchange: exchange, drain: drain))
+        case .chat(let chat):
+            // Bound, not copied (a `var` binding copied the whole request, a retain and a
+            // release per field); a copy is made only for a stage's changed request, whose
+            // client bytes must not go upstream.
+            if staged.fastPaths.forwardClientBody {
+                return try await serveChat(chat, route: route, tenantID: tenantID, logger: logger, relay: relay, exchange: exchange)
             }
-            if relay {
-                let attempted = try await executor.chatForOpenAIClient(chat, route: route, tenantID: tenantID, logger: logger, trace: exchange.trace)
-                let body: [UInt8]
-                switch attempted.value {
-                case .verbatim(let answer): body = answer.body
-                case .translated(let response): body = endpoint.encodeChat(response)
-                }
-                return answered(attempted, usage: attempted.value.usage, body: body, exchange: exchange, finishReason: attempted.value.finishReason)
-            }
-            let attempted = try await executor.chat(chat, route: route, tenantID: tenantID, logger: logger, trace: exchange.trace)
-            return answered(attempted, usage: attempted.value.usage, body: endpoint.encodeChat(attempted.value), exchange: exchange,
-                            finishReason: attempted.value.choices.first?.finishReason)
+            var changed = chat
+            changed.clientBody = nil
+            return try await serveChat(changed, route: route, tenantID: tenantID, logger: logger, relay: relay, exchange: exchange)
         case .embeddings(let request):
             let attempted = try await executor.embeddings(request, route: route, tenantID: tenantID, logger: logger, trace: exchange.trace)
             // The client's encoding, whatever the upstream sent (OpenAI's default is `float`;
@@ -280,6 +269,32 @@ public final class InferenceEngine: Sendable {
         case .video(let request):
             return try await serveVideo(request, route: route, tenantID: tenantID, exchange: exchange)
         }
+    }
+
+    /// A chat request's attempts and answer: a stream, the upstream's own bytes (an
+    /// OpenAI-format client), or the unified answer in the client's format.
+    private func serveChat(_ chat: ChatRequest, route: ResolvedRoute, tenantID: String, logger: Logger, relay: Bool,
+                           exchange: InferenceExchange) async throws -> InferenceReply {
+        let endpoint = exchange.context.endpoint
+        if chat.stream {
+            let attempted = try await executor.chatStream(chat, route: route, tenantID: tenantID, logger: logger, trace: exchange.trace, forOpenAIClient: relay)
+            exchange.markAnswerReady(upstreamTime: attempted.upstreamTime)
+            let headers = exchange.governanceHeaders([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"),
+                                                      ("X-Provider", attempted.providerID), ("X-Gatewyse-Attempts", String(attempted.attempts))])
+            return .stream(headers: headers, InferenceStream(attempted, request: chat, endpoint: endpoint, exchange: exchange, drain: drain))
+        }
+        if relay {
+            let attempted = try await executor.chatForOpenAIClient(chat, route: route, tenantID: tenantID, logger: logger, trace: exchange.trace)
+            let body: [UInt8]
+            switch attempted.value {
+            case .verbatim(let answer): body = answer.body
+            case .translated(let response): body = endpoint.encodeChat(response)
+            }
+            return answered(attempted, usage: attempted.value.usage, body: body, exchange: exchange, finishReason: attempted.value.finishReason)
+        }
+        let attempted = try await executor.chat(chat, route: route, tenantID: tenantID, logger: logger, trace: exchange.trace)
+        return answered(attempted, usage: attempted.value.usage, body: endpoint.encodeChat(attempted.value), exchange: exchange,
+                        finishReason: attempted.value.choices.first?.finishReason)
     }
 
     func answered<Value>(_ attempted: RouteExecutor.Attempted<Value>, usage: Usage?, body: [UInt8],
