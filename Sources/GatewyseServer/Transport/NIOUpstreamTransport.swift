@@ -118,21 +118,24 @@ public final class NIOUpstreamTransport: UpstreamTransport, @unchecked Sendable 
 
     private func exchange(on channel: any Channel, head: HTTPRequestHead, body: [UInt8], idleTimeout: TimeAmount,
                           deadline: NIODeadline) async throws -> (HTTPResponseHead, UpstreamBodyStream) {
-        let promise = channel.eventLoop.makePromise(of: (HTTPResponseHead, UpstreamBodyStream).self)
         let buffer = channel.allocator.buffer(bytes: body)
-        channel.eventLoop.execute {
-            do {
-                let context = try channel.pipeline.syncOperations.context(handlerType: UpstreamHTTPHandler.self)
-                let handler = context.handler as! UpstreamHTTPHandler
-                handler.start(context: context, head: head, body: buffer, idleTimeout: idleTimeout, deadline: deadline, promise: promise)
-            } catch {
-                promise.fail(UpstreamTransportError.connectionClosed)
-            }
-        }
-        // Queued even when the task already runs on this loop (it usually does): starting the
-        // exchange inline from the task measured ~6 µs more CPU per request (decisions/0005).
+        // A cancelled caller closes the connection: the handler then fails the exchange, which
+        // resumes the continuation (or `start` finds the channel closed and does).
         return try await withTaskCancellationHandler {
-            try await promise.futureResult.get()
+            try await withUnsafeThrowingContinuation { answer in
+                // Queued even when the task already runs on this loop (it usually does): starting
+                // the exchange inline from the task measured ~6 µs more CPU per request
+                // (decisions/0005).
+                channel.eventLoop.execute {
+                    do {
+                        let context = try channel.pipeline.syncOperations.context(handlerType: UpstreamHTTPHandler.self)
+                        let handler = context.handler as! UpstreamHTTPHandler
+                        handler.start(context: context, head: head, body: buffer, idleTimeout: idleTimeout, deadline: deadline, answer: answer)
+                    } catch {
+                        answer.resume(throwing: UpstreamTransportError.connectionClosed)
+                    }
+                }
+            }
         } onCancel: {
             channel.close(promise: nil)
         }

@@ -3,8 +3,8 @@ import NIOCore
 import NIOHTTP1
 
 /// Runs one HTTP/1.1 exchange at a time on a pooled upstream connection. Everything happens on
-/// the channel's event loop; the caller gets the response head through a promise and the body
-/// through an `UpstreamBodyStream`.
+/// the channel's event loop; the caller gets the response head through a continuation and the
+/// body through an `UpstreamBodyStream`.
 final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     // @unchecked: state is only touched on the channel's event loop.
     typealias InboundIn = HTTPClientResponsePart
@@ -13,7 +13,14 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     /// One request in flight. Confined to the channel's event loop like the handler.
     final class Exchange: @unchecked Sendable {
-        let headPromise: EventLoopPromise<(HTTPResponseHead, UpstreamBodyStream)>
+        typealias Answer = UnsafeContinuation<(HTTPResponseHead, UpstreamBodyStream), any Error>
+        /// The caller, waiting for the head; nil once told, so it is resumed exactly once (the
+        /// only two places that resume it clear it, on the one event loop). Not an
+        /// `EventLoopPromise`: its future, the callback that `get()` adds and the continuation
+        /// behind it were allocations more per request, and the future's generic metadata was
+        /// looked up when it was made and again when it was freed; not a checked continuation,
+        /// whose canary is one more allocation.
+        private var answer: Answer?
         var body: UpstreamBodyStream?
         var receivedAnything = false
         var keepAlive = true
@@ -22,8 +29,8 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         let deadline: NIODeadline
         var lastActivity: NIODeadline
 
-        init(headPromise: EventLoopPromise<(HTTPResponseHead, UpstreamBodyStream)>, idleTimeout: TimeAmount, deadline: NIODeadline) {
-            self.headPromise = headPromise
+        init(answer: Answer, idleTimeout: TimeAmount, deadline: NIODeadline) {
+            self.answer = answer
             self.idleTimeout = idleTimeout
             self.deadline = deadline
             self.lastActivity = .now()
@@ -32,6 +39,17 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         /// The nearer of the two limits: the first-byte (idle) timeout after the last
         /// activity, and the whole exchange's deadline.
         var nextLimit: NIODeadline { min(lastActivity + idleTimeout, deadline) }
+
+        func answer(_ head: HTTPResponseHead, _ body: UpstreamBodyStream) {
+            answer?.resume(returning: (head, body))
+            answer = nil
+        }
+
+        /// Tells a caller still waiting for the head; one already answered hears through the body.
+        func fail(_ error: any Error) {
+            answer?.resume(throwing: error)
+            answer = nil
+        }
     }
 
     private var exchange: Exchange?
@@ -54,16 +72,15 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     // MARK: Starting an exchange (on the event loop)
 
     func start(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer,
-               idleTimeout: TimeAmount, deadline: NIODeadline,
-               promise: EventLoopPromise<(HTTPResponseHead, UpstreamBodyStream)>) {
+               idleTimeout: TimeAmount, deadline: NIODeadline, answer: Exchange.Answer) {
         precondition(exchange == nil, "one exchange at a time per connection")
         // Closed in the meantime (the caller's task was cancelled, or the upstream hung up while
         // the start was queued): fail now, not at the first-byte timeout.
         guard context.channel.isActive else {
-            promise.fail(UpstreamTransportError.connectionClosed)
+            answer.resume(throwing: UpstreamTransportError.connectionClosed)
             return
         }
-        let exchange = Exchange(headPromise: promise, idleTimeout: idleTimeout, deadline: deadline)
+        let exchange = Exchange(answer: answer, idleTimeout: idleTimeout, deadline: deadline)
         self.exchange = exchange
         watch(until: exchange.nextLimit, context: context)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -137,7 +154,7 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
             live?.track(exchange)
             live?.track(stream)
             #endif
-            exchange.headPromise.succeed((head, stream))
+            exchange.answer(head, stream)
         case .body(let buffer):
             if exchange.body?.append(buffer) == false { paused = true }
         case .end:
@@ -198,7 +215,7 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         // most likely dropped it while idle, and the request can be sent again.
         let transportError: any Error = (error as? UpstreamTransportError) == .connectionClosed && !exchange.receivedAnything
             ? ClosedBeforeResponse() : error
-        exchange.headPromise.fail(transportError)
+        exchange.fail(transportError)
         exchange.body?.fail(transportError)
         context.close(promise: nil)
     }
