@@ -351,6 +351,15 @@ class HostileUpstream:
                 n += 1
                 self._send(sock, connection, chunk(model, f"tick {n} "))
                 self._wait_or_peer_close(sock, connection, 0.05)
+        if behaviour == "sse-flood":
+            # 64 KB events as fast as the gateway takes them, without end: a client that stops
+            # reading fills every buffer between them, and the gateway's write deadline is then
+            # what ends the stream (the upstream waits in `sendall` meanwhile).
+            self._send(sock, connection, self._sse_head())
+            self._send(sock, connection, chunk(model, ""))
+            event = chunk(model, "x" * 65536)
+            while True:
+                self._send(sock, connection, event)
         if behaviour == "sse-truncated":
             self._send(sock, connection, self._sse_head())
             self._send(sock, connection, chunk(model, ""))

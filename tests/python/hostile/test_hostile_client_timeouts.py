@@ -10,7 +10,7 @@ import pytest
 
 from .checks import assert_error_envelope, assert_survived, note, stall
 from .hostile_settings import BODY_TIMEOUT_MS, HEADER_TIMEOUT_MS, IDLE_TIMEOUT_MS, TIMEOUT_SETTINGS
-from .rawclient import RawClient, RawResponse, request_bytes
+from .rawclient import RawClient, RawResponse, chat_body, request_bytes
 
 SLACK = 1.0
 CHAT = "/v1/chat/completions"
@@ -109,3 +109,29 @@ def test_idle_keep_alive_connection_is_closed_at_the_idle_timeout(gw, probe):
     # Not before the idle timeout either: a keep-alive client between two requests is not a slowloris.
     assert seconds > IDLE_TIMEOUT_MS / 1000 * 0.8, f"idle connection closed already after {seconds:.2f} s"
     assert_survived(gw, report)
+
+
+def test_client_that_stops_reading_a_stream_is_cut_at_the_idle_timeout(gw, probe, upstream):
+    """A streamed answer the client stops taking: once the socket buffers are full, the gateway's
+    write waits, and after the idle timeout the connection is closed (and the upstream call with
+    it). Without that deadline the stream would sit blocked for good, holding both connections."""
+    started = time.monotonic()
+    with RawClient(gw.port) as client:
+        client.send(request_bytes("POST", CHAT, chat_body("hostile/sse-flood", stream=True), key=gw.api_key))
+        status, _, _ = client.read_head(5)
+        assert status == 200
+        # Not a byte more is read until well past the idle timeout.
+        time.sleep(IDLE_TIMEOUT_MS / 1000 + SLACK)
+        # Reading again drains what the kernel holds; a gateway that closed the connection at its
+        # deadline is then seen to have closed it. One that did not would go on writing (or sit
+        # idle after the answer) for at least another idle timeout.
+        closed = client.wait_closed(1.0)
+    note("stopped reader", "closed by the gateway" if closed is not None else "still open")
+    connections = upstream.served("sse-flood", since=started)
+    upstream_closed = upstream.wait_for_peer_close(connections[-1], timeout=3) if connections else None
+    note("upstream", "closed" if upstream_closed is not None else "still open")
+    report = stall(probe)
+    assert closed is not None, f"the gateway kept a stream its client stopped reading open past the idle timeout ({IDLE_TIMEOUT_MS} ms)"
+    assert connections and upstream_closed is not None, "the upstream call was not ended with the client's connection"
+    assert_survived(gw, report)
+
