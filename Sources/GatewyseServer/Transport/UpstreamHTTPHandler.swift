@@ -20,7 +20,7 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         /// behind it were allocations more per request, and the future's generic metadata was
         /// looked up when it was made and again when it was freed; not a checked continuation,
         /// whose canary is one more allocation.
-        private var answer: Answer?
+        private var caller: Answer?
         var body: UpstreamBodyStream?
         var receivedAnything = false
         var keepAlive = true
@@ -30,7 +30,7 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         var lastActivity: NIODeadline
 
         init(answer: Answer, idleTimeout: TimeAmount, deadline: NIODeadline) {
-            self.answer = answer
+            caller = answer
             self.idleTimeout = idleTimeout
             self.deadline = deadline
             self.lastActivity = .now()
@@ -40,15 +40,15 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         /// activity, and the whole exchange's deadline.
         var nextLimit: NIODeadline { min(lastActivity + idleTimeout, deadline) }
 
-        func answer(_ head: HTTPResponseHead, _ body: UpstreamBodyStream) {
-            answer?.resume(returning: (head, body))
-            answer = nil
+        func deliver(_ head: HTTPResponseHead, _ body: UpstreamBodyStream) {
+            caller?.resume(returning: (head, body))
+            caller = nil
         }
 
         /// Tells a caller still waiting for the head; one already answered hears through the body.
         func fail(_ error: any Error) {
-            answer?.resume(throwing: error)
-            answer = nil
+            caller?.resume(throwing: error)
+            caller = nil
         }
     }
 
@@ -154,7 +154,7 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
             live?.track(exchange)
             live?.track(stream)
             #endif
-            exchange.answer(head, stream)
+            exchange.deliver(head, stream)
         case .body(let buffer):
             if exchange.body?.append(buffer) == false { paused = true }
         case .end:
