@@ -29,8 +29,8 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         let deadline: NIODeadline
         var lastActivity: NIODeadline
 
-        init(answer: Answer, idleTimeout: TimeAmount, deadline: NIODeadline) {
-            caller = answer
+        init(caller: Answer, idleTimeout: TimeAmount, deadline: NIODeadline) {
+            self.caller = caller
             self.idleTimeout = idleTimeout
             self.deadline = deadline
             self.lastActivity = .now()
@@ -80,7 +80,7 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
             answer.resume(throwing: UpstreamTransportError.connectionClosed)
             return
         }
-        let exchange = Exchange(answer: answer, idleTimeout: idleTimeout, deadline: deadline)
+        let exchange = Exchange(caller: answer, idleTimeout: idleTimeout, deadline: deadline)
         self.exchange = exchange
         watch(until: exchange.nextLimit, context: context)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -111,12 +111,6 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         } else {
             failExchange(context: context, error: UpstreamTransportError.timedOut)
         }
-    }
-
-    /// The connection is closing: its timer would hold the channel's context until it fired.
-    private func stopWatching() {
-        armed?.timer.cancel()
-        armed = nil
     }
 
     // MARK: Inbound
@@ -185,7 +179,10 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     func channelInactive(context: ChannelHandlerContext) {
         failExchange(context: context, error: UpstreamTransportError.connectionClosed)
-        stopWatching()
+        // Every way a connection ends comes through here: its timer would otherwise hold the
+        // channel's context until it fired.
+        armed?.timer.cancel()
+        armed = nil
         context.fireChannelInactive()
     }
 
@@ -202,7 +199,6 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         if exchange.keepAlive, context.channel.isActive {
             onReusable?(context.channel)
         } else {
-            stopWatching()
             context.close(promise: nil)
         }
     }
@@ -210,7 +206,6 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     private func failExchange(context: ChannelHandlerContext, error: any Error) {
         guard let exchange else { return }
         self.exchange = nil
-        stopWatching()
         // A connection closed before any response byte: on a reused connection the upstream
         // most likely dropped it while idle, and the request can be sent again.
         let transportError: any Error = (error as? UpstreamTransportError) == .connectionClosed && !exchange.receivedAnything
