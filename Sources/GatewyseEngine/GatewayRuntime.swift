@@ -63,7 +63,8 @@ public final class GatewayRuntime: Sendable {
         let tracer = configuration.tracing.isEnabled ? Tracer(settings: configuration.tracing) : nil
         self.tracer = tracer
         let usage = UsageRecorder(capacity: configuration.usage.queueCapacity,
-                                  journalDirectory: configuration.usage.journalDirectory(for: configuration.database))
+                                  journalDirectory: configuration.usage.journalDirectory(for: configuration.database),
+                                  flushBatch: configuration.usage.flushBatch)
         self.usage = usage
         self.engine = InferenceEngine(
             executor: executor,

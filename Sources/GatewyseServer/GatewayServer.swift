@@ -86,7 +86,7 @@ public enum GatewayServer {
         let usage = runtime.configuration.usage
         // First in the list, so the last to stop: it exports the spans of the drained requests.
         let exporter = TraceExporter(tracer: runtime.tracer, settings: runtime.configuration.tracing, transport: transport, logger: logger)
-        return (exporter.map { [$0] } ?? []) + [UsageFlusher(runtime: runtime, interval: .milliseconds(Int64(usage.flushInterval * 1000)), batch: usage.flushBatch, logger: logger),
+        return (exporter.map { [$0] } ?? []) + [UsageFlusher(usage: runtime.usage, store: runtime.store, interval: .milliseconds(Int64(usage.flushInterval * 1000)), logger: logger),
                 KeyUseFlusher(runtime: runtime, logger: logger), ControlPlaneWatcher(runtime: runtime, interval: pollInterval, logger: logger),
                 BudgetAlertService(monitor: runtime.budgetAlerts, interval: .milliseconds(Int64(runtime.configuration.budgetAlerts.checkInterval * 1000)),
                                    logger: logger),

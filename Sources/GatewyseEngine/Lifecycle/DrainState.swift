@@ -12,6 +12,9 @@ public final class DrainState: Sendable {
     /// Streams open now (`InferenceStream`s not yet released): what a drain waits for.
     private let streams = Atomic<Int>(0)
 
+    /// Rung when the drain begins: what waits for it need not poll `isDraining` (decisions/0037).
+    public let began = Doorbell()
+
     public init() {}
 
     public var isDraining: Bool { started.load(ordering: .relaxed) }
@@ -20,6 +23,7 @@ public final class DrainState: Sendable {
     public func begin(timeout: Duration) {
         guard started.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
         deadline.store(Self.nanoseconds(ContinuousClock.now - origin + timeout), ordering: .relaxed)
+        began.ring()
     }
 
     /// Whether the drain's deadline has passed.

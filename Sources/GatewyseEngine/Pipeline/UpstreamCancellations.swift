@@ -15,6 +15,8 @@ public final class UpstreamCancellations: Sendable {
     }
     private let state = Mutex(State())
     public let capacity: Int
+    /// Rung by every `submit`: the service that sends the calls waits on it (decisions/0037).
+    public let waiting = Doorbell()
 
     public init(capacity: Int = 1_024) {
         self.capacity = max(capacity, 1)
@@ -29,6 +31,7 @@ public final class UpstreamCancellations: Sendable {
             $0.queue.append(request)
             $0.submitted += 1
         }
+        waiting.ring()
     }
 
     /// Every call waiting, oldest first; the queue is empty afterwards.

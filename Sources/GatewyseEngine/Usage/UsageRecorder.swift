@@ -27,6 +27,11 @@ public final class UsageRecorder: CompletionObserver {
     }
 
     public let capacity: Int
+    /// Records waiting past which the flusher is woken before its interval is up (`flushDue`).
+    public let flushBatch: Int
+    /// Rung when `flushBatch` records wait: the usage flusher waits on it instead of polling
+    /// the queue's length (decisions/0037).
+    public let flushDue = Doorbell()
     /// Where segments are written; nil keeps records in memory only (`memory:` databases, whose
     /// store dies with the process anyway).
     public let journalDirectory: String?
@@ -45,9 +50,10 @@ public final class UsageRecorder: CompletionObserver {
     /// Whether journal segments are mapped (decisions/0030); nil lets the file system decide.
     let mapsJournal: Bool?
 
-    public init(capacity: Int, journalDirectory: String?, clock: @escaping @Sendable () -> Int64 = UnixClock.milliseconds,
+    public init(capacity: Int, journalDirectory: String?, flushBatch: Int = 500, clock: @escaping @Sendable () -> Int64 = UnixClock.milliseconds,
                 mapsJournal: Bool? = nil) {
         self.capacity = capacity
+        self.flushBatch = max(flushBatch, 1)
         self.journalDirectory = journalDirectory
         self.clock = clock
         self.mapsJournal = mapsJournal
@@ -81,13 +87,15 @@ public final class UsageRecorder: CompletionObserver {
     public func record(_ record: consuming UsageRecord) {
         // Moved into the queue, not copied (a copy is a retain per string field, per request).
         var moving = Optional(consume record)
-        let written = state.withLock { state -> Bool in
+        let (written, waiting) = state.withLock { state -> (Bool, Int) in
             let written = Self.enqueue(moving.take()!, in: &state)
             // Counted under the lock, so a concurrent flush never subtracts it first.
             queued.add(1, ordering: .relaxed)
-            return written
+            return (written, state.pending.count)
         }
         if !written { journalFailures.add(1, ordering: .relaxed) }
+        // Once per batch: past it the flusher is already on its way.
+        if waiting == flushBatch { flushDue.ring() }
     }
 
     /// Journals the record, then moves it into the queue; returns whether its line was written.
@@ -168,7 +176,7 @@ public final class UsageRecorder: CompletionObserver {
         return stored
     }
 
-    /// Records waiting that are not yet sealed (the flusher flushes early past a batch size).
+    /// Records waiting that are not yet sealed.
     public var pendingCount: Int { state.withLock { $0.pending.count } }
 
     private func seal(logger: Logger?) {

@@ -10,20 +10,15 @@ struct RequestFeedService: Service {
     let feed: RequestFeed
     let drain: DrainState
     var heartbeat: Duration = .seconds(15)
-    var tick: Duration = .milliseconds(250)
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
-            var sinceBeat: Duration = .zero
             while true {
-                do { try await Task.sleep(for: tick) } catch { return }
+                // Woken by the drain's start (decisions/0037), else once per heartbeat.
+                do { try await drain.began.wait(upTo: heartbeat) } catch { return }
                 if drain.isDraining {
                     feed.close()
-                    continue
-                }
-                sinceBeat += tick
-                if sinceBeat >= heartbeat {
-                    sinceBeat = .zero
+                } else {
                     feed.heartbeat()
                 }
             }

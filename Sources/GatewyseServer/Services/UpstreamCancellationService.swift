@@ -4,7 +4,8 @@ import ServiceLifecycle
 
 /// Sends the cancel calls of upstream jobs the gateway gave up on (`UpstreamCancellations`:
 /// a Replicate prediction whose client left, whose deadline passed, whose attempt failed over),
-/// a few times a second, one after the other with short timeouts: a call that fails is logged
+/// as they are submitted (it waits on `UpstreamCancellations.waiting`, decisions/0037), one
+/// after the other with short timeouts: a call that fails is logged
 /// and not retried (the job then runs to its end upstream). It runs before the app in the
 /// service group, so at shutdown it sends the cancels of the requests the drain ended, once.
 struct UpstreamCancellationService: Service {
@@ -12,7 +13,8 @@ struct UpstreamCancellationService: Service {
     let transport: any UpstreamTransport
     let settings: UpstreamSettings
     let logger: Logger
-    var tick: Duration = .milliseconds(100)
+    /// How long the loop sleeps when nothing rings: only a safety net, every submit rings.
+    var idle: Duration = .seconds(30)
 
     /// A cancel call is small and answered at once: it gets seconds, not the inference timeouts.
     var callSettings: UpstreamSettings {
@@ -25,7 +27,7 @@ struct UpstreamCancellationService: Service {
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while true {
-                do { try await Task.sleep(for: tick) } catch { return }
+                do { try await cancellations.waiting.wait(upTo: idle) } catch { return }
                 await sendPending()
             }
         }

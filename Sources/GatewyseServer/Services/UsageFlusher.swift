@@ -1,34 +1,31 @@
 import GatewyseEngine
+import GatewyseStorage
 import Logging
 import ServiceLifecycle
 
 /// Writes the usage queue (`GatewayRuntime.usage`) to the store (decisions/0011): every
-/// `interval`, or sooner once `batch` records wait; after a failed write it waits longer each
-/// time (up to 30 s) and tries again, the records and their journal segments kept meanwhile. It
-/// runs before the app in the service group, so at shutdown it stops after the HTTP server has
+/// `interval`, or sooner once the recorder's batch of records waits (it rings `flushDue`,
+/// decisions/0037: nothing polls the queue); after a failed write it waits longer each time (up
+/// to 30 s) and tries again, the records and their journal segments kept meanwhile. It runs
+/// before the app in the service group, so at shutdown it stops after the HTTP server has
 /// drained, flushes once more and closes the journal.
 struct UsageFlusher: Service {
-    let runtime: GatewayRuntime
+    let usage: UsageRecorder
+    let store: any UsageStore
     var interval: Duration = .seconds(1)
-    var batch = 500
     let logger: Logger
 
-    /// How often the queue's length is looked at between flushes (a lock and a count).
-    static let tick: Duration = .milliseconds(50)
     static let maxBackoff: Duration = .seconds(30)
 
     func run() async throws {
-        let usage = runtime.usage
         try? await cancelWhenGracefulShutdown {
-            var waited: Duration = .zero
             var backoff: Duration = .zero
             var reportedFailures = 0
             while true {
-                do { try await Task.sleep(for: Self.tick) } catch { return }
-                waited += Self.tick
-                let due = waited >= max(interval, backoff) || (backoff == .zero && usage.pendingCount >= batch)
-                guard due else { continue }
-                waited = .zero
+                do {
+                    // While the store refuses, a full batch does not hurry the next try.
+                    if backoff == .zero { try await usage.flushDue.wait(upTo: interval) } else { try await Task.sleep(for: backoff) }
+                } catch { return }
                 reportJournalFailures(since: &reportedFailures)
                 if await flush() {
                     backoff = .zero
@@ -43,7 +40,7 @@ struct UsageFlusher: Service {
 
     /// Logs lines the journal could not write since the last report (once per flush, not per request).
     private func reportJournalFailures(since reported: inout Int) {
-        let failures = runtime.usage.journalWriteFailures
+        let failures = usage.journalWriteFailures
         guard failures > reported else { return }
         logger.error("usage journal: lines could not be written (disk full?); their records are queued but would not survive a crash",
                      metadata: ["failedLines": "\(failures - reported)"])
@@ -52,11 +49,11 @@ struct UsageFlusher: Service {
 
     private func flush() async -> Bool {
         do {
-            try await runtime.usage.flush(to: runtime.store, logger: logger)
+            try await usage.flush(to: store, logger: logger)
             return true
         } catch {
             logger.warning("could not store usage records; kept with their journal for the next try",
-                           metadata: ["error": "\(error)", "queued": "\(runtime.usage.depth)"])
+                           metadata: ["error": "\(error)", "queued": "\(usage.depth)"])
             return false
         }
     }
