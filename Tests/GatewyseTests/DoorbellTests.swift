@@ -84,6 +84,23 @@ struct DoorbellTests {
         #expect(try await Self.elapsed { try await cancellations.waiting.wait(upTo: .seconds(60)) } < Self.prompt)
     }
 
+    @Test("the span queue rings its exporter when it reaches a batch, once per crossing")
+    func spanQueueRingsAtBatch() async throws {
+        let queue = SpanQueue(capacity: 100, batchSize: 3)
+        let span = SpanRecord(traceID: TraceID(high: 1, low: 2), spanID: 3, parentSpanID: 0, name: "x", kind: .server,
+                              startUnixNanos: 1, endUnixNanos: 2, attributes: [])
+        queue.push([span, span])
+        #expect(try await Self.elapsed { try await queue.batchReady.wait(upTo: .milliseconds(200)) } >= .milliseconds(200))
+        queue.push([span, span])
+        #expect(try await Self.elapsed { try await queue.batchReady.wait(upTo: .seconds(60)) } < Self.prompt)
+        // Still above the batch: no second ring until the exporter takes it below.
+        queue.push([span])
+        #expect(try await Self.elapsed { try await queue.batchReady.wait(upTo: .milliseconds(200)) } >= .milliseconds(200))
+        _ = queue.take(upTo: 5)
+        queue.push([span, span, span])
+        #expect(try await Self.elapsed { try await queue.batchReady.wait(upTo: .seconds(60)) } < Self.prompt)
+    }
+
     @Test("the drain's start rings what waits for it")
     func drainRings() async throws {
         let drain = DrainState()

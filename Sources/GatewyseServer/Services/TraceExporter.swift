@@ -5,7 +5,8 @@ import Logging
 import ServiceLifecycle
 
 /// Sends the tracer's finished spans to the configured OTLP/HTTP endpoint (decisions/0019), off
-/// the request path: every `exportInterval`, or sooner once a batch is waiting, it takes up to
+/// the request path: every `exportInterval`, or sooner once a batch is waiting (the queue rings
+/// `batchReady`, decisions/0037), it takes up to
 /// `batchSize` spans from the bounded queue, encodes them as OTLP JSON and POSTs them with the
 /// gateway's own upstream client. A batch the collector refuses or cannot be reached for is
 /// dropped and counted (`gatewyse_trace_spans_dropped_total`), not retried: traces are
@@ -30,20 +31,15 @@ struct TraceExporter: Service {
         encoder = OTLPTraceEncoder(serviceName: settings.effectiveServiceName, instanceID: "gw_" + IDGenerator.hex(bytes: 8))
     }
 
-    /// How often the queue's length is looked at between exports (a lock and a count).
-    static let tick: Duration = .milliseconds(50)
-
     func run() async throws {
         let interval = Duration.milliseconds(Int64(settings.exportInterval * 1000))
         try? await cancelWhenGracefulShutdown {
-            var waited: Duration = .zero
             var reportedDrops = 0
             while true {
-                do { try await Task.sleep(for: Self.tick) } catch { return }
-                waited += Self.tick
+                // Woken by a full batch (decisions/0037), else once per interval.
+                do { try await tracer.queue.batchReady.wait(upTo: interval) } catch { return }
                 let pending = tracer.queue.count
-                guard pending > 0, waited >= interval || pending >= settings.batchSize else { continue }
-                waited = .zero
+                guard pending > 0 else { continue }
                 await exportPending(maximumBatches: max(1, pending / settings.batchSize))
                 reportDrops(since: &reportedDrops)
             }

@@ -5,26 +5,32 @@ import Synchronization
 /// counted (`dropped`), never waited for: the request path does not block on tracing.
 public final class SpanQueue: Sendable {
     public let capacity: Int
+    /// Spans waiting past which the exporter is woken before its interval (`batchReady`).
+    public let batchSize: Int
+    /// Rung when the queue grows to `batchSize`: the exporter waits on it instead of polling
+    /// the queue's length (decisions/0037).
+    public let batchReady = Doorbell()
     private let spans: Mutex<[SpanRecord]>
     private let droppedCount = Atomic<Int>(0)
 
-    public init(capacity: Int) {
+    public init(capacity: Int, batchSize: Int = .max) {
         self.capacity = capacity
+        self.batchSize = max(batchSize, 1)
         spans = Mutex([])
     }
 
     /// Appends what fits; the rest is counted as dropped.
     func push(_ records: [SpanRecord]) {
-        let refused = spans.withLock { queue -> Int in
-            let room = max(0, capacity - queue.count)
-            if room >= records.count {
-                queue.append(contentsOf: records)
-                return 0
-            }
-            queue.append(contentsOf: records.prefix(room))
-            return records.count - room
+        let (refused, reachedBatch) = spans.withLock { queue -> (Int, Bool) in
+            let before = queue.count
+            let room = max(0, capacity - before)
+            let taken = min(room, records.count)
+            if taken == records.count { queue.append(contentsOf: records) } else { queue.append(contentsOf: records.prefix(taken)) }
+            // Once per crossing: above it the exporter is already on its way.
+            return (records.count - taken, before < batchSize && queue.count >= batchSize)
         }
         if refused > 0 { droppedCount.add(refused, ordering: .relaxed) }
+        if reachedBatch { batchReady.ring() }
     }
 
     /// Up to `limit` spans, oldest first, removed from the queue.

@@ -18,7 +18,7 @@ public final class Tracer: CompletionObserver {
     private let threshold: UInt64
 
     public init(settings: TracingSettings) {
-        queue = SpanQueue(capacity: settings.queueCapacity)
+        queue = SpanQueue(capacity: settings.queueCapacity, batchSize: settings.batchSize)
         ratio = min(max(settings.effectiveSampleRatio, 0), 1)
         parentBased = settings.effectiveParentBased
         threshold = ratio >= 1 ? .max : UInt64(ratio * Double(UInt64(1) << 63))
