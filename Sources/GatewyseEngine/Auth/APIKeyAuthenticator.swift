@@ -1,5 +1,6 @@
 import GatewyseCore
 import GatewyseStorage
+import Synchronization
 
 /// Who is calling, once their key checked out, with the key's precomputed governance
 /// (`KeyPolicy`, shared by every request of the key until the next reload).
@@ -17,6 +18,8 @@ public struct Principal: Sendable, Equatable {
         let departmentID: String?
         let userID: String?
         let policy: KeyPolicy
+        /// The latest time (`KeyUseRecorder`'s clock) a use of this principal was recorded.
+        let lastUse = Atomic<Int64>(.min)
 
         init(tenantID: String, keyID: String, keyName: String, organizationID: String?, departmentID: String?, userID: String?, policy: KeyPolicy) {
             self.tenantID = tenantID
@@ -73,6 +76,20 @@ public struct Principal: Sendable, Equatable {
                 userID: String? = nil, policy: KeyPolicy = .unrestricted) {
         storage = Storage(tenantID: tenantID, keyID: keyID, keyName: keyName, organizationID: organizationID, departmentID: departmentID,
                           userID: userID, policy: policy)
+    }
+
+    /// Whether a use at `time` is later than every use of this principal claimed so far, and
+    /// if so claims it: the key-use recorder then takes its lock and hashes the key id once per
+    /// key and second, not on every request (a lock both event loops contended, ~1.3 µs per
+    /// request under load). A read of a shared, unchanging word in the common case.
+    func claimUse(at time: Int64) -> Bool {
+        var last = storage.lastUse.load(ordering: .relaxed)
+        while time > last {
+            let (exchanged, current) = storage.lastUse.compareExchange(expected: last, desired: time, ordering: .relaxed)
+            if exchanged { return true }
+            last = current
+        }
+        return false
     }
 
     /// The identity; the policy is derived from it.

@@ -20,11 +20,17 @@ public final class KeyUseRecorder: CompletionObserver {
 
     public func requestCompleted(_ event: CompletionEvent) {
         guard let principal = event.principal else { return }
-        record(tenantID: principal.tenantID, keyID: principal.keyID)
+        let now = clock()
+        // Another request of the key recorded this second already (the common case under load).
+        guard principal.claimUse(at: now) else { return }
+        record(tenantID: principal.tenantID, keyID: principal.keyID, at: now)
     }
 
     public func record(tenantID: String, keyID: String) {
-        let now = clock()
+        record(tenantID: tenantID, keyID: keyID, at: clock())
+    }
+
+    private func record(tenantID: String, keyID: String, at now: Int64) {
         pending.withLock { uses in
             // Same key and second as the last one: nothing to change (the common case under load).
             if let use = uses[keyID], use.time >= now { return }
