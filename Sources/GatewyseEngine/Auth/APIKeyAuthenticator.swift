@@ -78,13 +78,15 @@ public struct Principal: Sendable, Equatable {
                           userID: userID, policy: policy)
     }
 
-    /// Whether a use at `time` is later than every use of this principal claimed so far, and
-    /// if so claims it: the key-use recorder then takes its lock and hashes the key id once per
-    /// key and second, not on every request (a lock both event loops contended, ~1.3 µs per
-    /// request under load). A read of a shared, unchanging word in the common case.
+    /// Whether a use at `time` is not the one this principal claimed last, and if so claims it:
+    /// the key-use recorder then takes its lock and hashes the key id once per key and second,
+    /// not on every request (a lock both event loops contended, ~1.3 µs per request under
+    /// load). A read of a shared, unchanging word in the common case. Any other time is
+    /// claimed, earlier ones too — a wall clock stepped back must not silence the key until it
+    /// catches up; the recorder keeps the latest.
     func claimUse(at time: Int64) -> Bool {
         var last = storage.lastUse.load(ordering: .relaxed)
-        while time > last {
+        while time != last {
             let (exchanged, current) = storage.lastUse.compareExchange(expected: last, desired: time, ordering: .relaxed)
             if exchanged { return true }
             last = current

@@ -23,8 +23,9 @@ struct UsageFlusher: Service {
             var reportedFailures = 0
             while true {
                 do {
-                    // While the store refuses, a full batch does not hurry the next try.
-                    if backoff == .zero { try await usage.flushDue.wait(upTo: interval) } else { try await Task.sleep(for: backoff) }
+                    // While the store refuses, a full batch does not hurry the next try, which
+                    // waits the interval at least.
+                    if backoff == .zero { try await usage.flushDue.wait(upTo: interval) } else { try await Task.sleep(for: max(interval, backoff)) }
                 } catch { return }
                 reportJournalFailures(since: &reportedFailures)
                 if await flush() {
