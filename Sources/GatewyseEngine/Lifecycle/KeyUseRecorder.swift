@@ -26,10 +26,6 @@ public final class KeyUseRecorder: CompletionObserver {
         record(tenantID: principal.tenantID, keyID: principal.keyID, at: now)
     }
 
-    public func record(tenantID: String, keyID: String) {
-        record(tenantID: tenantID, keyID: keyID, at: clock())
-    }
-
     private func record(tenantID: String, keyID: String, at now: Int64) {
         pending.withLock { uses in
             // Same key and second as the last one: nothing to change (the common case under load).

@@ -36,14 +36,8 @@ struct TraceExporter: Service {
         try? await cancelWhenGracefulShutdown {
             var reportedDrops = 0
             while true {
-                // Woken by a full batch (decisions/0037), else once per interval. A batch still
-                // waiting after an export goes at once: the queue rings only when it grows past
-                // a batch, not while it stays above one (spans that came during a slow POST).
-                if tracer.queue.count < settings.batchSize {
-                    do { try await tracer.queue.batchReady.wait(upTo: interval) } catch { return }
-                } else if Task.isCancelled {
-                    return
-                }
+                // Woken by a full batch (decisions/0037), else once per interval.
+                do { try await tracer.queue.batchReady.wait(upTo: interval) } catch { return }
                 let pending = tracer.queue.count
                 guard pending > 0 else { continue }
                 await exportPending(maximumBatches: max(1, pending / settings.batchSize))

@@ -7,8 +7,9 @@ public final class SpanQueue: Sendable {
     public let capacity: Int
     /// Spans waiting past which the exporter is woken before its interval (`batchReady`).
     public let batchSize: Int
-    /// Rung when the queue grows to `batchSize`: the exporter waits on it instead of polling
-    /// the queue's length (decisions/0037).
+    /// Rung whenever a full batch waits that no ring announced yet — the queue grew to
+    /// `batchSize`, or a take left a full one behind (spans that came during a slow POST) — so
+    /// the exporter waits on it instead of polling the queue's length (decisions/0037).
     public let batchReady = Doorbell()
     private let spans: Mutex<[SpanRecord]>
     private let droppedCount = Atomic<Int>(0)
@@ -25,7 +26,7 @@ public final class SpanQueue: Sendable {
             let before = queue.count
             let room = max(0, capacity - before)
             let taken = min(room, records.count)
-            if taken == records.count { queue.append(contentsOf: records) } else { queue.append(contentsOf: records.prefix(taken)) }
+            queue.append(contentsOf: records.prefix(taken))
             // Once per crossing: above it the exporter is already on its way.
             return (records.count - taken, before < batchSize && queue.count >= batchSize)
         }
@@ -35,12 +36,14 @@ public final class SpanQueue: Sendable {
 
     /// Up to `limit` spans, oldest first, removed from the queue.
     public func take(upTo limit: Int) -> [SpanRecord] {
-        spans.withLock { queue in
+        let (batch, fullLeft) = spans.withLock { queue in
             let count = min(limit, queue.count)
             let batch = Array(queue.prefix(count))
             queue.removeFirst(count)
-            return batch
+            return (batch, queue.count >= batchSize)
         }
+        if fullLeft { batchReady.ring() }
+        return batch
     }
 
     public var count: Int { spans.withLock { $0.count } }
